@@ -1,0 +1,70 @@
+"""The one versioned envelope every message on every topic travels in.
+
+On the wire: a JSON object whose `payload` is a JSON object (never a JSON string inside JSON).
+Payload models declare their `event_type` and `schema_version`; older versions are brought up to date
+by explicit upcasters registered beside the model (see `libs.contracts.registry`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Payload(BaseModel):
+    """Base of every event and command payload: small, frozen, strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_type: ClassVar[str]
+    schema_version: ClassVar[int] = 1
+
+
+P = TypeVar("P", bound=Payload)
+
+
+class Envelope(BaseModel, Generic[P]):
+    """Metadata shared by every message, with its typed payload."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: uuid.UUID = Field(description="Unique id of this message; consumers record it to ignore redeliveries.")
+    event_type: str = Field(description="Name of the payload type, e.g. `ClaimSubmitted`.")
+    schema_version: int = Field(ge=1, description="Version of the payload schema for this event type.")
+    occurred_at: datetime = Field(description="When the fact happened or the command was issued (UTC, ISO 8601).")
+    producer: str = Field(description="The system that wrote the message: a service name or a hospital's code.")
+    correlation_id: str = Field(description="The business id that ties a flow together: the claim id or transfer id.")
+    causation_id: str | None = Field(default=None, description="The event_id of the message that caused this one.")
+    payload: P = Field(description="The event or command itself.")
+
+
+class RawEnvelope(BaseModel):
+    """An envelope whose payload has not been typed yet (first step of decoding)."""
+
+    event_id: uuid.UUID
+    event_type: str
+    schema_version: int = Field(ge=1)
+    occurred_at: datetime
+    producer: str
+    correlation_id: str
+    causation_id: str | None = None
+    payload: dict[str, Any]
+
+
+def new_envelope(
+    payload: P, *, producer: str, correlation_id: str, causation_id: str | None = None,
+    event_id: uuid.UUID | None = None, occurred_at: datetime | None = None,
+) -> Envelope[P]:
+    return Envelope[type(payload)](  # type: ignore[misc]
+        event_id=event_id or uuid.uuid4(),
+        event_type=payload.event_type,
+        schema_version=payload.schema_version,
+        occurred_at=occurred_at or datetime.now(UTC),
+        producer=producer,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        payload=payload,
+    )
