@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Single-node KRaft Kafka for local dev and CI, run straight from Maven-resolved
+# jars (deploy/kafka/pom.xml) because no Kafka tarball can be downloaded here.
+#
+#   deploy/kafka.sh start|stop|status
+#   deploy/kafka.sh tool CLASS [ARGS...]   run a Kafka CLI class on the same classpath, e.g.
+#       deploy/kafka.sh tool org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:19092 --list
+set -euo pipefail
+LOG_TAG=kafka
+# shellcheck source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+CONF_DIR="$DEPLOY_DIR/kafka"
+LIB="$CONF_DIR/lib"
+STATE="$STACK_DIR/kafka"
+DATA="$STATE/data"
+LOGS="$STATE/logs"
+PIDFILE="$STATE/kafka.pid"
+HOST="${KAFKA_BOOTSTRAP%:*}"
+PORT="${KAFKA_BOOTSTRAP##*:}"
+CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((PORT + 1))}"
+HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
+STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
+
+# Resolve the jars into lib/ when it is empty or pom.xml changed since the last fetch.
+fetch_jars() {
+  local stamp="$LIB/.pom.sha256" want
+  want="$(sha256sum "$CONF_DIR/pom.xml" | cut -d' ' -f1)"
+  if [[ -f $stamp && $(<"$stamp") == "$want" ]] && compgen -G "$LIB/*.jar" >/dev/null; then return; fi
+  need_cmd mvn maven
+  log "fetching Kafka jars with Maven into deploy/kafka/lib ..."
+  rm -rf "$LIB"
+  mkdir -p "$LOGS"
+  mvn -B -q -f "$CONF_DIR/pom.xml" dependency:copy-dependencies >"$LOGS/mvn.log" 2>&1 \
+    || { tail -n 30 "$LOGS/mvn.log" >&2; die "Maven could not fetch the Kafka jars (see $LOGS/mvn.log)"; }
+  echo "$want" >"$stamp"
+  log "fetched $(compgen -G "$LIB/*.jar" | wc -l) jars"
+}
+
+# Run a Kafka class (CLI tool) with quiet logging.
+tool() { java -cp "$LIB/*" -Dlog4j.configuration="file:$CONF_DIR/tools-log4j.properties" "$@"; }
+
+# Our broker is running if the pid file names a live kafka.Kafka JVM (guards against stale pids).
+running() {
+  local pid
+  pid="$(cat "$PIDFILE" 2>/dev/null)" || return 1
+  grep -qa 'kafka\.Kafka' "/proc/$pid/cmdline" 2>/dev/null
+}
+
+# The port opens before the broker has registered with the controller; ask for API versions,
+# which only succeeds once the broker really serves requests.
+answering() {
+  port_open "$HOST" "$PORT" || return 1
+  timeout 30 java -cp "$LIB/*" -Dlog4j.configuration="file:$CONF_DIR/tools-log4j.properties" \
+    kafka.admin.BrokerApiVersionsCommand --bootstrap-server "$KAFKA_BOOTSTRAP" 2>/dev/null | grep -q '(id: 1 '
+}
+
+fail_start() {
+  { echo "--- last lines of $LOGS/server.log:"; tail -n 25 "$LOGS/server.log" 2>/dev/null
+    echo "--- last lines of $LOGS/kafka.out:"; tail -n 10 "$LOGS/kafka.out" 2>/dev/null; } >&2
+  die "$1 (logs: $LOGS/server.log, $LOGS/kafka.out)"
+}
+
+wait_ready() {
+  local deadline=$((SECONDS + START_TIMEOUT))
+  until answering; do
+    running || fail_start "Kafka exited during startup"
+    ((SECONDS < deadline)) || fail_start "Kafka did not answer on $KAFKA_BOOTSTRAP within ${START_TIMEOUT}s"
+    sleep 1
+  done
+}
+
+render_config() {
+  sed -e "s|{{HOST}}|$HOST|g" -e "s|{{BROKER_PORT}}|$PORT|g" \
+      -e "s|{{CONTROLLER_PORT}}|$CONTROLLER_PORT|g" -e "s|{{DATA_DIR}}|$DATA|g" \
+      "$CONF_DIR/server.properties.template" >"$STATE/server.properties"
+}
+
+# KRaft storage must be formatted once with a cluster id; the id is kept next to the data.
+format_once() {
+  [[ -f $DATA/meta.properties ]] && return
+  [[ -s $STATE/cluster.id ]] || tool kafka.tools.StorageTool random-uuid >"$STATE/cluster.id"
+  log "formatting $DATA (cluster id $(<"$STATE/cluster.id"))"
+  tool kafka.tools.StorageTool format --ignore-formatted -t "$(<"$STATE/cluster.id")" \
+    -c "$STATE/server.properties" >"$LOGS/format.log" 2>&1 \
+    || { cat "$LOGS/format.log" >&2; die "kafka storage format failed"; }
+}
+
+start() {
+  if running; then
+    log "already running (pid $(<"$PIDFILE")), checking it answers on $KAFKA_BOOTSTRAP"
+    wait_ready
+    return
+  fi
+  if port_open "$HOST" "$PORT"; then
+    log "something already answers on $KAFKA_BOOTSTRAP (no pid file of ours); leaving it alone"
+    return
+  fi
+  need_cmd java openjdk-17-jre-headless
+  fetch_jars
+  mkdir -p "$DATA" "$LOGS"
+  render_config
+  format_once
+  log "starting broker on $KAFKA_BOOTSTRAP (controller :$CONTROLLER_PORT, heap $HEAP_OPTS)"
+  # setsid: own session, so Ctrl-C / the caller's process group ending does not take Kafka down.
+  # No job control in this script, so setsid execs in place and $! is the JVM's pid.
+  # shellcheck disable=SC2086  # HEAP_OPTS is a list of JVM flags
+  setsid java $HEAP_OPTS -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError \
+    -Djava.awt.headless=true -Dkafka.logs.dir="$LOGS" \
+    -Dlog4j.configuration="file:$CONF_DIR/log4j.properties" \
+    -cp "$LIB/*" kafka.Kafka "$STATE/server.properties" >"$LOGS/kafka.out" 2>&1 </dev/null 9>&- &
+  echo $! >"$PIDFILE"
+  local t0=$SECONDS
+  wait_ready
+  log "ready on $KAFKA_BOOTSTRAP (pid $(<"$PIDFILE"), $((SECONDS - t0))s)"
+}
+
+stop() {
+  if ! running; then
+    rm -f "$PIDFILE"
+    log "not running"
+    return
+  fi
+  local pid i
+  pid="$(<"$PIDFILE")"
+  log "stopping (pid $pid) ..."
+  kill -TERM "$pid" 2>/dev/null || true   # controlled shutdown: flushes logs, closes the metadata log
+  for ((i = 0; i < STOP_TIMEOUT; i++)); do
+    running || break
+    sleep 1
+  done
+  if running; then
+    log "still alive after ${STOP_TIMEOUT}s, sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    sleep 1
+  fi
+  rm -f "$PIDFILE"
+  log "stopped"
+}
+
+status() {
+  if running && port_open "$HOST" "$PORT"; then
+    log "running (pid $(<"$PIDFILE")) on $KAFKA_BOOTSTRAP"
+  elif running; then
+    log "process $(<"$PIDFILE") alive but $KAFKA_BOOTSTRAP not answering (starting or broken; see $LOGS/server.log)"
+    return 1
+  else
+    log "stopped"
+    return 1
+  fi
+}
+
+cmd="${1:-}"
+case "$cmd" in
+  start | stop)
+    mkdir -p "$STATE"
+    # Serialize concurrent start/stop of the same stack (e.g. two `stack.sh up` at once);
+    # the broker is started with fd 9 closed so it does not inherit the lock.
+    exec 9>"$STATE/.lock"
+    flock 9
+    "$cmd"
+    ;;
+  status) status ;;
+  tool)
+    shift
+    [[ $# -ge 1 ]] || die "usage: $0 tool CLASS [ARGS...]"
+    fetch_jars
+    tool "$@"
+    ;;
+  *) die "usage: $0 start|stop|status|tool CLASS [ARGS...]" ;;
+esac

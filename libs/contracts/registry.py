@@ -1,0 +1,81 @@
+"""Which payload types exist, how old versions are upcast, and how bytes become typed envelopes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from libs.contracts import claims, enrollment, wallet
+from libs.contracts.envelope import Envelope, Payload, RawEnvelope
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+PAYLOAD_TYPES: dict[str, type[Payload]] = {
+    model.event_type: model
+    for model in (
+        claims.ClaimSubmitted, claims.ClaimCancelRequested, claims.ClaimAdjudicated,
+        claims.ClaimCancellationAdjudicated, claims.PersonalPartPaid, claims.PersonalPartRefunded,
+        claims.ClaimSettled, claims.ClaimPreSettled, claims.ClaimRejected, claims.ClaimCancelled,
+        enrollment.RegisterPerson, enrollment.CoverageChanged, enrollment.CommandRefused,
+        wallet.CreditPersonalAccount, wallet.AccountCredited,
+    )
+}
+
+# (event_type, from_version) -> function turning a version-N payload dict into version N+1.
+UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+
+class UndecodableMessage(ValueError):
+    """A message that cannot become a typed envelope; `reason` says why in plain words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def upcast(event_type: str, version: int, payload: dict[str, Any]) -> dict[str, Any]:
+    target = PAYLOAD_TYPES[event_type].schema_version
+    if version > target:
+        raise UndecodableMessage(f"{event_type} version {version} is newer than this service knows ({target})")
+    while version < target:
+        step = UPCASTERS.get((event_type, version))
+        if step is None:
+            raise UndecodableMessage(f"no upcaster for {event_type} from version {version}")
+        payload, version = step(payload), version + 1
+    return payload
+
+
+def encode(envelope: Envelope[Any]) -> bytes:
+    return orjson.dumps(envelope.model_dump(mode="json"))
+
+
+def decode(value: bytes | None, accepted: frozenset[str] | None = None) -> Envelope[Any]:
+    """Bytes to a typed envelope, or UndecodableMessage with a reason a person can read."""
+    if not value:
+        raise UndecodableMessage("empty message")
+    try:
+        data = orjson.loads(value)
+    except orjson.JSONDecodeError as exc:
+        raise UndecodableMessage(f"not JSON: {exc}") from exc
+    try:
+        raw = RawEnvelope.model_validate(data)
+    except ValidationError as exc:
+        raise UndecodableMessage(f"invalid envelope: {_errors(exc)}") from exc
+    model = PAYLOAD_TYPES.get(raw.event_type)
+    if model is None or (accepted is not None and raw.event_type not in accepted):
+        raise UndecodableMessage(f"unknown event type {raw.event_type!r} on this topic")
+    payload = upcast(raw.event_type, raw.schema_version, raw.payload)
+    try:
+        typed = model.model_validate(payload)
+    except ValidationError as exc:
+        raise UndecodableMessage(f"invalid {raw.event_type}: {_errors(exc)}") from exc
+    return Envelope[model](**{**raw.model_dump(exclude={"payload"}), "schema_version": model.schema_version, "payload": typed})  # type: ignore[valid-type]
+
+
+def _errors(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}" for err in exc.errors()[:5]
+    )

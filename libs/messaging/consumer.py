@@ -1,0 +1,140 @@
+"""The consumer runtime: at-least-once in, effectively-once out.
+
+A batch of records is handled in ONE database transaction that records each message id in the inbox
+together with the handler's effects and outgoing messages; the caller commits the Kafka offsets only
+after this returns. Redelivered ids are skipped. A record that cannot be decoded, or whose handler
+fails for a reason retrying cannot fix, is parked in the dead-letter topic (through the same outbox,
+so exactly once) and the batch goes on. Transient failures (the database went away, a serialization
+conflict) retry the whole batch with backoff, a bounded number of times, then raise so the offsets
+stay uncommitted and the batch is delivered again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import asyncpg
+import structlog
+
+from libs.contracts.registry import UndecodableMessage, decode
+from libs.contracts.topics import DEAD_LETTER
+from libs.messaging.ports import Database, Handler, Transaction
+from libs.messaging.records import Record, dead_letter_message
+
+log = structlog.get_logger("consumer")
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    ConnectionError, OSError, asyncio.TimeoutError,
+    asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+    asyncpg.SerializationError, asyncpg.DeadlockDetectedError,
+    asyncpg.TooManyConnectionsError, asyncpg.CannotConnectNowError,
+)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5
+    first_delay: float = 0.1
+    max_delay: float = 5.0
+
+    def delay(self, attempt: int) -> float:
+        return min(self.first_delay * 2 ** (attempt - 1), self.max_delay)
+
+
+@dataclass
+class BatchStats:
+    handled: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    attempts: int = 0
+
+
+@dataclass
+class _Item:
+    record: Record
+    message_id: str
+    envelope: object | None = None
+    problem: str | None = None
+
+
+@dataclass
+class BatchProcessor:
+    consumer: str
+    database: Database
+    handler: Handler
+    accepted: frozenset[str]
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    async def process(self, records: Sequence[Record]) -> BatchStats:
+        items = [self._decode(r) for r in records]
+        careful = False
+        stats = BatchStats()
+        while True:
+            stats.attempts += 1
+            try:
+                return await self._run(items, careful, stats)
+            except TRANSIENT_ERRORS as exc:
+                if stats.attempts >= self.retry.attempts:
+                    log.error("batch_gave_up", consumer=self.consumer, attempts=stats.attempts, error=repr(exc))
+                    raise
+                log.warning("batch_retry", consumer=self.consumer, attempt=stats.attempts, error=repr(exc))
+                await asyncio.sleep(self.retry.delay(stats.attempts))
+            except Exception as exc:
+                if careful:
+                    raise
+                # Find the message at fault: run again with a savepoint around each one.
+                log.warning("batch_isolating_failure", consumer=self.consumer, error=repr(exc))
+                careful = True
+
+    def _decode(self, record: Record) -> _Item:
+        try:
+            envelope = decode(record.value, self.accepted)
+        except UndecodableMessage as exc:
+            return _Item(record, f"raw:{record.position}", problem=exc.reason)
+        return _Item(record, str(envelope.event_id), envelope=envelope)
+
+    async def _run(self, items: list[_Item], careful: bool, stats: BatchStats) -> BatchStats:
+        stats.handled = stats.duplicates = stats.dead_lettered = 0
+        async with self.database.transaction() as tx:
+            unique = list(dict.fromkeys(i.message_id for i in items))
+            new = await tx.claim_new(self.consumer, unique)
+            for item in items:
+                if item.message_id not in new:
+                    stats.duplicates += 1
+                    continue
+                new.discard(item.message_id)
+                if item.problem is not None:
+                    self._park(tx, item, item.problem)
+                    stats.dead_lettered += 1
+                elif careful:
+                    stats.dead_lettered += await self._handle_isolated(tx, item)
+                else:
+                    await self._handle(tx, item)
+                stats.handled += 1
+        return stats
+
+    async def _handle(self, tx: Transaction, item: _Item) -> None:
+        env = item.envelope
+        with structlog.contextvars.bound_contextvars(
+            event_id=str(env.event_id), correlation_id=env.correlation_id, event_type=env.event_type,  # type: ignore[attr-defined]
+        ):
+            await self.handler(tx, env)  # type: ignore[arg-type]
+
+    async def _handle_isolated(self, tx: Transaction, item: _Item) -> int:
+        try:
+            async with tx.savepoint():
+                await self._handle(tx, item)
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception as exc:
+            self._park(tx, item, f"handler failed: {type(exc).__name__}: {exc}")
+            return 1
+        return 0
+
+    def _park(self, tx: Transaction, item: _Item, reason: str) -> None:
+        log.error("dead_lettered", consumer=self.consumer, source=item.record.position, reason=reason)
+        tx.publish(dead_letter_message(self.consumer, item.record, reason, DEAD_LETTER.name, str(uuid.uuid4())))
+        tx.record_dead_letter(self.consumer, item.record, reason)

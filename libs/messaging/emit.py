@@ -1,0 +1,28 @@
+"""Building outgoing messages: a typed payload wrapped in the envelope and queued in the outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from libs.contracts.envelope import Envelope, Payload, new_envelope
+from libs.contracts.registry import encode
+from libs.contracts.topics import Topic
+from libs.messaging.ports import Transaction
+from libs.messaging.records import OutgoingMessage
+
+
+def outgoing(topic: Topic, key: str, envelope: Envelope[Any]) -> OutgoingMessage:
+    return OutgoingMessage(topic=topic.name, key=key, event_id=str(envelope.event_id), value=encode(envelope))
+
+
+def emit(
+    tx: Transaction, topic: Topic, key: str, payload: Payload, *,
+    producer: str, correlation_id: str, causation: Envelope[Any] | None = None,
+) -> Envelope[Any]:
+    """Queue `payload` on `topic` in the current transaction's outbox; return its envelope."""
+    envelope = new_envelope(
+        payload, producer=producer, correlation_id=correlation_id,
+        causation_id=str(causation.event_id) if causation else None,
+    )
+    tx.publish(outgoing(topic, key, envelope))
+    return envelope

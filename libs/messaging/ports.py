@@ -1,0 +1,35 @@
+"""The ports the consumer runtime needs from a database, so it runs against Postgres or a fake."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+
+from libs.contracts.envelope import Envelope
+from libs.messaging.records import OutgoingMessage, Record
+
+
+class Transaction(Protocol):
+    """One database transaction: the effect, the inbox rows and the outbox rows commit together."""
+
+    conn: Any
+
+    async def claim_new(self, consumer: str, message_ids: list[str]) -> set[str]:
+        """Record the ids in the inbox; return those not seen before."""
+
+    def publish(self, message: OutgoingMessage) -> None:
+        """Queue a message in the outbox (written before commit)."""
+
+    def record_dead_letter(self, consumer: str, record: Record, reason: str) -> None:
+        """Remember that a record was parked (the DLQ message itself goes through `publish`)."""
+
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
+        """Undo only the enclosed work if it raises."""
+
+
+class Database(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
+
+
+Handler = Callable[[Transaction, Envelope[Any]], Awaitable[None]]

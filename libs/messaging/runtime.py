@@ -1,0 +1,84 @@
+"""What every service process has: a pool with its migrations applied, the broker, the outbox relay.
+
+`ServiceRuntime.app()` returns the FastStream application: start-up opens the pool and applies the
+migrations before the broker starts consuming; shutdown stops consuming first (FastStream waits for
+the batch in flight), then lets the relay publish what was committed, then closes the pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import asyncpg
+import structlog
+from faststream import FastStream
+from faststream.kafka import KafkaBroker
+
+from libs.contracts.topics import Topic
+from libs.db.migrations import migrate
+from libs.db.pool import create_pool
+from libs.messaging import postgres
+from libs.messaging.consumer import BatchProcessor
+from libs.messaging.dispatch import HandlerTable, dispatcher
+from libs.messaging.kafka import KafkaSender, make_broker, subscribe
+from libs.messaging.relay import OutboxRelay
+from libs.settings import ServiceSettings
+
+log = structlog.get_logger("runtime")
+
+Hook = Callable[["ServiceRuntime"], Awaitable[None]]
+
+
+class ServiceRuntime:
+    def __init__(self, settings: ServiceSettings, migrations: Path) -> None:
+        self.settings = settings
+        self.migrations = {"messaging": postgres.MIGRATIONS, settings.service_name: migrations}
+        self.broker: KafkaBroker = make_broker(settings.kafka_bootstrap, settings.service_name)
+        self.database = postgres.PgDatabase(on_commit=self._wake_relay)
+        self.pool: asyncpg.Pool | None = None
+        self.relay: OutboxRelay | None = None
+        self._sender = KafkaSender(settings.kafka_bootstrap, f"{settings.service_name}-relay")
+        self.on_started: list[Hook] = []
+        self.on_stopping: list[Hook] = []
+
+    def consume(self, topic: Topic, table: HandlerTable) -> BatchProcessor:
+        """Subscribe to `topic` with its own consumer group, handling the payload types in `table`."""
+        handler, accepted = dispatcher(table)
+        consumer = f"{self.settings.service_name}-{topic.name}"
+        processor = BatchProcessor(consumer, self.database, handler, accepted)
+        subscribe(self.broker, topic, processor, group_id=consumer,
+                  max_records=self.settings.batch_max_records, batch_timeout_ms=self.settings.batch_timeout_ms)
+        return processor
+
+    def _wake_relay(self) -> None:
+        if self.relay is not None:
+            self.relay.wake()
+
+    async def start(self) -> None:
+        self.pool = await create_pool(self.settings.database_dsn, max_size=self.settings.pool_max_size)
+        async with self.pool.acquire() as conn:
+            applied = await migrate(conn, self.migrations)
+        self.database.pool = self.pool
+        await self._sender.start()
+        self.relay = OutboxRelay(self.pool, self._sender)
+        self.relay.start()
+        for hook in self.on_started:
+            await hook(self)
+        log.info("started", migrations_applied=applied)
+
+    async def stop(self) -> None:
+        for hook in self.on_stopping:
+            await hook(self)
+        if self.relay is not None:
+            await self.relay.stop()
+        await self._sender.stop()
+        if self.pool is not None:
+            await self.pool.close()
+        log.info("stopped")
+
+    def app(self) -> FastStream:
+        app = FastStream(self.broker)
+        app.on_startup(self.start)
+        app.after_shutdown(self.stop)
+        return app

@@ -1,0 +1,41 @@
+"""Settings shared by every service; each service subclasses with its own prefix and fields.
+
+Defaults point at the native stack started by `make up` (deploy/stack.env); environment variables
+override them. Settings are read once, in each service's `bootstrap`.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class StackSettings(BaseSettings):
+    """Where Kafka and Postgres are (the same variables the deploy scripts and tests use)."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    kafka_bootstrap: str = Field(default="127.0.0.1:19092", alias="KAFKA_BOOTSTRAP")
+    pghost: str = Field(default="127.0.0.1", alias="PGHOST")
+    pgport: int = Field(default=54329, alias="PGPORT")
+    pguser: str = Field(default="medins", alias="PGUSER")
+    pgpassword: str = Field(default="medins", alias="PGPASSWORD")
+
+    def dsn(self, database: str) -> str:
+        return f"postgresql://{self.pguser}:{self.pgpassword}@{self.pghost}:{self.pgport}/{database}"
+
+
+class ServiceSettings(StackSettings):
+    """Knobs every service has; `service_name` doubles as database name and consumer group."""
+
+    service_name: str
+    database: str = ""
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    batch_max_records: int = Field(default=500, alias="BATCH_MAX_RECORDS")
+    batch_timeout_ms: int = Field(default=20, alias="BATCH_TIMEOUT_MS")
+    pool_max_size: int = Field(default=8, alias="PG_POOL_MAX")
+    http_port: int | None = None
+
+    @property
+    def database_dsn(self) -> str:
+        return self.dsn(self.database or self.service_name)

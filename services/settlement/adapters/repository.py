@@ -1,0 +1,66 @@
+"""Postgres access for the settlement engine: coverage projection, claims, rejections, fund ledger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import orjson
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value, default=str).decode()
+
+
+async def upsert_coverage(conn: asyncpg.Connection, psn_no: str, version: int, snapshot: dict[str, Any]) -> bool:
+    """Keep the newest snapshot; an older or equal version changes nothing."""
+    status = await conn.execute(
+        "INSERT INTO coverage (psn_no, version, snapshot) VALUES ($1, $2, $3::jsonb)"
+        " ON CONFLICT (psn_no) DO UPDATE SET version = EXCLUDED.version, snapshot = EXCLUDED.snapshot,"
+        " updated_at = now() WHERE coverage.version < EXCLUDED.version",
+        psn_no, version, _json(snapshot),
+    )
+    return status.endswith("1")
+
+
+async def get_coverage(conn: asyncpg.Connection, psn_no: str) -> dict[str, Any] | None:
+    raw = await conn.fetchval("SELECT snapshot FROM coverage WHERE psn_no = $1", psn_no)
+    return orjson.loads(raw) if raw is not None else None
+
+
+async def get_claim(conn: asyncpg.Connection, claim_id: str, *, for_update: bool = False) -> asyncpg.Record | None:
+    lock = " FOR UPDATE" if for_update else ""
+    return await conn.fetchrow(f"SELECT * FROM claims WHERE claim_id = $1{lock}", claim_id)
+
+
+async def insert_claim(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
+    await conn.execute(
+        "INSERT INTO claims (claim_id, body_hash, setl_id, psn_no, fixmedins_code, insutype, med_type,"
+        " insuplc_admdvs, mdtrtarea_admvs, setl_year, status, amounts, setldetail, explanation, accumulator_delta)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'adjudicated',$11::jsonb,$12::jsonb,$13::jsonb,$14::jsonb)",
+        row["claim_id"], row["body_hash"], row["setl_id"], row["psn_no"], row["fixmedins_code"],
+        row["insutype"], row["med_type"], row["insuplc_admdvs"], row["mdtrtarea_admvs"], row["setl_year"],
+        _json(row["amounts"]), _json(row["setldetail"]), _json(row["explanation"]), _json(row["accumulator_delta"]),
+    )
+
+
+async def mark_settled(conn: asyncpg.Connection, claim_id: str, wallet: dict[str, Any]) -> None:
+    await conn.execute(
+        "UPDATE claims SET status = 'settled', wallet = $2::jsonb, settled_at = now() WHERE claim_id = $1",
+        claim_id, _json(wallet),
+    )
+
+
+async def insert_rejection(conn: asyncpg.Connection, claim_id: str, fixmedins_code: str, code: str, reason: str) -> None:
+    await conn.execute(
+        "INSERT INTO claim_rejections (claim_id, fixmedins_code, reason_code, reason) VALUES ($1, $2, $3, $4)",
+        claim_id, fixmedins_code, code, reason,
+    )
+
+
+async def post_entries(conn: asyncpg.Connection, setl_id: str, kind: str, entries: list[tuple[str, int, int]]) -> None:
+    """Write (account, debit, credit) lines; the caller guarantees debits equal credits."""
+    await conn.executemany(
+        "INSERT INTO fund_entries (setl_id, kind, account, debit, credit) VALUES ($1, $2, $3, $4, $5)",
+        [(setl_id, kind, account, debit, credit) for account, debit, credit in entries],
+    )

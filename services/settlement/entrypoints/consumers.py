@@ -1,0 +1,14 @@
+"""Settlement's subscribers: thin; each topic's batches go to the runtime with a handler table."""
+
+from __future__ import annotations
+
+from libs.contracts.topics import CLAIMS_SUBMITTED, ENROLLMENT_EVENTS, WALLET_PAYMENTS
+from libs.messaging.runtime import ServiceRuntime
+from services.settlement.service_layer.handlers import SettlementHandlers
+
+
+def register(runtime: ServiceRuntime, handlers: SettlementHandlers) -> None:
+    # Claims and wallet payments are keyed by psn_no: one person's messages are handled in order.
+    runtime.consume(CLAIMS_SUBMITTED, handlers.claims_table())
+    runtime.consume(WALLET_PAYMENTS, handlers.wallet_table())
+    runtime.consume(ENROLLMENT_EVENTS, handlers.enrollment_table())
