@@ -20,6 +20,9 @@ class StackSettings(BaseSettings):
     pgport: int = Field(default=54329, alias="PGPORT")
     pguser: str = Field(default="medins", alias="PGUSER")
     pgpassword: str = Field(default="medins", alias="PGPASSWORD")
+    # Namespaces, so a test run (or a second environment) can share a broker and a server.
+    topic_prefix: str = Field(default="", alias="TOPIC_PREFIX")
+    db_prefix: str = Field(default="", alias="DB_PREFIX")
 
     def dsn(self, database: str) -> str:
         return f"postgresql://{self.pguser}:{self.pgpassword}@{self.pghost}:{self.pgport}/{database}"
@@ -38,4 +41,4 @@ class ServiceSettings(StackSettings):
 
     @property
     def database_dsn(self) -> str:
-        return self.dsn(self.database or self.service_name)
+        return self.dsn(self.db_prefix + (self.database or self.service_name))

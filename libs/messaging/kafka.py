@@ -38,12 +38,12 @@ async def _raw_bytes(msg: Any) -> Any:
 
 def subscribe(
     broker: KafkaBroker, topic: Topic, processor: BatchProcessor, *,
-    group_id: str, max_records: int = 500, batch_timeout_ms: int = 20, description: str = "",
+    group_id: str, topic_prefix: str = "", max_records: int = 500, batch_timeout_ms: int = 20, description: str = "",
 ) -> None:
     """A batch subscriber: the processor's transaction first, the offsets after (NACK_ON_ERROR)."""
 
     @broker.subscriber(
-        topic.name, group_id=group_id, batch=True, max_records=max_records,
+        topic_prefix + topic.name, group_id=topic_prefix + group_id, batch=True, max_records=max_records,
         batch_timeout_ms=batch_timeout_ms, auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR, title=f"{processor.consumer}:{topic.name}",
         description=description or topic.description, decoder=_raw_bytes,
@@ -58,21 +58,25 @@ def subscribe(
 class KafkaSender:
     """The idempotent producer (acks=all) used by the outbox relay."""
 
-    def __init__(self, bootstrap: str, client_id: str) -> None:
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap, client_id=client_id, acks="all",
-            enable_idempotence=True, linger_ms=5, max_batch_size=262144,
-        )
+    def __init__(self, bootstrap: str, client_id: str, topic_prefix: str = "") -> None:
+        self._prefix = topic_prefix  # the outbox keeps logical topic names
+        self._config = {"bootstrap_servers": bootstrap, "client_id": client_id}
+        self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
+        self._producer = AIOKafkaProducer(
+            **self._config, acks="all", enable_idempotence=True, linger_ms=5, max_batch_size=262144,
+        )
         await self._producer.start()
 
     async def stop(self) -> None:
-        await self._producer.stop()
+        if self._producer is not None:
+            await self._producer.stop()
 
     async def send_batch(self, rows: list[tuple[str, str, bytes, list[tuple[str, bytes]]]]) -> None:
+        assert self._producer is not None, "sender used before start()"
         futures = [
-            await self._producer.send(topic, value=value, key=key.encode(), headers=headers or None)
+            await self._producer.send(self._prefix + topic, value=value, key=key.encode(), headers=headers or None)
             for topic, key, value, headers in rows
         ]
         await asyncio.gather(*futures)

@@ -38,7 +38,7 @@ class ServiceRuntime:
         self.database = postgres.PgDatabase(on_commit=self._wake_relay)
         self.pool: asyncpg.Pool | None = None
         self.relay: OutboxRelay | None = None
-        self._sender = KafkaSender(settings.kafka_bootstrap, f"{settings.service_name}-relay")
+        self._sender = KafkaSender(settings.kafka_bootstrap, f"{settings.service_name}-relay", settings.topic_prefix)
         self.on_started: list[Hook] = []
         self.on_stopping: list[Hook] = []
 
@@ -47,7 +47,7 @@ class ServiceRuntime:
         handler, accepted = dispatcher(table)
         consumer = f"{self.settings.service_name}-{topic.name}"
         processor = BatchProcessor(consumer, self.database, handler, accepted)
-        subscribe(self.broker, topic, processor, group_id=consumer,
+        subscribe(self.broker, topic, processor, group_id=consumer, topic_prefix=self.settings.topic_prefix,
                   max_records=self.settings.batch_max_records, batch_timeout_ms=self.settings.batch_timeout_ms)
         return processor
 

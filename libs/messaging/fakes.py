@@ -1,0 +1,60 @@
+"""An in-memory Database for unit tests of the consumer runtime and of handlers."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from libs.messaging.records import OutgoingMessage, Record
+
+
+class FakeTransaction:
+    def __init__(self, state: dict[str, Any]) -> None:
+        self.state = state
+        self.conn = state  # handlers under test keep their rows in here
+
+    async def claim_new(self, consumer: str, message_ids: list[str]) -> set[str]:
+        seen = self.state.setdefault("inbox", set())
+        new = {m for m in message_ids if (consumer, m) not in seen}
+        seen.update((consumer, m) for m in new)
+        return new
+
+    def publish(self, message: OutgoingMessage) -> None:
+        self.state.setdefault("outbox", []).append(message)
+
+    def record_dead_letter(self, consumer: str, record: Record, reason: str) -> None:
+        self.state.setdefault("dead_letters", []).append((consumer, record.position, reason))
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        saved = copy.deepcopy(self.state)
+        try:
+            yield
+        except BaseException:
+            self.state.clear()
+            self.state.update(saved)
+            raise
+
+
+class FakeDatabase:
+    """Commits a transaction's changes only when its block ends without an exception."""
+
+    def __init__(self) -> None:
+        self.state: dict[str, Any] = {}
+        self.commits = 0
+        self.failures_to_inject: list[BaseException] = []
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[FakeTransaction]:
+        if self.failures_to_inject:
+            raise self.failures_to_inject.pop(0)
+        working = copy.deepcopy(self.state)
+        yield FakeTransaction(working)
+        self.state = working
+        self.commits += 1
+
+    @property
+    def outbox(self) -> list[OutgoingMessage]:
+        return self.state.get("outbox", [])

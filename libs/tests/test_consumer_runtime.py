@@ -1,0 +1,105 @@
+"""The consumer runtime against an in-memory database: dedupe, dead letters, retries."""
+
+from __future__ import annotations
+
+import pytest
+
+from libs.contracts.envelope import new_envelope
+from libs.contracts.registry import encode
+from libs.contracts.wallet import CreditPersonalAccount
+from libs.messaging.consumer import BatchProcessor, RetryPolicy
+from libs.messaging.fakes import FakeDatabase
+from libs.messaging.records import DLQ_HEADERS, Record
+
+
+def credit(credit_id: str, amount: int = 100) -> bytes:
+    payload = CreditPersonalAccount(credit_id=credit_id, psn_no="P1", amount=amount, kind="contribution", year=2026)
+    return encode(new_envelope(payload, producer="test", correlation_id=credit_id))
+
+
+def records(*values: bytes) -> list[Record]:
+    return [Record("wallet.commands", 0, offset, b"P1", value) for offset, value in enumerate(values)]
+
+
+async def count_credits(tx, env) -> None:
+    tx.conn.setdefault("credited", []).append(env.payload.credit_id)
+
+
+def processor(db: FakeDatabase, handler=count_credits) -> BatchProcessor:
+    return BatchProcessor("wallet-test", db, handler, frozenset({"CreditPersonalAccount"}),
+                          RetryPolicy(attempts=3, first_delay=0.0))
+
+
+async def test_a_redelivered_message_changes_nothing() -> None:
+    db = FakeDatabase()
+    batch = records(credit("c1"), credit("c2"))
+    await processor(db).process(batch)
+    stats = await processor(db).process(batch)
+    assert db.state["credited"] == ["c1", "c2"]
+    assert stats.duplicates == 2
+
+
+async def test_the_same_message_twice_in_one_batch_is_handled_once() -> None:
+    db = FakeDatabase()
+    value = credit("c1")
+    await processor(db).process(records(value, value))
+    assert db.state["credited"] == ["c1"]
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (b"not json at all", "not JSON"),
+        (b'{"event_type": "CreditPersonalAccount"}', "invalid envelope"),
+        (credit("c9", amount=1).replace(b'"amount":1', b'"amount":"lots"'), "invalid CreditPersonalAccount"),
+        (credit("c9").replace(b"CreditPersonalAccount", b"LaunchRocket"), "unknown event type"),
+    ],
+)
+async def test_a_malformed_message_is_dead_lettered_with_its_reason_and_the_batch_goes_on(value, reason) -> None:
+    db = FakeDatabase()
+    await processor(db).process(records(value, credit("c2")))
+    assert db.state["credited"] == ["c2"]
+    [parked] = db.outbox
+    headers = parked.headers
+    assert parked.topic == "dead-letter" and parked.value == value
+    assert set(headers) == set(DLQ_HEADERS)
+    assert headers["dlq.source.topic"] == "wallet.commands" and headers["dlq.source.offset"] == "0"
+    assert reason in headers["dlq.reason"]
+
+
+async def test_a_dead_letter_is_written_once_even_if_the_batch_is_redelivered() -> None:
+    db = FakeDatabase()
+    batch = records(b"garbage")
+    await processor(db).process(batch)
+    await processor(db).process(batch)
+    assert len(db.outbox) == 1
+
+
+async def test_a_handler_that_fails_for_one_message_parks_only_that_message() -> None:
+    db = FakeDatabase()
+
+    async def picky(tx, env) -> None:
+        if env.payload.credit_id == "bad":
+            raise ValueError("account closed")
+        await count_credits(tx, env)
+
+    stats = await processor(db, picky).process(records(credit("a"), credit("bad"), credit("b")))
+    assert db.state["credited"] == ["a", "b"]
+    assert stats.dead_lettered == 1
+    assert "ValueError: account closed" in db.outbox[0].headers["dlq.reason"]
+
+
+async def test_a_transient_failure_is_retried_and_then_succeeds() -> None:
+    db = FakeDatabase()
+    db.failures_to_inject = [ConnectionError("database restarting")]
+    stats = await processor(db).process(records(credit("c1")))
+    assert db.state["credited"] == ["c1"]
+    assert stats.attempts == 2
+
+
+async def test_a_failure_that_outlasts_the_retries_raises_and_commits_nothing() -> None:
+    db = FakeDatabase()
+    db.failures_to_inject = [ConnectionError("down")] * 3
+    with pytest.raises(ConnectionError):
+        await processor(db).process(records(credit("c1")))
+    assert db.commits == 0 and "credited" not in db.state

@@ -1,0 +1,164 @@
+"""Facts the person aggregate recorded. The service layer stores and publishes them; the domain never does.
+
+`PersonRegistered` carries the ID number and name: it stays inside the enrollment service. What other
+services see is the `CoverageView` snapshot (published as `CoverageChanged`), which carries neither.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from libs.money import Fen
+from services.enrollment.domain.state import (
+    ChronicApproval,
+    Contribution,
+    CoveragePeriod,
+    CrossRegionFiling,
+    Reimbursement,
+    SpecialDrugDesignation,
+)
+from services.enrollment.domain.vocabulary import EmploymentStatus, HardshipGroup, Relation, Scheme, Sex
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    command_id: str  # the command that caused it (causation)
+    psn_no: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonRegistered(Event):
+    id_number: str
+    name: str
+    sex: Sex
+    birth_date: date
+    insured_region: str
+    scheme: Scheme
+    employment_status: EmploymentStatus
+    hardship_group: HardshipGroup
+    registered_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class RelativeLinked(Event):
+    relative_psn_no: str
+    relation: Relation
+
+
+@dataclass(frozen=True, kw_only=True)
+class RelativeUnlinked(Event):
+    relative_psn_no: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class HardshipGroupChanged(Event):
+    hardship_group: HardshipGroup
+    effective_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContributionRecorded(Event):
+    contribution: Contribution
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoverageStarted(Event):
+    period: CoveragePeriod
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoverageEnded(Event):
+    scheme: Scheme
+    ends_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmploymentStatusChanged(Event):
+    employment_status: EmploymentStatus
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeemedContributionRecorded(Event):
+    months: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetirementShortfallPaid(Event):
+    months: int
+    amount: Fen
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonRetired(Event):
+    retired_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReimbursementRecorded(Event):
+    reimbursement: Reimbursement
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReimbursementCancelled(Event):
+    claim_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransferApplied(Event):
+    transfer_id: str
+    from_region: str
+    to_region: str
+    applied_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransferRequested(Event):
+    transfer_id: str
+    requested_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransferCompleted(Event):
+    """Coverage moved to the new region from `effective_on`; the day before is the old region's last."""
+
+    transfer_id: str
+    effective_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransferCancelled(Event):
+    transfer_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CrossRegionFiled(Event):
+    filing: CrossRegionFiling
+
+
+@dataclass(frozen=True, kw_only=True)
+class CrossRegionFilingCancelled(Event):
+    filing_id: str
+    cancelled_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChronicDiseaseApproved(Event):
+    approval: ChronicApproval
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChronicApprovalRevoked(Event):
+    disease_code: str
+    revoked_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpecialDrugDesignated(Event):
+    designation: SpecialDrugDesignation
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpecialDrugDesignationEnded(Event):
+    drug_code: str
+    ended_on: date

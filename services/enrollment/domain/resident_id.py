@@ -1,0 +1,76 @@
+"""The 18-character resident ID (居民身份证号码, GB 11643-1999).
+
+Layout: 6-digit region of first registration, 8-digit birth date YYYYMMDD, 3-digit sequence whose
+last digit is odd for men and even for women, and a check character: the weighted sum of the first 17
+digits mod 11, mapped through `1 0 X 9 8 7 6 5 4 3 2`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from libs.masking import mask_id_number
+from services.enrollment.domain.errors import IdDetailsMismatch, InvalidIdNumber
+from services.enrollment.domain.vocabulary import PROVINCE_CODES, Sex
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARACTERS = "10X98765432"
+
+
+@dataclass(frozen=True)
+class ResidentId:
+    number: str  # normalised: upper-case X
+
+    @property
+    def region_prefix(self) -> str:
+        return self.number[:6]
+
+    @property
+    def birth_date(self) -> date:
+        return date(int(self.number[6:10]), int(self.number[10:12]), int(self.number[12:14]))
+
+    @property
+    def sex(self) -> Sex:
+        return Sex.MALE if int(self.number[16]) % 2 else Sex.FEMALE
+
+
+def check_character(first_17_digits: str) -> str:
+    return CHECK_CHARACTERS[sum(int(d) * w for d, w in zip(first_17_digits, WEIGHTS, strict=True)) % 11]
+
+
+def parse_resident_id(text: str, *, today: date) -> ResidentId:
+    """A validated resident ID, or InvalidIdNumber saying which part is wrong."""
+    number = text.strip().upper()
+    shown = mask_id_number(number)
+    if len(number) != 18 or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        raise InvalidIdNumber(
+            f"ID number {shown} must be 18 characters: 17 digits and a final digit or X; re-key it from the card."
+        )
+    if number[:2] not in PROVINCE_CODES:
+        raise InvalidIdNumber(f"ID number {shown} starts with {number[:2]}, which is no province code; re-key it from the card.")
+    expected = check_character(number[:17])
+    if number[17] != expected:
+        raise InvalidIdNumber(f"ID number {shown} fails its check character; re-key it from the card.")
+    resident_id = ResidentId(number)
+    try:
+        born = resident_id.birth_date
+    except ValueError:
+        raise InvalidIdNumber(f"ID number {shown} embeds {number[6:14]}, which is not a real date.") from None
+    if born > today:
+        raise InvalidIdNumber(f"ID number {shown} embeds a birth date in the future ({born.isoformat()}).")
+    return resident_id
+
+
+def check_matches_id(resident_id: ResidentId, *, birth_date: date, sex: Sex) -> None:
+    """The declared birth date and sex must be those the ID number encodes."""
+    shown = mask_id_number(resident_id.number)
+    if birth_date != resident_id.birth_date:
+        raise IdDetailsMismatch(
+            f"Declared birth date {birth_date.isoformat()} differs from the one in ID number {shown}; "
+            "correct the form from the ID card."
+        )
+    if sex != resident_id.sex:
+        raise IdDetailsMismatch(
+            f"Declared sex differs from the one encoded in ID number {shown}; correct the form from the ID card."
+        )

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from libs.settings import StackSettings
+from tests.support.stack import Namespace, servers
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[StackSettings]:
+    with servers() as settings:
+        yield settings
+
+
+@pytest.fixture(scope="session")
+async def namespace(stack: StackSettings) -> AsyncIterator[Namespace]:
+    ns = Namespace(stack)
+    await ns.create()
+    yield ns
+    await ns.drop()

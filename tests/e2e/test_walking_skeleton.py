@@ -1,0 +1,141 @@
+"""One claim walking end to end through four service processes on the real Kafka and Postgres."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from libs.contracts.registry import encode
+from libs.contracts.topics import CLAIMS_OUTCOMES, CLAIMS_SUBMITTED, DEAD_LETTER, ENROLLMENT_COMMANDS, WALLET_COMMANDS
+from tests.support.claims import outpatient_claim
+from tests.support.clients import Publisher, TopicReader, new_id
+from tests.support.people import credit, register
+from tests.support.processes import Services
+
+pytestmark = pytest.mark.e2e
+
+PEOPLE = [f"P{n:05d}" for n in range(40)]
+EMPLOYEES = PEOPLE[:30]
+
+
+async def count(namespace, service: str, sql: str) -> int:
+    conn = await asyncpg.connect(namespace.dsn(service))
+    try:
+        return await conn.fetchval(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="module")
+async def system(namespace, tmp_path_factory) -> AsyncIterator[Services]:
+    services = Services(namespace.env, Path(tmp_path_factory.mktemp("logs")))
+    await asyncio.to_thread(services.start)
+    async with Publisher(namespace.stack.kafka_bootstrap, namespace.topic_prefix) as office:
+        for seq, psn in enumerate(PEOPLE):
+            await office.send(ENROLLMENT_COMMANDS, psn, register(psn, seq, insutype="310" if psn in EMPLOYEES else "390"), f"reg-{psn}")
+        for psn in EMPLOYEES:
+            await office.send(WALLET_COMMANDS, psn, credit(psn, 300_00), f"credit-{psn}")
+    for _ in range(600):
+        if (await count(namespace, "settlement", "SELECT count(*) FROM coverage") == len(PEOPLE)
+                and await count(namespace, "wallet", "SELECT count(*) FROM accounts WHERE balance > 0") == len(EMPLOYEES)):
+            break
+        await asyncio.sleep(0.1)
+    else:
+        pytest.fail("enrollment did not reach settlement and wallet")
+    yield services
+    await asyncio.to_thread(services.stop)
+
+
+@pytest.fixture
+async def hospital(namespace) -> AsyncIterator[tuple[Publisher, TopicReader]]:
+    async with Publisher(namespace.stack.kafka_bootstrap, namespace.topic_prefix) as pub, \
+            TopicReader(namespace.stack.kafka_bootstrap, namespace.topic_prefix, CLAIMS_OUTCOMES) as outcomes:
+        yield pub, outcomes
+
+
+def distinct_outcomes(outcomes: TopicReader, claim_id: str) -> set[str]:
+    return {str(e.event_id) for e in outcomes.by_correlation.get(claim_id, [])}
+
+
+async def test_a_thousand_claims_each_get_exactly_one_outcome_and_are_stored_once(system, namespace, hospital) -> None:
+    pub, outcomes = hospital
+    rng = random.Random(7)
+    claims = []
+    for _ in range(1000):
+        psn = rng.choice(PEOPLE)
+        treated = rng.choice(["430100", "430100", "371300"])
+        claims.append(outpatient_claim(new_id("C"), psn, insutype="310" if psn in EMPLOYEES else "390", treated=treated))
+    for claim in claims:
+        await pub.send(CLAIMS_SUBMITTED, claim.psn_no, claim, claim.claim_id)
+    await pub.flush()
+    ids = [c.claim_id for c in claims]
+    await outcomes.wait_for(lambda: all(outcomes.by_correlation.get(i) for i in ids), timeout=180)
+    await asyncio.sleep(1.0)  # anything doubled would arrive now
+    assert all(len(distinct_outcomes(outcomes, i)) == 1 for i in ids)
+    settled = [outcomes.by_correlation[i][0].payload for i in ids]
+    assert {s.event_type for s in settled} == {"ClaimSettled"}
+    for s in settled:
+        a = s.amounts
+        assert a.medfee_sumamt == a.fulamt_ownpay_amt + a.overlmt_selfpay + a.preselfpay_amt + a.inscp_scp_amt
+        assert a.medfee_sumamt == a.fund_pay_sumamt + a.psn_part_amt
+        assert a.psn_part_amt == s.acct_pay + s.acct_mulaid_pay + s.psn_cash_pay
+    in_list = "(" + ",".join(f"'{i}'" for i in ids) + ")"
+    assert await count(namespace, "settlement", f"SELECT count(DISTINCT claim_id) FROM claims WHERE claim_id IN {in_list} AND status = 'settled'") == 1000
+    assert await count(namespace, "wallet", f"SELECT count(*) FROM claim_payments WHERE claim_id IN {in_list}") == 1000
+    cross = sum(1 for c in claims if c.mdtrtarea_admvs != c.insuplc_admdvs)
+    assert await count(namespace, "clearing", f"SELECT count(DISTINCT setl_id) FROM obligations WHERE claim_id IN {in_list}") == cross
+
+
+async def test_duplicates_and_a_restart_mid_stream_double_nothing_and_lose_nothing(system, namespace, hospital) -> None:
+    pub, outcomes = hospital
+    rng = random.Random(11)
+    claims = [outpatient_claim(new_id("D"), psn, insutype="310") for psn in (rng.choice(EMPLOYEES) for _ in range(300))]
+    balance_before = await count(namespace, "wallet", "SELECT sum(balance) FROM accounts")
+    for n, claim in enumerate(claims):
+        value = encode(pub.envelope(claim, claim.claim_id))
+        await pub.send_raw(CLAIMS_SUBMITTED, claim.psn_no, value)
+        await pub.send_raw(CLAIMS_SUBMITTED, claim.psn_no, value)  # the same event delivered twice
+        if n == 100:
+            await pub.flush()
+            await asyncio.to_thread(system["wallet"].stop, signal.SIGKILL)
+            system["wallet"].start()
+        if n == 200:
+            await pub.flush()
+            await asyncio.to_thread(system["settlement"].stop, signal.SIGTERM)
+            system["settlement"].start()
+    await pub.flush()
+    ids = [c.claim_id for c in claims]
+    await outcomes.wait_for(lambda: all(outcomes.by_correlation.get(i) for i in ids), timeout=180)
+    await asyncio.sleep(2.0)
+    assert all(len(distinct_outcomes(outcomes, i)) == 1 for i in ids)
+    in_list = "(" + ",".join(f"'{i}'" for i in ids) + ")"
+    assert await count(namespace, "wallet", f"SELECT count(*) FROM claim_payments WHERE claim_id IN {in_list}") == 300
+    paid = await count(namespace, "wallet", f"SELECT coalesce(sum(acct_pay), 0) FROM claim_payments WHERE claim_id IN {in_list}")
+    assert await count(namespace, "wallet", "SELECT sum(balance) FROM accounts") == balance_before - paid
+    assert await count(namespace, "settlement", f"SELECT count(*) FROM fund_entries e JOIN claims c USING (setl_id) WHERE c.claim_id IN {in_list}") == 2 * 300
+
+
+async def test_malformed_messages_are_dead_lettered_and_the_consumer_goes_on(system, namespace, hospital) -> None:
+    pub, outcomes = hospital
+    good = outpatient_claim(new_id("G"), EMPLOYEES[0])
+    wrong_types = encode(pub.envelope(outpatient_claim(new_id("W"), EMPLOYEES[0]), "w")).replace(b'"hosp_lv":"3"', b'"hosp_lv":42')
+    unknown = encode(pub.envelope(good, "u")).replace(b'"ClaimSubmitted"', b'"ClaimTeleported"')
+    async with TopicReader(namespace.stack.kafka_bootstrap, namespace.topic_prefix, DEAD_LETTER, decode_envelopes=False) as dlq:
+        for value in (b"{not json", wrong_types, unknown):
+            await pub.send_raw(CLAIMS_SUBMITTED, EMPLOYEES[0], value)
+        await pub.send(CLAIMS_SUBMITTED, good.psn_no, good, good.claim_id)
+        await pub.flush()
+        await outcomes.wait_for(lambda: outcomes.by_correlation.get(good.claim_id), timeout=60)
+        await dlq.wait_for(lambda: len(dlq.raw) >= 3, timeout=30)
+        reasons = sorted(dict(r.headers)["dlq.reason"].decode() for r in dlq.raw)
+        assert [r.value for r in dlq.raw] == [b"{not json", wrong_types, unknown]
+        assert {dict(r.headers)["dlq.source.topic"].decode() for r in dlq.raw} == {namespace.topic_prefix + CLAIMS_SUBMITTED.name}
+    assert any("not JSON" in r for r in reasons)
+    assert any("hosp_lv" in r for r in reasons)
+    assert any("ClaimTeleported" in r for r in reasons)

@@ -1,0 +1,28 @@
+"""Claims as a hospital's HIS would send them, for tests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from libs.contracts.claims import ClaimSubmitted, FeeLine
+from libs.money import line_amount
+
+# (catalogue code, unit price in yuan): common items every shipped catalogue lists.
+DEFAULT_LINES = (("XC01", Decimal("35.50"), Decimal("2")), ("FW01", Decimal("120.00"), Decimal("1")))
+
+
+def fee_line(sn: str, code: str, pric: Decimal, cnt: Decimal) -> FeeLine:
+    return FeeLine(feedetl_sn=sn, med_list_codg=code, cnt=cnt, pric=pric, det_item_fee_sumamt=line_amount(cnt, pric))
+
+
+def outpatient_claim(claim_id: str, psn_no: str, *, insutype: str = "310", insured: str = "430100",
+                     treated: str = "430100", hospital: str = "H43010001", action: str = "settle",
+                     lines=DEFAULT_LINES, med_type: str = "11", hosp_lv: str = "3",
+                     when: datetime = datetime(2026, 6, 1, 9, 30)) -> ClaimSubmitted:
+    return ClaimSubmitted(
+        claim_id=claim_id, action=action, fixmedins_code=hospital, hosp_lv=hosp_lv,  # type: ignore[arg-type]
+        mdtrt_id=f"V{claim_id}", psn_no=psn_no, insutype=insutype, med_type=med_type,  # type: ignore[arg-type]
+        insuplc_admdvs=insured, mdtrtarea_admvs=treated, begntime=when,
+        fee_details=[fee_line(str(i + 1), code, pric, cnt) for i, (code, pric, cnt) in enumerate(lines)],
+    )

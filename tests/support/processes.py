@@ -1,0 +1,63 @@
+"""The four services as separate operating-system processes, as `make run` starts them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.support.stack import ROOT, SERVICES
+
+
+class ServiceProcess:
+    def __init__(self, name: str, env: dict[str, str], logs: Path) -> None:
+        self.name, self.env, self.log_path = name, env, logs / f"{name}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", f"services.{self.name}"], cwd=ROOT,
+            env={**os.environ, **self.env, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=subprocess.STDOUT,
+        )
+
+    def wait_started(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if b'"event": "started"' in self.log_path.read_bytes() or b'"event":"started"' in self.log_path.read_bytes():
+                return
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited: {self.log_path.read_text()[-3000:]}")
+            time.sleep(0.1)
+        raise TimeoutError(f"{self.name} did not start: {self.log_path.read_text()[-3000:]}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 40.0) -> int | None:
+        if self.proc is None or self.proc.poll() is not None:
+            return None if self.proc is None else self.proc.returncode
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+
+class Services:
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
+        self.all = {name: ServiceProcess(name, env, logs) for name in SERVICES}
+
+    def __getitem__(self, name: str) -> ServiceProcess:
+        return self.all[name]
+
+    def start(self) -> None:
+        for p in self.all.values():
+            p.start()
+        for p in self.all.values():
+            p.wait_started()
+
+    def stop(self) -> None:
+        for p in self.all.values():
+            p.stop()

@@ -1,0 +1,105 @@
+"""Finding Kafka and Postgres for tests, in order: the environment, testcontainers, the native stack.
+
+1. `KAFKA_BOOTSTRAP` and `PGHOST` set: use those servers.
+2. A Docker daemon answers: start Kafka and Postgres with testcontainers.
+3. Otherwise: `deploy/stack.sh up` starts the project's own Kafka and Postgres (idempotent).
+
+Each test session then works in its own namespace: topics and databases prefixed with a run id, so a
+developer's `make run` data on the same servers is never touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+
+from libs.messaging.admin import delete_topics, ensure_topics
+from libs.settings import StackSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("enrollment", "settlement", "wallet", "clearing")
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=2).ping()
+        return True
+    except Exception:
+        return False
+
+
+@contextlib.contextmanager
+def _testcontainers() -> Iterator[dict[str, str]]:
+    from testcontainers.kafka import KafkaContainer
+    from testcontainers.postgres import PostgresContainer
+
+    with KafkaContainer("confluentinc/cp-kafka:7.7.1").with_kraft() as kafka, \
+            PostgresContainer("postgres:15", username="medins", password="medins", dbname="medins") as pg:
+        yield {
+            "KAFKA_BOOTSTRAP": kafka.get_bootstrap_server(),
+            "PGHOST": pg.get_container_host_ip(), "PGPORT": str(pg.get_exposed_port(5432)),
+            "PGUSER": "medins", "PGPASSWORD": "medins",
+        }
+
+
+@contextlib.contextmanager
+def servers() -> Iterator[StackSettings]:
+    if os.environ.get("KAFKA_BOOTSTRAP") and os.environ.get("PGHOST"):
+        yield StackSettings()
+    elif _docker_answers():
+        with _testcontainers() as env:
+            os.environ.update(env)
+            yield StackSettings()
+    else:
+        subprocess.run([str(ROOT / "deploy" / "stack.sh"), "up"], check=True)
+        yield StackSettings()
+
+
+class Namespace:
+    """A test run's own topics and databases on shared servers."""
+
+    def __init__(self, stack: StackSettings) -> None:
+        self.stack = stack
+        self.prefix = f"t{uuid.uuid4().hex[:8]}_"
+
+    @property
+    def env(self) -> dict[str, str]:
+        s = self.stack
+        return {
+            "KAFKA_BOOTSTRAP": s.kafka_bootstrap, "PGHOST": s.pghost, "PGPORT": str(s.pgport),
+            "PGUSER": s.pguser, "PGPASSWORD": s.pgpassword,
+            "TOPIC_PREFIX": self.prefix.replace("_", "."), "DB_PREFIX": self.prefix,
+        }
+
+    @property
+    def topic_prefix(self) -> str:
+        return self.env["TOPIC_PREFIX"]
+
+    def dsn(self, service: str) -> str:
+        return self.stack.dsn(self.prefix + service)
+
+    async def create(self) -> None:
+        conn = await asyncpg.connect(self.stack.dsn("postgres"))
+        try:
+            for service in SERVICES:
+                await conn.execute(f'CREATE DATABASE "{self.prefix}{service}"')
+        finally:
+            await conn.close()
+        await ensure_topics(self.stack.kafka_bootstrap, self.topic_prefix)
+
+    async def drop(self) -> None:
+        conn = await asyncpg.connect(self.stack.dsn("postgres"))
+        try:
+            for service in SERVICES:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{self.prefix}{service}" WITH (FORCE)')
+        finally:
+            await conn.close()
+        await delete_topics(self.stack.kafka_bootstrap, self.topic_prefix)
