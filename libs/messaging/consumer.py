@@ -47,6 +47,7 @@ class RetryPolicy:
 @dataclass
 class BatchStats:
     handled: int = 0
+    ignored: int = 0
     duplicates: int = 0
     dead_lettered: int = 0
     attempts: int = 0
@@ -91,13 +92,13 @@ class BatchProcessor:
 
     def _decode(self, record: Record) -> _Item:
         try:
-            envelope = decode(record.value, self.accepted)
+            envelope = decode(record.value)
         except UndecodableMessage as exc:
             return _Item(record, f"raw:{record.position}", problem=exc.reason)
         return _Item(record, str(envelope.event_id), envelope=envelope)
 
     async def _run(self, items: list[_Item], careful: bool, stats: BatchStats) -> BatchStats:
-        stats.handled = stats.duplicates = stats.dead_lettered = 0
+        stats.handled = stats.ignored = stats.duplicates = stats.dead_lettered = 0
         async with self.database.transaction() as tx:
             unique = list(dict.fromkeys(i.message_id for i in items))
             new = await tx.claim_new(self.consumer, unique)
@@ -109,6 +110,8 @@ class BatchProcessor:
                 if item.problem is not None:
                     self._park(tx, item, item.problem)
                     stats.dead_lettered += 1
+                elif item.envelope.event_type not in self.accepted:  # type: ignore[attr-defined]
+                    stats.ignored += 1  # a known event this consumer has no use for
                 elif careful:
                     stats.dead_lettered += await self._handle_isolated(tx, item)
                 else:

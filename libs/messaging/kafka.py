@@ -20,7 +20,7 @@ log = structlog.get_logger("kafka")
 
 def make_broker(bootstrap: str, client_id: str) -> KafkaBroker:
     # Publishing goes through the outbox relay's own producer; the broker consumes.
-    return KafkaBroker(bootstrap, client_id=client_id, graceful_timeout=30.0, logger=None)
+    return KafkaBroker(bootstrap, client_id=client_id, graceful_timeout=30.0, logger=log)
 
 
 def to_records(raw: Any) -> list[Record]:

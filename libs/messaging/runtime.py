@@ -78,7 +78,7 @@ class ServiceRuntime:
         log.info("stopped")
 
     def app(self) -> FastStream:
-        app = FastStream(self.broker)
+        app = FastStream(self.broker, logger=log)
         app.on_startup(self.start)
         app.after_shutdown(self.stop)
         return app

@@ -103,3 +103,10 @@ async def test_a_failure_that_outlasts_the_retries_raises_and_commits_nothing() 
     with pytest.raises(ConnectionError):
         await processor(db).process(records(credit("c1")))
     assert db.commits == 0 and "credited" not in db.state
+
+
+async def test_a_known_event_the_consumer_does_not_handle_is_skipped_not_dead_lettered() -> None:
+    db = FakeDatabase()
+    proc = BatchProcessor("wallet-test", db, count_credits, frozenset({"AccountCredited"}))
+    stats = await proc.process(records(credit("c1")))
+    assert stats.ignored == 1 and not db.outbox and "credited" not in db.state

@@ -7,14 +7,12 @@ from datetime import date
 from libs.contracts.enrollment import RegisterPerson
 from libs.contracts.wallet import CreditPersonalAccount
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
+from libs.resident_id import with_check_character
 
 
 def resident_id(region: str, birth: date, seq: int, male: bool = True) -> str:
     seq = seq % 500 * 2 + (1 if male else 0)  # 17th digit: odd for men
-    body = f"{region}{birth:%Y%m%d}{seq:03d}"
-    return body + _CHECK[sum(int(d) * w for d, w in zip(body, _WEIGHTS)) % 11]
+    return with_check_character(f"{region}{birth:%Y%m%d}{seq:03d}")
 
 
 def register(psn_no: str, seq: int, *, insutype: str = "310", region: str = "430100",

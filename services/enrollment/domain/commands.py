@@ -217,4 +217,4 @@ class DesignateSpecialDrug(Command):
 @dataclass(frozen=True, kw_only=True)
 class EndSpecialDrugDesignation(Command):
     drug_code: str
-    ended_on: date
+    ends_on: date  # the last valid day

@@ -161,4 +161,4 @@ class SpecialDrugDesignated(Event):
 @dataclass(frozen=True, kw_only=True)
 class SpecialDrugDesignationEnded(Event):
     drug_code: str
-    ended_on: date
+    ends_on: date  # the last valid day

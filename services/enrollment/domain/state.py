@@ -48,6 +48,7 @@ class Contribution:
     source: ContributionSource
     amount: Fen
     paid_on: date
+    years: int = 1  # coverage years paid at once (a student's whole study period)
     month: int | None = None  # employee scheme: the contribution month
     payer_psn_no: str | None = None  # mutual aid: the relative whose account paid
     reference: str | None = None  # mutual aid: the wallet's payment id
@@ -125,7 +126,12 @@ class Transfer:
     from_region: str
     to_region: str
     step: TransferStep
+    applied_on: date
     effective_on: date | None = None
+
+    @property
+    def in_progress(self) -> bool:
+        return self.step in (TransferStep.APPLIED, TransferStep.REQUESTED)
 
 
 @dataclass(frozen=True)
@@ -135,8 +141,8 @@ class PersonState:
     name: str
     sex: Sex
     birth_date: date
-    insured_region: str
-    scheme: Scheme
+    insured_region: str  # changes only by a completed transfer
+    registered_scheme: Scheme  # as declared at registration; coverage periods say what is held
     employment_status: EmploymentStatus
     hardship_group: HardshipGroup
     relatives: tuple[Relative, ...] = ()

@@ -56,7 +56,6 @@ class EnrollmentKind(StrEnum):
     STUDENT = "student"  # university student, whole study period at once
     NEWBORN = "newborn"  # birth year, no payment
     EMPLOYEE = "employee"  # employee or maternity scheme, open-ended
-    TRANSFER = "transfer"  # continuation in the new region after a transfer
 
 
 class ContributionSource(StrEnum):

@@ -10,16 +10,15 @@ from libs.contracts.envelope import Envelope
 from libs.contracts.topics import ENROLLMENT_EVENTS
 from libs.messaging.emit import emit
 from libs.messaging.ports import Transaction
+from libs.resident_id import check_character
 
 PRODUCER = "enrollment"
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
 
 
 def id_number_problem(certno: str) -> str | None:
     if len(certno) != 18 or not certno[:17].isdigit():
         return "a resident ID has 17 digits followed by a digit or X"
-    expected = _CHECK[sum(int(d) * w for d, w in zip(certno[:17], _WEIGHTS)) % 11]
+    expected = check_character(certno[:17])
     if certno[17].upper() != expected:
         return "the ID's check character does not match its digits; please re-enter the ID"
     return None

@@ -1,0 +1,56 @@
+# Two commands after cloning: `make run` (the system) and `make test` (the tests).
+SHELL := /bin/bash
+PY    := .venv/bin/python
+VENV_STAMP := .venv/.installed
+
+.PHONY: help venv up down status topics run demo test test-unit test-integration bench asyncapi clean
+
+help:
+	@echo "make run    start Kafka, Postgres and the four services (Ctrl-C stops the services)"
+	@echo "make demo   (in a second terminal) enroll a person, submit a claim, print the reply"
+	@echo "make test   start what the tests need and run every test"
+	@echo "make up / make down / make status   the native Kafka + Postgres stack"
+	@echo "make bench  the end-to-end benchmark"
+
+$(VENV_STAMP): requirements.txt
+	python3 -m venv .venv
+	.venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(VENV_STAMP)
+
+venv: $(VENV_STAMP)
+
+up: venv
+	deploy/stack.sh up
+	$(PY) -m libs.messaging.admin
+
+down:
+	deploy/stack.sh down
+
+status:
+	deploy/stack.sh status
+
+run: up
+	$(PY) -m deploy.run_services
+
+demo: venv
+	$(PY) -m libs.hospital.demo
+
+test-unit: venv
+	$(PY) -m pytest -m "not integration and not e2e" -p no:cacheprovider
+
+test-integration: venv
+	deploy/stack.sh up
+	$(PY) -m pytest -m "integration or e2e" -p no:cacheprovider
+
+test: venv
+	deploy/stack.sh up
+	$(PY) -m pytest -p no:cacheprovider
+
+asyncapi: venv
+	$(PY) -m libs.contracts.asyncapi > docs/asyncapi.json
+
+bench: up
+	$(PY) -m tests.bench.run
+
+clean:
+	rm -rf .venv .stack .pytest_cache

@@ -1,0 +1,74 @@
+"""The port clearing's service layer stores through: five tables of flat, append-mostly rows.
+
+| table         | row                | key                                  | changes                          |
+|---------------|--------------------|--------------------------------------|----------------------------------|
+| cycles        | `ClearingCycle`    | cycle_id                             | open → closed, once              |
+| obligations   | `Obligation`       | obligation_id                        | never (insert only)              |
+| net_positions | `NetPosition`      | (cycle_id, admdvs)                   | never (written at close)         |
+| confirmations | `Confirmation`     | (cycle_id, setl_id, decision)        | never (insert only)              |
+| prepayments   | `PrepaymentEntry`  | entry_id                             | never (insert only)              |
+
+Besides the keys, a real store needs: a partial unique index allowing one `open` cycle per scope_key;
+indexes on obligations (setl_id) and (cycle_id, fixmedins_code). Derived columns (net, cash_to_pay,
+cash_to_receive) may be generated columns; the domain never reads them back.
+
+Consistency the adapter owns (the domain decides, the transaction makes it true):
+- admitting a fact reads the scope's open cycle with a share lock (FOR SHARE) and inserts its rows in
+  the same transaction; closing takes the cycle row FOR UPDATE, so no row lands in a cycle being
+  closed. A refund locks the scope's open cycle row the same way, so it cannot race a close.
+- a duplicate key on insert means another consumer got there first: roll back and retry the message,
+  which then finds the rows and changes nothing.
+
+Every `add_*` inserts and never overwrites; `save_cycle` updates only status, closed_at, close_reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from libs.money import Fen
+from services.clearing.domain.confirmation import Confirmation
+from services.clearing.domain.cycle import ClearingCycle
+from services.clearing.domain.netting import NetPosition, Pair
+from services.clearing.domain.obligations import Obligation
+from services.clearing.domain.prepayments import PrepaymentEntry
+from services.clearing.domain.statements import InstitutionTotal
+
+
+class ClearingRepository(Protocol):
+    # cycles
+    def add_cycle(self, cycle: ClearingCycle) -> None: ...
+    def save_cycle(self, cycle: ClearingCycle) -> None: ...
+    def get_cycle(self, cycle_id: str) -> ClearingCycle:
+        """The cycle, or `CycleNotFound`."""
+        ...
+    def open_cycle(self, scope_key: str) -> ClearingCycle | None: ...
+    def open_cycles(self) -> list[ClearingCycle]:
+        """Every scope's open cycle (the scheduler closes those that are due)."""
+        ...
+
+    # obligations
+    def add_obligations(self, rows: Sequence[Obligation]) -> None: ...
+    def obligations_of_claim(self, setl_id: str) -> list[Obligation]:
+        """Every row of one claim, in any cycle: idempotency and late cancellations read this."""
+        ...
+    def obligations_of_cycle(self, cycle_id: str, fixmedins_code: str | None = None) -> list[Obligation]: ...
+    def bilateral_totals(self, cycle_id: str) -> dict[Pair, Fen]:
+        """SUM(amount) GROUP BY (insuplc_admdvs, mdtrtarea_admvs) WHERE kind <> 'returned'."""
+        ...
+    def institution_totals(self, cycle_id: str) -> list[InstitutionTotal]:
+        """SUM(amount) GROUP BY (fixmedins_code, mdtrtarea_admvs, insuplc_admdvs), every kind."""
+        ...
+
+    # net positions
+    def add_net_positions(self, rows: Sequence[NetPosition]) -> None: ...
+    def net_positions(self, cycle_id: str) -> list[NetPosition]: ...
+
+    # confirmations
+    def add_confirmations(self, rows: Sequence[Confirmation]) -> None: ...
+    def confirmations(self, cycle_id: str, fixmedins_code: str) -> list[Confirmation]: ...
+
+    # prepayments
+    def add_prepayments(self, rows: Sequence[PrepaymentEntry]) -> None: ...
+    def prepayments(self, scope_key: str) -> list[PrepaymentEntry]: ...

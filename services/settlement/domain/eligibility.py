@@ -1,0 +1,133 @@
+"""Guards that refuse a claim before any money is computed; each raises a named refusal."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection
+
+from services.settlement.domain.catalogue import Catalogue
+from services.settlement.domain.claim import Claim
+from services.settlement.domain.coverage import Coverage
+from services.settlement.domain.errors import ClaimRefused, NoCatalogue, NoPolicyPack, ReasonCode
+from services.settlement.domain.policy_pack import PolicyPack
+
+# Inside a stay the hospital's own pharmacy dispenses; the dual-channel rules are for outpatients.
+_STAY = ("inpatient", "delivery")
+
+
+def check_pack_applies(pack: PolicyPack, claim: Claim) -> None:
+    """The insured region's policy applies (就医地目录、参保地政策), for the claim's scheme."""
+    if (pack.region, pack.insutype) != (claim.insuplc_admdvs, claim.insutype):
+        raise NoPolicyPack(
+            f"pack {pack.id} is for region {pack.region}, insutype {pack.insutype}; the claim is for "
+            f"insured region {claim.insuplc_admdvs}, insutype {claim.insutype}"
+        )
+
+
+def check_catalogue_applies(catalogue: Catalogue, claim: Claim) -> None:
+    if not catalogue.covers(claim.mdtrtarea_admvs):
+        raise NoCatalogue(f"catalogue {catalogue.region} does not cover treatment region {claim.mdtrtarea_admvs}")
+
+
+def check_insured(coverage: Coverage | None, claim: Claim) -> Coverage:
+    def refuse(why: str) -> ClaimRefused:
+        return ClaimRefused(ReasonCode.NOT_INSURED, f"person {claim.psn_no} {why}")
+
+    if coverage is None or coverage.psn_no != claim.psn_no:
+        raise refuse(f"has no insurance record for insutype {claim.insutype}")
+    if coverage.insutype != claim.insutype:
+        raise refuse(f"is insured under insutype {coverage.insutype}, not {claim.insutype}")
+    if coverage.insured_region != claim.insuplc_admdvs:
+        raise refuse(f"is insured in region {coverage.insured_region}, not {claim.insuplc_admdvs}")
+    if not coverage.active:
+        raise refuse("is not insured (enrolment suspended or premium not paid) on the date of service")
+    return coverage
+
+
+def check_waiting_period(coverage: Coverage, claim: Claim) -> None:
+    if coverage.waiting_until is not None and claim.service_date < coverage.waiting_until:
+        raise ClaimRefused(
+            ReasonCode.WAITING_PERIOD,
+            f"person {claim.psn_no} is in the waiting period (待遇等待期) until "
+            f"{coverage.waiting_until.isoformat()}; costs on {claim.service_date.isoformat()} are not reimbursed",
+        )
+
+
+def check_cross_region_filing(coverage: Coverage, claim: Claim, pack: PolicyPack) -> None:
+    if not claim.is_cross_region:
+        return
+    if claim.care == "emergency" and pack.emergency_without_filing:
+        return
+    if not coverage.has_filing_for(claim.mdtrtarea_admvs, claim.service_date):
+        raise ClaimRefused(
+            ReasonCode.CROSS_REGION_NOT_FILED,
+            f"person {claim.psn_no} (insured in {claim.insuplc_admdvs}) has no cross-region filing (异地就医备案) "
+            f"for {claim.mdtrtarea_admvs} valid on {claim.service_date.isoformat()}",
+        )
+
+
+def check_not_work_injury(claim: Claim, pack: PolicyPack) -> None:
+    if claim.work_injury and pack.exclusions.work_injury:
+        raise ClaimRefused(
+            ReasonCode.EXCLUDED_SERVICE,
+            "work-injury care is paid by work-injury insurance (工伤保险), not by medical insurance",
+        )
+
+
+def check_not_cosmetic_only(claim: Claim, catalogue: Catalogue, pack: PolicyPack) -> None:
+    """A bill of cosmetic services only is refused; cosmetic lines in a wider bill are made 全自费."""
+    items = [catalogue.get(line.med_list_codg) for line in claim.fee_details if not line.is_refund]
+    if pack.exclusions.cosmetic and all(item is not None and item.cosmetic for item in items):
+        raise ClaimRefused(ReasonCode.EXCLUDED_SERVICE, "cosmetic services are not reimbursable; the whole bill is cosmetic")
+
+
+def check_chronic_approved(claim: Claim, coverage: Coverage, pack: PolicyPack) -> None:
+    if claim.care != "chronic":
+        return
+    code = claim.opsp_dise_code or ""
+    disease = pack.chronic.diseases.get(code)
+    if disease is None:
+        raise ClaimRefused(
+            ReasonCode.CHRONIC_NOT_APPROVED,
+            f"{code} is not a chronic or special outpatient disease (门诊慢特病) of pack {pack.id}",
+        )
+    if pack.chronic.approval_required and code not in coverage.approved_chronic_diseases:
+        raise ClaimRefused(
+            ReasonCode.CHRONIC_NOT_APPROVED,
+            f"person {claim.psn_no} has no approval (备案) for {disease.name} ({code}); apply before claiming",
+        )
+
+
+def check_special_drug_channel(claim: Claim, coverage: Coverage, catalogue: Catalogue, pack: PolicyPack) -> None:
+    """三定: a dual-channel drug outside a stay goes through its fixed hospital or pharmacy and doctor."""
+    if not pack.special_drugs.fixed_channel or claim.care in _STAY:
+        return
+    for line in claim.fee_details:
+        item = catalogue.get(line.med_list_codg)
+        if line.is_refund or item is None or not item.special_drug:
+            continue
+        designation = coverage.designation_for(item.med_list_codg)
+
+        def refuse(why: str) -> ClaimRefused:
+            return ClaimRefused(ReasonCode.SPECIAL_DRUG_CHANNEL, f"{item.name} ({item.med_list_codg}) {why}")
+
+        if claim.med_type != "15":
+            raise refuse("is a dual-channel special drug; settle it as med_type 15 (特药)")
+        if designation is None:
+            raise refuse(f"has no designation (三定) for person {claim.psn_no}")
+        if claim.fixmedins_code not in designation.fixmedins_codes:
+            places = ", ".join(sorted(designation.fixmedins_codes))
+            raise refuse(f"must be dispensed by the designated hospital or pharmacy ({places}), not {claim.fixmedins_code}")
+        if claim.bilg_dr_codg != designation.doctor_code:
+            raise refuse(f"must be prescribed by the designated doctor {designation.doctor_code}, not {claim.bilg_dr_codg}")
+
+
+def check_traceability(claim: Claim, already_sold: Collection[str]) -> None:
+    """A box's traceability code (追溯码) may be sold once; twice is a red flag, so refuse."""
+    codes = Counter(code for line in claim.fee_details if not line.is_refund for code in line.drug_trac_codg)
+    reused = sorted(code for code, n in codes.items() if n > 1 or code in already_sold)
+    if reused:
+        raise ClaimRefused(
+            ReasonCode.TRACEABILITY_CODE_REUSED,
+            f"traceability code {reused[0]} has already been sold; the box cannot be claimed again",
+        )
