@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by deploy/*.sh: paths derived from this file's location (any cwd, any
 # clone path), stack.env defaults, and small helpers.
 DEPLOY_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -13,6 +14,7 @@ log() { printf '[%s] %s\n' "${LOG_TAG:-stack}" "$*"; }
 die() { printf '[%s] ERROR: %s\n' "${LOG_TAG:-stack}" "$*" >&2; exit 1; }
 
 # True if something accepts TCP connections on host:port (bash's /dev/tcp, no extra tools).
+# shellcheck disable=SC2016  # $0/$1 expand in the inner bash
 port_open() { timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null; }
 
 # Fresh machines (CI) may lack a tool: install its Debian package. Needs root.

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from libs.contracts import claims, enrollment, wallet
+from libs.contracts import claims, enrollment, topics, wallet
 from libs.contracts.envelope import Envelope, Payload, RawEnvelope
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
@@ -22,6 +22,20 @@ PAYLOAD_TYPES: dict[str, type[Payload]] = {
         enrollment.RegisterPerson, enrollment.CoverageChanged, enrollment.CommandRefused,
         wallet.CreditPersonalAccount, wallet.AccountCredited,
     )
+}
+
+# What travels on each topic (the dead-letter topic carries any of them, as received).
+CARRIES: dict[str, tuple[type[Payload], ...]] = {
+    topics.CLAIMS_SUBMITTED.name: (claims.ClaimSubmitted, claims.ClaimCancelRequested),
+    topics.CLAIMS_ADJUDICATED.name: (claims.ClaimAdjudicated, claims.ClaimCancellationAdjudicated),
+    topics.WALLET_PAYMENTS.name: (claims.PersonalPartPaid, claims.PersonalPartRefunded),
+    topics.CLAIMS_OUTCOMES.name: (claims.ClaimSettled, claims.ClaimPreSettled, claims.ClaimRejected, claims.ClaimCancelled),
+    topics.ENROLLMENT_COMMANDS.name: (enrollment.RegisterPerson,),
+    topics.ENROLLMENT_EVENTS.name: (enrollment.CoverageChanged, enrollment.CommandRefused),
+    topics.WALLET_COMMANDS.name: (wallet.CreditPersonalAccount,),
+    topics.WALLET_EVENTS.name: (wallet.AccountCredited,),
+    topics.CLEARING_EVENTS.name: (),
+    topics.DEAD_LETTER.name: (),
 }
 
 # (event_type, from_version) -> function turning a version-N payload dict into version N+1.

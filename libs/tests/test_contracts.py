@@ -43,3 +43,18 @@ def test_every_payload_field_has_a_description(model) -> None:
 def test_topic_names_are_unique() -> None:
     names = [t.name for t in ALL_TOPICS]
     assert len(names) == len(set(names))
+
+
+def test_every_payload_type_travels_on_some_topic() -> None:
+    carried = {m for models in registry.CARRIES.values() for m in models}
+    assert carried == set(registry.PAYLOAD_TYPES.values())
+    assert set(registry.CARRIES) == {t.name for t in ALL_TOPICS}
+
+
+def test_the_committed_asyncapi_document_is_current() -> None:
+    from pathlib import Path
+
+    from libs.contracts.asyncapi import render
+
+    committed = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.json"
+    assert committed.read_text() == render(), "docs/asyncapi.json is stale: run `make asyncapi`"

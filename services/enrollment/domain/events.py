@@ -6,7 +6,7 @@ services see is the `CoverageView` snapshot (published as `CoverageChanged`), wh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from libs.money import Fen
@@ -29,8 +29,8 @@ class Event:
 
 @dataclass(frozen=True, kw_only=True)
 class PersonRegistered(Event):
-    id_number: str
-    name: str
+    id_number: str = field(repr=False)  # never in logs; see libs.masking
+    name: str = field(repr=False)
     sex: Sex
     birth_date: date
     insured_region: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
@@ -137,8 +137,8 @@ class Transfer:
 @dataclass(frozen=True)
 class PersonState:
     psn_no: str
-    id_number: str
-    name: str
+    id_number: str = field(repr=False)  # never in logs; see libs.masking
+    name: str = field(repr=False)
     sex: Sex
     birth_date: date
     insured_region: str  # changes only by a completed transfer
