@@ -57,9 +57,12 @@ answering() {
 }
 
 fail_start() {
-  { echo "--- last lines of $LOGS/server.log:"; tail -n 25 "$LOGS/server.log" 2>/dev/null
-    echo "--- last lines of $LOGS/kafka.out:"; tail -n 10 "$LOGS/kafka.out" 2>/dev/null; } >&2
-  die "$1 (logs: $LOGS/server.log, $LOGS/kafka.out)"
+  # Kafka logs stack traces: show the error lines and root causes, not just the tail.
+  { echo "--- errors in $LOGS/server.log:"
+    grep -E '^\[[^]]*\] (ERROR|FATAL) |^Caused by' "$LOGS/server.log" 2>/dev/null | tail -n 8
+    echo "--- end of $LOGS/kafka.out:"; tail -n 5 "$LOGS/kafka.out" 2>/dev/null; } >&2
+  if running; then set -- "$1; it is still running as pid $(<"$PIDFILE") ('$0 stop' kills it)"; fi
+  die "$1 (full log: $LOGS/server.log)"
 }
 
 wait_ready() {
