@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from libs.contracts import topics
 from libs.contracts.envelope import Payload
 
 Fen = int
@@ -215,3 +216,11 @@ class ClaimCancelled(_Outcome):
     acct_pay: Fen = Field(description="Refunded to the personal account.")
     acct_mulaid_pay: Fen = Field(description="Refunded to the relative's account.")
     psn_cash_pay: Fen = Field(description="Cash to hand back.")
+
+
+CARRIES = {
+    topics.CLAIMS_SUBMITTED.name: (ClaimSubmitted, ClaimCancelRequested),
+    topics.CLAIMS_ADJUDICATED.name: (ClaimAdjudicated, ClaimCancellationAdjudicated),
+    topics.WALLET_PAYMENTS.name: (PersonalPartPaid, PersonalPartRefunded),
+    topics.CLAIMS_OUTCOMES.name: (ClaimSettled, ClaimPreSettled, ClaimRejected, ClaimCancelled),
+}

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from libs.contracts.claims import Admdvs, Insutype
+from libs.contracts import topics
 from libs.contracts.envelope import Payload
 
 EmploymentStatus = Literal["employed", "flexible", "retired", "none"]
@@ -95,3 +96,9 @@ class CommandRefused(Payload):
     psn_no: str | None = Field(default=None, description="The person, when known.")
     reason_code: str = Field(description="Stable machine code, e.g. `INVALID_ID_NUMBER`.")
     reason: str = Field(description="A sentence the office clerk can act on.")
+
+
+CARRIES = {
+    topics.ENROLLMENT_COMMANDS.name: (RegisterPerson,),
+    topics.ENROLLMENT_EVENTS.name: (CoverageChanged, CommandRefused),
+}

@@ -8,35 +8,21 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from libs.contracts import claims, enrollment, topics, wallet
+from libs.contracts import claims, clearing, enrollment, topics, wallet
 from libs.contracts.envelope import Envelope, Payload, RawEnvelope
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
-PAYLOAD_TYPES: dict[str, type[Payload]] = {
-    model.event_type: model
-    for model in (
-        claims.ClaimSubmitted, claims.ClaimCancelRequested, claims.ClaimAdjudicated,
-        claims.ClaimCancellationAdjudicated, claims.PersonalPartPaid, claims.PersonalPartRefunded,
-        claims.ClaimSettled, claims.ClaimPreSettled, claims.ClaimRejected, claims.ClaimCancelled,
-        enrollment.RegisterPerson, enrollment.CoverageChanged, enrollment.CommandRefused,
-        wallet.CreditPersonalAccount, wallet.AccountCredited,
-    )
-}
+MODULES = (claims, enrollment, wallet, clearing)
 
-# What travels on each topic (the dead-letter topic carries any of them, as received).
-CARRIES: dict[str, tuple[type[Payload], ...]] = {
-    topics.CLAIMS_SUBMITTED.name: (claims.ClaimSubmitted, claims.ClaimCancelRequested),
-    topics.CLAIMS_ADJUDICATED.name: (claims.ClaimAdjudicated, claims.ClaimCancellationAdjudicated),
-    topics.WALLET_PAYMENTS.name: (claims.PersonalPartPaid, claims.PersonalPartRefunded),
-    topics.CLAIMS_OUTCOMES.name: (claims.ClaimSettled, claims.ClaimPreSettled, claims.ClaimRejected, claims.ClaimCancelled),
-    topics.ENROLLMENT_COMMANDS.name: (enrollment.RegisterPerson,),
-    topics.ENROLLMENT_EVENTS.name: (enrollment.CoverageChanged, enrollment.CommandRefused),
-    topics.WALLET_COMMANDS.name: (wallet.CreditPersonalAccount,),
-    topics.WALLET_EVENTS.name: (wallet.AccountCredited,),
-    topics.CLEARING_EVENTS.name: (),
-    topics.DEAD_LETTER.name: (),
-}
+# What travels on each topic: each contract module declares its own in `CARRIES`.
+# The dead-letter topic carries any message, as it was received.
+CARRIES: dict[str, tuple[type[Payload], ...]] = {t.name: () for t in topics.ALL_TOPICS}
+for _module in MODULES:
+    for _topic, _models in _module.CARRIES.items():
+        CARRIES[_topic] = CARRIES[_topic] + tuple(_models)
+
+PAYLOAD_TYPES: dict[str, type[Payload]] = {m.event_type: m for models in CARRIES.values() for m in models}
 
 # (event_type, from_version) -> function turning a version-N payload dict into version N+1.
 UPCASTERS: dict[tuple[str, int], Upcaster] = {}

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from libs.contracts import topics
 from libs.contracts.envelope import Payload
 
 
@@ -30,3 +31,9 @@ class AccountCredited(Payload):
     psn_no: str = Field(description="人员编号.")
     amount: int = Field(description="Amount in fen.")
     balc: int = Field(description="Balance after the credit, in fen.")
+
+
+CARRIES = {
+    topics.WALLET_COMMANDS.name: (CreditPersonalAccount,),
+    topics.WALLET_EVENTS.name: (AccountCredited,),
+}
