@@ -37,7 +37,8 @@ class ServiceSettings(StackSettings):
     batch_max_records: int = Field(default=500, alias="BATCH_MAX_RECORDS")
     batch_timeout_ms: int = Field(default=20, alias="BATCH_TIMEOUT_MS")
     pool_max_size: int = Field(default=8, alias="PG_POOL_MAX")
-    http_port: int | None = None
+    http_host: str = Field(default="127.0.0.1", alias="HTTP_HOST")
+    http_port: int | None = None  # each service sets its own default; None serves no HTTP
 
     @property
     def database_dsn(self) -> str:

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import asyncpg
 import structlog
+from fastapi import FastAPI
 from faststream import FastStream
 from faststream.kafka import KafkaBroker
 
 from libs.contracts.topics import Topic
 from libs.db.migrations import migrate
 from libs.db.pool import create_pool
+from libs.http import HttpServer
 from libs.messaging import postgres
 from libs.messaging.consumer import BatchProcessor
 from libs.messaging.dispatch import HandlerTable, dispatcher
@@ -41,6 +43,22 @@ class ServiceRuntime:
         self._sender = KafkaSender(settings.kafka_bootstrap, f"{settings.service_name}-relay", settings.topic_prefix)
         self.on_started: list[Hook] = []
         self.on_stopping: list[Hook] = []
+
+    def serve_http(self, app: FastAPI) -> None:
+        """Serve `app` on the service's `http_port` while the service runs."""
+        port = self.settings.http_port
+        if port is None:
+            return
+        server = HttpServer(app, self.settings.http_host, port)
+
+        async def start(_: ServiceRuntime) -> None:
+            await server.start()
+
+        async def stop(_: ServiceRuntime) -> None:
+            await server.stop()
+
+        self.on_started.append(start)
+        self.on_stopping.append(stop)
 
     def consume(self, topic: Topic, table: HandlerTable) -> BatchProcessor:
         """Subscribe to `topic` with its own consumer group, handling the payload types in `table`."""

@@ -1,0 +1,12 @@
+"""China Standard Time (UTC+8, no daylight saving): the clock of business days and night windows."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def china_date(moment: datetime) -> date:
+    """The calendar day in China of an aware moment."""
+    return moment.astimezone(CHINA_TIME).date()
