@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
@@ -33,7 +34,20 @@ class AccountCredited(Payload):
     balc: int = Field(description="Balance after the credit, in fen.")
 
 
+class RelativePremiumPaid(Payload):
+    """A holder's personal account paid a bound relative's resident premium (共济缴费)."""
+
+    event_type = "RelativePremiumPaid"
+
+    payment_id: str = Field(description="Idempotency key of the payment; enrollment records it once.")
+    payer_psn_no: str = Field(description="人员编号 of the account holder who paid.")
+    psn_no: str = Field(description="人员编号 of the relative whose premium was paid (the message key).")
+    coverage_year: int = Field(ge=2000, le=2100, description="The coverage year the premium is for.")
+    amount: int = Field(gt=0, description="Amount paid in fen.")
+    paid_at: datetime = Field(description="When the account was debited.")
+
+
 CARRIES = {
     topics.WALLET_COMMANDS.name: (CreditPersonalAccount,),
-    topics.WALLET_EVENTS.name: (AccountCredited,),
+    topics.WALLET_EVENTS.name: (AccountCredited, RelativePremiumPaid),
 }
