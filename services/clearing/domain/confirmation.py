@@ -88,7 +88,7 @@ def confirm_items(
     """3261: confirm the named items (all pending ones if None); confirming twice changes nothing."""
     cycle.check_closed()
     check_aware(at, "confirmation time")
-    chosen = _choose(cycle, detail, setl_ids, skip_when_all=("confirmed", "rolled_back"))
+    chosen = _choose(cycle, detail, setl_ids, when_none_named=("pending",))
     for line in chosen:
         if line.status == "rolled_back":
             raise ItemRolledBack(
@@ -106,7 +106,7 @@ def roll_back_items(
     target.check_open()
     target.check_same_scope(cycle.scope_key, f"Cycle {cycle.cycle_id}")
     check_aware(at, "roll-back time")
-    chosen = _choose(cycle, detail, setl_ids, skip_when_all=("rolled_back",))
+    chosen = _choose(cycle, detail, setl_ids, when_none_named=("pending", "confirmed"))
     decisions: list[Confirmation] = []
     returned: list[Obligation] = []
     for line in chosen:
@@ -138,11 +138,12 @@ def _line(cycle_id: str, rows: list[Obligation], decisions: set[str]) -> DetailL
 
 def _choose(
     cycle: ClearingCycle, detail: Sequence[DetailLine], setl_ids: Iterable[str] | None,
-    skip_when_all: tuple[str, ...],
+    when_none_named: tuple[ItemStatus, ...],
 ) -> list[DetailLine]:
+    """The named items (each must be in the detail), or every item in one of `when_none_named`."""
     lines = [line for line in detail if line.cycle_id == cycle.cycle_id]
     if setl_ids is None:
-        return [line for line in lines if line.status not in skip_when_all]
+        return [line for line in lines if line.status in when_none_named]
     by_id = {line.setl_id: line for line in lines}
     chosen = []
     for setl_id in dict.fromkeys(setl_ids):

@@ -47,6 +47,7 @@ from services.enrollment.domain.policy import (
     SubsidyRule,
     WaitingPeriodRules,
 )
+from services.enrollment.domain.premiums import premium_split
 from services.enrollment.domain.resident_id import ResidentId, parse_resident_id
 from services.enrollment.domain.retirement import RetirementEligibility, retirement_eligibility
 from services.enrollment.domain.state import (
@@ -80,5 +81,5 @@ __all__ = [
     "Relation", "RequestTransfer", "ResidentId", "ResidentYear", "Retire", "RetirementEligibility",
     "RevokeChronicApproval", "SHANXI_SUBSIDIES_2022_2025", "Scheme", "Sex", "SpecialDrugDesignation", "SubsidyKind",
     "SubsidyRule", "UnlinkRelative", "WaitingPeriodRules", "check_not_registered", "check_person_known",
-    "coverage_view", "parse_resident_id", "psn_no_for", "retirement_eligibility",
+    "coverage_view", "parse_resident_id", "premium_split", "psn_no_for", "retirement_eligibility",
 ]

@@ -6,6 +6,7 @@ the day after it ends (a transfer splits a period in two without a gap, so it ke
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from services.enrollment.domain.dates import ONE_DAY, add_months, whole_years
@@ -15,12 +16,11 @@ from services.enrollment.domain.state import CoveragePeriod, PersonState
 from services.enrollment.domain.vocabulary import Scheme
 
 BASIC_SCHEMES = (Scheme.EMPLOYEE, Scheme.RESIDENT)
-SCHEME_NAMES = {Scheme.EMPLOYEE: "employee", Scheme.RESIDENT: "resident", Scheme.MATERNITY: "maternity"}
 
 
 def describe(period: CoveragePeriod) -> str:
     until = period.ends_on.isoformat() if period.ends_on else "open-ended"
-    return f"{SCHEME_NAMES[period.scheme]} coverage {period.starts_on.isoformat()} to {until} in region {period.region}"
+    return f"{period.scheme.name.lower()} coverage {period.starts_on.isoformat()} to {until} in region {period.region}"
 
 
 def check_no_overlap(state: PersonState, period: CoveragePeriod) -> None:
@@ -36,7 +36,7 @@ def check_no_overlap(state: PersonState, period: CoveragePeriod) -> None:
 def interruption_years(state: PersonState, starts_on: date) -> int | None:
     """Years of interruption in basic coverage before `starts_on`; None if never insured before.
 
-    Any gap counts as at least one year; each further full year of the gap counts one more.
+    The whole years of the gap, at least one: a gap of 9 months or of 23 months is one year, 24 months two.
     """
     earlier = [p for p in state.periods(*BASIC_SCHEMES) if p.starts_on < starts_on]
     if not earlier:
@@ -61,10 +61,7 @@ def with_waiting_period(
     )
     if not months:
         return period
-    return CoveragePeriod(
-        period.scheme, period.region, period.starts_on, period.ends_on, period.kind,
-        waiting_until=add_months(period.starts_on, months) - ONE_DAY,
-    )
+    return replace(period, waiting_until=add_months(period.starts_on, months) - ONE_DAY)
 
 
 def _continues(earlier: CoveragePeriod, later: CoveragePeriod) -> bool:

@@ -170,6 +170,10 @@ class FilingInsuredRegion(EnrollmentRefused):
     reason_code = "FILING_INSURED_REGION"
 
 
+class FilingNumberInUse(EnrollmentRefused):
+    reason_code = "FILING_NUMBER_IN_USE"
+
+
 class FilingBackdated(EnrollmentRefused):
     reason_code = "FILING_BACKDATED"
 
@@ -184,6 +188,10 @@ class EmergencyFilingAfterDischarge(EnrollmentRefused):
 
 class InvalidValidity(EnrollmentRefused):
     reason_code = "INVALID_VALIDITY"
+
+
+class IncompleteRequest(EnrollmentRefused):
+    reason_code = "INCOMPLETE_REQUEST"
 
 
 class ChronicApprovalOverlap(EnrollmentRefused):

@@ -16,6 +16,7 @@ from services.enrollment.domain.errors import (
     FilingExpired,
     FilingInsuredRegion,
     FilingNotFound,
+    FilingNumberInUse,
     FilingOverlap,
     InvalidRegionCode,
     InvalidValidity,
@@ -42,7 +43,7 @@ def file_cross_region_treatment(state: PersonState, cmd: FileCrossRegionTreatmen
             "treatment there needs no cross-region filing."
         )
     if any(f.filing_id == cmd.filing_id for f in state.filings):
-        raise FilingOverlap(f"Filing number {cmd.filing_id} is already used for person {state.psn_no}; issue a new number.")
+        raise FilingNumberInUse(f"Filing number {cmd.filing_id} is already used for person {state.psn_no}; issue a new number.")
     filing = _new_filing(cmd)
     for other in state.filings:
         if _clash(filing, other):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from types import MappingProxyType
 
 from libs.money import Fen, apply_ratio, format_yuan, ratio
 from services.enrollment.domain.errors import PolicyNotConfigured
@@ -51,12 +52,12 @@ SubsidyRules = Mapping[HardshipGroup, SubsidyRule]
 
 # Shanxi 2022–2025 (source 003): 特困 full; 低保 80% of the standard, "低于280元按280元资助";
 # 易返贫致贫 a fixed 280 yuan; 返贫致贫 90%. Paid from the medical-assistance fund.
-SHANXI_SUBSIDIES_2022_2025: SubsidyRules = {
+SHANXI_SUBSIDIES_2022_2025: SubsidyRules = MappingProxyType({
     HardshipGroup.EXTREME_HARDSHIP: SubsidyRule(SubsidyKind.FULL),
     HardshipGroup.MINIMUM_INCOME: SubsidyRule(SubsidyKind.RATIO, ratio("0.80"), amount=28_000),
     HardshipGroup.AT_RISK_OF_POVERTY: SubsidyRule(SubsidyKind.FIXED, amount=28_000),
     HardshipGroup.RETURNED_TO_POVERTY: SubsidyRule(SubsidyKind.RATIO, ratio("0.90")),
-}
+})
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class ResidentYear:
     payment_opens_on: date  # 集中缴费期
     payment_closes_on: date  # for residents, 31 December of the year before
     personal_premium: Fen  # 个人缴费标准, e.g. 32000 (320 yuan, Shanxi 2022)
-    subsidies: SubsidyRules = field(default_factory=dict)
+    subsidies: SubsidyRules = field(default_factory=lambda: MappingProxyType({}))
     late_enrollment_allowed: bool = True
     student_window: tuple[date, date] | None = None  # default: October–December of the admission year
 

@@ -13,7 +13,6 @@ from services.enrollment.domain.coverage import check_no_overlap, with_waiting_p
 from services.enrollment.domain.dates import ONE_DAY, add_years, year_end, year_start
 from services.enrollment.domain.errors import (
     InvalidAmount,
-    InvalidRegionCode,
     InvalidStudyPeriod,
     MutualAidPayerNotRelative,
     NewbornOutsideBirthYear,
@@ -22,8 +21,9 @@ from services.enrollment.domain.errors import (
 )
 from services.enrollment.domain.events import ContributionRecorded, CoverageStarted, Event
 from services.enrollment.domain.policy import PolicyBook, ResidentYear
+from services.enrollment.domain.registration import check_region_code
 from services.enrollment.domain.state import Contribution, CoveragePeriod, PersonState
-from services.enrollment.domain.vocabulary import ContributionSource, EnrollmentKind, Scheme, is_region_code
+from services.enrollment.domain.vocabulary import ContributionSource, EnrollmentKind, Scheme
 
 MAX_STUDY_YEARS = 8
 
@@ -51,8 +51,7 @@ def enroll_resident(state: PersonState, cmd: EnrollResident, policy: PolicyBook)
 
 def enroll_student(state: PersonState, cmd: EnrollStudent, policy: PolicyBook) -> tuple[Event, ...]:
     """A university student pays once for the whole study period, in October–December; covered from admission."""
-    if not is_region_code(cmd.insured_region):
-        raise InvalidRegionCode(f"{cmd.insured_region!r} is not a 6-digit region code; use the university's pooling region.")
+    check_region_code(cmd.insured_region)
     if not 1 <= cmd.study_years <= MAX_STUDY_YEARS:
         raise InvalidStudyPeriod(f"A study period of {cmd.study_years} years is not possible; give 1 to {MAX_STUDY_YEARS}.")
     ends_on = add_years(cmd.admitted_on, cmd.study_years) - ONE_DAY
@@ -88,8 +87,8 @@ def enroll_newborn(state: PersonState, cmd: EnrollNewborn, policy: PolicyBook) -
     return (CoverageStarted(command_id=cmd.command_id, psn_no=state.psn_no, period=period),)
 
 
-def personal_part(year: ResidentYear, state: PersonState) -> tuple[Fen, Fen]:
-    """(subsidy, what the person pays) for one year of the premium standard."""
+def premium_split(year: ResidentYear, state: PersonState) -> tuple[Fen, Fen]:
+    """(subsidy, what the person pays) for one year of the premium standard: what the counter quotes."""
     subsidy = year.subsidy(state.hardship_group)
     return subsidy, year.personal_premium - subsidy
 
@@ -99,9 +98,9 @@ def _premium_contributions(
 ) -> list[Contribution]:
     cash, mutual_aid = cmd.cash_amount, cmd.mutual_aid
     aid = mutual_aid.amount if mutual_aid else 0
-    if cash < 0 or aid < 0 or (mutual_aid and aid == 0):
+    if cash < 0 or aid < 0 or (mutual_aid is not None and aid == 0):
         raise InvalidAmount("Amounts paid must be positive; a mutual-aid payment must carry its amount.")
-    subsidy, due = personal_part(year, state)
+    subsidy, due = premium_split(year, state)
     if cash + aid != due * years:
         subsidised = f" after a {format_yuan(subsidy)}-yuan subsidy for the {state.hardship_group.value} group" if subsidy else ""
         raise PremiumAmountMismatch(

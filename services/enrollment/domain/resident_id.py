@@ -1,8 +1,8 @@
 """The 18-character resident ID (居民身份证号码, GB 11643-1999).
 
 Layout: 6-digit region of first registration, 8-digit birth date YYYYMMDD, 3-digit sequence whose
-last digit is odd for men and even for women, and a check character: the weighted sum of the first 17
-digits mod 11, mapped through `1 0 X 9 8 7 6 5 4 3 2`.
+last digit is odd for men and even for women, and the mod-11 check character (`libs.resident_id`).
+This module adds what registration checks beyond the check character: province, date and sex.
 """
 
 from __future__ import annotations
@@ -11,11 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from libs.masking import mask_id_number
+from libs.resident_id import check_character
 from services.enrollment.domain.errors import IdDetailsMismatch, InvalidIdNumber
 from services.enrollment.domain.vocabulary import PROVINCE_CODES, Sex
-
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-CHECK_CHARACTERS = "10X98765432"
 
 
 @dataclass(frozen=True)
@@ -35,10 +33,6 @@ class ResidentId:
         return Sex.MALE if int(self.number[16]) % 2 else Sex.FEMALE
 
 
-def check_character(first_17_digits: str) -> str:
-    return CHECK_CHARACTERS[sum(int(d) * w for d, w in zip(first_17_digits, WEIGHTS, strict=True)) % 11]
-
-
 def parse_resident_id(text: str, *, today: date) -> ResidentId:
     """A validated resident ID, or InvalidIdNumber saying which part is wrong."""
     number = text.strip().upper()
@@ -49,8 +43,7 @@ def parse_resident_id(text: str, *, today: date) -> ResidentId:
         )
     if number[:2] not in PROVINCE_CODES:
         raise InvalidIdNumber(f"ID number {shown} starts with {number[:2]}, which is no province code; re-key it from the card.")
-    expected = check_character(number[:17])
-    if number[17] != expected:
+    if number[17] != check_character(number[:17]):
         raise InvalidIdNumber(f"ID number {shown} fails its check character; re-key it from the card.")
     resident_id = ResidentId(number)
     try:

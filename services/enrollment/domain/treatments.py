@@ -19,6 +19,7 @@ from services.enrollment.domain.dates import overlaps
 from services.enrollment.domain.errors import (
     ChronicApprovalNotFound,
     ChronicApprovalOverlap,
+    IncompleteRequest,
     InvalidValidity,
     SpecialDrugAlreadyDesignated,
     SpecialDrugNotDesignated,
@@ -36,7 +37,7 @@ from services.enrollment.domain.state import ChronicApproval, PersonState, Speci
 
 def approve_chronic_disease(state: PersonState, cmd: ApproveChronicDisease, policy: PolicyBook) -> tuple[Event, ...]:
     if not cmd.disease_code.strip():
-        raise InvalidValidity("An approval needs the disease code (门慢门特病种代码).")
+        raise IncompleteRequest("An approval needs the disease code (门慢门特病种代码).")
     if cmd.valid_until is not None and cmd.valid_until < cmd.valid_from:
         raise InvalidValidity(f"An approval cannot end ({cmd.valid_until.isoformat()}) before it starts ({cmd.valid_from.isoformat()}).")
     for existing in state.chronic_approvals:
@@ -58,7 +59,7 @@ def revoke_chronic_approval(state: PersonState, cmd: RevokeChronicApproval, poli
 
 def designate_special_drug(state: PersonState, cmd: DesignateSpecialDrug, policy: PolicyBook) -> tuple[Event, ...]:
     if not cmd.hospital_codes or not cmd.doctor_code.strip():
-        raise InvalidValidity("A special-drug designation needs at least one designated hospital and the responsible doctor.")
+        raise IncompleteRequest("A special-drug designation needs at least one designated hospital and the responsible doctor.")
     current = next((d for d in state.special_drugs if d.drug_code == cmd.drug_code and _open_on_or_after(d.valid_until, cmd.valid_from)), None)
     if current is not None:
         raise SpecialDrugAlreadyDesignated(

@@ -29,39 +29,39 @@ class InMemoryClearingRepository:
         self._prepayments: dict[str, PrepaymentEntry] = {}
 
     # cycles
-    def add_cycle(self, cycle: ClearingCycle) -> None:
+    async def add_cycle(self, cycle: ClearingCycle) -> None:
         if cycle.cycle_id in self._cycles:
             raise DuplicateKey(cycle.cycle_id)
-        if cycle.status == "open" and self.open_cycle(cycle.scope_key) is not None:
+        if cycle.status == "open" and await self.open_cycle(cycle.scope_key) is not None:
             raise DuplicateKey(f"open cycle of {cycle.scope_key}")
         self._cycles[cycle.cycle_id] = replace(cycle)
 
-    def save_cycle(self, cycle: ClearingCycle) -> None:
-        self.get_cycle(cycle.cycle_id)
+    async def save_cycle(self, cycle: ClearingCycle) -> None:
+        await self.get_cycle(cycle.cycle_id)
         self._cycles[cycle.cycle_id] = replace(cycle)
 
-    def get_cycle(self, cycle_id: str) -> ClearingCycle:
+    async def get_cycle(self, cycle_id: str) -> ClearingCycle:
         if cycle_id not in self._cycles:
             raise CycleNotFound(f"There is no clearing cycle {cycle_id}.")
         return replace(self._cycles[cycle_id])
 
-    def open_cycle(self, scope_key: str) -> ClearingCycle | None:
+    async def open_cycle(self, scope_key: str) -> ClearingCycle | None:
         return next((replace(c) for c in self._cycles.values() if c.scope_key == scope_key and c.status == "open"), None)
 
-    def open_cycles(self) -> list[ClearingCycle]:
+    async def open_cycles(self) -> list[ClearingCycle]:
         return [replace(c) for c in self._cycles.values() if c.status == "open"]
 
     def all_cycles(self) -> list[ClearingCycle]:
         return [replace(c) for c in self._cycles.values()]
 
     # obligations
-    def add_obligations(self, rows: Sequence[Obligation]) -> None:
+    async def add_obligations(self, rows: Sequence[Obligation]) -> None:
         _insert(self._obligations, {o.obligation_id: o for o in rows}, len(rows))
 
-    def obligations_of_claim(self, setl_id: str) -> list[Obligation]:
+    async def obligations_of_claim(self, setl_id: str) -> list[Obligation]:
         return [o for o in self._obligations.values() if o.setl_id == setl_id]
 
-    def obligations_of_cycle(self, cycle_id: str, fixmedins_code: str | None = None) -> list[Obligation]:
+    async def obligations_of_cycle(self, cycle_id: str, fixmedins_code: str | None = None) -> list[Obligation]:
         return [
             o for o in self._obligations.values()
             if o.cycle_id == cycle_id and fixmedins_code in (None, o.fixmedins_code)
@@ -70,31 +70,31 @@ class InMemoryClearingRepository:
     def all_obligations(self) -> list[Obligation]:
         return list(self._obligations.values())
 
-    def bilateral_totals(self, cycle_id: str) -> dict[Pair, Fen]:
-        return bilateral_totals(self.obligations_of_cycle(cycle_id))
+    async def bilateral_totals(self, cycle_id: str) -> dict[Pair, Fen]:
+        return bilateral_totals(await self.obligations_of_cycle(cycle_id))
 
-    def institution_totals(self, cycle_id: str) -> list[InstitutionTotal]:
-        return institution_totals(self.obligations_of_cycle(cycle_id))
+    async def institution_totals(self, cycle_id: str) -> list[InstitutionTotal]:
+        return institution_totals(await self.obligations_of_cycle(cycle_id))
 
     # net positions
-    def add_net_positions(self, rows: Sequence[NetPosition]) -> None:
+    async def add_net_positions(self, rows: Sequence[NetPosition]) -> None:
         _insert(self._positions, {(p.cycle_id, p.admdvs): p for p in rows}, len(rows))
 
-    def net_positions(self, cycle_id: str) -> list[NetPosition]:
+    async def net_positions(self, cycle_id: str) -> list[NetPosition]:
         return sorted((p for p in self._positions.values() if p.cycle_id == cycle_id), key=lambda p: p.admdvs)
 
     # confirmations
-    def add_confirmations(self, rows: Sequence[Confirmation]) -> None:
+    async def add_confirmations(self, rows: Sequence[Confirmation]) -> None:
         _insert(self._confirmations, {(c.cycle_id, c.setl_id, c.decision): c for c in rows}, len(rows))
 
-    def confirmations(self, cycle_id: str, fixmedins_code: str) -> list[Confirmation]:
+    async def confirmations(self, cycle_id: str, fixmedins_code: str) -> list[Confirmation]:
         return [c for c in self._confirmations.values() if c.cycle_id == cycle_id and c.fixmedins_code == fixmedins_code]
 
     # prepayments
-    def add_prepayments(self, rows: Sequence[PrepaymentEntry]) -> None:
+    async def add_prepayments(self, rows: Sequence[PrepaymentEntry]) -> None:
         _insert(self._prepayments, {e.entry_id: e for e in rows}, len(rows))
 
-    def prepayments(self, scope_key: str) -> list[PrepaymentEntry]:
+    async def prepayments(self, scope_key: str) -> list[PrepaymentEntry]:
         return [e for e in self._prepayments.values() if e.scope_key == scope_key]
 
     def snapshot(self) -> tuple:

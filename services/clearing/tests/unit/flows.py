@@ -1,7 +1,7 @@
 """What the service layer's handlers do, in their simplest form: load, let the domain decide, store.
 
 Tests drive the rules end to end through these over the in-memory repository. The real handlers add
-the unit of work (one transaction, the locks `ports.py` names) and the message id of the inbox.
+the transaction the consumer runtime opens (with the locks `ports.py` names) and its inbox.
 """
 
 from __future__ import annotations
@@ -10,72 +10,74 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from services.clearing.domain import (
-    MONTHLY, ClaimFact, ClearingCycle, CloseReason, ClearingRepository, Confirmation, CycleCalendar, CycleClosing,
-    DetailLine, Obligation, confirm_items, institution_detail, prepayment_balances, roll_back_items,
+    MONTHLY, ClaimFact, ClearingCycle, ClearingRepository, CloseReason, Confirmation, CycleCalendar,
+    CycleClosing, DetailLine, Obligation, confirm_items, institution_detail, prepayment_balances,
+    roll_back_items,
 )
 
 
-def receive(repo: ClearingRepository, fact: ClaimFact, now: datetime, calendar: CycleCalendar = MONTHLY) -> list[Obligation]:
+async def receive(
+    repo: ClearingRepository, fact: ClaimFact, now: datetime, calendar: CycleCalendar = MONTHLY,
+) -> list[Obligation]:
     """A ClaimSettled or ClaimCancelled arrived."""
     scope = fact.scope
     if scope is None:
         return []
-    cycle = repo.open_cycle(scope.key)
+    cycle = await repo.open_cycle(scope.key)
     if cycle is None:
         cycle = ClearingCycle.first(scope, now, calendar)
-        repo.add_cycle(cycle)
-    rows = cycle.record(fact, repo.obligations_of_claim(fact.setl_id), now)
-    repo.add_obligations(rows)
+        await repo.add_cycle(cycle)
+    rows = cycle.record(fact, await repo.obligations_of_claim(fact.setl_id), now)
+    await repo.add_obligations(rows)
     return rows
 
 
-def close(
+async def close(
     repo: ClearingRepository, cycle_id: str, now: datetime, reason: CloseReason = "command",
     calendar: CycleCalendar = MONTHLY,
 ) -> CycleClosing:
-    cycle = repo.get_cycle(cycle_id)
+    cycle = await repo.get_cycle(cycle_id)
     closing = cycle.close(
-        now, reason=reason, bilateral=repo.bilateral_totals(cycle_id),
-        prepayment_balances=prepayment_balances(repo.prepayments(cycle.scope_key)), calendar=calendar,
+        now, reason=reason, bilateral=await repo.bilateral_totals(cycle_id),
+        prepayment_balances=prepayment_balances(await repo.prepayments(cycle.scope_key)), calendar=calendar,
     )
-    repo.save_cycle(closing.closed)
-    repo.add_cycle(closing.next_cycle)
-    repo.add_net_positions(closing.net_positions)
-    repo.add_prepayments(closing.prepayments_applied)
+    await repo.save_cycle(closing.closed)
+    await repo.add_cycle(closing.next_cycle)
+    await repo.add_net_positions(closing.net_positions)
+    await repo.add_prepayments(closing.prepayments_applied)
     return closing
 
 
-def close_due(repo: ClearingRepository, now: datetime, calendar: CycleCalendar = MONTHLY) -> list[CycleClosing]:
+async def close_due(repo: ClearingRepository, now: datetime, calendar: CycleCalendar = MONTHLY) -> list[CycleClosing]:
     """The scheduler's tick."""
-    return [close(repo, c.cycle_id, now, "schedule", calendar) for c in repo.open_cycles() if c.is_due(now)]
+    return [await close(repo, c.cycle_id, now, "schedule", calendar) for c in await repo.open_cycles() if c.is_due(now)]
 
 
-def detail(repo: ClearingRepository, cycle_id: str, fixmedins_code: str) -> list[DetailLine]:
+async def detail(repo: ClearingRepository, cycle_id: str, fixmedins_code: str) -> list[DetailLine]:
     """3260."""
-    cycle = repo.get_cycle(cycle_id)
     return institution_detail(
-        cycle, fixmedins_code, repo.obligations_of_cycle(cycle_id, fixmedins_code),
-        repo.confirmations(cycle_id, fixmedins_code),
+        await repo.get_cycle(cycle_id), fixmedins_code, await repo.obligations_of_cycle(cycle_id, fixmedins_code),
+        await repo.confirmations(cycle_id, fixmedins_code),
     )
 
 
-def confirm(
+async def confirm(
     repo: ClearingRepository, cycle_id: str, fixmedins_code: str, setl_ids: Iterable[str] | None, at: datetime,
 ) -> list[Confirmation]:
     """3261."""
-    rows = confirm_items(repo.get_cycle(cycle_id), detail(repo, cycle_id, fixmedins_code), setl_ids, at)
-    repo.add_confirmations(rows)
+    rows = confirm_items(await repo.get_cycle(cycle_id), await detail(repo, cycle_id, fixmedins_code), setl_ids, at)
+    await repo.add_confirmations(rows)
     return rows
 
 
-def roll_back(
+async def roll_back(
     repo: ClearingRepository, cycle_id: str, fixmedins_code: str, setl_ids: Iterable[str] | None, at: datetime,
 ) -> tuple[list[Confirmation], list[Obligation]]:
     """3262."""
-    cycle = repo.get_cycle(cycle_id)
-    target = repo.open_cycle(cycle.scope_key)
-    assert target is not None, "a closed cycle's scope always has an open one"
-    decisions, returned = roll_back_items(cycle, detail(repo, cycle_id, fixmedins_code), setl_ids, target, at)
-    repo.add_confirmations(decisions)
-    repo.add_obligations(returned)
+    cycle = await repo.get_cycle(cycle_id)
+    target = await repo.open_cycle(cycle.scope_key)
+    assert target is not None, "closing a cycle always opens the next one of its scope"
+    decisions, returned = roll_back_items(cycle, await detail(repo, cycle_id, fixmedins_code), setl_ids, target, at)
+    await repo.add_confirmations(decisions)
+    await repo.add_obligations(returned)
     return decisions, returned

@@ -13,82 +13,82 @@ from services.clearing.tests.unit.builders import CHANGSHA, TAIYUAN, at, settled
 from services.clearing.tests.unit.fakes import InMemoryClearingRepository
 
 
-def advance(repo: InMemoryClearingRepository, region: str, amount: int, entry_id: str = "A1") -> None:
-    entry = advance_prepayment(repo.prepayments("national"), entry_id=entry_id, scope_key="national",
+async def advance(repo: InMemoryClearingRepository, region: str, amount: int, entry_id: str = "A1") -> None:
+    entry = advance_prepayment(await repo.prepayments("national"), entry_id=entry_id, scope_key="national",
                                admdvs=region, amount=amount, at=at(1, 1))
-    repo.add_prepayments([entry] if entry else [])
+    await repo.add_prepayments([entry] if entry else [])
 
 
-def balance(repo: InMemoryClearingRepository, region: str) -> int:
-    return prepayment_balances(repo.prepayments("national")).get(region, 0)
+async def balance(repo: InMemoryClearingRepository, region: str) -> int:
+    return prepayment_balances(await repo.prepayments("national")).get(region, 0)
 
 
-def test_a_prepayment_reduces_the_payers_cash_and_the_rest_carries_forward(repo: InMemoryClearingRepository) -> None:
-    advance(repo, CHANGSHA, 100_000)
-    flows.receive(repo, settled("S1", funds={"hifp": 60_000}), at(1, 10))
-    closing = flows.close(repo, "national/2025-01-01", at(2, 1))
+async def test_a_prepayment_reduces_the_payers_cash_and_the_rest_carries_forward(repo: InMemoryClearingRepository) -> None:
+    await advance(repo, CHANGSHA, 100_000)
+    await flows.receive(repo, settled("S1", funds={"hifp": 60_000}), at(1, 10))
+    closing = await flows.close(repo, "national/2025-01-01", at(2, 1))
     changsha = next(p for p in closing.net_positions if p.admdvs == CHANGSHA)
     assert (changsha.net_payable, changsha.prepayment_applied, changsha.cash_to_pay) == (60_000, 60_000, 0)
     assert [(e.kind, e.amount, e.cycle_id) for e in closing.prepayments_applied] == [
         ("applied", 60_000, "national/2025-01-01")
     ]
-    assert balance(repo, CHANGSHA) == 40_000
+    assert await balance(repo, CHANGSHA) == 40_000
 
 
-def test_a_prepayment_smaller_than_the_payable_leaves_cash_to_pay(repo: InMemoryClearingRepository) -> None:
-    advance(repo, CHANGSHA, 10_000)
-    flows.receive(repo, settled("S1", funds={"hifp": 60_000}), at(1, 10))
-    changsha = next(p for p in flows.close(repo, "national/2025-01-01", at(2, 1)).net_positions if p.admdvs == CHANGSHA)
+async def test_a_prepayment_smaller_than_the_payable_leaves_cash_to_pay(repo: InMemoryClearingRepository) -> None:
+    await advance(repo, CHANGSHA, 10_000)
+    await flows.receive(repo, settled("S1", funds={"hifp": 60_000}), at(1, 10))
+    changsha = next(p for p in (await flows.close(repo, "national/2025-01-01", at(2, 1))).net_positions if p.admdvs == CHANGSHA)
     assert (changsha.prepayment_applied, changsha.cash_to_pay) == (10_000, 50_000)
-    assert balance(repo, CHANGSHA) == 0
+    assert await balance(repo, CHANGSHA) == 0
 
 
-def test_a_remaining_prepayment_covers_the_next_cycles_in_turn(repo: InMemoryClearingRepository) -> None:
-    advance(repo, CHANGSHA, 100_000)
-    flows.receive(repo, settled("S1", funds={"hifp": 60_000}), at(1, 10))
-    flows.close(repo, "national/2025-01-01", at(2, 1))
-    flows.receive(repo, settled("S2", funds={"hifp": 60_000}), at(2, 10))
-    changsha = next(p for p in flows.close(repo, "national/2025-02-01", at(3, 1)).net_positions if p.admdvs == CHANGSHA)
+async def test_a_remaining_prepayment_covers_the_next_cycles_in_turn(repo: InMemoryClearingRepository) -> None:
+    await advance(repo, CHANGSHA, 100_000)
+    await flows.receive(repo, settled("S1", funds={"hifp": 60_000}), at(1, 10))
+    await flows.close(repo, "national/2025-01-01", at(2, 1))
+    await flows.receive(repo, settled("S2", funds={"hifp": 60_000}), at(2, 10))
+    changsha = next(p for p in (await flows.close(repo, "national/2025-02-01", at(3, 1))).net_positions if p.admdvs == CHANGSHA)
     assert (changsha.prepayment_applied, changsha.cash_to_pay) == (40_000, 20_000)
 
 
-def test_a_receiving_regions_prepayment_is_untouched(repo: InMemoryClearingRepository) -> None:
-    advance(repo, TAIYUAN, 100_000)
-    flows.receive(repo, settled("S1", funds={"hifp": 60_000}), at(1, 10))
-    taiyuan = next(p for p in flows.close(repo, "national/2025-01-01", at(2, 1)).net_positions if p.admdvs == TAIYUAN)
+async def test_a_receiving_regions_prepayment_is_untouched(repo: InMemoryClearingRepository) -> None:
+    await advance(repo, TAIYUAN, 100_000)
+    await flows.receive(repo, settled("S1", funds={"hifp": 60_000}), at(1, 10))
+    taiyuan = next(p for p in (await flows.close(repo, "national/2025-01-01", at(2, 1))).net_positions if p.admdvs == TAIYUAN)
     assert (taiyuan.prepayment_applied, taiyuan.cash_to_receive) == (0, 60_000)
-    assert balance(repo, TAIYUAN) == 100_000
+    assert await balance(repo, TAIYUAN) == 100_000
 
 
-def test_a_refund_within_the_balance_is_recorded(repo: InMemoryClearingRepository) -> None:
-    advance(repo, CHANGSHA, 100_000)
-    entry = refund_prepayment(repo.prepayments("national"), entry_id="R1", scope_key="national", admdvs=CHANGSHA,
+async def test_a_refund_within_the_balance_is_recorded(repo: InMemoryClearingRepository) -> None:
+    await advance(repo, CHANGSHA, 100_000)
+    entry = refund_prepayment(await repo.prepayments("national"), entry_id="R1", scope_key="national", admdvs=CHANGSHA,
                               amount=30_000, at=at(12, 31))
     assert entry is not None and (entry.kind, entry.amount) == ("refunded", 30_000)
-    repo.add_prepayments([entry])
-    assert balance(repo, CHANGSHA) == 70_000
+    await repo.add_prepayments([entry])
+    assert await balance(repo, CHANGSHA) == 70_000
 
 
-def test_a_refund_beyond_the_balance_is_refused(repo: InMemoryClearingRepository) -> None:
-    advance(repo, CHANGSHA, 100_000)
+async def test_a_refund_beyond_the_balance_is_refused(repo: InMemoryClearingRepository) -> None:
+    await advance(repo, CHANGSHA, 100_000)
     with pytest.raises(PrepaymentInsufficient):
-        refund_prepayment(repo.prepayments("national"), entry_id="R1", scope_key="national", admdvs=CHANGSHA,
+        refund_prepayment(await repo.prepayments("national"), entry_id="R1", scope_key="national", admdvs=CHANGSHA,
                           amount=100_001, at=at(12, 31))
 
 
-def test_a_redelivered_advance_changes_nothing(repo: InMemoryClearingRepository) -> None:
-    advance(repo, CHANGSHA, 100_000)
-    advance(repo, CHANGSHA, 100_000)
-    assert balance(repo, CHANGSHA) == 100_000
+async def test_a_redelivered_advance_changes_nothing(repo: InMemoryClearingRepository) -> None:
+    await advance(repo, CHANGSHA, 100_000)
+    await advance(repo, CHANGSHA, 100_000)
+    assert await balance(repo, CHANGSHA) == 100_000
 
 
-def test_an_advance_id_reused_with_another_amount_is_refused(repo: InMemoryClearingRepository) -> None:
-    advance(repo, CHANGSHA, 100_000)
+async def test_an_advance_id_reused_with_another_amount_is_refused(repo: InMemoryClearingRepository) -> None:
+    await advance(repo, CHANGSHA, 100_000)
     with pytest.raises(PrepaymentIdReused):
-        advance(repo, CHANGSHA, 100_001)
+        await advance(repo, CHANGSHA, 100_001)
 
 
 @pytest.mark.parametrize("amount", [0, -5, 10.0])
-def test_a_prepayment_is_a_positive_amount_of_whole_fen(amount: object) -> None:
+async def test_a_prepayment_is_a_positive_amount_of_whole_fen(amount: object) -> None:
     with pytest.raises(InvalidAmount):
         advance_prepayment([], entry_id="A1", scope_key="national", admdvs=CHANGSHA, amount=amount, at=at(1, 1))  # type: ignore[arg-type]

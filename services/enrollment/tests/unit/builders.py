@@ -6,6 +6,7 @@ import itertools
 import uuid
 from datetime import date
 
+from libs.resident_id import with_check_character
 from services.enrollment.domain import (
     SHANXI_SUBSIDIES_2022_2025,
     EmploymentStatus,
@@ -17,7 +18,6 @@ from services.enrollment.domain import (
     Scheme,
     Sex,
 )
-from services.enrollment.domain.resident_id import check_character
 
 HOME = "140105"  # a Taiyuan district; the policy is configured for the city, 140100
 PREMIUM = 32_000  # 320 yuan, Shanxi's personal premium standard in 2022 (source 003)
@@ -31,8 +31,7 @@ def next_id(prefix: str = "cmd") -> str:
 
 def id_number(born: date = date(1990, 5, 17), sex: Sex = Sex.MALE, region: str = HOME, sequence: str = "12") -> str:
     sex_digit = "1" if sex is Sex.MALE else "2"
-    first_17 = f"{region}{born:%Y%m%d}{sequence}{sex_digit}"
-    return first_17 + check_character(first_17)
+    return with_check_character(f"{region}{born:%Y%m%d}{sequence}{sex_digit}")
 
 
 def resident_year(year: int, region: str = "140100", premium: int = PREMIUM, **overrides: object) -> ResidentYear:
