@@ -1,4 +1,5 @@
-"""The wallet's domain: personal accounts (个人账户), family mutual aid (家庭共济), wallet transfers (医保钱包).
+"""The wallet's domain: personal accounts (个人账户), family mutual aid (家庭共济) and wallet
+transfers (医保钱包).
 
 Pure Python: every operation is a `decide_*` function of a request and the rows the caller locked,
 returning a `Decision` (postings, account rows, record, outcome). `WalletBook` is the storage port;
@@ -11,7 +12,7 @@ from services.wallet.domain.accounts import (
 from services.wallet.domain.claims import (
     ClaimPayment, ClaimRefund, PayPersonalPart, RefundPersonalPart, decide_claim_payment, decide_claim_refund,
 )
-from services.wallet.domain.clock import CHINA_TIME, china_day, china_year
+from services.wallet.domain.clock import CHINA_TIME, china_day, china_time, china_year
 from services.wallet.domain.crediting import (
     CreditAccount, Credited, CreditKind, decide_credit, decide_rollover, retiree_credit,
 )
@@ -46,7 +47,7 @@ __all__ = [
     # accounts and ledger
     "AccountId", "Bucket", "personal", "contributions", "pooling_fund", "claims_payable", "resident_premiums",
     "owner_of", "Entry", "Posting", "PostingKind", "PersonalAccount", "Balances", "Draw", "Decision",
-    "CHINA_TIME", "china_day", "china_year", "WalletPolicy",
+    "CHINA_TIME", "china_day", "china_time", "china_year", "WalletPolicy",
     # operations
     "CreditAccount", "CreditKind", "Credited", "decide_credit", "decide_rollover", "retiree_credit",
     "Relation", "Use", "InsuranceStatus", "Binding", "BindRelative", "ChangeUses", "RevokeBinding",

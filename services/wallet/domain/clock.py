@@ -1,16 +1,17 @@
-"""China time: the wallet's day and year are the China calendar's, whatever clock the caller uses.
+"""The wallet's day and year are the China calendar's, whatever zone the caller's clock uses.
 
-China has kept UTC+8 without daylight saving since 1991, so a fixed offset is exact and needs no
-tz database on the host.
+`libs.china_time` holds the zone (UTC+8, no daylight saving since 1991); these wrappers add the
+guard a money rule needs: a naive datetime is refused rather than read in the host's zone.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
+from libs.china_time import CHINA_TIME, china_date
 from services.wallet.domain.errors import InvalidRequest
 
-CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
+__all__ = ["CHINA_TIME", "check_aware", "china_day", "china_time", "china_year"]
 
 
 def check_aware(at: datetime, what: str = "time") -> None:
@@ -26,7 +27,8 @@ def china_time(at: datetime) -> datetime:
 
 def china_day(at: datetime) -> date:
     """The China calendar day of `at` (the day the 3-transfers limit counts)."""
-    return china_time(at).date()
+    check_aware(at)
+    return china_date(at)
 
 
 def china_year(at: datetime) -> int:

@@ -127,7 +127,7 @@ def decide_revocation(cmd: RevokeBinding, latest: Binding | None) -> Binding:
 
 def medical_payers(member: str, bindings: Iterable[Binding]) -> tuple[Binding, ...]:
     """The member's active medical-use bindings in paying order: earliest bound first, then by holder."""
-    granted = (b for b in bindings if b.member == member and b.grants(Use.MEDICAL))
+    granted = (b for b in bindings if b.member == member != b.holder and b.grants(Use.MEDICAL))
     return tuple(sorted(granted, key=lambda b: (b.bound_at, b.holder)))
 
 
@@ -147,7 +147,8 @@ def check_near_relative(relation: Relation, policy: WalletPolicy) -> None:
 
 def check_uses_chosen(uses: frozenset[Use]) -> None:
     if not isinstance(uses, frozenset) or not uses or not all(isinstance(u, Use) for u in uses):
-        raise NoUseChosen("Choose at least one use: medical self-pay (共济支付) or resident premiums (共济缴费).")
+        raise NoUseChosen(
+            "Choose at least one use: medical self-pay (共济支付) or resident premiums (共济缴费).")
 
 
 def check_holder_can_share(holder: InsuranceStatus) -> None:

@@ -3,7 +3,7 @@
 The holder must have bound the relative with the premium use. The premium is paid whole or not at
 all, from the holder's shareable balances, into `resident-premiums:<region>` of the relative's insured
 region; the resulting `PremiumPayment` is what the enrollment service records as the relative's
-contribution for `premium_year`. Idempotent by payment id.
+contribution for `coverage_year`. Idempotent by payment id.
 """
 
 from __future__ import annotations
@@ -30,28 +30,28 @@ class PayResidentPremium:
     holder: str
     member: str
     amount: Fen
-    premium_year: int
+    coverage_year: int
     region: str
     at: datetime
 
 
 @dataclass(frozen=True)
 class PremiumPayment:
-    """The relative's premium for `premium_year`, paid by `holder` (a contribution for enrollment)."""
+    """The relative's premium for `coverage_year`, paid by `holder` (a contribution for enrollment)."""
 
     payment_id: str
     holder: str
     member: str
     amount: Fen
-    premium_year: int
+    coverage_year: int
     region: str
     draws: tuple[Draw, ...]
     holder_balc: Fen
     paid_at: datetime
 
     def same_request(self, cmd: PayResidentPremium) -> bool:
-        return (self.holder, self.member, self.amount, self.premium_year, self.region) == (
-            cmd.holder, cmd.member, cmd.amount, cmd.premium_year, cmd.region)
+        return (self.holder, self.member, self.amount, self.coverage_year, self.region) == (
+            cmd.holder, cmd.member, cmd.amount, cmd.coverage_year, cmd.region)
 
 
 def decide_premium_payment(
@@ -86,7 +86,7 @@ def decide_premium_payment(
                         (resident_premiums(cmd.region), cmd.amount)]),
     ))
     payment = PremiumPayment(
-        cmd.payment_id, cmd.holder, cmd.member, cmd.amount, cmd.premium_year, cmd.region, draws,
+        cmd.payment_id, cmd.holder, cmd.member, cmd.amount, cmd.coverage_year, cmd.region, draws,
         holder_balc=draft.account(cmd.holder).total, paid_at=cmd.at,
     )
     return draft.decision(payment, record=payment)

@@ -46,4 +46,5 @@ def claim(setl_id: str, psn_no: str, amount: int, *, used: bool = True, at: date
 
 def cancel(setl_id: str, psn_no: str, *, cancel_id: str = "X1", at: datetime | None = None,
            claim_id: str | None = None, fixmedins_code: str = HOSPITAL) -> RefundPersonalPart:
-    return RefundPersonalPart(claim_id or f"C-{setl_id}", cancel_id, setl_id, psn_no, fixmedins_code, at or cst(2025, 3, 2))
+    return RefundPersonalPart(
+        claim_id or f"C-{setl_id}", cancel_id, setl_id, psn_no, fixmedins_code, at or cst(2025, 3, 2))

@@ -48,7 +48,8 @@ def test_a_credit_for_a_year_that_has_not_begun_in_china_is_refused():
 
 
 def test_the_first_credit_of_a_new_year_first_rolls_last_years_balance_over():
-    decision = decide_credit(credit(year=2026, at=cst(2026, 1, 5)), account("P1", prior=100, current=900, year=2025), None)
+    last_year = account("P1", prior=100, current=900, year=2025)
+    decision = decide_credit(credit(year=2026, at=cst(2026, 1, 5)), last_year, None)
     assert [p.key for p in decision.postings] == ["rollover:P1:2026", "credit:CR1"]
     assert decision.accounts[0] == account("P1", prior=1_000, current=12_000, year=2026)
 

@@ -101,4 +101,5 @@ def test_family_money_is_offered_by_the_earliest_bound_holder_first_then_by_hold
     tie_a = binding("HA", "M1", bound_at=cst(2025, 1, 1))
     premium_only = binding("HC", "M1", Use.PREMIUM, bound_at=cst(2024, 1, 1))
     someone_else = binding("HD", "M2")
-    assert [b.holder for b in medical_payers("M1", [later, tie_b, premium_only, tie_a, someone_else])] == ["HA", "HB", "H0"]
+    payers = medical_payers("M1", [later, tie_b, premium_only, tie_a, someone_else])
+    assert [b.holder for b in payers] == ["HA", "HB", "H0"]

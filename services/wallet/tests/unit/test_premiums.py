@@ -18,8 +18,10 @@ def test_a_holder_pays_a_bound_relatives_resident_premium_into_the_regions_premi
     d = pay()
     (posting,) = d.postings
     assert posting.key == "premium:PP1"
-    assert set(posting.entries) == {Entry("personal:H1:prior_years", -40_000), Entry("resident-premiums:140100", 40_000)}
-    assert (d.outcome.member, d.outcome.premium_year, d.outcome.amount, d.outcome.holder_balc) == ("M1", 2026, 40_000, 60_000)
+    assert set(posting.entries) == {
+        Entry("personal:H1:prior_years", -40_000), Entry("resident-premiums:140100", 40_000)}
+    paid = d.outcome
+    assert (paid.member, paid.coverage_year, paid.amount, paid.holder_balc) == ("M1", 2026, 40_000, 60_000)
 
 
 def test_a_premium_is_refused_when_the_holder_allowed_only_medical_costs():
