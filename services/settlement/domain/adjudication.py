@@ -101,7 +101,8 @@ def _settle(claim: Claim, person: Coverage, acc: Accumulators, pack: PolicyPack,
         f"pack {pack.id} ({pack.name}) for insured region {claim.insuplc_admdvs}; catalogue {catalogue.region} "
         f"for treatment region {claim.mdtrtarea_admvs}; service date {claim.service_date.isoformat()}",
         *(f"line {line.feedetl_sn} {line.med_list_codg} {line.name}: {line.note}" for line in lines if line.note),
-        f"scope: 全自费 {yuan(fulamt)} + 超限价 {yuan(overlmt)} + 先行自付 {yuan(pre)} + 政策范围内 {yuan(inscp)} = {yuan(total)}",
+        f"scope: 全自费 {yuan(fulamt)} + 超限价 {yuan(overlmt)} + 先行自付 {yuan(pre)} "
+        f"+ 政策范围内 {yuan(inscp)} = {yuan(total)}",
         *basic.explanation, *upper.explanation, *aid.explanation,
         _summary(amounts, payments),
     )

@@ -7,8 +7,10 @@ because the employee large-amount fund (大额) pays on exactly that part.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 
 from libs.money import Fen, apply_ratio
 
@@ -67,8 +69,9 @@ def _inpatient(claim: Claim, coverage: Coverage, acc: Accumulators, pack: Policy
         lines.append(f"deductible applied {yuan(deductible)}: the in-scope costs are only {yuan(inscp)}")
     ratio = pack.fund_ratio("inpatient", lv, coverage.retired)
     assert ratio is not None  # the pack reader requires an inpatient ratio for every level
-    who = "retiree" if coverage.retired else "active"
-    why = f"inpatient care at a {level(lv)} ({who}), {pack.cite(f'fund_ratios.inpatient.{lv}')}"
+    entry = pack.fund_ratios["inpatient"][lv]
+    who = "" if entry.active == entry.retired else (" (retiree)" if coverage.retired else " (active employee)")
+    why = f"inpatient care at a {level(lv)}{who}, {pack.cite(f'fund_ratios.inpatient.{lv}')}"
     delta = {"deductible_paid": deductible, "admissions": 1}
     return _pooled(pack, acc, inscp, deductible, ratio, why, tuple(lines), delta)
 
@@ -94,7 +97,8 @@ def _pooled(pack: PolicyPack, acc: Accumulators, inscp: Fen, deductible: Fen, ra
     eligible = inscp - deductible
     room = max(0, pack.pooling_annual_cap - acc.pooling_paid)
     paid, computed, above = _share_under_cap(eligible, ratio, room)
-    out = [*lines, f"pooling fund (hifp) {yuan(computed)} = ({yuan(inscp)} in scope − {yuan(deductible)} deductible) × {percent(ratio)}, {why}"]
+    out = [*lines, f"pooling fund (hifp) {yuan(computed)} = ({yuan(inscp)} in scope − {yuan(deductible)} deductible) "
+                   f"× {percent(ratio)}, {why}"]
     if paid < computed:
         out.append(
             f"pooling fund limited to {yuan(paid)} by the annual cap {yuan(pack.pooling_annual_cap)} "
@@ -122,11 +126,11 @@ def _outpatient(claim: Claim, coverage: Coverage, acc: Accumulators, pack: Polic
         f"{percent(ratio)}, {care(kind)} at a {level(lv)}, {pack.cite(f'fund_ratios.{kind}.{lv}')}"
     ]
     if paid < computed:
+        per_day = "none" if rule.per_day_cap is None else yuan(rule.per_day_cap)
         lines.append(
-            f"outpatient pooling limited to {yuan(paid)} by its {binding} cap: per day "
-            f"{yuan(rule.per_day_cap) if rule.per_day_cap is not None else 'none'} ({yuan(acc.outpatient_pooling_paid_on_day)} paid "
-            f"on {claim.service_date.isoformat()}), per year {yuan(rule.annual_cap)} ({yuan(acc.outpatient_pooling_paid)} paid), "
-            f"{pack.cite('outpatient_pooling')}"
+            f"outpatient pooling limited to {yuan(paid)} by its {binding} cap: per day {per_day} "
+            f"({yuan(acc.outpatient_pooling_paid_on_day)} paid on {claim.service_date.isoformat()}), per year "
+            f"{yuan(rule.annual_cap)} ({yuan(acc.outpatient_pooling_paid)} paid), {pack.cite('outpatient_pooling')}"
         )
     delta = {"outpatient_deductible_paid": deductible, "outpatient_pooling_paid": paid, "outpatient_pooling_paid_on_day": paid}
     return BasicBenefit("pooling", paid, deductible, ratio, above, delta, tuple(lines))
@@ -139,7 +143,8 @@ def _maternity(claim: Claim, acc: Accumulators, pack: PolicyPack, inscp: Fen) ->
         room = max(0, rule.prenatal_annual_cap - acc.prenatal_paid)
         paid, computed, above = _share_under_cap(inscp, rule.prenatal_ratio, room)
         lines = [f"{fund_name} {yuan(paid)}: prenatal care {yuan(inscp)} × {percent(rule.prenatal_ratio)} = {yuan(computed)}, "
-                 f"yearly cap {yuan(rule.prenatal_annual_cap)} ({yuan(acc.prenatal_paid)} already paid), {pack.cite('maternity.prenatal')}"]
+                 f"yearly cap {yuan(rule.prenatal_annual_cap)} ({yuan(acc.prenatal_paid)} already paid), "
+                 f"{pack.cite('maternity.prenatal')}"]
         return BasicBenefit(rule.paid_by, paid, 0, rule.prenatal_ratio, above, {"prenatal_paid": paid}, tuple(lines))
     computed = apply_ratio(inscp, rule.delivery_ratio)
     standard = rule.delivery_standard
@@ -156,6 +161,8 @@ def _share_under_cap(eligible: Fen, ratio: Decimal, room: Fen) -> tuple[Fen, Fen
     paid = min(computed, room)
     if paid == computed:
         return paid, computed, 0
-    # The eligible costs the capped payment covers; the rest is what the patient carries above the cap.
-    covered = int((Decimal(paid) / ratio).to_integral_value(rounding=ROUND_HALF_UP))
+    # The costs the cap lets through are the largest amount whose rounded share still fits in the
+    # room (share × ratio < room + ½); defined so, one more fen of cost never adds more than one fen
+    # to fund-plus-above-cap, which keeps the patient's share monotonic.
+    covered = math.ceil((Fraction(room) + Fraction(1, 2)) / Fraction(ratio)) - 1
     return paid, computed, eligible - min(eligible, covered)

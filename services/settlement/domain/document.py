@@ -50,9 +50,10 @@ class Node:
             raise self.fail(f"missing key {key!r}")
         return self._child(key, values[key])
 
-    def get(self, key: str) -> Node | None:
-        values = self.mapping()
-        return self._child(key, values[key]) if key in values and values[key] is not None else None
+    def nullable(self, key: str) -> Node | None:
+        """A key that must be present but may be `null` (written out, so "none" is a decision)."""
+        child = self[key]
+        return None if child.value is None else child
 
     def items(self) -> Iterator[tuple[str, Node]]:
         for key, value in self.mapping().items():

@@ -39,17 +39,17 @@ def check_insured(coverage: Coverage | None, claim: Claim) -> Coverage:
         raise refuse(f"is insured under insutype {coverage.insutype}, not {claim.insutype}")
     if coverage.insured_region != claim.insuplc_admdvs:
         raise refuse(f"is insured in region {coverage.insured_region}, not {claim.insuplc_admdvs}")
-    if not coverage.active:
-        raise refuse("is not insured (enrolment suspended or premium not paid) on the date of service")
+    if not coverage.is_covered_on(claim.service_date):
+        raise refuse(f"is not insured on {claim.service_date.isoformat()} (not enrolled, lapsed or premium unpaid)")
     return coverage
 
 
 def check_waiting_period(coverage: Coverage, claim: Claim) -> None:
-    if coverage.waiting_until is not None and claim.service_date < coverage.waiting_until:
+    if coverage.in_waiting_period_on(claim.service_date):
         raise ClaimRefused(
             ReasonCode.WAITING_PERIOD,
-            f"person {claim.psn_no} is in the waiting period (待遇等待期) until "
-            f"{coverage.waiting_until.isoformat()}; costs on {claim.service_date.isoformat()} are not reimbursed",
+            f"person {claim.psn_no} is in the waiting period (待遇等待期) until {coverage.waiting_until}; "
+            f"costs on {claim.service_date.isoformat()} are not reimbursed",
         )
 
 
@@ -91,10 +91,11 @@ def check_chronic_approved(claim: Claim, coverage: Coverage, pack: PolicyPack) -
             ReasonCode.CHRONIC_NOT_APPROVED,
             f"{code} is not a chronic or special outpatient disease (门诊慢特病) of pack {pack.id}",
         )
-    if pack.chronic.approval_required and code not in coverage.approved_chronic_diseases:
+    if pack.chronic.approval_required and not coverage.has_chronic_approval(code, claim.service_date):
         raise ClaimRefused(
             ReasonCode.CHRONIC_NOT_APPROVED,
-            f"person {claim.psn_no} has no approval (备案) for {disease.name} ({code}); apply before claiming",
+            f"person {claim.psn_no} has no approval (备案) for {disease.name} ({code}) valid on "
+            f"{claim.service_date.isoformat()}; apply before claiming",
         )
 
 
@@ -106,20 +107,23 @@ def check_special_drug_channel(claim: Claim, coverage: Coverage, catalogue: Cata
         item = catalogue.get(line.med_list_codg)
         if line.is_refund or item is None or not item.special_drug:
             continue
-        designation = coverage.designation_for(item.med_list_codg)
+        why = _channel_fault(claim, coverage, item.med_list_codg)
+        if why:
+            raise ClaimRefused(ReasonCode.SPECIAL_DRUG_CHANNEL, f"{item.name} ({item.med_list_codg}) {why}")
 
-        def refuse(why: str) -> ClaimRefused:
-            return ClaimRefused(ReasonCode.SPECIAL_DRUG_CHANNEL, f"{item.name} ({item.med_list_codg}) {why}")
 
-        if claim.med_type != "15":
-            raise refuse("is a dual-channel special drug; settle it as med_type 15 (特药)")
-        if designation is None:
-            raise refuse(f"has no designation (三定) for person {claim.psn_no}")
-        if claim.fixmedins_code not in designation.fixmedins_codes:
-            places = ", ".join(sorted(designation.fixmedins_codes))
-            raise refuse(f"must be dispensed by the designated hospital or pharmacy ({places}), not {claim.fixmedins_code}")
-        if claim.bilg_dr_codg != designation.doctor_code:
-            raise refuse(f"must be prescribed by the designated doctor {designation.doctor_code}, not {claim.bilg_dr_codg}")
+def _channel_fault(claim: Claim, coverage: Coverage, med_list_codg: str) -> str | None:
+    designation = coverage.designation_for(med_list_codg)
+    if claim.med_type != "15":
+        return "is a dual-channel special drug; settle it as med_type 15 (特药)"
+    if designation is None:
+        return f"has no designation (三定) for person {claim.psn_no}"
+    if claim.fixmedins_code not in designation.fixmedins_codes:
+        places = ", ".join(sorted(designation.fixmedins_codes))
+        return f"must be dispensed by the designated hospital or pharmacy ({places}), not {claim.fixmedins_code}"
+    if designation.bilg_dr_codg is not None and claim.bilg_dr_codg != designation.bilg_dr_codg:
+        return f"must be prescribed by the designated doctor {designation.bilg_dr_codg}, not {claim.bilg_dr_codg}"
+    return None
 
 
 def check_traceability(claim: Claim, already_sold: Collection[str]) -> None:

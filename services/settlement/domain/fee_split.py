@@ -49,14 +49,14 @@ def repeat_of(item: CatalogueItem, claim: Claim, pack: PolicyPack, recent: tuple
     window = pack.exclusions.repeat_large_exam_within_days
     if not item.large_equipment or window is None:
         return None
-    return next(
-        (e for e in recent if e.med_list_codg == item.med_list_codg and 0 <= (claim.service_date - e.exam_date).days <= window),
-        None,
-    )
+    same = (e for e in recent if e.med_list_codg == item.med_list_codg)
+    return next((e for e in same if 0 <= (claim.service_date - e.exam_date).days <= window), None)
 
 
-def exams_performed(claim: Claim, catalogue: Catalogue, pack: PolicyPack, recent: tuple[LargeExam, ...]) -> tuple[LargeExam, ...]:
-    """Large-equipment exams this claim pays for (net of refunds): the next claims' `recent`."""
+def exams_performed(
+    claim: Claim, catalogue: Catalogue, pack: PolicyPack, recent: tuple[LargeExam, ...]
+) -> tuple[LargeExam, ...]:
+    """Large-equipment exams this claim reimburses (net of refunds): the next claims' `recent`."""
     net: dict[str, Decimal] = {}
     for line in claim.fee_details:
         code = line.med_list_codg
@@ -64,7 +64,8 @@ def exams_performed(claim: Claim, catalogue: Catalogue, pack: PolicyPack, recent
     performed = set()
     for code, cnt in net.items():
         item = catalogue.get(code)
-        if item and cnt > 0 and item.large_equipment and repeat_of(item, claim, pack, recent) is None:
+        reimbursed = item is not None and item.chrgitm_lv != SELF_PAY and repeat_of(item, claim, pack, recent) is None
+        if item is not None and item.large_equipment and cnt > 0 and reimbursed:
             performed.add(LargeExam(code, claim.service_date))
     return tuple(sorted(performed))
 
@@ -73,10 +74,10 @@ def _self_pay_reason(item: CatalogueItem | None, claim: Claim, catalogue: Catalo
                      recent: tuple[LargeExam, ...]) -> str | None:
     if item is None:
         return f"not in the catalogue of region {catalogue.region}; treated as 全自费"
-    if item.chrgitm_lv == SELF_PAY:
-        return "自费 item (class 3): 全自费"
     if item.cosmetic and pack.exclusions.cosmetic:
         return "cosmetic service, not reimbursable: 全自费"
+    if item.chrgitm_lv == SELF_PAY:
+        return "自费 item (class 3): 全自费"
     earlier = repeat_of(item, claim, pack, recent)
     if earlier is not None:
         days = pack.exclusions.repeat_large_exam_within_days

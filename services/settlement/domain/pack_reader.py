@@ -118,7 +118,7 @@ def _inpatient(node: Node) -> InpatientDeductible:
 
 def _outpatient(node: Node) -> OutpatientPooling:
     node.mapping(("deductible", "per_day_cap", "annual_cap"))
-    per_day = node.get("per_day_cap")
+    per_day = node.nullable("per_day_cap")
     return OutpatientPooling(
         deductible=node["deductible"].yuan(),
         per_day_cap=per_day.yuan() if per_day else None,
@@ -154,7 +154,7 @@ def _maternity(node: Node) -> Maternity:
     delivery, prenatal = node["delivery"], node["prenatal"]
     delivery.mapping(("ratio", "standard"))
     prenatal.mapping(("ratio", "annual_cap"))
-    standard = delivery.get("standard")
+    standard = delivery.nullable("standard")
     return Maternity(
         paid_by=node["paid_by"].choice(("pooling", "maternity")),
         delivery_ratio=delivery["ratio"].ratio(),
@@ -175,7 +175,7 @@ def _critical_illness(node: Node) -> CriticalIllness:
         child.mapping(("up_to", "ratio"))
         if tiers and tiers[-1].up_to is None:
             raise child.fail("only the last tier may be open-ended (up_to: null)")
-        bound = child.get("up_to")
+        bound = child.nullable("up_to")
         up_to = bound.yuan() if bound else None
         if up_to is not None and up_to <= floor:
             raise child["up_to"].fail("tiers must rise above the threshold and the previous tier")
@@ -183,7 +183,7 @@ def _critical_illness(node: Node) -> CriticalIllness:
         floor = up_to if up_to is not None else floor
     if not tiers or tiers[-1].up_to is not None:
         raise node["tiers"].fail("the last tier must be open-ended (up_to: null)")
-    limit = node.get("increment_limit")
+    limit = node.nullable("increment_limit")
     return CriticalIllness(
         basis=node["basis"].choice(("in_scope_copay", "above_pooling_cap")),
         threshold=threshold,
@@ -217,7 +217,7 @@ def _cross_region(node: Node) -> bool:
 
 def _exclusions(node: Node) -> Exclusions:
     node.mapping(("work_injury", "cosmetic", "repeat_large_exam_within_days"))
-    days = node.get("repeat_large_exam_within_days")
+    days = node.nullable("repeat_large_exam_within_days")
     return Exclusions(
         work_injury=node["work_injury"].boolean(),
         cosmetic=node["cosmetic"].boolean(),

@@ -52,9 +52,15 @@ def critical_illness(claim: Claim, coverage: Coverage, acc: Accumulators, pack: 
     paid = min(computed, max(0, cap - acc.critical_illness_paid))
     fund = "hifob" if claim.insutype != "390" else "hifmi"
     counted = "in-scope co-payment" if rule.basis == "in_scope_copay" else "in-scope costs above the pooling cap"
+    rise = f"this year's {counted} rises from {yuan(start)} to {yuan(end)}"
+    if not parts:
+        return LayerPayment(0, {"critical_illness_base": basis}, (
+            f"critical illness ({fund}) 0.00: {rise}, below the threshold {yuan(rule.threshold)}, "
+            f"{pack.cite('critical_illness.threshold')}",
+        ))
     lines = [
-        f"critical illness ({fund}) {yuan(computed)} = {' + '.join(parts) or '0.00'}: this year's {counted} rises "
-        f"from {yuan(start)} to {yuan(end)}, threshold {yuan(rule.threshold)}, {pack.cite('critical_illness.tiers')}"
+        f"critical illness ({fund}) {yuan(computed)} = {' + '.join(parts)}: {rise}, above the threshold "
+        f"{yuan(rule.threshold)}, {pack.cite('critical_illness.tiers')}"
     ]
     if increment:
         lines.append(
@@ -63,14 +69,16 @@ def critical_illness(claim: Claim, coverage: Coverage, acc: Accumulators, pack: 
             f"{pack.cite('critical_illness.increment_per_continuous_year')}"
         )
     if paid < computed:
-        lines.append(f"critical illness limited to {yuan(paid)} by the cap {yuan(cap)} ({yuan(acc.critical_illness_paid)} already paid)")
+        lines.append(
+            f"critical illness limited to {yuan(paid)} by the cap {yuan(cap)} ({yuan(acc.critical_illness_paid)} already paid)"
+        )
     return LayerPayment(paid, {"critical_illness_base": basis, "critical_illness_paid": paid}, tuple(lines))
 
 
 def assistance(claim: Claim, coverage: Coverage, acc: Accumulators, pack: PolicyPack, remaining: Fen) -> LayerPayment:
     """Medical assistance pays a share of the in-scope costs still left to a hardship-group patient."""
     rule, group_name = pack.assistance, coverage.hardship_group
-    if group_name is None or remaining == 0:
+    if group_name in (None, "none") or remaining == 0:
         return LayerPayment()
     if claim.care not in rule.applies_to:
         return LayerPayment(0, {}, (f"medical assistance does not cover {care(claim.care)} in pack {pack.id}",))
