@@ -60,6 +60,7 @@ class ClaimSubmitted(Payload):
     opsp_dise_code: str | None = Field(default=None, description="门慢门特病种代码: chronic or special outpatient disease, for med_type 14.")
     bilg_dr_codg: str | None = Field(default=None, description="开单医生编码: prescribing doctor (needed for special drugs).")
     acct_used_flag: bool = Field(default=True, description="个人账户使用标志: whether the patient chose to pay from the personal account.")
+    work_injury: bool = Field(default=False, description="The hospital declares the injury work-related (工伤): not payable by medical insurance.")
     fee_details: list[FeeLine] = Field(min_length=1, description="The bill's fee lines.")
 
 

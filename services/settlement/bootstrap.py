@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from faststream import FastStream
+from pydantic import Field
 
 from libs.logging import configure
 from libs.messaging.runtime import ServiceRuntime
 from libs.settings import ServiceSettings
-from services.settlement.entrypoints import consumers
-from services.settlement.service_layer.adjudication import Adjudicator
+from services.settlement.entrypoints import consumers, http
+from services.settlement.service_layer.adjudication import PolicyEngine
 from services.settlement.service_layer.handlers import SettlementHandlers
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
@@ -18,11 +19,14 @@ MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
 class SettlementSettings(ServiceSettings):
     service_name: str = "settlement"
+    http_port: int | None = Field(default=8102, alias="SETTLEMENT_HTTP_PORT")
 
 
 def bootstrap(settings: SettlementSettings | None = None) -> tuple[ServiceRuntime, FastStream]:
     settings = settings or SettlementSettings()
     configure(settings.service_name, settings.log_level)
     runtime = ServiceRuntime(settings, MIGRATIONS)
-    consumers.register(runtime, SettlementHandlers(Adjudicator()))
+    handlers = SettlementHandlers(PolicyEngine.load())
+    consumers.register(runtime, handlers)
+    runtime.serve_http(http.create_app(runtime, handlers))
     return runtime, runtime.app()

@@ -69,8 +69,10 @@ async def test_a_thousand_claims_each_get_exactly_one_outcome_and_are_stored_onc
     claims = []
     for _ in range(1000):
         psn = rng.choice(PEOPLE)
-        treated = rng.choice(["430100", "430100", "371300"])
-        claims.append(outpatient_claim(new_id("C"), psn, insutype="310" if psn in EMPLOYEES else "390", treated=treated))
+        insutype = "310" if psn in EMPLOYEES else "390"
+        home = {"310": "371300", "390": "430100"}[insutype]
+        treated = rng.choice([home, home, "370100" if insutype == "310" else "371300"])
+        claims.append(outpatient_claim(new_id("C"), psn, insutype=insutype, treated=treated))
     for claim in claims:
         await pub.send(CLAIMS_SUBMITTED, claim.psn_no, claim, claim.claim_id)
     await pub.flush()
@@ -118,7 +120,10 @@ async def test_duplicates_and_a_restart_mid_stream_double_nothing_and_lose_nothi
     assert await count(namespace, "wallet", f"SELECT count(*) FROM claim_payments WHERE claim_id IN {in_list}") == 300
     paid = await count(namespace, "wallet", f"SELECT coalesce(sum(acct_pay), 0) FROM claim_payments WHERE claim_id IN {in_list}")
     assert await count(namespace, "wallet", "SELECT sum(balance) FROM accounts") == balance_before - paid
-    assert await count(namespace, "settlement", f"SELECT count(*) FROM fund_entries e JOIN claims c USING (setl_id) WHERE c.claim_id IN {in_list}") == 2 * 300
+    fund_paid = sum(outcomes.by_correlation[i][0].payload.amounts.fund_pay_sumamt for i in ids)
+    entries = f"FROM fund_entries e JOIN claims c USING (setl_id) WHERE c.claim_id IN {in_list}"
+    assert await count(namespace, "settlement", f"SELECT sum(debit) - sum(credit) {entries}") == 0
+    assert await count(namespace, "settlement", f"SELECT sum(debit) {entries} AND account LIKE 'fund:%'") == fund_paid
 
 
 async def test_malformed_messages_are_dead_lettered_and_the_consumer_goes_on(system, namespace, hospital) -> None:

@@ -8,6 +8,7 @@ from libs.contracts.enrollment import RegisterPerson
 from libs.contracts.wallet import CreditPersonalAccount
 
 from libs.resident_id import with_check_character
+from tests.support.claims import REGION_OF_SCHEME
 
 
 def resident_id(region: str, birth: date, seq: int, male: bool = True) -> str:
@@ -15,8 +16,9 @@ def resident_id(region: str, birth: date, seq: int, male: bool = True) -> str:
     return with_check_character(f"{region}{birth:%Y%m%d}{seq:03d}")
 
 
-def register(psn_no: str, seq: int, *, insutype: str = "310", region: str = "430100",
+def register(psn_no: str, seq: int, *, insutype: str = "310", region: str | None = None,
              male: bool = True, retired: bool = False) -> RegisterPerson:
+    region = region or REGION_OF_SCHEME[insutype]
     birth = date(1960 if retired else 1985, 3, 1 + seq % 28)
     return RegisterPerson(
         command_id=f"reg-{psn_no}", psn_no=psn_no, certno=resident_id(region, birth, seq, male),

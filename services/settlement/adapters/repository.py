@@ -36,18 +36,31 @@ async def get_claim(conn: asyncpg.Connection, claim_id: str, *, for_update: bool
 async def insert_claim(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
     await conn.execute(
         "INSERT INTO claims (claim_id, body_hash, setl_id, psn_no, fixmedins_code, insutype, med_type,"
-        " insuplc_admdvs, mdtrtarea_admvs, setl_year, status, amounts, setldetail, explanation, accumulator_delta)"
-        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'adjudicated',$11::jsonb,$12::jsonb,$13::jsonb,$14::jsonb)",
+        " insuplc_admdvs, mdtrtarea_admvs, setl_year, begntime, status, amounts, setldetail, explanation,"
+        " accumulator_delta, postings) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,'adjudicated',"
+        " $12::jsonb,$13::jsonb,$14::jsonb,$15::jsonb,$16::jsonb)",
         row["claim_id"], row["body_hash"], row["setl_id"], row["psn_no"], row["fixmedins_code"],
         row["insutype"], row["med_type"], row["insuplc_admdvs"], row["mdtrtarea_admvs"], row["setl_year"],
-        _json(row["amounts"]), _json(row["setldetail"]), _json(row["explanation"]), _json(row["accumulator_delta"]),
+        row["begntime"], _json(row["amounts"]), _json(row["setldetail"]), _json(row["explanation"]),
+        _json(row["accumulator_delta"]), _json(row["postings"]),
     )
 
 
-async def mark_settled(conn: asyncpg.Connection, claim_id: str, wallet: dict[str, Any]) -> None:
-    await conn.execute(
-        "UPDATE claims SET status = 'settled', wallet = $2::jsonb, settled_at = now() WHERE claim_id = $1",
+async def mark_settled(conn: asyncpg.Connection, claim_id: str, wallet: dict[str, Any]) -> asyncpg.Record:
+    return await conn.fetchrow(
+        "UPDATE claims SET status = 'settled', wallet = $2::jsonb, settled_at = now() WHERE claim_id = $1 RETURNING *",
         claim_id, _json(wallet),
+    )
+
+
+async def mark_cancelling(conn: asyncpg.Connection, claim_id: str, cancel_id: str) -> None:
+    await conn.execute("UPDATE claims SET status = 'cancelling', cancel_id = $2 WHERE claim_id = $1", claim_id, cancel_id)
+
+
+async def mark_cancelled(conn: asyncpg.Connection, claim_id: str, refund: dict[str, Any]) -> asyncpg.Record:
+    return await conn.fetchrow(
+        "UPDATE claims SET status = 'cancelled', refund = $2::jsonb, cancelled_at = now() WHERE claim_id = $1"
+        " RETURNING *", claim_id, _json(refund),
     )
 
 
@@ -58,8 +71,10 @@ async def insert_rejection(conn: asyncpg.Connection, claim_id: str, fixmedins_co
     )
 
 
-async def post_entries(conn: asyncpg.Connection, setl_id: str, kind: str, entries: list[tuple[str, int, int]]) -> None:
-    """Write (account, debit, credit) lines; the caller guarantees debits equal credits."""
+async def post_entries(conn: asyncpg.Connection, setl_id: str, kind: str, entries: list[list[Any]]) -> None:
+    """Write [account, debit, credit] lines; refused unless debits equal credits."""
+    if sum(e[1] for e in entries) != sum(e[2] for e in entries):
+        raise ValueError(f"unbalanced fund entries for {setl_id}")
     await conn.executemany(
         "INSERT INTO fund_entries (setl_id, kind, account, debit, credit) VALUES ($1, $2, $3, $4, $5)",
         [(setl_id, kind, account, debit, credit) for account, debit, credit in entries],

@@ -1,53 +1,54 @@
-"""The port between the handlers and the adjudication rules.
+"""The port between the handlers and the rules: policy packs and catalogues loaded once at start.
 
-The walking skeleton's rule: every line in scope, the pooling fund pays 70% (rounded half-up to the
-fen), the patient the rest. The settlement-engine issue replaces it with policy packs.
+It turns the wire contract and the stored projection into the domain's inputs and the domain's
+answer back into contract amounts; a claim for which no pack or catalogue exists is a rejection.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from libs.contracts import claims as c
-from libs.money import format_yuan, split
+from libs.contracts.enrollment import CoverageChanged
+from services.settlement.domain import (
+    Accumulators, CatalogueRegistry, NoCatalogue, NoPolicyPack, PackRegistry, Rejection, Settlement,
+    adjudicate, claim_from_message, load_catalogues, load_packs,
+)
+from services.settlement.domain.coverage import coverage_from_message
 
-
-class Rejected(Exception):
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(f"{code}: {reason}")
-        self.code, self.reason = code, reason
+REFERENCE_DATA = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
-class Adjudication:
-    amounts: c.SettlementAmounts
-    setldetail: list[c.FundDetail]
-    explanation: list[str]
-    accumulator_delta: dict[str, Any] = field(default_factory=dict)
+class PolicyEngine:
+    packs: PackRegistry
+    catalogues: CatalogueRegistry
+
+    @classmethod
+    def load(cls, packs_dir: Path | None = None, catalogues_dir: Path | None = None) -> PolicyEngine:
+        """Load and validate every pack and catalogue; an invalid file stops the service at start."""
+        return cls(load_packs(packs_dir or REFERENCE_DATA / "policy_packs"),
+                   load_catalogues(catalogues_dir or REFERENCE_DATA / "catalogue"))
+
+    def adjudicate(self, message: c.ClaimSubmitted, coverage: dict[str, Any] | None,
+                   accumulators: Accumulators, sold_codes: frozenset[str]) -> Settlement | Rejection:
+        claim = claim_from_message(message, work_injury=message.work_injury)
+        person = coverage_from_message(CoverageChanged.model_validate(coverage)) if coverage else None
+        try:
+            pack = self.packs.pack_for(claim.insuplc_admdvs, claim.insutype, claim.service_date)
+            catalogue = self.catalogues.catalogue_for(claim.mdtrtarea_admvs)
+        except (NoPolicyPack, NoCatalogue) as refusal:
+            return Rejection.of(refusal, claim_id=claim.claim_id, psn_no=claim.psn_no,
+                                fixmedins_code=claim.fixmedins_code)
+        return adjudicate(claim, coverage=person, accumulators=accumulators, pack=pack,
+                          catalogue=catalogue, sold_traceability_codes=sold_codes)
 
 
-class Adjudicator:
-    fund_ratio = Decimal("0.70")
+def contract_amounts(settlement: Settlement) -> c.SettlementAmounts:
+    return c.SettlementAmounts(**settlement.amounts.as_dict())
 
-    def adjudicate(self, claim: c.ClaimSubmitted, coverage: dict[str, Any] | None) -> Adjudication:
-        if coverage is None or not coverage.get("active"):
-            raise Rejected("NOT_INSURED", f"person {claim.psn_no} is not insured on {claim.begntime.date()}")
-        total = sum(line.det_item_fee_sumamt for line in claim.fee_details)
-        hifp, personal = split(total, self.fund_ratio)
-        amounts = c.SettlementAmounts(
-            medfee_sumamt=total, fulamt_ownpay_amt=0, overlmt_selfpay=0, preselfpay_amt=0,
-            inscp_scp_amt=total, act_pay_dedc=0, hifp_pay=hifp, pool_prop_selfpay=self.fund_ratio,
-            fund_pay_sumamt=hifp, psn_part_amt=personal,
-        )
-        explanation = [f"pooling fund {format_yuan(hifp)} = {format_yuan(total)} × 70% (walking-skeleton rule)"]
-        return Adjudication(amounts, [c.FundDetail(fund_pay_type="hifp", fund_payamt=hifp)], explanation)
 
-    def postings(self, region: str, fixmedins_code: str, setldetail: list[c.FundDetail]) -> list[tuple[str, int, int]]:
-        entries: list[tuple[str, int, int]] = []
-        for d in setldetail:
-            if d.fund_payamt:
-                entries.append((f"fund:{region}:{d.fund_pay_type}:expense", d.fund_payamt, 0))
-                entries.append((f"payable:{fixmedins_code}:{d.fund_pay_type}", 0, d.fund_payamt))
-        return entries
+def contract_setldetail(settlement: Settlement) -> list[c.FundDetail]:
+    return [c.FundDetail(**d) for d in settlement.setldetail()]

@@ -1,12 +1,19 @@
-"""Settlement's handlers, one verb each, registered in one table per topic."""
+"""Settlement's handlers, one verb each, registered in one table per topic.
+
+Settle: adjudicate under the pack in force, store the claim, move the accumulators, ask the wallet
+for the personal part. Paid: post the fund entries, answer the hospital. Cancellation lives in
+`cancellation.py`. A claim id is the idempotency key: the same claim again is answered from what
+was stored, a different bill under a used id is refused.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+import uuid
 from typing import Any
 
 import orjson
+import structlog
 
 from libs.contracts import claims as c
 from libs.contracts.enrollment import CoverageChanged
@@ -14,10 +21,14 @@ from libs.contracts.envelope import Envelope
 from libs.contracts.topics import CLAIMS_ADJUDICATED, CLAIMS_OUTCOMES
 from libs.messaging.emit import emit
 from libs.messaging.ports import Transaction
-from services.settlement.adapters import repository as repo
-from services.settlement.service_layer.adjudication import Adjudicator, Rejected
+from services.settlement.adapters import accumulators, repository as repo
+from services.settlement.domain import Rejection, Settlement, fund_postings
+from services.settlement.service_layer import outcomes
+from services.settlement.service_layer.adjudication import PolicyEngine, contract_amounts, contract_setldetail
+from services.settlement.service_layer.cancellation import CancellationHandlers
 
-PRODUCER = "settlement"
+log = structlog.get_logger("settlement")
+PRODUCER = outcomes.PRODUCER
 
 
 def body_hash(claim: c.ClaimSubmitted) -> str:
@@ -27,14 +38,15 @@ def body_hash(claim: c.ClaimSubmitted) -> str:
 
 
 class SettlementHandlers:
-    def __init__(self, adjudicator: Adjudicator) -> None:
-        self.adjudicator = adjudicator
+    def __init__(self, engine: PolicyEngine) -> None:
+        self.engine = engine
+        self.cancellation = CancellationHandlers()
 
     def claims_table(self) -> dict[type, Any]:
-        return {c.ClaimSubmitted: self.submit_claim}
+        return {c.ClaimSubmitted: self.submit_claim, c.ClaimCancelRequested: self.cancellation.request}
 
     def wallet_table(self) -> dict[type, Any]:
-        return {c.PersonalPartPaid: self.complete_settlement}
+        return {c.PersonalPartPaid: self.complete_settlement, c.PersonalPartRefunded: self.cancellation.complete}
 
     def enrollment_table(self) -> dict[type, Any]:
         return {CoverageChanged: self.project_coverage}
@@ -43,66 +55,84 @@ class SettlementHandlers:
         p = env.payload
         await repo.upsert_coverage(tx.conn, p.psn_no, p.version, p.model_dump(mode="json"))
 
+    async def decide(self, conn: Any, claim: c.ClaimSubmitted, *, lock: bool) -> Settlement | Rejection:
+        """The adjudication, from the projection and the accumulators (locked when settling)."""
+        coverage = await repo.get_coverage(conn, claim.psn_no)
+        year, day = claim.begntime.year, claim.begntime.date()
+        acc = await accumulators.read(conn, claim.psn_no, year, day, for_update=lock)
+        codes = [code for line in claim.fee_details for code in line.drug_trac_codg]
+        return self.engine.adjudicate(claim, coverage, acc, await accumulators.sold_codes(conn, codes))
+
     async def submit_claim(self, tx: Transaction, env: Envelope[c.ClaimSubmitted]) -> None:
         claim = env.payload
         digest = body_hash(claim)
         existing = await repo.get_claim(tx.conn, claim.claim_id)
         if existing is not None:
-            if existing["body_hash"] != digest:
-                await self._reject(tx, env, "CLAIM_ID_REUSED",
-                                   f"claim id {claim.claim_id} was already used for a different bill; use a new id")
-            return  # the same claim again: it is (being) settled once; the outcome was or will be sent
-        coverage = await repo.get_coverage(tx.conn, claim.psn_no)
-        try:
-            result = self.adjudicator.adjudicate(claim, coverage)
-        except Rejected as rejection:
-            await self._reject(tx, env, rejection.code, rejection.reason)
+            await self._answer_repeat(tx, env, existing, digest)
             return
-        if claim.action == "presettle":
+        result = await self.decide(tx.conn, claim, lock=claim.action == "settle")
+        if isinstance(result, Rejection):
+            await self._reject(tx, env, result.reason_code.value, result.reason)
+        elif claim.action == "presettle":
             emit(tx, CLAIMS_OUTCOMES, claim.fixmedins_code, c.ClaimPreSettled(
                 claim_id=claim.claim_id, fixmedins_code=claim.fixmedins_code, psn_no=claim.psn_no,
-                amounts=result.amounts, setldetail=result.setldetail, explanation=result.explanation,
+                amounts=contract_amounts(result), setldetail=contract_setldetail(result),
+                explanation=list(result.explanation),
             ), producer=PRODUCER, correlation_id=claim.claim_id, causation=env)
-            return
-        setl_id = f"S{claim.claim_id}"
+        else:
+            await self._settle(tx, env, result, digest)
+
+    async def _settle(self, tx: Transaction, env: Envelope[c.ClaimSubmitted], result: Settlement, digest: str) -> None:
+        claim = env.payload
+        setl_id = f"S{uuid.uuid4().hex[:20]}"
         await repo.insert_claim(tx.conn, {
             "claim_id": claim.claim_id, "body_hash": digest, "setl_id": setl_id, "psn_no": claim.psn_no,
             "fixmedins_code": claim.fixmedins_code, "insutype": claim.insutype, "med_type": claim.med_type,
             "insuplc_admdvs": claim.insuplc_admdvs, "mdtrtarea_admvs": claim.mdtrtarea_admvs,
-            "setl_year": claim.begntime.year, "amounts": result.amounts.model_dump(mode="json"),
-            "setldetail": [d.model_dump(mode="json") for d in result.setldetail],
-            "explanation": result.explanation, "accumulator_delta": result.accumulator_delta,
+            "setl_year": result.delta.year, "begntime": claim.begntime,
+            "amounts": contract_amounts(result).model_dump(mode="json"),
+            "setldetail": result.setldetail(), "explanation": list(result.explanation),
+            "accumulator_delta": accumulators.delta_to_json(result.delta),
+            "postings": [[p.account, p.debit, p.credit] for p in fund_postings(result)],
         })
+        await accumulators.apply(tx.conn, claim.psn_no, setl_id, result.delta)
+        await accumulators.record_sold(tx.conn, setl_id, result.traceability_codes)
         emit(tx, CLAIMS_ADJUDICATED, claim.psn_no, c.ClaimAdjudicated(
             claim_id=claim.claim_id, setl_id=setl_id, psn_no=claim.psn_no, insutype=claim.insutype,
             fixmedins_code=claim.fixmedins_code, psn_part_amt=result.amounts.psn_part_amt,
             acct_used_flag=claim.acct_used_flag,
         ), producer=PRODUCER, correlation_id=claim.claim_id, causation=env)
 
+    async def _answer_repeat(self, tx: Transaction, env: Envelope[c.ClaimSubmitted], row: Any, digest: str) -> None:
+        claim = env.payload
+        if row["body_hash"] != digest:
+            await self._reject(tx, env, "CLAIM_ID_REUSED",
+                               f"claim id {claim.claim_id} was already used for a different bill; use a new id")
+        elif claim.action == "presettle":
+            await self._reject(tx, env, "CLAIM_ALREADY_SETTLED",
+                               f"claim {claim.claim_id} is already settled; pre-settle a new bill under a new id")
+        elif row["status"] == "settled":
+            outcomes.settled(tx, row, env)  # the hospital asked again (e.g. after a timeout)
+        elif row["status"] in ("cancelling", "cancelled"):
+            await self._reject(tx, env, "CLAIM_CANCELLED",
+                               f"claim {claim.claim_id} was settled and then cancelled; submit the bill under a new id")
+        # status 'adjudicated': the wallet is paying; the outcome follows by itself
+
     async def complete_settlement(self, tx: Transaction, env: Envelope[c.PersonalPartPaid]) -> None:
         paid = env.payload
         row = await repo.get_claim(tx.conn, paid.claim_id, for_update=True)
-        if row is None or row["status"] != "adjudicated":
-            raise LookupError(f"payment for claim {paid.claim_id} that is not awaiting payment")
+        if row is None or row["setl_id"] != paid.setl_id:
+            raise LookupError(f"payment for settlement {paid.setl_id} that settlement does not hold")
+        if row["status"] != "adjudicated":
+            log.info("payment_already_applied", setl_id=paid.setl_id, status=row["status"])
+            return
         wallet = paid.model_dump(include={"acct_pay", "acct_mulaid_pay", "psn_cash_pay", "balc"})
-        await repo.mark_settled(tx.conn, paid.claim_id, wallet)
-        amounts = c.SettlementAmounts.model_validate_json(row["amounts"])
-        setldetail = [c.FundDetail.model_validate(d) for d in orjson.loads(row["setldetail"])]
-        await repo.post_entries(tx.conn, row["setl_id"], "settle",
-                                self.adjudicator.postings(row["insuplc_admdvs"], row["fixmedins_code"], setldetail))
-        emit(tx, CLAIMS_OUTCOMES, row["fixmedins_code"], c.ClaimSettled(
-            claim_id=row["claim_id"], fixmedins_code=row["fixmedins_code"], psn_no=row["psn_no"],
-            setl_id=row["setl_id"], insutype=row["insutype"], med_type=row["med_type"],
-            insuplc_admdvs=row["insuplc_admdvs"], mdtrtarea_admvs=row["mdtrtarea_admvs"],
-            setl_time=datetime.now(UTC), amounts=amounts, setldetail=setldetail,
-            explanation=orjson.loads(row["explanation"]), **wallet,
-        ), producer=PRODUCER, correlation_id=row["claim_id"], causation=env)
+        row = await repo.mark_settled(tx.conn, paid.claim_id, wallet)
+        await repo.post_entries(tx.conn, row["setl_id"], "settle", orjson.loads(row["postings"]))
+        outcomes.settled(tx, row, env)
 
     async def _reject(self, tx: Transaction, env: Envelope[c.ClaimSubmitted], code: str, reason: str) -> None:
         claim = env.payload
         if claim.action == "settle":
             await repo.insert_rejection(tx.conn, claim.claim_id, claim.fixmedins_code, code, reason)
-        emit(tx, CLAIMS_OUTCOMES, claim.fixmedins_code, c.ClaimRejected(
-            claim_id=claim.claim_id, fixmedins_code=claim.fixmedins_code, psn_no=claim.psn_no,
-            reason_code=code, reason=reason,
-        ), producer=PRODUCER, correlation_id=claim.claim_id, causation=env)
+        outcomes.rejected(tx, claim.claim_id, claim.fixmedins_code, claim.psn_no, code, reason, env)

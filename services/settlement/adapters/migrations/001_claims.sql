@@ -49,6 +49,6 @@ CREATE TABLE fund_entries (
     account     text        NOT NULL,
     debit       bigint      NOT NULL DEFAULT 0 CHECK (debit >= 0),
     credit      bigint      NOT NULL DEFAULT 0 CHECK (credit >= 0),
-    created_at  timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (setl_id, kind, account)
+    created_at  timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX fund_entries_settlement ON fund_entries (setl_id);

@@ -1,3 +1,5 @@
+"""Fixtures every test folder shares: the servers (see tests/support/stack.py) and a run namespace."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator

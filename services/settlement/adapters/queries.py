@@ -1,0 +1,68 @@
+"""Read-only queries behind settlement's HTTP API (reports; no locks, no writes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import orjson
+
+from services.settlement.adapters.accumulators import YEARLY
+
+
+async def claim(conn: asyncpg.Connection, claim_id: str) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        "SELECT claim_id, setl_id, psn_no, fixmedins_code, insutype, med_type, insuplc_admdvs, mdtrtarea_admvs,"
+        " status, amounts, setldetail, explanation, wallet, refund, cancel_id, created_at, settled_at, cancelled_at"
+        " FROM claims WHERE claim_id = $1", claim_id)
+    if row is None:
+        return None
+    data = dict(row)
+    for key in ("amounts", "setldetail", "explanation", "wallet", "refund"):
+        data[key] = orjson.loads(data[key]) if data[key] is not None else None
+    return data
+
+
+async def settlements_between(conn: asyncpg.Connection, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Settled and cancelled claims in [start, end), each with its fund amounts (3201/3202 source)."""
+    rows = await conn.fetch(
+        "SELECT setl_id, claim_id, 'settled' AS kind, fixmedins_code, insuplc_admdvs, mdtrtarea_admvs,"
+        " settled_at AS occurred_at, setldetail, amounts->>'fund_pay_sumamt' AS fund_pay_sumamt"
+        " FROM claims WHERE settled_at >= $1 AND settled_at < $2"
+        " UNION ALL "
+        "SELECT setl_id, claim_id, 'cancelled', fixmedins_code, insuplc_admdvs, mdtrtarea_admvs,"
+        " cancelled_at, setldetail, amounts->>'fund_pay_sumamt'"
+        " FROM claims WHERE status = 'cancelled' AND cancelled_at >= $1 AND cancelled_at < $2"
+        " ORDER BY occurred_at, setl_id", start, end)
+    return [{
+        "setl_id": r["setl_id"], "claim_id": r["claim_id"], "kind": r["kind"],
+        "fixmedins_code": r["fixmedins_code"], "insuplc_admdvs": r["insuplc_admdvs"],
+        "mdtrtarea_admvs": r["mdtrtarea_admvs"], "occurred_at": r["occurred_at"].isoformat(),
+        "funds": {d["fund_pay_type"]: d["fund_payamt"] for d in orjson.loads(r["setldetail"])},
+        "fund_pay_sumamt": int(r["fund_pay_sumamt"]),
+    } for r in rows]
+
+
+async def accumulators(conn: asyncpg.Connection, psn_no: str, year: int) -> dict[str, Any]:
+    row = await conn.fetchrow("SELECT * FROM accumulators WHERE psn_no = $1 AND year = $2", psn_no, year)
+    return {"psn_no": psn_no, "year": year} | {name: row[name] if row else 0 for name in YEARLY}
+
+
+async def ledger_balances(conn: asyncpg.Connection, prefix: str) -> dict[str, Any]:
+    """Balances (debit − credit) of the fund ledger's accounts starting with `prefix`, and the totals."""
+    rows = await conn.fetch(
+        "SELECT account, sum(debit) AS debit, sum(credit) AS credit FROM fund_entries"
+        " WHERE account LIKE $1 || '%' GROUP BY account ORDER BY account", prefix)
+    totals = await conn.fetchrow("SELECT coalesce(sum(debit), 0) AS d, coalesce(sum(credit), 0) AS c FROM fund_entries")
+    return {
+        "accounts": [{"account": r["account"], "debit": r["debit"], "credit": r["credit"],
+                      "balance": r["debit"] - r["credit"]} for r in rows],
+        "ledger_debits": totals["d"], "ledger_credits": totals["c"],
+    }
+
+
+async def ledger_entries(conn: asyncpg.Connection, setl_id: str) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT kind, account, debit, credit, created_at FROM fund_entries WHERE setl_id = $1 ORDER BY id", setl_id)
+    return [dict(r) for r in rows]

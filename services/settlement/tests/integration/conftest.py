@@ -1,0 +1,100 @@
+"""Settlement in-process on the real Kafka and Postgres, with a stand-in wallet that pays in cash.
+
+The stand-in answers every ClaimAdjudicated with PersonalPartPaid (all cash) and every
+ClaimCancellationAdjudicated with PersonalPartRefunded, so these tests exercise settlement alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import date
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from libs.contracts import claims as c
+from libs.contracts.enrollment import CoverageChanged
+from libs.contracts.registry import decode
+from libs.contracts.topics import (
+    CLAIMS_ADJUDICATED, CLAIMS_OUTCOMES, CLAIMS_SUBMITTED, ENROLLMENT_EVENTS, WALLET_PAYMENTS,
+)
+from services.settlement.bootstrap import SettlementSettings, bootstrap
+from tests.support.clients import Publisher, TopicReader
+
+
+async def cash_wallet(bootstrap_servers: str, prefix: str, publisher: Publisher) -> None:
+    consumer = AIOKafkaConsumer(prefix + CLAIMS_ADJUDICATED.name, bootstrap_servers=bootstrap_servers,
+                                group_id=f"{prefix}cash-wallet", auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        async for record in consumer:
+            env = decode(record.value)
+            p = env.payload
+            if isinstance(p, c.ClaimAdjudicated):
+                answer = c.PersonalPartPaid(claim_id=p.claim_id, setl_id=p.setl_id, psn_no=p.psn_no, acct_pay=0,
+                                            acct_mulaid_pay=0, psn_cash_pay=p.psn_part_amt, balc=0)
+            else:
+                answer = c.PersonalPartRefunded(claim_id=p.claim_id, cancel_id=p.cancel_id, setl_id=p.setl_id,
+                                                psn_no=p.psn_no, acct_pay=0, acct_mulaid_pay=0, psn_cash_pay=0, balc=0)
+            await publisher.send(WALLET_PAYMENTS, p.psn_no, answer, p.claim_id)
+    finally:
+        await consumer.stop()
+
+
+class Settlement:
+    def __init__(self, namespace, publisher: Publisher, outcomes: TopicReader) -> None:
+        self.namespace, self.publisher, self.outcomes = namespace, publisher, outcomes
+
+    async def enroll(self, psn_no: str, **fields) -> None:
+        snapshot = dict(psn_no=psn_no, version=fields.pop("version", 1), insutype="390", insuplc_admdvs="430100",
+                        gend="1", age=40, active=True, coverage_begin=date(2020, 1, 1)) | fields
+        await self.publisher.send(ENROLLMENT_EVENTS, psn_no, CoverageChanged(**snapshot), f"enroll-{psn_no}")
+        await self.publisher.flush()
+        for _ in range(100):
+            if await self.fetchval("SELECT version FROM coverage WHERE psn_no = $1", psn_no) == snapshot["version"]:
+                return
+            await asyncio.sleep(0.05)
+        raise TimeoutError(f"{psn_no} did not reach settlement's projection")
+
+    async def submit(self, message, timeout: float = 30.0):
+        """Send a claim or a cancel request and wait for the next outcome of that claim."""
+        seen = len(self.outcomes.by_correlation.get(message.claim_id, []))
+        await self.publisher.send(CLAIMS_SUBMITTED, message.psn_no, message, message.claim_id)
+        await self.publisher.flush()
+        await self.outcomes.wait_for(lambda: len(self.outcomes.by_correlation.get(message.claim_id, [])) > seen, timeout)
+        return self.outcomes.by_correlation[message.claim_id][seen].payload
+
+    async def fetchval(self, sql: str, *args):
+        conn = await asyncpg.connect(self.namespace.dsn("settlement"))
+        try:
+            return await conn.fetchval(sql, *args)
+        finally:
+            await conn.close()
+
+    async def fetch(self, sql: str, *args):
+        conn = await asyncpg.connect(self.namespace.dsn("settlement"))
+        try:
+            return await conn.fetch(sql, *args)
+        finally:
+            await conn.close()
+
+
+@pytest.fixture(scope="module")
+async def settlement(namespace) -> AsyncIterator[Settlement]:
+    env = namespace.env
+    settings = SettlementSettings(**env, SETTLEMENT_HTTP_PORT=None)
+    runtime, _ = bootstrap(settings)
+    await runtime.start()
+    await runtime.broker.start()
+    async with Publisher(env["KAFKA_BOOTSTRAP"], namespace.topic_prefix) as publisher, \
+            TopicReader(env["KAFKA_BOOTSTRAP"], namespace.topic_prefix, CLAIMS_OUTCOMES) as outcomes:
+        wallet = asyncio.create_task(cash_wallet(env["KAFKA_BOOTSTRAP"], namespace.topic_prefix, publisher))
+        try:
+            yield Settlement(namespace, publisher, outcomes)
+        finally:
+            wallet.cancel()
+            await asyncio.gather(wallet, return_exceptions=True)
+            await runtime.broker.stop()
+            await runtime.stop()
