@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Query
 
 from libs.contracts import claims as c
 from libs.messaging.runtime import ServiceRuntime
@@ -43,8 +43,8 @@ def create_app(runtime: ServiceRuntime, handlers: SettlementHandlers) -> FastAPI
         return found
 
     @app.get("/v1/settlements")
-    async def settlements(start: datetime, end: datetime) -> dict:
-        """Settled and cancelled claims whose settlement or cancellation time is in [start, end)."""
+    async def settlements(start: datetime = Query(alias="from"), end: datetime = Query(alias="to")) -> dict:
+        """Settled and cancelled claims whose settlement or cancellation time is in [from, to)."""
         async with pool().acquire() as conn:
             return {"items": await queries.settlements_between(conn, start, end)}
 
