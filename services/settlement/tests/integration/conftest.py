@@ -7,6 +7,7 @@ ClaimCancellationAdjudicated with PersonalPartRefunded, so these tests exercise 
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from datetime import date
 
@@ -44,6 +45,8 @@ async def cash_wallet(bootstrap_servers: str, prefix: str, publisher: Publisher)
 
 
 class Settlement:
+    url = ""
+
     def __init__(self, namespace, publisher: Publisher, outcomes: TopicReader) -> None:
         self.namespace, self.publisher, self.outcomes = namespace, publisher, outcomes
 
@@ -84,7 +87,10 @@ class Settlement:
 @pytest.fixture(scope="module")
 async def settlement(namespace) -> AsyncIterator[Settlement]:
     env = namespace.env
-    settings = SettlementSettings(**env, SETTLEMENT_HTTP_PORT=None)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = SettlementSettings(**env, SETTLEMENT_HTTP_PORT=port)
     runtime, _ = bootstrap(settings)
     await runtime.start()
     await runtime.broker.start()
@@ -92,7 +98,9 @@ async def settlement(namespace) -> AsyncIterator[Settlement]:
             TopicReader(env["KAFKA_BOOTSTRAP"], namespace.topic_prefix, CLAIMS_OUTCOMES) as outcomes:
         wallet = asyncio.create_task(cash_wallet(env["KAFKA_BOOTSTRAP"], namespace.topic_prefix, publisher))
         try:
-            yield Settlement(namespace, publisher, outcomes)
+            service = Settlement(namespace, publisher, outcomes)
+            service.url = f"http://127.0.0.1:{port}"
+            yield service
         finally:
             wallet.cancel()
             await asyncio.gather(wallet, return_exceptions=True)
