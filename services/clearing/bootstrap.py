@@ -1,27 +1,64 @@
-"""The one place that wires clearing's settings, runtime, handlers and subscribers together."""
+"""The one place that wires clearing's settings, runtime, handlers, subscribers, API and schedule together."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from faststream import FastStream
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
 from libs.logging import configure
 from libs.messaging.runtime import ServiceRuntime
 from libs.settings import ServiceSettings
+from services.clearing.adapters.repository import PostgresClearingRepository
+from services.clearing.adapters.settlement_client import HttpSettlementRecords
+from services.clearing.domain import CHINA_TIME, CycleCalendar
 from services.clearing.entrypoints import consumers
-from services.clearing.service_layer.handlers import ClearingHandlers
+from services.clearing.entrypoints.http import create_app
+from services.clearing.entrypoints.schedule import ClosingSchedule
+from services.clearing.service_layer.service import ClearingService, Clock
+from services.clearing.service_layer.settlement_records import SettlementRecords
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
 
 class ClearingSettings(ServiceSettings):
+    model_config = SettingsConfigDict(populate_by_name=True)
+
     service_name: str = "clearing"
+    http_port: int | None = Field(default=8104, alias="CLEARING_HTTP_PORT")
+    settlement_url: str = Field(default="http://127.0.0.1:8102", alias="SETTLEMENT_URL")
+    settlement_timeout_seconds: float = Field(default=30.0, gt=0, alias="SETTLEMENT_TIMEOUT_SECONDS")
+    # A cycle lasts `cycle_length` months (aligned on January) or days (aligned on Mondays for weeks).
+    cycle_unit: Literal["month", "day"] = Field(default="month", alias="CLEARING_CYCLE_UNIT")
+    cycle_length: int = Field(default=1, ge=1, alias="CLEARING_CYCLE_LENGTH")
+    # How often the schedule looks for cycles whose period has ended.
+    schedule_interval_seconds: float = Field(default=60.0, gt=0, alias="CLEARING_SCHEDULE_INTERVAL_SECONDS")
+
+    @property
+    def calendar(self) -> CycleCalendar:
+        return CycleCalendar(self.cycle_unit, self.cycle_length)
 
 
-def bootstrap(settings: ClearingSettings | None = None) -> tuple[ServiceRuntime, FastStream]:
+def china_now() -> datetime:
+    return datetime.now(CHINA_TIME)
+
+
+def bootstrap(
+    settings: ClearingSettings | None = None, *, clock: Clock = china_now, settlement: SettlementRecords | None = None,
+) -> tuple[ServiceRuntime, FastStream]:
     settings = settings or ClearingSettings()
     configure(settings.service_name, settings.log_level)
     runtime = ServiceRuntime(settings, MIGRATIONS)
-    consumers.register(runtime, ClearingHandlers())
+    service = ClearingService(
+        runtime.database, PostgresClearingRepository,
+        settlement or HttpSettlementRecords(settings.settlement_url, settings.settlement_timeout_seconds),
+        clock=clock, calendar=settings.calendar,
+    )
+    consumers.register(runtime, service)
+    runtime.serve_http(create_app(service))
+    ClosingSchedule(service, settings.schedule_interval_seconds).register(runtime)
     return runtime, runtime.app()

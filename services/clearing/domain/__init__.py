@@ -14,7 +14,7 @@ from services.clearing.domain.errors import (
     CancellationMismatch, ClearingError, ClearingFault, ClearingRefusal, ConflictingRedelivery, CycleNotClosed,
     CycleNotDue, CycleNotFound, CycleNotOpen, FundDetailMismatch, InvalidAmount, InvalidCalendar,
     InvalidFundAmount, InvalidRegionCode, ItemNotInDetail, ItemRolledBack, NaiveTime, PrepaymentIdReused,
-    PrepaymentInsufficient, ScopeMismatch,
+    PrepaymentInsufficient, RegionNotInScope, ScopeMismatch,
 )
 from services.clearing.domain.facts import ClaimFact, claim_fact, fact_from_cancelled, fact_from_settled
 from services.clearing.domain.netting import NetPosition, Pair, bilateral_totals, net_positions
@@ -26,21 +26,23 @@ from services.clearing.domain.prepayments import (
 from services.clearing.domain.reconciliation import Mismatch, ReconciliationReport, reconcile
 from services.clearing.domain.regions import NATIONAL, ClearingScope, clearing_scope_of, province_of
 from services.clearing.domain.statements import (
-    InstitutionStatement, InstitutionTotal, institution_statements, institution_totals,
+    Counterparty, InstitutionStatement, InstitutionTotal, institution_statements, institution_totals,
+    region_counterparties,
 )
 
 __all__ = [
     "CHINA_TIME", "MONTHLY", "NATIONAL",
-    "CancellationMismatch", "ClaimFact", "ClearingCycle", "ClearingError", "ClearingFault",
+    "CancellationMismatch", "ClaimFact", "Counterparty", "ClearingCycle", "ClearingError", "ClearingFault",
     "ClearingRefusal", "ClearingRepository", "CloseReason", "ClearingScope", "Confirmation", "ConflictingRedelivery",
     "CycleCalendar", "CycleClosing", "CycleNotClosed", "CycleNotDue", "CycleNotFound", "CycleNotOpen",
     "DetailLine", "FundDetailMismatch", "InstitutionPayable", "InstitutionStatement", "InstitutionTotal",
     "InvalidAmount", "InvalidCalendar", "InvalidFundAmount", "InvalidRegionCode", "ItemNotInDetail",
     "ItemRolledBack", "Mismatch", "NaiveTime", "NetPosition", "Obligation", "Pair", "Period",
     "PrepaymentEntry", "PrepaymentIdReused", "PrepaymentInsufficient", "ReconciliationReport",
-    "ScopeMismatch",
+    "RegionNotInScope", "ScopeMismatch",
     "advance_prepayment", "apply_prepayments", "bilateral_totals", "business_date", "claim_fact",
     "clearing_scope_of", "confirm_items", "fact_from_cancelled", "fact_from_settled", "institution_detail",
     "institution_payable", "institution_statements", "institution_totals", "net_positions",
-    "prepayment_balances", "province_of", "reconcile", "refund_prepayment", "roll_back_items",
+    "prepayment_balances", "province_of", "reconcile", "refund_prepayment", "region_counterparties",
+    "roll_back_items",
 ]

@@ -111,3 +111,9 @@ class PrepaymentInsufficient(ClearingRefusal):
 
 class PrepaymentIdReused(ClearingRefusal):
     reason_code = "PREPAYMENT_ID_REUSED"
+
+
+class RegionNotInScope(ClearingRefusal):
+    """A prepayment to a provincial platform from a region of another province."""
+
+    reason_code = "REGION_NOT_IN_SCOPE"

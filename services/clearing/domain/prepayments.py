@@ -24,6 +24,7 @@ from typing import Literal
 from libs.money import Fen
 from services.clearing.domain.errors import InvalidAmount, PrepaymentIdReused, PrepaymentInsufficient
 from services.clearing.domain.netting import NetPosition
+from services.clearing.domain.regions import ClearingScope
 
 PrepaymentKind = Literal["advanced", "applied", "refunded"]
 _SIGN = {"advanced": 1, "applied": -1, "refunded": -1}
@@ -93,6 +94,7 @@ def apply_prepayments(
 
 
 def _new_entry(ledger: Sequence[PrepaymentEntry], entry: PrepaymentEntry) -> PrepaymentEntry | None:
+    ClearingScope.from_key(entry.scope_key).check_member(entry.admdvs)
     if type(entry.amount) is not int or entry.amount <= 0:
         raise InvalidAmount(f"A prepayment {entry.kind} is a positive amount of whole fen, not {entry.amount!r}.")
     held = next((e for e in ledger if e.entry_id == entry.entry_id), None)

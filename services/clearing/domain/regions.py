@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from services.clearing.domain.errors import InvalidRegionCode
+from services.clearing.domain.errors import InvalidRegionCode, RegionNotInScope
 
 ClearingLevel = Literal["national", "provincial"]
 
@@ -54,6 +54,12 @@ class ClearingScope:
     def key(self) -> str:
         """How rows name the scope: `national` or `provincial-43`."""
         return _NATIONAL_KEY if self.level == "national" else f"{_PROVINCIAL_PREFIX}{self.province}"
+
+    def check_member(self, admdvs: str) -> None:
+        """Refuse a region this platform does not clear: a provincial platform clears only its province."""
+        check_admdvs(admdvs)
+        if self.province is not None and admdvs[:2] != self.province:
+            raise RegionNotInScope(f"Region {admdvs} is not in province {self.province}; {self.key} does not clear it.")
 
     @classmethod
     def from_key(cls, key: str) -> ClearingScope:

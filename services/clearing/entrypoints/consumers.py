@@ -1,11 +1,26 @@
-"""Clearing's subscribers: thin; each topic's batches go to the runtime with a handler table."""
+"""Clearing's subscriber: thin; a settled or cancelled claim becomes a fact for the service layer.
+
+Only `ClaimSettled` and `ClaimCancelled` are in the table; the runtime skips the other outcomes
+(rejections, pre-settlements). A fact the domain cannot admit raises a `ClearingFault`, which the
+runtime parks in the dead-letter topic with its reason.
+"""
 
 from __future__ import annotations
 
+from libs.contracts.claims import ClaimCancelled, ClaimSettled
+from libs.contracts.envelope import Envelope
 from libs.contracts.topics import CLAIMS_OUTCOMES
+from libs.messaging.ports import Transaction
 from libs.messaging.runtime import ServiceRuntime
-from services.clearing.service_layer.handlers import ClearingHandlers
+from services.clearing.domain import fact_from_cancelled, fact_from_settled
+from services.clearing.service_layer.service import ClearingService
 
 
-def register(runtime: ServiceRuntime, handlers: ClearingHandlers) -> None:
-    runtime.consume(CLAIMS_OUTCOMES, handlers.outcomes_table())
+def register(runtime: ServiceRuntime, service: ClearingService) -> None:
+    async def settled(tx: Transaction, env: Envelope[ClaimSettled]) -> None:
+        await service.receive(tx, fact_from_settled(env.payload), causation=env)
+
+    async def cancelled(tx: Transaction, env: Envelope[ClaimCancelled]) -> None:
+        await service.receive(tx, fact_from_cancelled(env.payload), causation=env)
+
+    runtime.consume(CLAIMS_OUTCOMES, {ClaimSettled: settled, ClaimCancelled: cancelled})

@@ -1,19 +1,22 @@
-"""An in-memory `ClearingRepository`: the five tables as dicts, with the keys a real store enforces.
+"""In-memory stand-ins for clearing's ports: the repository, the settlement engine's records, a clock.
 
-Rows go in and come out as copies, so a loaded cycle changed but not saved leaves the store as it
-was, just as a rolled-back transaction would.
+The repository keeps the six tables as dicts, with the keys a real store enforces. Rows go in and come
+out as copies, so a loaded cycle changed but not saved leaves the store as it was, just as a
+rolled-back transaction would.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 
 from libs.money import Fen
 from services.clearing.domain import (
     ClearingCycle, Confirmation, CycleNotFound, InstitutionTotal, NetPosition, Obligation, Pair,
-    PrepaymentEntry, bilateral_totals, institution_totals,
+    ClaimFact, PrepaymentEntry, ReconciliationReport, bilateral_totals, institution_totals,
 )
+from services.clearing.service_layer.settlement_records import SettlementRecordsUnavailable
 
 
 class DuplicateKey(Exception):
@@ -27,6 +30,7 @@ class InMemoryClearingRepository:
         self._positions: dict[tuple[str, str], NetPosition] = {}
         self._confirmations: dict[tuple[str, str, str], Confirmation] = {}
         self._prepayments: dict[str, PrepaymentEntry] = {}
+        self._reconciliations: list[tuple[ReconciliationReport, datetime]] = []
 
     # cycles
     async def add_cycle(self, cycle: ClearingCycle) -> None:
@@ -50,6 +54,12 @@ class InMemoryClearingRepository:
 
     async def open_cycles(self) -> list[ClearingCycle]:
         return [replace(c) for c in self._cycles.values() if c.status == "open"]
+
+    async def cycles(self, scope_key: str | None = None) -> list[ClearingCycle]:
+        return sorted(
+            (replace(c) for c in self._cycles.values() if scope_key in (None, c.scope_key)),
+            key=lambda c: (c.scope_key, c.period_start),
+        )
 
     def all_cycles(self) -> list[ClearingCycle]:
         return [replace(c) for c in self._cycles.values()]
@@ -97,11 +107,18 @@ class InMemoryClearingRepository:
     async def prepayments(self, scope_key: str) -> list[PrepaymentEntry]:
         return [e for e in self._prepayments.values() if e.scope_key == scope_key]
 
+    # reconciliation reports
+    async def add_reconciliation(self, report: ReconciliationReport, reconciled_at: datetime) -> None:
+        self._reconciliations.append((report, reconciled_at))
+
+    async def last_reconciliation(self, cycle_id: str) -> tuple[ReconciliationReport, datetime] | None:
+        return next((run for run in reversed(self._reconciliations) if run[0].cycle_id == cycle_id), None)
+
     def snapshot(self) -> tuple:
         """Everything stored, for comparing two histories."""
         return (
             sorted(self._cycles.items()), sorted(self._obligations.items()), sorted(self._positions.items()),
-            sorted(self._confirmations.items()), sorted(self._prepayments.items()),
+            sorted(self._confirmations.items()), sorted(self._prepayments.items()), list(self._reconciliations),
         )
 
 
@@ -110,3 +127,28 @@ def _insert(table: dict, rows: dict, count: int) -> None:
     if clashes or len(rows) != count:
         raise DuplicateKey(sorted(clashes) or "a key repeated within one insert")
     table.update(rows)
+
+
+class FakeSettlementRecords:
+    """The settlement engine's records: every fact it holds, answered by occurrence time."""
+
+    def __init__(self, *facts: ClaimFact) -> None:
+        self.facts = list(facts)
+        self.asked: list[tuple[datetime, datetime]] = []
+        self.unavailable = False
+
+    async def records(self, start: datetime, end: datetime) -> list[ClaimFact]:
+        self.asked.append((start, end))
+        if self.unavailable:
+            raise SettlementRecordsUnavailable("The settlement engine did not answer (a test said so).")
+        return [f for f in self.facts if start <= f.occurred_at < end]
+
+
+class Clock:
+    """A clock a test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now

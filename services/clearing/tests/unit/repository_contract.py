@@ -11,8 +11,8 @@ from dataclasses import replace
 import pytest
 
 from services.clearing.domain import (
-    NATIONAL, ClearingCycle, ClearingRepository, ClearingScope, Confirmation, CycleNotFound, NetPosition,
-    Obligation, PrepaymentEntry,
+    NATIONAL, ClearingCycle, ClearingRepository, ClearingScope, Confirmation, CycleNotFound, Mismatch,
+    NetPosition, Obligation, PrepaymentEntry, ReconciliationReport,
 )
 from services.clearing.tests.unit.builders import CHANGSHA, GUIYANG, TAIYUAN, at
 
@@ -40,6 +40,16 @@ class ClearingRepositoryContract:
         await store.save_cycle(closed)
         assert await store.get_cycle(cycle.cycle_id) == closed
         assert await store.open_cycle("national") is None
+
+    async def test_cycles_are_listed_by_scope_and_period(self, store: ClearingRepository) -> None:
+        january = ClearingCycle.first(NATIONAL, at(1, 1))
+        await store.add_cycle(replace(january, status="closed", closed_at=at(2, 1), close_reason="command"))
+        await store.add_cycle(ClearingCycle.first(NATIONAL, at(2, 1)))
+        await store.add_cycle(ClearingCycle.first(ClearingScope("provincial", "43"), at(1, 5)))
+        assert [c.cycle_id for c in await store.cycles()] == [
+            "national/2025-01-01", "national/2025-02-01", "provincial-43/2025-01-01",
+        ]
+        assert [c.cycle_id for c in await store.cycles("provincial-43")] == ["provincial-43/2025-01-01"]
 
     async def test_an_unknown_cycle_is_not_found(self, store: ClearingRepository) -> None:
         with pytest.raises(CycleNotFound):
@@ -106,3 +116,14 @@ class ClearingRepositoryContract:
         loaded = await store.get_cycle(JANUARY)
         loaded.status = "closed"
         assert (await store.get_cycle(JANUARY)).status == "open"
+
+    async def test_the_last_reconciliation_of_a_cycle_is_its_answer(self, store: ClearingRepository) -> None:
+        assert await store.last_reconciliation(JANUARY) is None
+        differs = Mismatch("amount_differs", "S1", "settled", "hifp", 100, 90)
+        first = ReconciliationReport(JANUARY, 100, 90, 1, 1, (differs,))
+        second = ReconciliationReport(JANUARY, 100, 100, 1, 1, ())
+        await store.add_reconciliation(first, at(2, 2))
+        assert await store.last_reconciliation(JANUARY) == (first, at(2, 2))
+        await store.add_reconciliation(second, at(2, 3))
+        await store.add_reconciliation(ReconciliationReport("national/2025-02-01", 0, 0, 0, 0, ()), at(3, 2))
+        assert await store.last_reconciliation(JANUARY) == (second, at(2, 3))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from services.clearing.domain import (
-    NATIONAL, ClearingCycle, advance_prepayment, institution_statements, net_positions,
+    NATIONAL, ClearingCycle, Counterparty, advance_prepayment, institution_statements, net_positions,
+    region_counterparties,
 )
 from services.clearing.tests.unit import flows
 from services.clearing.tests.unit.builders import (
@@ -55,6 +56,27 @@ async def test_in_the_documented_example_each_hospital_is_owed_what_its_region_r
         GUIYANG_HOSPITAL: (5_000 * YUAN, ((TAIYUAN, 4_000 * YUAN), (CHANGSHA, 1_000 * YUAN))),
         TAIYUAN_HOSPITAL: (5_000 * YUAN, ((CHANGSHA, 5_000 * YUAN),)),
     }
+
+
+async def test_a_regions_statement_lists_each_counterparty_and_adds_up_to_its_gross_figures(
+    repo: InMemoryClearingRepository,
+) -> None:
+    await deliver_the_documented_example(repo)
+    closing = await flows.close(repo, JANUARY, at(2, 1))
+    lines = region_counterparties(CHANGSHA, await repo.bilateral_totals(JANUARY))
+    assert lines == [  # sorted by region code: Taiyuan 140100, Guiyang 520100
+        Counterparty(TAIYUAN, payable=5_000 * YUAN, receivable=2_000 * YUAN),
+        Counterparty(GUIYANG, payable=1_000 * YUAN, receivable=3_000 * YUAN),
+    ]
+    changsha = next(p for p in closing.net_positions if p.admdvs == CHANGSHA)
+    assert sum(line.payable for line in lines) == changsha.gross_payable
+    assert sum(line.receivable for line in lines) == changsha.gross_receivable
+
+
+def test_a_late_cancellation_makes_the_treatment_region_owe_the_insured_region_in_its_statement() -> None:
+    bilateral = {(CHANGSHA, TAIYUAN): -700}
+    assert region_counterparties(TAIYUAN, bilateral) == [Counterparty(CHANGSHA, payable=700, receivable=0)]
+    assert region_counterparties(CHANGSHA, bilateral) == [Counterparty(TAIYUAN, payable=0, receivable=700)]
 
 
 async def test_care_in_both_directions_shows_in_both_gross_figures() -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from services.clearing.domain import (
-    InvalidAmount, PrepaymentIdReused, PrepaymentInsufficient, advance_prepayment, prepayment_balances,
-    refund_prepayment,
+    InvalidAmount, PrepaymentIdReused, PrepaymentInsufficient, RegionNotInScope, advance_prepayment,
+    prepayment_balances, refund_prepayment,
 )
 from services.clearing.tests.unit import flows
-from services.clearing.tests.unit.builders import CHANGSHA, TAIYUAN, at, settled
+from services.clearing.tests.unit.builders import CHANGSHA, LOUDI, TAIYUAN, at, settled
 from services.clearing.tests.unit.fakes import InMemoryClearingRepository
 
 
@@ -92,3 +92,9 @@ async def test_an_advance_id_reused_with_another_amount_is_refused(repo: InMemor
 async def test_a_prepayment_is_a_positive_amount_of_whole_fen(amount: object) -> None:
     with pytest.raises(InvalidAmount):
         advance_prepayment([], entry_id="A1", scope_key="national", admdvs=CHANGSHA, amount=amount, at=at(1, 1))  # type: ignore[arg-type]
+
+
+def test_a_provincial_platform_takes_prepayments_only_from_regions_of_its_province() -> None:
+    assert advance_prepayment([], entry_id="A1", scope_key="provincial-43", admdvs=LOUDI, amount=1, at=at(1, 1))
+    with pytest.raises(RegionNotInScope):
+        advance_prepayment([], entry_id="A2", scope_key="provincial-43", admdvs=TAIYUAN, amount=1, at=at(1, 1))

@@ -1,0 +1,75 @@
+"""The settlement engine's records over HTTP: `GET {SETTLEMENT_URL}/v1/settlements?from=…&to=…`.
+
+The answer is `{"items": [{"setl_id", "claim_id", "kind": "settled"|"cancelled", "fixmedins_code",
+"insuplc_admdvs", "mdtrtarea_admvs", "occurred_at", "funds": {"<fund_pay_type>": <fen>},
+"fund_pay_sumamt": <fen>}]}`. Each item becomes a `ClaimFact`, checked as a fact from Kafka is
+checked (regions, whole fen, funds adding up to `fund_pay_sumamt`); an answer that fails those checks
+is not reconciled against, it is reported as the engine's fault.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import httpx
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from libs.money import Fen
+from services.clearing.domain import ClaimFact, ClearingError, claim_fact
+from services.clearing.service_layer.settlement_records import SettlementRecordsUnavailable
+
+
+class _Item(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    setl_id: str
+    claim_id: str
+    kind: Literal["settled", "cancelled"]
+    fixmedins_code: str
+    insuplc_admdvs: str
+    mdtrtarea_admvs: str
+    occurred_at: datetime
+    funds: dict[str, Fen]
+    fund_pay_sumamt: Fen
+
+
+class _Answer(BaseModel):
+    items: list[_Item]
+
+
+class HttpSettlementRecords:
+    def __init__(
+        self, base_url: str, timeout_seconds: float = 30.0, transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout_seconds
+        self._transport = transport  # tests answer in place of the engine
+
+    async def records(self, start: datetime, end: datetime) -> list[ClaimFact]:
+        url = f"{self.base_url}/v1/settlements"
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout, transport=self._transport) as client:
+                response = await client.get(url, params={"from": start.isoformat(), "to": end.isoformat()})
+                response.raise_for_status()
+            answer = _Answer.model_validate_json(response.content)
+        except httpx.HTTPError as exc:
+            raise SettlementRecordsUnavailable(
+                f"The settlement engine at {self.base_url} did not give its records ({type(exc).__name__}: {exc})."
+            ) from exc
+        except ValidationError as exc:
+            raise SettlementRecordsUnavailable(
+                f"The settlement engine at {self.base_url} answered something that is not its records: {exc.errors()[:3]}"
+            ) from exc
+        return [_fact(item) for item in answer.items]
+
+
+def _fact(item: _Item) -> ClaimFact:
+    try:
+        return claim_fact(
+            item.kind, setl_id=item.setl_id, claim_id=item.claim_id, fixmedins_code=item.fixmedins_code,
+            insuplc_admdvs=item.insuplc_admdvs, mdtrtarea_admvs=item.mdtrtarea_admvs,
+            occurred_at=item.occurred_at, fund_rows=list(item.funds.items()), fund_pay_sumamt=item.fund_pay_sumamt,
+        )
+    except ClearingError as exc:
+        raise SettlementRecordsUnavailable(f"The settlement engine's record {item.setl_id} is inconsistent: {exc}") from exc

@@ -1,0 +1,91 @@
+"""Clearing as an application: facts within the consumer's transaction, commands and reports in their own.
+
+The consumer runtime hands a settled or cancelled claim over inside the transaction that also records
+its message id; a command (HTTP, or the schedule) opens one transaction for itself, retried on a
+transient failure like a consumer's batch; a report reads without locks. Reconciliation asks the
+settlement engine for its records before opening its transaction, so no connection waits on the call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from libs.contracts.envelope import Envelope
+from libs.messaging.consumer import TRANSIENT_ERRORS, RetryPolicy
+from libs.messaging.ports import Database, Transaction
+from services.clearing.domain import (
+    ClaimFact, ClearingRepository, CycleCalendar, CycleClosing, CycleNotDue, CycleNotOpen, Obligation,
+    ReconciliationReport,
+)
+from services.clearing.service_layer import handlers, queries
+from services.clearing.service_layer.commands import CloseCycle, Reconcile
+from services.clearing.service_layer.settlement_records import SettlementRecords, period_window
+from services.clearing.service_layer.unit_of_work import UnitOfWork
+
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+
+
+class RepositoryFactory(Protocol):
+    def __call__(self, conn: Any, *, locks: bool) -> ClearingRepository: ...
+
+
+class ClearingService:
+    def __init__(
+        self, database: Database, repository: RepositoryFactory, settlement: SettlementRecords, *,
+        clock: Clock, calendar: CycleCalendar, retry: RetryPolicy | None = None,
+    ) -> None:
+        self.database = database
+        self.repository = repository
+        self.settlement = settlement
+        self.clock = clock
+        self.calendar = calendar
+        self.retry = retry or RetryPolicy()
+
+    async def receive(self, tx: Transaction, fact: ClaimFact, causation: Envelope[Any] | None = None) -> list[Obligation]:
+        """A settled or cancelled claim, inside the consumer runtime's transaction."""
+        return await handlers.receive(self._uow(tx, causation), fact)
+
+    async def execute(self, command: Any) -> Any:
+        """Run one command in a transaction of its own; refusals propagate with nothing recorded."""
+        handler = handlers.COMMAND_HANDLERS[type(command)]
+        return await self._with_retries(lambda tx: handler(self._uow(tx), command))
+
+    async def reconcile(self, command: Reconcile) -> tuple[ReconciliationReport, datetime]:
+        cycle = await self.read(queries.closed_cycle, command.cycle_id)
+        records = await self.settlement.records(*period_window(cycle))
+        return await self._with_retries(lambda tx: handlers.reconcile(self._uow(tx), command, records))
+
+    async def close_due(self) -> list[CycleClosing]:
+        """The schedule's tick: close every open cycle whose period has ended, each in its own transaction."""
+        now = self.clock()
+        due = [c.cycle_id for c in await self.read(lambda repo: repo.open_cycles()) if c.is_due(now)]
+        closings = []
+        for cycle_id in due:
+            try:
+                closings.append(await self.execute(CloseCycle(cycle_id, reason="schedule")))
+            except (CycleNotOpen, CycleNotDue):
+                continue  # a command or another clearing process closed it first
+        return closings
+
+    async def read(self, query: Callable[..., Awaitable[T]], *args: Any) -> T:
+        async with self.database.transaction() as tx:
+            return await query(self.repository(tx.conn, locks=False), *args)
+
+    def _uow(self, tx: Transaction, causation: Envelope[Any] | None = None) -> UnitOfWork:
+        return UnitOfWork(tx, self.repository(tx.conn, locks=True), self.clock(), self.calendar, causation)
+
+    async def _with_retries(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        attempt = 1
+        while True:
+            try:
+                async with self.database.transaction() as tx:
+                    return await work(tx)
+            except TRANSIENT_ERRORS:
+                if attempt >= self.retry.attempts:
+                    raise
+                await asyncio.sleep(self.retry.delay(attempt))
+                attempt += 1
