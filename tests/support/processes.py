@@ -55,8 +55,12 @@ class Services:
     def start(self) -> None:
         for p in self.all.values():
             p.start()
-        for p in self.all.values():
-            p.wait_started()
+        try:
+            for p in self.all.values():
+                p.wait_started()
+        except Exception:
+            self.stop()  # leave no orphan process behind
+            raise
 
     def stop(self) -> None:
         for p in self.all.values():

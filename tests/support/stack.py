@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -63,12 +64,19 @@ def servers() -> Iterator[StackSettings]:
         yield StackSettings()
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 class Namespace:
     """A test run's own topics and databases on shared servers."""
 
     def __init__(self, stack: StackSettings) -> None:
         self.stack = stack
         self.prefix = f"t{uuid.uuid4().hex[:8]}_"
+        self.http_ports = {service: free_port() for service in SERVICES}
 
     @property
     def env(self) -> dict[str, str]:
@@ -77,6 +85,15 @@ class Namespace:
             "KAFKA_BOOTSTRAP": s.kafka_bootstrap, "PGHOST": s.pghost, "PGPORT": str(s.pgport),
             "PGUSER": s.pguser, "PGPASSWORD": s.pgpassword,
             "TOPIC_PREFIX": self.prefix.replace("_", "."), "DB_PREFIX": self.prefix,
+        }
+
+    @property
+    def process_env(self) -> dict[str, str]:
+        """`env` plus a free HTTP port for each service, for running all four as processes."""
+        return {
+            **self.env,
+            **{f"{service.upper()}_HTTP_PORT": str(port) for service, port in self.http_ports.items()},
+            "SETTLEMENT_URL": f"http://127.0.0.1:{self.http_ports['settlement']}",
         }
 
     @property

@@ -39,9 +39,16 @@ async def settlements_between(conn: asyncpg.Connection, start: datetime, end: da
         "setl_id": r["setl_id"], "claim_id": r["claim_id"], "kind": r["kind"],
         "fixmedins_code": r["fixmedins_code"], "insuplc_admdvs": r["insuplc_admdvs"],
         "mdtrtarea_admvs": r["mdtrtarea_admvs"], "occurred_at": r["occurred_at"].isoformat(),
-        "funds": {d["fund_pay_type"]: d["fund_payamt"] for d in orjson.loads(r["setldetail"])},
+        "funds": _per_fund(orjson.loads(r["setldetail"])),
         "fund_pay_sumamt": int(r["fund_pay_sumamt"]),
     } for r in rows]
+
+
+def _per_fund(setldetail: list[dict[str, Any]]) -> dict[str, int]:
+    funds: dict[str, int] = {}
+    for row in setldetail:
+        funds[row["fund_pay_type"]] = funds.get(row["fund_pay_type"], 0) + row["fund_payamt"]
+    return funds
 
 
 async def accumulators(conn: asyncpg.Connection, psn_no: str, year: int) -> dict[str, Any]:

@@ -18,20 +18,17 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from libs.contracts import claims as c
 from libs.contracts.enrollment import CoverageChanged, CrossRegionFiling
-from libs.contracts.registry import decode
-from libs.contracts.topics import (
-    CLAIMS_ADJUDICATED, CLAIMS_OUTCOMES, CLAIMS_SUBMITTED, ENROLLMENT_EVENTS, WALLET_PAYMENTS,
-)
+from libs.contracts.topics import CLAIMS_OUTCOMES, CLAIMS_SUBMITTED, ENROLLMENT_EVENTS
 from services.clearing.bootstrap import ClearingSettings
 from services.clearing.bootstrap import bootstrap as clearing_bootstrap
 from services.clearing.tests.integration.stub_settlement import free_port
 from services.settlement.bootstrap import SettlementSettings
 from services.settlement.bootstrap import bootstrap as settlement_bootstrap
 from tests.support.claims import outpatient_claim
+from tests.support.cash_wallet import cash_wallet
 from tests.support.clients import Publisher, TopicReader, new_id
 
 pytestmark = pytest.mark.integration
@@ -48,26 +45,6 @@ INPATIENT_LINES = (
 def admission(psn_no: str, hospital: str, treated: str | None = None) -> c.ClaimSubmitted:
     return outpatient_claim(new_id("X"), psn_no, insutype="390", treated=treated, hospital=hospital,
                             lines=INPATIENT_LINES, med_type="21")
-
-
-async def cash_wallet(bootstrap_servers: str, prefix: str, publisher: Publisher) -> None:
-    """Pays every personal part in cash, and refunds it on cancellation."""
-    consumer = AIOKafkaConsumer(prefix + CLAIMS_ADJUDICATED.name, bootstrap_servers=bootstrap_servers,
-                                group_id=f"{prefix}cash-wallet", auto_offset_reset="earliest")
-    await consumer.start()
-    try:
-        async for record in consumer:
-            p = decode(record.value).payload
-            answer: Any = (
-                c.PersonalPartPaid(claim_id=p.claim_id, setl_id=p.setl_id, psn_no=p.psn_no, acct_pay=0,
-                                   acct_mulaid_pay=0, psn_cash_pay=p.psn_part_amt, balc=0)
-                if isinstance(p, c.ClaimAdjudicated) else
-                c.PersonalPartRefunded(claim_id=p.claim_id, cancel_id=p.cancel_id, setl_id=p.setl_id, psn_no=p.psn_no,
-                                       acct_pay=0, acct_mulaid_pay=0, psn_cash_pay=0, balc=0)
-            )
-            await publisher.send(WALLET_PAYMENTS, p.psn_no, answer, p.claim_id)
-    finally:
-        await consumer.stop()
 
 
 @dataclass

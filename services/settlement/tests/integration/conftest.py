@@ -1,47 +1,21 @@
-"""Settlement in-process on the real Kafka and Postgres, with a stand-in wallet that pays in cash.
-
-The stand-in answers every ClaimAdjudicated with PersonalPartPaid (all cash) and every
-ClaimCancellationAdjudicated with PersonalPartRefunded, so these tests exercise settlement alone.
-"""
+"""Settlement in-process on the real Kafka and Postgres, with a stand-in wallet that pays in cash."""
 
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from datetime import date
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer
 
-from libs.contracts import claims as c
 from libs.contracts.enrollment import CoverageChanged
-from libs.contracts.registry import decode
 from libs.contracts.topics import (
-    CLAIMS_ADJUDICATED, CLAIMS_OUTCOMES, CLAIMS_SUBMITTED, ENROLLMENT_EVENTS, WALLET_PAYMENTS,
+    CLAIMS_OUTCOMES, CLAIMS_SUBMITTED, ENROLLMENT_EVENTS,
 )
 from services.settlement.bootstrap import SettlementSettings, bootstrap
+from tests.support.cash_wallet import cash_wallet
 from tests.support.clients import Publisher, TopicReader
-
-
-async def cash_wallet(bootstrap_servers: str, prefix: str, publisher: Publisher) -> None:
-    consumer = AIOKafkaConsumer(prefix + CLAIMS_ADJUDICATED.name, bootstrap_servers=bootstrap_servers,
-                                group_id=f"{prefix}cash-wallet", auto_offset_reset="earliest")
-    await consumer.start()
-    try:
-        async for record in consumer:
-            env = decode(record.value)
-            p = env.payload
-            if isinstance(p, c.ClaimAdjudicated):
-                answer = c.PersonalPartPaid(claim_id=p.claim_id, setl_id=p.setl_id, psn_no=p.psn_no, acct_pay=0,
-                                            acct_mulaid_pay=0, psn_cash_pay=p.psn_part_amt, balc=0)
-            else:
-                answer = c.PersonalPartRefunded(claim_id=p.claim_id, cancel_id=p.cancel_id, setl_id=p.setl_id,
-                                                psn_no=p.psn_no, acct_pay=0, acct_mulaid_pay=0, psn_cash_pay=0, balc=0)
-            await publisher.send(WALLET_PAYMENTS, p.psn_no, answer, p.claim_id)
-    finally:
-        await consumer.stop()
 
 
 class Settlement:
@@ -87,9 +61,7 @@ class Settlement:
 @pytest.fixture(scope="module")
 async def settlement(namespace) -> AsyncIterator[Settlement]:
     env = namespace.env
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = namespace.http_ports["settlement"]
     settings = SettlementSettings(**env, SETTLEMENT_HTTP_PORT=port)
     runtime, _ = bootstrap(settings)
     await runtime.start()

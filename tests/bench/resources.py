@@ -1,0 +1,130 @@
+"""CPU and memory of each part of the stack, sampled with psutil while the benchmark runs.
+
+Parts: each service process, Kafka (the broker's JVM), PostgreSQL (the server's own processes plus
+the backends connected to this run's databases, recognised by their process title), the load
+generator (this process), and everything else on the machine (other work makes a run noisy; it is
+reported so a reader can tell). CPU is a share of one core (100 = one core busy). Memory is the
+resident set (RSS) for single processes; for Postgres it is the proportional set size (PSS) summed
+over its processes, since they share the buffer pool and a sum of RSS would count it many times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import psutil
+
+MB = 1024 * 1024
+
+
+@dataclass
+class Window:
+    """What was used between two marks: CPU seconds per part and the peak memory per part."""
+
+    seconds: float
+    cpu_seconds: dict[str, float]
+    peak_mb: dict[str, float]
+    machine_cpu_seconds: float
+
+    def cpu_percent(self) -> dict[str, float]:
+        used = {k: round(v / self.seconds * 100, 1) for k, v in self.cpu_seconds.items()}
+        used["other processes"] = round(max(0.0, self.machine_cpu_seconds - sum(self.cpu_seconds.values()))
+                                        / self.seconds * 100, 1)
+        return used
+
+    def as_dict(self) -> dict[str, object]:
+        return {"seconds": round(self.seconds, 1), "cpu_percent_of_one_core": self.cpu_percent(),
+                "machine_cpu_percent": round(self.machine_cpu_seconds / self.seconds * 100, 1),
+                "peak_memory_mb": {k: round(v, 1) for k, v in self.peak_mb.items()}}
+
+
+@dataclass
+class Sampler:
+    services: dict[str, int]  # name -> pid
+    db_prefix: str
+    interval: float = 1.0
+    _peaks: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    _task: asyncio.Task[None] | None = None
+
+    def parts(self) -> dict[str, list[psutil.Process]]:
+        found: dict[str, list[psutil.Process]] = {name: [] for name in self.services}
+        found.update({"kafka": [], "postgres": [], "load generator": [psutil.Process()]})
+        for name, pid in self.services.items():
+            try:
+                found[name].append(psutil.Process(pid))
+            except psutil.NoSuchProcess:
+                pass
+        for p in psutil.process_iter(["name", "username", "cmdline"]):
+            cmd = " ".join(p.info["cmdline"] or [])
+            if p.info["name"] == "java" and "kafka.Kafka" in cmd:
+                found["kafka"].append(p)
+            elif p.info["username"] == "postgres" and _ours(cmd, self.db_prefix):
+                found["postgres"].append(p)
+        return found
+
+    def cpu_seconds(self) -> dict[str, float]:
+        used: dict[str, float] = {}
+        for part, procs in self.parts().items():
+            used[part] = sum(_cpu(p) for p in procs)
+        return used
+
+    def sample_memory(self) -> None:
+        for part, procs in self.parts().items():
+            total = 0.0
+            for p in procs:
+                try:
+                    info = p.memory_full_info() if part == "postgres" else p.memory_info()
+                    total += (info.pss if part == "postgres" else info.rss) / MB
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    pass
+            self._peaks[part] = max(self._peaks[part], total)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.to_thread(self.sample_memory)
+            await asyncio.sleep(self.interval)
+
+    def mark(self) -> tuple[float, dict[str, float], float]:
+        self._peaks.clear()
+        return time.monotonic(), self.cpu_seconds(), _machine_cpu()
+
+    def since(self, mark: tuple[float, dict[str, float], float]) -> Window:
+        started, before, machine_before = mark
+        self.sample_memory()
+        after = self.cpu_seconds()
+        # A process that ended (a backend) takes its CPU time with it; never report a negative.
+        used = {k: max(0.0, after.get(k, 0.0) - before.get(k, 0.0)) for k in after}
+        return Window(time.monotonic() - started, used, dict(self._peaks), _machine_cpu() - machine_before)
+
+
+def _ours(cmdline: str, db_prefix: str) -> bool:
+    """The server's own processes, and backends (`postgres: user db host idle`) of this run's databases."""
+    if not cmdline.startswith("postgres: "):
+        return True  # the postmaster
+    words = cmdline.split()
+    backend = len(words) >= 4 and ("(" in words[3] or words[3] == "[local]")
+    return not backend or words[2].startswith(db_prefix)
+
+
+def _cpu(p: psutil.Process) -> float:
+    try:
+        t = p.cpu_times()
+        return t.user + t.system
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return 0.0
+
+
+def _machine_cpu() -> float:
+    t = psutil.cpu_times()
+    return t.user + t.system + t.nice + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0)
