@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import yaml
 
-from libs.settings import StackSettings
+from libs.settings import ServiceSettings
 from tests.support.stack import SERVICES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,10 +30,25 @@ def test_compose_creates_the_topics_with_the_same_admin_module_as_the_native_sta
     assert (ROOT / "libs" / "messaging" / "admin.py").exists()
 
 
+def settings_read_by(service: str) -> set[str]:
+    module = importlib.import_module(f"services.{service}.bootstrap")
+    classes = [v for v in vars(module).values()
+               if isinstance(v, type) and issubclass(v, ServiceSettings) and v is not ServiceSettings]
+    return {f.alias or name.upper() for cls in classes for name, f in cls.model_fields.items()}
+
+
 def test_compose_sets_only_settings_the_services_read() -> None:
-    known = {field.alias for field in StackSettings.model_fields.values()} | {"LOG_LEVEL"}
     for name in SERVICES:
-        assert set(compose()["services"][name]["environment"]) <= known
+        assert set(compose()["services"][name]["environment"]) <= settings_read_by(name), name
+
+
+def test_compose_publishes_each_service_api_on_the_port_it_listens_on() -> None:
+    for name in SERVICES:
+        module = importlib.import_module(f"services.{name}.bootstrap")
+        [settings_class] = [v for v in vars(module).values() if isinstance(v, type)
+                            and issubclass(v, ServiceSettings) and v is not ServiceSettings]
+        port = settings_class.model_fields["http_port"].default
+        assert compose()["services"][name]["ports"] == [f"{port}:{port}"]
 
 
 def test_compose_creates_one_database_per_service() -> None:
