@@ -5,23 +5,39 @@ from __future__ import annotations
 from pathlib import Path
 
 from faststream import FastStream
+from pydantic import Field
 
 from libs.logging import configure
+from libs.messaging.ports import Transaction
 from libs.messaging.runtime import ServiceRuntime
 from libs.settings import ServiceSettings
-from services.enrollment.entrypoints import consumers
-from services.enrollment.service_layer.handlers import EnrollmentHandlers
+from services.enrollment.adapters.policy_file import load_policy
+from services.enrollment.adapters.repository import PgEnrollmentStore
+from services.enrollment.entrypoints import consumers, scheduler
+from services.enrollment.entrypoints.http import create_app
+from services.enrollment.service_layer.handlers import EnrollmentService
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
+POLICY_FILE = Path(__file__).parent / "policy" / "resident_years.yaml"
 
 
 class EnrollmentSettings(ServiceSettings):
     service_name: str = "enrollment"
+    http_port: int | None = Field(default=8101, alias="ENROLLMENT_HTTP_PORT")
+    policy_file: Path = Field(default=POLICY_FILE, alias="ENROLLMENT_POLICY_FILE")
+    snapshot_refresh_seconds: float = Field(default=3600.0, alias="ENROLLMENT_SNAPSHOT_REFRESH_SECONDS")
+
+
+def pg_store(tx: Transaction) -> PgEnrollmentStore:
+    return PgEnrollmentStore(tx.conn)
 
 
 def bootstrap(settings: EnrollmentSettings | None = None) -> tuple[ServiceRuntime, FastStream]:
     settings = settings or EnrollmentSettings()
     configure(settings.service_name, settings.log_level)
     runtime = ServiceRuntime(settings, MIGRATIONS)
-    consumers.register(runtime, EnrollmentHandlers())
+    service = EnrollmentService(load_policy(settings.policy_file), pg_store)
+    consumers.register(runtime, service)
+    runtime.serve_http(create_app(service, runtime.database))
+    scheduler.refresh_periodically(runtime, service, settings.snapshot_refresh_seconds)
     return runtime, runtime.app()

@@ -49,6 +49,19 @@ class RegisterPerson:
 
 
 @dataclass(frozen=True, kw_only=True)
+class EnrollFromRegistration(Command):
+    """The enrollment an office's registration carries (its `begndate`): ordinary coverage, no payment here.
+
+    Resident coverage runs as a centralized-period enrollment to 31 December of `through_year`; employee
+    coverage is open-ended. There is no waiting period: the office's register already shows the person insured.
+    """
+
+    scheme: Scheme
+    starts_on: date
+    through_year: int  # resident scheme: the last coverage year the register shows paid
+
+
+@dataclass(frozen=True, kw_only=True)
 class LinkRelative(Command):
     relative_psn_no: str
     relation: Relation  # what the relative is to this person

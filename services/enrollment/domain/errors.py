@@ -40,6 +40,12 @@ class DuplicateIdNumber(EnrollmentRefused):
     reason_code = "DUPLICATE_ID_NUMBER"
 
 
+class CommandIdReused(EnrollmentRefused):
+    """Raised by the service layer: a command id already used for a different command."""
+
+    reason_code = "COMMAND_ID_REUSED"
+
+
 class PersonAlreadyRegistered(EnrollmentRefused):
     reason_code = "PERSON_ALREADY_REGISTERED"
 

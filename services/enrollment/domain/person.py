@@ -26,6 +26,7 @@ from services.enrollment.domain.view import CoverageView, coverage_view
 Decide = Callable[[PersonState, Any, PolicyBook], tuple[Event, ...]]
 
 DECIDERS: dict[type[c.Command], Decide] = {
+    c.EnrollFromRegistration: registration.enroll_from_registration,
     c.LinkRelative: registration.link_relative,
     c.UnlinkRelative: registration.unlink_relative,
     c.ChangeHardshipGroup: registration.change_hardship_group,

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from services.enrollment.domain.commands import ChangeHardshipGroup, LinkRelative, RegisterPerson, UnlinkRelative
+from services.enrollment.domain.commands import (
+    ChangeHardshipGroup,
+    EnrollFromRegistration,
+    LinkRelative,
+    RegisterPerson,
+    UnlinkRelative,
+)
+from services.enrollment.domain.coverage import check_no_overlap
+from services.enrollment.domain.dates import year_end
 from services.enrollment.domain.errors import (
     InvalidPersonDetails,
     InvalidRegionCode,
@@ -10,11 +18,19 @@ from services.enrollment.domain.errors import (
     RelativeAlreadyLinked,
     RelativeNotLinked,
 )
-from services.enrollment.domain.events import Event, HardshipGroupChanged, PersonRegistered, RelativeLinked, RelativeUnlinked
+from services.enrollment.domain.events import (
+    CoverageStarted,
+    Event,
+    HardshipGroupChanged,
+    PersonRegistered,
+    PersonRetired,
+    RelativeLinked,
+    RelativeUnlinked,
+)
 from services.enrollment.domain.policy import PolicyBook
 from services.enrollment.domain.resident_id import check_matches_id, parse_resident_id
-from services.enrollment.domain.state import PersonState
-from services.enrollment.domain.vocabulary import is_region_code
+from services.enrollment.domain.state import CoveragePeriod, PersonState
+from services.enrollment.domain.vocabulary import EmploymentStatus, EnrollmentKind, Scheme, is_region_code
 
 MAX_NAME_LENGTH = 50
 
@@ -39,6 +55,34 @@ def register(cmd: RegisterPerson) -> PersonRegistered:
 def check_region_code(code: str) -> None:
     if not is_region_code(code):
         raise InvalidRegionCode(f"{code!r} is not a 6-digit region code (医保区划) with a known province prefix.")
+
+
+def enroll_from_registration(state: PersonState, cmd: EnrollFromRegistration, policy: PolicyBook) -> tuple[Event, ...]:
+    """Ordinary coverage from the registration's start date: resident to the end of `through_year`, employee open.
+
+    A retiree registered into the employee scheme is recorded retired from that day: the office's register
+    already decided the retirement, so the contribution years are not checked again here.
+    """
+    status = state.employment_status
+    if cmd.scheme is Scheme.EMPLOYEE:
+        if status not in (EmploymentStatus.EMPLOYED, EmploymentStatus.FLEXIBLE, EmploymentStatus.RETIRED):
+            raise InvalidPersonDetails(
+                f"An employee-scheme registration needs the status employed, flexible or retired, not {status.value}."
+            )
+        period = CoveragePeriod(Scheme.EMPLOYEE, state.insured_region, cmd.starts_on, None, EnrollmentKind.EMPLOYEE)
+    elif cmd.scheme is Scheme.RESIDENT:
+        ends_on = year_end(max(cmd.through_year, cmd.starts_on.year))
+        period = CoveragePeriod(Scheme.RESIDENT, state.insured_region, cmd.starts_on, ends_on, EnrollmentKind.CENTRALIZED)
+    else:
+        raise InvalidPersonDetails(
+            "Maternity insurance (510) is held with the employee scheme; register with 310 and enroll maternity "
+            "through EnrollEmployee with_maternity."
+        )
+    check_no_overlap(state, period)
+    started = CoverageStarted(command_id=cmd.command_id, psn_no=state.psn_no, period=period)
+    if cmd.scheme is Scheme.EMPLOYEE and status is EmploymentStatus.RETIRED:
+        return (started, PersonRetired(command_id=cmd.command_id, psn_no=state.psn_no, retired_on=cmd.starts_on))
+    return (started,)
 
 
 def link_relative(state: PersonState, cmd: LinkRelative, policy: PolicyBook) -> tuple[Event, ...]:

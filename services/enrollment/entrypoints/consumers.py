@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from libs.contracts.topics import ENROLLMENT_COMMANDS
+from libs.contracts.topics import CLAIMS_OUTCOMES, ENROLLMENT_COMMANDS, WALLET_EVENTS
 from libs.messaging.runtime import ServiceRuntime
-from services.enrollment.service_layer.handlers import EnrollmentHandlers
+from services.enrollment.service_layer.handlers import EnrollmentService
 
 
-def register(runtime: ServiceRuntime, handlers: EnrollmentHandlers) -> None:
-    runtime.consume(ENROLLMENT_COMMANDS, handlers.commands_table())
+def register(runtime: ServiceRuntime, service: EnrollmentService) -> None:
+    # All keyed by psn_no except claims.outcomes (by institution): the person's row lock orders those.
+    runtime.consume(ENROLLMENT_COMMANDS, service.commands_table())
+    runtime.consume(WALLET_EVENTS, service.wallet_table())  # RelativePremiumPaid
+    runtime.consume(CLAIMS_OUTCOMES, service.claims_table())  # ClaimSettled / ClaimCancelled: no-claim years

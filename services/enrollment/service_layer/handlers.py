@@ -1,60 +1,174 @@
-"""Enrollment handlers for the walking skeleton: register a person and publish their coverage."""
+"""Enrollment's handlers: a command (from an office, over Kafka or HTTP) or another service's fact, in one transaction.
+
+`execute` is the unit of work every entrypoint uses. Inside the runtime's transaction it
+1. holds the command id and answers a repeat from the command log (a different body under a used id is
+   refused with COMMAND_ID_REUSED);
+2. runs the verb's handler inside a savepoint: lock the person, let the aggregate decide, append its
+   events, queue the new `CoverageChanged`;
+3. on a refusal, undoes the savepoint, so nothing is half-written, and queues `EnrollmentCommandRefused`;
+4. records the outcome under the command id.
+The outbox rows commit with the rest; the relay publishes them afterwards.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from libs.contracts import enrollment as e
-from libs.contracts.envelope import Envelope
+import orjson
+import structlog
+
+from libs.contracts import claims as c
+from libs.contracts import enrollment as w
+from libs.contracts import wallet
+from libs.contracts.envelope import Envelope, Payload
 from libs.contracts.topics import ENROLLMENT_EVENTS
 from libs.messaging.emit import emit
 from libs.messaging.ports import Transaction
-from libs.resident_id import check_character
+from services.enrollment import domain as d
+from services.enrollment.domain import EnrollmentRefused, InsuredPerson, PolicyBook, check_not_registered, check_person_known
+from services.enrollment.domain.errors import CommandIdReused, InvalidPersonDetails, UnknownPerson
+from services.enrollment.service_layer.ports import CommandRecord, EnrollmentStore, StoredPerson
+from services.enrollment.service_layer.snapshots import PRODUCER, publish_snapshot
+from services.enrollment.service_layer.translate import business_day, to_domain
 
-PRODUCER = "enrollment"
+log = structlog.get_logger("enrollment")
 
+StoreFor = Callable[[Transaction], EnrollmentStore]
+Verb = Callable[[EnrollmentStore, Transaction, Envelope[Any], tuple[Any, ...], date], Awaitable[int]]
 
-def id_number_problem(certno: str) -> str | None:
-    if len(certno) != 18 or not certno[:17].isdigit():
-        return "a resident ID has 17 digits followed by a digit or X"
-    expected = check_character(certno[:17])
-    if certno[17].upper() != expected:
-        return "the ID's check character does not match its digits; please re-enter the ID"
-    return None
-
-
-class EnrollmentHandlers:
-    def commands_table(self) -> dict[type, Any]:
-        return {e.RegisterPerson: self.register_person}
-
-    async def register_person(self, tx: Transaction, env: Envelope[e.RegisterPerson]) -> None:
-        cmd = env.payload
-        if await tx.conn.fetchval("SELECT 1 FROM commands WHERE command_id = $1", cmd.command_id):
-            return
-        problem = id_number_problem(cmd.certno)
-        if problem is None and await tx.conn.fetchval("SELECT 1 FROM persons WHERE psn_no = $1", cmd.psn_no):
-            problem = f"person {cmd.psn_no} is already registered"
-        if problem is not None:
-            await tx.conn.execute("INSERT INTO commands (command_id, kind, outcome) VALUES ($1, 'RegisterPerson', $2)",
-                                  cmd.command_id, problem)
-            emit(tx, ENROLLMENT_EVENTS, cmd.psn_no, e.CommandRefused(
-                command_id=cmd.command_id, psn_no=cmd.psn_no, reason_code="INVALID_ID_NUMBER", reason=problem,
-            ), producer=PRODUCER, correlation_id=cmd.command_id, causation=env)
-            return
-        coverage = e.CoverageChanged(
-            psn_no=cmd.psn_no, version=1, insutype=cmd.insutype, insuplc_admdvs=cmd.insuplc_admdvs,
-            gend=cmd.gend, age=_age(cmd.brdy, cmd.begndate), active=True, coverage_begin=cmd.begndate,
-            retired=cmd.emp_status == "retired", emp_status=cmd.emp_status, hardship_group=cmd.hardship_group,
-        )
-        await tx.conn.execute(
-            "INSERT INTO persons (psn_no, certno, psn_name, gend, brdy, coverage) VALUES ($1,$2,$3,$4,$5,$6::jsonb)",
-            cmd.psn_no, cmd.certno, cmd.psn_name, cmd.gend, cmd.brdy, coverage.model_dump_json(),
-        )
-        await tx.conn.execute("INSERT INTO commands (command_id, kind, outcome) VALUES ($1, 'RegisterPerson', 'done')",
-                              cmd.command_id)
-        emit(tx, ENROLLMENT_EVENTS, cmd.psn_no, coverage, producer=PRODUCER, correlation_id=cmd.command_id, causation=env)
+# Settled and cancelled claims seldom change today's snapshot; they are not acknowledged to anyone.
+_QUIET = (c.ClaimSettled, c.ClaimCancelled)
 
 
-def _age(birth: date, on: date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+def payload_hash(payload: Payload) -> str:
+    return hashlib.sha256(orjson.dumps(payload.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+class EnrollmentService:
+    def __init__(self, policy: PolicyBook, store_for: StoreFor) -> None:
+        self.policy = policy
+        self.store_for = store_for
+        self._verbs: dict[type[Payload], Verb] = {w.RegisterPerson: self._register}
+        self._verbs.update({t: self._relatives for t in (w.LinkRelative, w.UnlinkRelative)})
+
+    def commands_table(self) -> dict[type[Payload], Any]:
+        return {model: self.on_message for model in w.COMMANDS}
+
+    def wallet_table(self) -> dict[type[Payload], Any]:
+        return {wallet.RelativePremiumPaid: self.on_message}
+
+    def claims_table(self) -> dict[type[Payload], Any]:
+        return {c.ClaimSettled: self.on_message, c.ClaimCancelled: self.on_message}
+
+    async def on_message(self, tx: Transaction, env: Envelope[Any]) -> None:
+        await self.execute(tx, env)
+
+    async def execute(self, tx: Transaction, env: Envelope[Any]) -> w.CommandOutcome:
+        message: Payload = env.payload
+        today = business_day(env.occurred_at)
+        commands = to_domain(message, today)
+        first = commands[0]
+        store = self.store_for(tx)
+        await store.lock_command(first.command_id)
+        record = CommandRecord(first.command_id, message.event_type, first.psn_no, payload_hash(message))
+        known = await store.get_command(record.command_id)
+        if known is not None:
+            return self._repeat(tx, env, known, record)
+        verb = self._verbs.get(type(message), self._change_person)
+        try:
+            async with tx.savepoint():
+                version = await verb(store, tx, env, commands, today)
+        except EnrollmentRefused as refusal:
+            record = replace(record, reason_code=refusal.reason_code, reason=str(refusal))
+            await store.record_command(record)
+            self._refuse(tx, env, record)
+            return _outcome(record)
+        record = replace(record, version=version)
+        await store.record_command(record)
+        return _outcome(record)
+
+    def _repeat(self, tx: Transaction, env: Envelope[Any], known: CommandRecord, this: CommandRecord) -> w.CommandOutcome:
+        if known.payload_hash != this.payload_hash:
+            reused = CommandIdReused(
+                f"Command id {this.command_id} was already used for a different {known.command_type}; "
+                "give this command a new id.")
+            refused = replace(this, reason_code=reused.reason_code, reason=str(reused))
+            self._refuse(tx, env, refused)
+            return _outcome(refused)
+        if known.refused:
+            self._refuse(tx, env, known)  # the same answer again, for an office that missed it
+        return _outcome(known, repeated=True)
+
+    def _refuse(self, tx: Transaction, env: Envelope[Any], record: CommandRecord) -> None:
+        log.info("command_refused", command_id=record.command_id, command_type=record.command_type,
+                 reason_code=record.reason_code, reason=record.reason)
+        emit(tx, ENROLLMENT_EVENTS, record.psn_no or record.command_id, w.CommandRefused(
+            command_id=record.command_id, psn_no=record.psn_no, reason_code=record.reason_code or "",
+            reason=record.reason or "", command_type=record.command_type,
+        ), producer=PRODUCER, correlation_id=record.command_id, causation=env)
+
+    async def _register(self, store: EnrollmentStore, tx: Transaction, env: Envelope[Any],
+                        commands: tuple[Any, ...], today: date) -> int:
+        registration, *enrollment = commands
+        existing = await store.get_person(registration.psn_no)
+        check_not_registered(existing.person if existing else None, registration)
+        person = InsuredPerson.register(registration)
+        if person.state.id_number in registration.psn_no.upper():
+            raise InvalidPersonDetails("The person number (人员编号) must not contain the ID number; assign an opaque number.")
+        for command in enrollment:
+            person.handle(command, self.policy)
+        await store.add_person(person)
+        stored = StoredPerson(person, stored_events=len(person.events))
+        return await publish_snapshot(store, tx, stored, today, correlation_id=registration.command_id, causation=env)
+
+    async def _change_person(self, store: EnrollmentStore, tx: Transaction, env: Envelope[Any],
+                             commands: tuple[Any, ...], today: date) -> int:
+        (command,) = commands
+        stored = await store.get_person(command.psn_no)
+        person = check_person_known(stored.person if stored else None, command)
+        assert stored is not None
+        new = person.handle(command, self.policy)
+        if not new:
+            return stored.snapshot_version  # nothing changed (the same group again, say)
+        await store.append_events(command.psn_no, new, after=stored.stored_events)
+        return await publish_snapshot(store, tx, stored, today, correlation_id=command.command_id, causation=env,
+                                      only_if_changed=isinstance(env.payload, _QUIET))
+
+    async def _relatives(self, store: EnrollmentStore, tx: Transaction, env: Envelope[Any],
+                         commands: tuple[Any, ...], today: date) -> int:
+        """Link or unlink both people, each recording their own side; locked in psn_no order."""
+        (command,) = commands
+        loaded = {psn_no: await store.get_person(psn_no) for psn_no in sorted({command.psn_no, command.relative_psn_no})}
+        stored = loaded[command.psn_no]
+        person = check_person_known(stored.person if stored else None, command)
+        new = person.handle(command, self.policy)  # refuses a relation to oneself before anything else
+        relative = loaded[command.relative_psn_no]
+        if relative is None:
+            raise UnknownPerson(
+                f"No insured person {command.relative_psn_no} is registered; check the relative's person number "
+                "(a relative is registered before being linked).")
+        inverse = relative.person.handle(_inverse(command), self.policy)
+        assert stored is not None
+        await store.append_events(command.psn_no, new, after=stored.stored_events)
+        await store.append_events(command.relative_psn_no, inverse, after=relative.stored_events)
+        await publish_snapshot(store, tx, relative, today, correlation_id=command.command_id, causation=env)
+        return await publish_snapshot(store, tx, stored, today, correlation_id=command.command_id, causation=env)
+
+
+def _inverse(command: d.LinkRelative | d.UnlinkRelative) -> d.LinkRelative | d.UnlinkRelative:
+    ids = {"command_id": f"{command.command_id}/inverse", "psn_no": command.relative_psn_no}
+    if isinstance(command, d.LinkRelative):
+        return d.LinkRelative(**ids, relative_psn_no=command.psn_no, relation=command.relation.inverse())
+    return d.UnlinkRelative(**ids, relative_psn_no=command.psn_no)
+
+
+def _outcome(record: CommandRecord, *, repeated: bool = False) -> w.CommandOutcome:
+    return w.CommandOutcome(
+        command_id=record.command_id, command_type=record.command_type, psn_no=record.psn_no,
+        outcome="refused" if record.refused else "done", version=record.version,
+        reason_code=record.reason_code, reason=record.reason, repeated=repeated,
+    )

@@ -1,0 +1,63 @@
+"""An in-memory enrollment store over the fake transaction's state (libs.messaging.fakes).
+
+It looks its tables up afresh on every call: a rolled-back savepoint replaces the state's contents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from libs.masking import mask_id_number
+from services.enrollment.domain import Event, InsuredPerson
+from services.enrollment.domain.errors import DuplicateIdNumber, PersonAlreadyRegistered
+from services.enrollment.service_layer.ports import CommandRecord, StoredPerson
+
+
+class InMemoryStore:
+    def __init__(self, state: dict[str, Any]) -> None:
+        self._state = state
+
+    @property
+    def _tables(self) -> dict[str, dict[str, Any]]:
+        return self._state.setdefault("enrollment", {"persons": {}, "events": {}, "commands": {}})
+
+    async def lock_command(self, command_id: str) -> None:
+        return None  # one transaction at a time
+
+    async def get_command(self, command_id: str) -> CommandRecord | None:
+        return self._tables["commands"].get(command_id)
+
+    async def record_command(self, record: CommandRecord) -> None:
+        assert record.command_id not in self._tables["commands"]
+        self._tables["commands"][record.command_id] = record
+
+    async def get_person(self, psn_no: str, *, for_update: bool = True) -> StoredPerson | None:
+        row = self._tables["persons"].get(psn_no)
+        if row is None:
+            return None
+        events = self._tables["events"][psn_no]
+        return StoredPerson(InsuredPerson.replay(events), len(events), row["version"], row["snapshot"], row["on"])
+
+    async def add_person(self, person: InsuredPerson) -> None:
+        state = person.state
+        if state.psn_no in self._tables["persons"]:
+            raise PersonAlreadyRegistered(f"Person {state.psn_no} is already registered.")
+        if any(row["certno"] == state.id_number for row in self._tables["persons"].values()):
+            raise DuplicateIdNumber(f"Another person is already registered with ID number {mask_id_number(state.id_number)}.")
+        self._tables["persons"][state.psn_no] = {"certno": state.id_number, "version": 0, "snapshot": None, "on": None}
+        self._tables["events"][state.psn_no] = []
+        await self.append_events(state.psn_no, person.events, after=0)
+
+    async def append_events(self, psn_no: str, events: Sequence[Event], *, after: int) -> None:
+        stream = self._tables["events"][psn_no]
+        assert len(stream) == after, "another writer appended meanwhile"
+        stream.extend(events)
+
+    async def save_snapshot(self, psn_no: str, version: int, snapshot: dict[str, Any], on: date) -> None:
+        self._tables["persons"][psn_no].update(version=version, snapshot=snapshot, on=on)
+
+    async def stale_snapshots(self, before: date, limit: int) -> list[str]:
+        rows = self._tables["persons"].items()
+        return sorted(p for p, row in rows if row["on"] is not None and row["on"] < before)[:limit]

@@ -1,0 +1,72 @@
+"""What the service-layer tests share: the service on the in-memory store, the shipped policy, messages."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from libs.contracts import claims as c
+from libs.contracts import enrollment as w
+from libs.contracts.envelope import Envelope, Payload, new_envelope
+from libs.contracts.registry import decode
+from libs.messaging.fakes import FakeDatabase
+from services.enrollment.adapters.policy_file import load_policy
+from services.enrollment.bootstrap import POLICY_FILE
+from services.enrollment.service_layer.handlers import EnrollmentService
+from services.enrollment.tests.unit.fakes import InMemoryStore
+from tests.support.people import register as office_registration
+
+POLICY = load_policy(POLICY_FILE)
+JUNE_2026 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 in China
+
+
+def enrollment_service() -> EnrollmentService:
+    return EnrollmentService(POLICY, lambda tx: InMemoryStore(tx.conn))
+
+
+class Office:
+    """An enrollment office's system talking to the service over the fake database."""
+
+    def __init__(self) -> None:
+        self.db = FakeDatabase()
+        self.service = enrollment_service()
+
+    async def send(self, payload: Payload, at: datetime = JUNE_2026) -> w.CommandOutcome:
+        env = new_envelope(payload, producer="test-office", correlation_id="c", occurred_at=at)
+        async with self.db.transaction() as tx:
+            return await self.service.execute(tx, env)
+
+    def published(self, event_type: str | None = None) -> list[Envelope[Any]]:
+        found = [decode(m.value) for m in self.db.outbox]
+        return [e for e in found if event_type is None or e.event_type == event_type]
+
+    def coverage(self, psn_no: str) -> w.CoverageChanged:
+        """The newest snapshot published for the person."""
+        return [e.payload for e in self.published("CoverageChanged") if e.payload.psn_no == psn_no][-1]
+
+    @property
+    def tables(self) -> dict[str, dict[str, Any]]:
+        return self.db.state.get("enrollment", {"persons": {}, "events": {}, "commands": {}})
+
+
+def resident(psn_no: str, seq: int, *, begndate: date | None = date(2020, 1, 1), region: str = "430100") -> w.RegisterPerson:
+    reg = office_registration(psn_no, seq, insutype="390", region=region)
+    return reg.model_copy(update={"begndate": begndate})
+
+
+def employee(psn_no: str, seq: int, *, retired: bool = False) -> w.RegisterPerson:
+    return office_registration(psn_no, seq, insutype="310", retired=retired)
+
+
+def settled_claim(claim_id: str, psn_no: str, when: datetime, fund: int) -> c.ClaimSettled:
+    amounts = c.SettlementAmounts(
+        medfee_sumamt=fund * 2, fulamt_ownpay_amt=0, overlmt_selfpay=0, preselfpay_amt=0, inscp_scp_amt=fund * 2,
+        act_pay_dedc=0, hifp_pay=fund, pool_prop_selfpay=Decimal("0.5"), fund_pay_sumamt=fund, psn_part_amt=fund,
+    )
+    return c.ClaimSettled(
+        claim_id=claim_id, fixmedins_code="H1", psn_no=psn_no, setl_id=f"S{claim_id}", insutype="390", med_type="11",
+        insuplc_admdvs="430100", mdtrtarea_admvs="430100", setl_time=when, amounts=amounts, acct_pay=0,
+        acct_mulaid_pay=0, psn_cash_pay=fund, balc=0, setldetail=[c.FundDetail(fund_pay_type="hifp", fund_payamt=fund)],
+    )
+
