@@ -22,3 +22,12 @@ async def namespace(stack: StackSettings) -> AsyncIterator[Namespace]:
     await ns.create()
     yield ns
     await ns.drop()
+
+
+@pytest.fixture(scope="module")
+async def own_namespace(stack: StackSettings) -> AsyncIterator[Namespace]:
+    """A namespace for one test module alone, for tests that count everything on a topic or a table."""
+    ns = Namespace(stack)
+    await ns.create()
+    yield ns
+    await ns.drop()

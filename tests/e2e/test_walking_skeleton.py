@@ -33,9 +33,18 @@ async def count(namespace, service: str, sql: str) -> int:
 
 
 @pytest.fixture(scope="module")
-async def system(namespace, tmp_path_factory) -> AsyncIterator[Services]:
+async def system(own_namespace, tmp_path_factory) -> AsyncIterator[Services]:
+    namespace = own_namespace
     services = Services(namespace.process_env, Path(tmp_path_factory.mktemp("logs")))
     await asyncio.to_thread(services.start)
+    try:
+        await enroll_everyone(namespace)
+        yield services
+    finally:
+        await asyncio.to_thread(services.stop)
+
+
+async def enroll_everyone(namespace) -> None:
     async with Publisher(namespace.stack.kafka_bootstrap, namespace.topic_prefix) as office:
         for seq, psn in enumerate(PEOPLE):
             await office.send(ENROLLMENT_COMMANDS, psn, register(psn, seq, insutype="310" if psn in EMPLOYEES else "390"), f"reg-{psn}")
@@ -48,8 +57,12 @@ async def system(namespace, tmp_path_factory) -> AsyncIterator[Services]:
         await asyncio.sleep(0.1)
     else:
         pytest.fail("enrollment did not reach settlement and wallet")
-    yield services
-    await asyncio.to_thread(services.stop)
+
+
+@pytest.fixture
+def namespace(own_namespace):
+    """Every test here works in the module's own namespace, where the services run."""
+    return own_namespace
 
 
 @pytest.fixture
