@@ -1,27 +1,37 @@
-"""The one place that wires wallet's settings, runtime, handlers and subscribers together."""
+"""The one place that wires wallet's settings, runtime, adapters, handlers, subscribers and HTTP API."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from faststream import FastStream
+from pydantic import Field
 
 from libs.logging import configure
 from libs.messaging.runtime import ServiceRuntime
 from libs.settings import ServiceSettings
-from services.wallet.entrypoints import consumers
-from services.wallet.service_layer.handlers import WalletHandlers
+from services.wallet.adapters.book import PostgresWalletBook
+from services.wallet.adapters.persons import PostgresPersons
+from services.wallet.domain import WalletPolicy
+from services.wallet.entrypoints import consumers, http
+from services.wallet.service_layer.handlers import Clock, WalletHandlers, utc_now
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
 
 class WalletSettings(ServiceSettings):
     service_name: str = "wallet"
+    http_port: int | None = Field(default=8103, alias="WALLET_HTTP_PORT")
 
 
-def bootstrap(settings: WalletSettings | None = None) -> tuple[ServiceRuntime, FastStream]:
+def bootstrap(settings: WalletSettings | None = None, *, policy: WalletPolicy | None = None,
+              clock: Clock = utc_now) -> tuple[ServiceRuntime, FastStream]:
+    """`policy` and `clock` default to the national rules and the real time; tests pass their own."""
     settings = settings or WalletSettings()
     configure(settings.service_name, settings.log_level)
     runtime = ServiceRuntime(settings, MIGRATIONS)
-    consumers.register(runtime, WalletHandlers())
+    handlers = WalletHandlers(lambda tx: PostgresWalletBook(tx.conn), lambda tx: PostgresPersons(tx.conn),
+                              policy=policy or WalletPolicy(), clock=clock)
+    consumers.register(runtime, handlers)
+    runtime.serve_http(http.create_app(runtime.database, handlers))
     return runtime, runtime.app()

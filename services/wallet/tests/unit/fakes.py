@@ -1,6 +1,6 @@
-"""`FakeLedger`: the wallet's storage port in memory, for unit tests of the domain and service layer.
+"""`FakeLedger` and `FakePersons`: the wallet's ports in memory, for unit tests of the domain and service layer.
 
-Besides storing, it checks what the real database guarantees or the recipe promises: a decision
+Besides storing, the ledger checks what the real database guarantees or the recipe promises: a decision
 writes only rows that were locked, posting keys are unique, the rows written equal the rows locked
 plus the postings, and a write is all or nothing.
 """
@@ -12,10 +12,13 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from libs.contracts.enrollment import CoverageChanged
+from libs.contracts.wallet import CreditPersonalAccount
 from services.wallet.domain import (
     Binding, ClaimPayment, ClaimRefund, Credited, Decision, DuplicatePosting, PersonalAccount, Posting,
     PremiumPayment, Transfer,
 )
+from services.wallet.service_layer.persons import Person, Projected
 
 
 class FakeLedger:
@@ -115,3 +118,31 @@ class FakeLedger:
                 store[getattr(record, key)] = record
                 return
         assert record is None, f"no table for {type(record).__name__}"
+
+
+class FakePersons:
+    """`PersonsProjection` in memory: the latest coverage per person, and the credits waiting for it."""
+
+    def __init__(self) -> None:
+        self.coverage: dict[str, CoverageChanged] = {}
+        self.parked: dict[str, CreditPersonalAccount] = {}
+
+    async def project(self, coverage: CoverageChanged) -> Projected:
+        held = self.coverage.get(coverage.psn_no)
+        if held is not None and held.version >= coverage.version:
+            return Projected.STALE
+        self.coverage[coverage.psn_no] = coverage
+        return Projected.FIRST if held is None else Projected.NEWER
+
+    async def person(self, psn_no: str) -> Person | None:
+        c = self.coverage.get(psn_no)
+        return Person(c.psn_no, c.insutype, c.insuplc_admdvs, c.active, c.coverage_end) if c else None
+
+    async def park_credit(self, credit: CreditPersonalAccount, event_id: str) -> CreditPersonalAccount:
+        return self.parked.setdefault(credit.credit_id, credit)
+
+    async def parked_credits(self, psn_no: str) -> list[CreditPersonalAccount]:
+        return [c for c in self.parked.values() if c.psn_no == psn_no]
+
+    async def unpark_credit(self, credit_id: str) -> None:
+        del self.parked[credit_id]

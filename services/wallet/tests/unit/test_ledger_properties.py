@@ -21,7 +21,7 @@ from services.wallet.domain import (
     RevokeBinding, TransferToRelative, UnknownClaim, Use, WalletRefusal, balances_of, china_day, china_time,
     china_year, trial_balance,
 )
-from services.wallet.tests.unit import recipes
+from services.wallet.service_layer import recipes
 from services.wallet.tests.unit.builders import POLICY, cancel, claim, cst
 from services.wallet.tests.unit.fakes import FakeLedger
 

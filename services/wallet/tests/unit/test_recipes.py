@@ -3,7 +3,7 @@
 from services.wallet.domain import (
     BindRelative, CreditAccount, CreditKind, PayResidentPremium, Relation, TransferToRelative, Use, balances_of,
 )
-from services.wallet.tests.unit import recipes
+from services.wallet.service_layer import recipes
 from services.wallet.tests.unit.builders import POLICY, binding, cancel, claim, cst, employee, resident
 from services.wallet.tests.unit.fakes import FakeLedger
 

@@ -1,7 +1,7 @@
 """The recipe each wallet operation follows against a `WalletBook`: lock, read, decide, record.
 
-This is the reference for the service layer's handlers (which run it inside the consumer's
-transaction and publish the outcome through the outbox); the tests drive the fake through it.
+The handlers run these inside the transaction the consumer runtime (or the HTTP endpoint) opened and
+publish the outcome through the outbox; the unit tests drive `FakeLedger` through the same code.
 """
 
 from __future__ import annotations
@@ -66,7 +66,10 @@ async def pay_claim(book: WalletBook, cmd: PayPersonalPart, policy: WalletPolicy
             decision = decide_claim_payment(
                 cmd, accounts, await book.active_bindings_of(cmd.psn_no), await book.claim_payment(cmd.setl_id), policy)
         except LocksIncomplete:
-            continue  # in Postgres: roll back the transaction, then go round again
+            # A holder bound the patient after the first read. Lock again, with the new holder, in
+            # the same transaction: READ COMMITTED reads see what that binding committed. (The new row
+            # is taken after the others; a deadlock this rare ordering meets is detected and retried.)
+            continue
         await book.record(decision)
         return decision.outcome
     raise LocksIncomplete(f"The bindings of {cmd.psn_no} kept changing; the claim will be retried.")

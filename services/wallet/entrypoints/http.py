@@ -1,0 +1,104 @@
+"""The wallet's small HTTP API: balances and statements, and the holder's requests answered at once.
+
+A POST body is the same contract as the command on `wallet.commands`, and runs through the same
+handler inside `database.transaction()`, so its answer also goes out through the outbox and the same
+ids are idempotent on both paths. Refusals are 422 (the request alone is wrong) or 409 (the state or the
+time of day refuses it), with the reason code and a sentence. Endpoints and examples: docs/wallet.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from libs.contracts import wallet as w
+from libs.messaging.consumer import TRANSIENT_ERRORS
+from libs.messaging.ports import Database, Transaction
+from services.wallet.domain import Bucket
+from services.wallet.service_layer import queries
+from services.wallet.service_layer.handlers import Refused, WalletHandlers
+
+ATTEMPTS = 4
+
+# Refusals the request alone earns, whatever the account holds or the time is.
+REQUEST_REFUSALS = frozenset({
+    "INVALID_REQUEST", "INVALID_AMOUNT", "TRANSFER_LIMIT_EXCEEDED", "SELF_TRANSFER", "SELF_BINDING",
+    "NO_USE_CHOSEN", "NOT_NEAR_RELATIVE",
+})
+REFUSED = {409: {"model": w.Refusal, "description": "Refused by the account's state or the time of day."},
+           422: {"model": w.Refusal, "description": "Refused: the request itself is invalid or above a limit."}}
+UNKNOWN = {404: {"model": w.Refusal, "description": "The wallet has no account for this person."}}
+
+
+def create_app(database: Database, handlers: WalletHandlers) -> FastAPI:
+    app = FastAPI(title="Wallet: personal accounts, family mutual aid, wallet transfers", version="1.0.0",
+                  description="Amounts are integer fen. See docs/wallet.md, Transport and API.")
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in exc.errors()[:5])
+        return _refusal(Refused("INVALID_REQUEST", f"The request is not well formed: {problems}."))
+
+    async def execute(verb: Callable[[Transaction], Awaitable[Any]]) -> Any:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                async with database.transaction() as tx:
+                    answer = await verb(tx)
+                break
+            except TRANSIENT_ERRORS:
+                if attempt == ATTEMPTS:
+                    return _refusal(Refused("TRY_AGAIN", "The wallet is busy; send the same request again."), 503)
+                await asyncio.sleep(0.05 * 2 ** attempt)
+        return _refusal(answer) if isinstance(answer, Refused) else answer
+
+    @app.get("/v1/accounts/{psn_no}", response_model=w.AccountBalances, responses=UNKNOWN)
+    async def account(psn_no: str) -> Any:
+        async with database.transaction() as tx:
+            found = await queries.account_balances(handlers.book_for(tx), psn_no)
+        return found or _unknown(psn_no)
+
+    @app.get("/v1/accounts/{psn_no}/statement", response_model=w.AccountStatement, responses=UNKNOWN)
+    async def statement(psn_no: str, bucket: Literal["prior_years", "current_year", "wallet"] | None = None,
+                        limit: int | None = Query(default=None, ge=1, le=1000)) -> Any:
+        async with database.transaction() as tx:
+            book = handlers.book_for(tx)
+            if await book.account(psn_no) is None:
+                return _unknown(psn_no)
+            return await queries.statement(book, psn_no, Bucket(bucket) if bucket else None, limit)
+
+    @app.post("/v1/transfers", response_model=w.TransferCompleted, responses=REFUSED)
+    async def transfer(body: w.TransferToRelative) -> Any:
+        return await execute(lambda tx: handlers.transfer_to_relative(tx, body))
+
+    @app.post("/v1/premium-payments", response_model=w.RelativePremiumPaid, responses=REFUSED)
+    async def premium_payment(body: w.PayRelativePremium) -> Any:
+        return await execute(lambda tx: handlers.pay_relative_premium(tx, body))
+
+    @app.post("/v1/bindings", response_model=w.BindingChanged, responses=REFUSED)
+    async def bind(body: w.BindRelative) -> Any:
+        return await execute(lambda tx: handlers.bind_relative(tx, body))
+
+    @app.post("/v1/bindings/uses", response_model=w.BindingChanged, responses=REFUSED)
+    async def change_uses(body: w.ChangeMutualAidUses) -> Any:
+        return await execute(lambda tx: handlers.change_uses(tx, body))
+
+    @app.post("/v1/bindings/revocations", response_model=w.BindingChanged, responses=REFUSED)
+    async def revoke(body: w.RevokeBinding) -> Any:
+        return await execute(lambda tx: handlers.revoke_binding(tx, body))
+
+    return app
+
+
+def _refusal(refused: Refused, status: int | None = None) -> JSONResponse:
+    code = status or (422 if refused.reason_code in REQUEST_REFUSALS else 409)
+    return JSONResponse(w.Refusal(reason_code=refused.reason_code, reason=refused.reason).model_dump(), code)
+
+
+def _unknown(psn_no: str) -> JSONResponse:
+    return _refusal(Refused("UNKNOWN_ACCOUNT", f"The wallet has no account for {psn_no}."), 404)
