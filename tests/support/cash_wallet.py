@@ -1,7 +1,8 @@
 """A stand-in wallet for tests of settlement or clearing alone: every personal part is paid in cash.
 
 It answers each ClaimAdjudicated with PersonalPartPaid (all cash) and each
-ClaimCancellationAdjudicated with PersonalPartRefunded, on the real Kafka.
+ClaimCancellationAdjudicated with PersonalPartRefunded, on the real Kafka; for a patient whose
+`psn_no` starts with REFUSE it answers PersonalPartRefused instead, as a wallet that cannot pay.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from aiokafka import AIOKafkaConsumer
 from libs.contracts import claims as c
 from libs.contracts.registry import decode
 from libs.contracts.topics import CLAIMS_ADJUDICATED, WALLET_PAYMENTS
+from libs.contracts.wallet import PersonalPartRefused
 from tests.support.clients import Publisher
+
+REFUSING = "REFUSE"
 
 
 async def cash_wallet(bootstrap_servers: str, prefix: str, publisher: Publisher) -> None:
@@ -21,7 +25,11 @@ async def cash_wallet(bootstrap_servers: str, prefix: str, publisher: Publisher)
     try:
         async for record in consumer:
             p = decode(record.value).payload
-            if isinstance(p, c.ClaimAdjudicated):
+            if p.psn_no.startswith(REFUSING):
+                answer = PersonalPartRefused(claim_id=p.claim_id, setl_id=p.setl_id, psn_no=p.psn_no,
+                                             cancel_id=getattr(p, "cancel_id", None), reason_code="CLAIM_MISMATCH",
+                                             reason="the test wallet refuses this patient")
+            elif isinstance(p, c.ClaimAdjudicated):
                 answer = c.PersonalPartPaid(claim_id=p.claim_id, setl_id=p.setl_id, psn_no=p.psn_no, acct_pay=0,
                                             acct_mulaid_pay=0, psn_cash_pay=p.psn_part_amt, balc=0)
             else:

@@ -57,6 +57,14 @@ async def mark_cancelling(conn: asyncpg.Connection, claim_id: str, cancel_id: st
     await conn.execute("UPDATE claims SET status = 'cancelling', cancel_id = $2 WHERE claim_id = $1", claim_id, cancel_id)
 
 
+async def mark_void(conn: asyncpg.Connection, claim_id: str, reason: str) -> None:
+    await conn.execute("UPDATE claims SET status = 'void', void_reason = $2 WHERE claim_id = $1", claim_id, reason)
+
+
+async def restore_settled(conn: asyncpg.Connection, claim_id: str) -> None:
+    await conn.execute("UPDATE claims SET status = 'settled', cancel_id = NULL WHERE claim_id = $1", claim_id)
+
+
 async def mark_cancelled(conn: asyncpg.Connection, claim_id: str, refund: dict[str, Any]) -> asyncpg.Record:
     return await conn.fetchrow(
         "UPDATE claims SET status = 'cancelled', refund = $2::jsonb, cancelled_at = now() WHERE claim_id = $1"

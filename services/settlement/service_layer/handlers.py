@@ -18,6 +18,7 @@ import structlog
 from libs.contracts import claims as c
 from libs.contracts.enrollment import CoverageChanged
 from libs.contracts.envelope import Envelope
+from libs.contracts.wallet import PersonalPartRefused
 from libs.contracts.topics import CLAIMS_ADJUDICATED, CLAIMS_OUTCOMES
 from libs.messaging.emit import emit
 from libs.messaging.ports import Transaction
@@ -46,7 +47,8 @@ class SettlementHandlers:
         return {c.ClaimSubmitted: self.submit_claim, c.ClaimCancelRequested: self.cancellation.request}
 
     def wallet_table(self) -> dict[type, Any]:
-        return {c.PersonalPartPaid: self.complete_settlement, c.PersonalPartRefunded: self.cancellation.complete}
+        return {c.PersonalPartPaid: self.complete_settlement, c.PersonalPartRefunded: self.cancellation.complete,
+                PersonalPartRefused: self.cancellation.wallet_refused}
 
     def enrollment_table(self) -> dict[type, Any]:
         return {CoverageChanged: self.project_coverage}
@@ -113,9 +115,9 @@ class SettlementHandlers:
                                f"claim {claim.claim_id} is already settled; pre-settle a new bill under a new id")
         elif row["status"] == "settled":
             outcomes.settled(tx, row, env)  # the hospital asked again (e.g. after a timeout)
-        elif row["status"] in ("cancelling", "cancelled"):
+        elif row["status"] in ("cancelling", "cancelled", "void"):
             await self._reject(tx, env, "CLAIM_CANCELLED",
-                               f"claim {claim.claim_id} was settled and then cancelled; submit the bill under a new id")
+                               f"claim {claim.claim_id} was cancelled or voided; submit the bill under a new id")
         # status 'adjudicated': the wallet is paying; the outcome follows by itself
 
     async def complete_settlement(self, tx: Transaction, env: Envelope[c.PersonalPartPaid]) -> None:

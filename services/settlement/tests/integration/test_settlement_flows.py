@@ -123,3 +123,15 @@ async def test_a_person_not_insured_or_still_waiting_is_refused_with_a_reason(se
     await settlement.enroll(psn, waiting_until=date(2026, 8, 31))
     waiting = await settlement.submit(admission(psn, datetime(2026, 6, 1, 9)))
     assert waiting.reason_code == "WAITING_PERIOD" and "2026" in waiting.reason
+
+
+async def test_a_payment_the_wallet_refuses_voids_the_claim_and_gives_back_the_accumulators(settlement) -> None:
+    psn = new_id("REFUSE")
+    await settlement.enroll(psn)
+    refused = await settlement.submit(admission(psn, datetime(2026, 8, 1, 9)))
+    assert refused.event_type == "ClaimRejected" and refused.reason_code == "WALLET_CLAIM_MISMATCH"
+    assert await accumulator(settlement, psn, "admissions") == 0
+    assert await accumulator(settlement, psn, "deductible_paid") == 0
+    assert await settlement.fetchval("SELECT status FROM claims WHERE claim_id = $1", refused.claim_id) == "void"
+    assert await settlement.fetchval(
+        "SELECT count(*) FROM fund_entries e JOIN claims c USING (setl_id) WHERE c.claim_id = $1", refused.claim_id) == 0
