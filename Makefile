@@ -3,14 +3,15 @@ SHELL := /bin/bash
 PY    := .venv/bin/python
 VENV_STAMP := .venv/.installed
 
-.PHONY: help venv up down status topics run demo test test-unit test-integration bench asyncapi clean
+.PHONY: help venv up down status topics run demo test test-unit test-integration bench bench-hop simulate asyncapi clean
 
 help:
 	@echo "make run    start Kafka, Postgres and the four services (Ctrl-C stops the services)"
 	@echo "make demo   (in a second terminal) enroll a person, submit a claim, print the reply"
 	@echo "make test   start what the tests need and run every test"
 	@echo "make up / make down / make status   the native Kafka + Postgres stack"
-	@echo "make bench  the end-to-end benchmark"
+	@echo "make bench  the end-to-end benchmark (make bench-hop: the messaging runtime alone)"
+	@echo "make simulate  simulated hospitals sending claims (RATE=20)"
 
 $(VENV_STAMP): requirements.txt
 	python3 -m venv .venv
@@ -51,6 +52,12 @@ asyncapi: venv
 
 bench: up
 	$(PY) -m tests.bench.run
+
+bench-hop: up
+	$(PY) -m tests.bench.hop
+
+simulate: up
+	$(PY) -m libs.hospital.simulator --rate $(or $(RATE),20)
 
 clean:
 	rm -rf .venv .stack .pytest_cache

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 import asyncpg
 import structlog
 
-from libs.contracts.registry import UndecodableMessage, decode
+from libs.contracts.registry import UndecodableMessage
 from libs.contracts.topics import DEAD_LETTER
+from libs.messaging.codec import decode
 from libs.messaging.ports import Database, Handler, Transaction
 from libs.messaging.records import Record, dead_letter_message
 
@@ -121,10 +122,14 @@ class BatchProcessor:
 
     async def _handle(self, tx: Transaction, item: _Item) -> None:
         env = item.envelope
-        with structlog.contextvars.bound_contextvars(
+        # bind/reset rather than `bound_contextvars`, which copies every bound variable per message
+        tokens = structlog.contextvars.bind_contextvars(
             event_id=str(env.event_id), correlation_id=env.correlation_id, event_type=env.event_type,  # type: ignore[attr-defined]
-        ):
+        )
+        try:
             await self.handler(tx, env)  # type: ignore[arg-type]
+        finally:
+            structlog.contextvars.reset_contextvars(**tokens)
 
     async def _handle_isolated(self, tx: Transaction, item: _Item) -> int:
         try:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaProducer
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 
 from libs.contracts.topics import Topic
 from libs.messaging.consumer import BatchProcessor
@@ -20,7 +20,11 @@ log = structlog.get_logger("kafka")
 
 def make_broker(bootstrap: str, client_id: str) -> KafkaBroker:
     # Publishing goes through the outbox relay's own producer; the broker consumes.
-    return KafkaBroker(bootstrap, client_id=client_id, graceful_timeout=30.0, logger=log)
+    # Measured per batch at moderate load (docs/performance.md): FastStream's access log wrote two JSON
+    # lines ("Received", "Processed") per batch, now DEBUG; and dependency injection resolved the
+    # message argument in a worker thread, now off: handlers take the batch of records directly.
+    return KafkaBroker(bootstrap, client_id=client_id, graceful_timeout=30.0, logger=log,
+                       log_level=logging.DEBUG, apply_types=False)
 
 
 def to_records(raw: Any) -> list[Record]:
@@ -31,9 +35,9 @@ def to_records(raw: Any) -> list[Record]:
     ]
 
 
-async def _raw_bytes(msg: Any) -> Any:
+async def _raw_records(msg: Any) -> Any:
     # Decoding is the runtime's job (so a malformed message reaches the dead-letter topic).
-    return msg.body
+    return msg.raw_message
 
 
 def subscribe(
@@ -42,17 +46,43 @@ def subscribe(
 ) -> None:
     """A batch subscriber: the processor's transaction first, the offsets after (NACK_ON_ERROR)."""
 
-    @broker.subscriber(
+    subscriber = broker.subscriber(
         topic_prefix + topic.name, group_id=topic_prefix + group_id, batch=True, max_records=max_records,
         batch_timeout_ms=batch_timeout_ms, auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR, title=f"{processor.consumer}:{topic.name}",
-        description=description or topic.description, decoder=_raw_bytes,
+        description=description or topic.description, decoder=_raw_records,
     )
-    async def _consume(msg: KafkaMessage) -> None:
-        stats = await processor.process(to_records(msg.raw_message))
+    _without_idle_sleep(subscriber)
+
+    @subscriber
+    async def _consume(raw: Any) -> None:
+        stats = await processor.process(to_records(raw))
         if stats.dead_lettered or stats.duplicates:
             log.info("batch_done", consumer=processor.consumer, handled=stats.handled,
                      duplicates=stats.duplicates, dead_lettered=stats.dead_lettered)
+
+
+IDLE_WAIT_MS = 250  # how long one poll waits for records when there are none (it returns as soon as any come)
+
+
+def _without_idle_sleep(subscriber: Any) -> None:
+    """Fetch the next batch as soon as records arrive.
+
+    FastStream's batch subscriber polls for `batch_timeout_ms` and, when nothing came, sleeps as long
+    again before polling: a record arriving during that sleep waits for it, on every hop of a claim.
+    aiokafka's `getmany` already returns the moment records are there, so this loop polls with a
+    longer wait and never sleeps. Checked against FastStream's `get_msg(consumer)` contract, the one
+    method replaced.
+    """
+    if not callable(getattr(subscriber, "get_msg", None)):
+        raise RuntimeError("FastStream's batch subscriber changed: it has no get_msg(consumer) to replace")
+    max_records = subscriber.max_records or 500
+
+    async def get_msg(consumer: Any) -> tuple[Any, ...]:
+        batches = await consumer.getmany(timeout_ms=IDLE_WAIT_MS, max_records=max_records)
+        return tuple(record for records in batches.values() for record in records)
+
+    subscriber.get_msg = get_msg
 
 
 class KafkaSender:
@@ -65,7 +95,8 @@ class KafkaSender:
 
     async def start(self) -> None:
         self._producer = AIOKafkaProducer(
-            **self._config, acks="all", enable_idempotence=True, linger_ms=5, max_batch_size=262144,
+            # linger 0: the relay hands over a whole batch at once, so waiting adds latency and no batching
+            **self._config, acks="all", enable_idempotence=True, linger_ms=0, max_batch_size=262144,
         )
         await self._producer.start()
 

@@ -46,9 +46,13 @@ class PgTransaction:
 
     async def flush(self) -> int:
         if self._outbox:
-            await self.conn.executemany(
-                "INSERT INTO outbox (topic, key, event_id, value, headers) VALUES ($1, $2, $3::uuid, $4, $5::jsonb)",
-                [(m.topic, m.key, m.event_id, m.value, orjson.dumps(m.headers).decode()) for m in self._outbox],
+            # One statement for the whole batch (not one per row): a third of Postgres's CPU per row.
+            # unnest keeps the order, so ids, and therefore the relay's publishing order, follow it.
+            await self.conn.execute(
+                "INSERT INTO outbox (topic, key, event_id, value, headers)"
+                " SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bytea[], $5::jsonb[])",
+                [m.topic for m in self._outbox], [m.key for m in self._outbox], [m.event_id for m in self._outbox],
+                [m.value for m in self._outbox], [orjson.dumps(m.headers).decode() if m.headers else "{}" for m in self._outbox],
             )
         if self._dead:
             await self.conn.executemany(

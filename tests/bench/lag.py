@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
@@ -25,3 +27,17 @@ async def consumer_lag(bootstrap: str, topic_prefix: str) -> dict[str, int]:
     finally:
         await consumer.stop()
         await admin.close()
+
+
+async def wait_until_caught_up(bootstrap: str, topic_prefix: str, timeout: float, *, need: tuple[str, ...] = ()) -> bool:
+    """Poll until every consumer group of the namespace has no lag (twice in a row), and the groups
+    whose names start with one of `need` exist; False if that did not happen within `timeout`."""
+    deadline, calm = asyncio.get_running_loop().time() + timeout, 0
+    while calm < 2:
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.5)
+        lag = await consumer_lag(bootstrap, topic_prefix)
+        ready = sum(lag.values()) == 0 and all(any(g.startswith(n) for g in lag) for n in need)
+        calm = calm + 1 if ready else 0
+    return True

@@ -16,7 +16,7 @@ from typing import Any
 from libs.hospital.simulator.driver import Driver, Run
 from libs.hospital.simulator.stats import Stats
 from libs.hospital.simulator.stream import TrafficStream
-from tests.bench.resources import Sampler
+from tests.bench.resources import Sampler, Window
 
 RAMP_SECONDS = 5
 
@@ -32,6 +32,12 @@ class PhaseResult:
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "seconds": round(self.seconds, 1), **self.extra, **self.stats.as_dict(),
                 "resources": self.resources}
+
+
+def cpu_per_reply(window: Window, replies: int) -> dict[str, Any]:
+    """CPU milliseconds each part spent per reply: a figure that noise on the machine changes little."""
+    per = {k: round(v * 1000 / replies, 3) for k, v in window.cpu_seconds.items()} if replies else {}
+    return {"cpu_ms_per_reply": per, "cpu_ms_per_reply_total": round(sum(per.values()), 3) if per else None}
 
 
 def prepare(driver: Driver, stream: TrafficStream, count: int) -> list[Run]:
@@ -52,8 +58,10 @@ async def fixed_load(driver: Driver, stream: TrafficStream, sampler: Sampler, ra
     window = sampler.since(mark)
     await driver.drain(drain)
     stats = driver.stats
-    achieved = sum(n for s, n in stats.per_second.items() if s < seconds) / seconds
-    return PhaseResult(f"offered {rate:g}/s", stats, time.perf_counter() - started, window.as_dict(),
+    steady = range(min(2, int(seconds) - 1), int(seconds))  # the first seconds fill the pipeline
+    achieved = sum(stats.per_second[s] for s in steady) / len(steady)
+    return PhaseResult(f"offered {rate:g}/s", stats, time.perf_counter() - started,
+                       window.as_dict() | cpu_per_reply(window, sum(n for s, n in stats.per_second.items() if s < seconds)),
                        {"offered_per_second": rate, "achieved_replies_per_second": round(achieved, 1)})
 
 
@@ -67,10 +75,13 @@ async def sustained(driver: Driver, stream: TrafficStream, sampler: Sampler, sec
     elapsed = time.perf_counter() - started
     resources = sampler.since(mark)
     stats = driver.stats
-    steady = [s for s in range(RAMP_SECONDS, int(elapsed))] or list(range(int(elapsed) or 1))
+    first = min(stats.per_second, default=0)  # replies start once the window has filled the pipeline
+    steady = list(range(first + RAMP_SECONDS, int(elapsed))) or list(range(first, int(elapsed) + 1))
     replies = sum(stats.per_second[s] for s in steady) / len(steady)
     settled = sum(stats.per_second_settled[s] for s in steady) / len(steady)
-    return PhaseResult(f"sustained, {window} in flight", stats, elapsed, resources.as_dict(), {
+    answered_in_window = sum(n for s, n in stats.per_second.items() if s < elapsed)
+    return PhaseResult(f"sustained, {window} in flight", stats, elapsed,
+                       resources.as_dict() | cpu_per_reply(resources, answered_in_window), {
         "window": window, "steady_seconds": len(steady), "ran_out_of_prepared_claims": elapsed < seconds - 1,
         "replies_per_second": round(replies, 1), "settled_per_second": round(settled, 1),
         "replies_per_second_timeline": [stats.per_second[s] for s in range(int(elapsed) + 1)],

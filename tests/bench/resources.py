@@ -11,6 +11,7 @@ over its processes, since they share the buffer pool and a sum of RSS would coun
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -45,9 +46,20 @@ class Window:
 class Sampler:
     services: dict[str, int]  # name -> pid
     db_prefix: str
-    interval: float = 1.0
+    kafka_port: int
+    pg_port: int
+    interval: float = 2.0
     _peaks: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     _task: asyncio.Task[None] | None = None
+    _servers: dict[int, list[psutil.Process]] = field(default_factory=dict)
+    _seen: dict[str, dict[int, float]] = field(default_factory=dict)  # part -> pid -> CPU seconds
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _server(self, port: int) -> list[psutil.Process]:
+        """The process listening on `port`, looked up once (scanning every socket is not cheap)."""
+        if not self._servers.get(port):
+            self._servers[port] = _listening_on(port)
+        return self._servers[port]
 
     def parts(self) -> dict[str, list[psutil.Process]]:
         found: dict[str, list[psutil.Process]] = {name: [] for name in self.services}
@@ -57,19 +69,25 @@ class Sampler:
                 found[name].append(psutil.Process(pid))
             except psutil.NoSuchProcess:
                 pass
-        for p in psutil.process_iter(["name", "username", "cmdline"]):
-            cmd = " ".join(p.info["cmdline"] or [])
-            if p.info["name"] == "java" and "kafka.Kafka" in cmd:
-                found["kafka"].append(p)
-            elif p.info["username"] == "postgres" and _ours(cmd, self.db_prefix):
-                found["postgres"].append(p)
+        # This run's broker and server only: another stack may be running on other ports.
+        found["kafka"] += self._server(self.kafka_port)
+        for postmaster in self._server(self.pg_port):
+            found["postgres"].append(postmaster)
+            for child in _children(postmaster):
+                if _ours(" ".join(_cmdline(child)), self.db_prefix):
+                    found["postgres"].append(child)
         return found
 
-    def cpu_seconds(self) -> dict[str, float]:
-        used: dict[str, float] = {}
-        for part, procs in self.parts().items():
-            used[part] = sum(_cpu(p) for p in procs)
-        return used
+    def cpu_seconds(self) -> dict[str, dict[int, float]]:
+        """CPU seconds so far of each process of each part, by pid, including processes seen earlier
+        that have ended since (at their last sample): asyncpg replaces a pool connection after 50,000
+        queries, and the ended backend's CPU must not vanish from the window."""
+        with self._lock:  # also called from the sampling thread
+            for part, procs in self.parts().items():
+                seen = self._seen.setdefault(part, {})
+                for p in procs:
+                    seen[p.pid] = max(seen.get(p.pid, 0.0), _cpu(p))
+            return {part: dict(seen) for part, seen in self._seen.items()}
 
     def sample_memory(self) -> None:
         for part, procs in self.parts().items():
@@ -93,18 +111,20 @@ class Sampler:
     async def _loop(self) -> None:
         while True:
             await asyncio.to_thread(self.sample_memory)
+            await asyncio.to_thread(self.cpu_seconds)  # so an ending process's time is kept
             await asyncio.sleep(self.interval)
 
-    def mark(self) -> tuple[float, dict[str, float], float]:
+    def mark(self) -> tuple[float, dict[str, dict[int, float]], float]:
         self._peaks.clear()
         return time.monotonic(), self.cpu_seconds(), _machine_cpu()
 
-    def since(self, mark: tuple[float, dict[str, float], float]) -> Window:
+    def since(self, mark: tuple[float, dict[str, dict[int, float]], float]) -> Window:
         started, before, machine_before = mark
         self.sample_memory()
         after = self.cpu_seconds()
-        # A process that ended (a backend) takes its CPU time with it; never report a negative.
-        used = {k: max(0.0, after.get(k, 0.0) - before.get(k, 0.0)) for k in after}
+        # Per process: one that started since counts whole; one that ended counts up to its last sample.
+        used = {part: sum(max(0.0, t - before.get(part, {}).get(pid, 0.0)) for pid, t in procs.items())
+                for part, procs in after.items()}
         return Window(time.monotonic() - started, used, dict(self._peaks), _machine_cpu() - machine_before)
 
 
@@ -115,6 +135,26 @@ def _ours(cmdline: str, db_prefix: str) -> bool:
     words = cmdline.split()
     backend = len(words) >= 4 and ("(" in words[3] or words[3] == "[local]")
     return not backend or words[2].startswith(db_prefix)
+
+
+def _listening_on(port: int) -> list[psutil.Process]:
+    pids = {c.pid for c in psutil.net_connections(kind="tcp")
+            if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port and c.pid}
+    return [psutil.Process(pid) for pid in sorted(pids)]
+
+
+def _children(p: psutil.Process) -> list[psutil.Process]:
+    try:
+        return p.children()
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _cmdline(p: psutil.Process) -> list[str]:
+    try:
+        return p.cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return []
 
 
 def _cpu(p: psutil.Process) -> float:

@@ -1,0 +1,77 @@
+"""Simulated hospitals and pharmacies sending live traffic to the platform.
+
+    python -m libs.hospital.simulator --rate 5                # until Ctrl-C, a summary every 10 s
+    python -m libs.hospital.simulator --rate 50 --duration 60 --seed 7 --people 5000
+
+Registers its population through the enrollment office's commands first (idempotent: a second run
+re-uses the same people), waits until the settlement engine knows them, then plays the stream.
+Kafka and the namespace come from the usual settings (KAFKA_BOOTSTRAP, TOPIC_PREFIX).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+import time
+import uuid
+from datetime import datetime
+
+from libs.hospital.client import HospitalClient
+from libs.hospital.simulator.driver import Driver, RawSender
+from libs.hospital.simulator.enroll import enroll, wait_until_insured
+from libs.hospital.simulator.population import build_population
+from libs.hospital.simulator.stream import TrafficStream
+from libs.settings import StackSettings
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m libs.hospital.simulator", description=__doc__.split("\n")[0])
+    p.add_argument("--rate", type=float, default=5.0, help="messages a second offered (default 5)")
+    p.add_argument("--duration", type=float, default=None, help="seconds to run (default: until Ctrl-C)")
+    p.add_argument("--people", type=int, default=2000, help="insured people in the population (default 2000)")
+    p.add_argument("--seed", type=int, default=1, help="seed of the population and of the stream (default 1)")
+    p.add_argument("--every", type=float, default=10.0, help="seconds between summary lines (default 10)")
+    p.add_argument("--run-tag", default=None, help="prefix of claim ids (default: new for each run)")
+    return p.parse_args(argv)
+
+
+async def main(args: argparse.Namespace) -> None:
+    settings = StackSettings()
+    clock = datetime.now()
+    population = build_population(args.seed, args.people, tag=f"SIM{args.seed}-", year=clock.year)
+    codes = [i.fixmedins_code for i in population.all_institutions]
+    stream = TrafficStream(population, args.seed, run_tag=args.run_tag or f"S{uuid.uuid4().hex[:6]}-", clock=clock)
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    sent = await enroll(settings.kafka_bootstrap, settings.topic_prefix, population, clock.year)
+    say(f"{len(population.people)} people in {', '.join(population.treatment_regions)}, "
+        f"{len(codes)} institutions; {sent} enrollment messages sent")
+    async with HospitalClient(settings.kafka_bootstrap, codes, settings.topic_prefix) as client, \
+            RawSender(settings.kafka_bootstrap, settings.topic_prefix) as raw:
+        if not await wait_until_insured(client, [stream.probe(p) for p in population.people[-3:]]):
+            say("the platform has not confirmed the population yet; starting anyway")
+        driver = Driver(client, raw)
+        say(f"offering {args.rate:g} messages a second; Ctrl-C stops")
+        reporter = asyncio.create_task(report(driver, args.every, stop))
+        await driver.run(stream, rate=args.rate, duration=args.duration, stop=stop)
+        await driver.drain(timeout=5.0)
+        reporter.cancel()
+        say(driver.stats.summary_line())
+
+
+async def report(driver: Driver, every: float, stop: asyncio.Event) -> None:
+    started = time.monotonic()
+    while not stop.is_set():
+        await asyncio.sleep(every)
+        say(f"{time.monotonic() - started:5.0f}s  {driver.stats.summary_line()}")
+
+
+def say(line: str) -> None:
+    print(f"[simulator] {line}", file=sys.stdout, flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse_args()))

@@ -1,0 +1,24 @@
+"""The benchmark itself, in miniature: it runs end to end and reports every figure (no timing checked)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.bench import run
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_the_short_benchmark_reports_throughput_latency_resources_ceilings_and_lag(stack, tmp_path) -> None:
+    result = await run.run(run.SHORT, stack, tmp_path)
+    saved = json.loads(open(result["path"]).read())
+    sustained = saved["sustained"]
+    assert sustained["replies_per_second"] > 0 and saved["outcomes_by_type"]["replies_by_type"]
+    assert {"p50", "p95", "p99"} <= set(saved["phases"][0]["latency_ms"]["all"])
+    assert {"settlement", "wallet", "kafka", "postgres"} <= set(sustained["resources"]["cpu_percent_of_one_core"])
+    assert saved["ceilings"]["kafka_produce_consume"]["messages_per_second"] > 0
+    assert saved["ceilings"]["postgres_single_row_tx"]["transactions_per_second"] > 0
+    assert set(saved["ratios"]) and set(saved["aims"]) and isinstance(saved["lag_after_drain"], dict)
+    assert "Ceilings of the parts" in run.report.table(saved)
