@@ -33,6 +33,14 @@ async def get_claim(conn: asyncpg.Connection, claim_id: str, *, for_update: bool
     return await conn.fetchrow(f"SELECT * FROM claims WHERE claim_id = $1{lock}", claim_id)
 
 
+async def claim_answered_by_wallet(conn: asyncpg.Connection, claim_id: str, setl_id: str) -> asyncpg.Record:
+    """The claim a wallet answer refers to, locked; an answer for a settlement not held is an error."""
+    row = await get_claim(conn, claim_id, for_update=True)
+    if row is None or row["setl_id"] != setl_id:
+        raise LookupError(f"wallet answer for settlement {setl_id} that settlement does not hold")
+    return row
+
+
 async def insert_claim(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
     await conn.execute(
         "INSERT INTO claims (claim_id, body_hash, setl_id, psn_no, fixmedins_code, insutype, med_type,"

@@ -48,9 +48,7 @@ class CancellationHandlers:
 
     async def complete(self, tx: Transaction, env: Envelope[c.PersonalPartRefunded]) -> None:
         refunded = env.payload
-        row = await repo.get_claim(tx.conn, refunded.claim_id, for_update=True)
-        if row is None or row["setl_id"] != refunded.setl_id:
-            raise LookupError(f"refund for settlement {refunded.setl_id} that settlement does not hold")
+        row = await repo.claim_answered_by_wallet(tx.conn, refunded.claim_id, refunded.setl_id)
         if row["status"] != "cancelling":
             log.info("refund_already_applied", setl_id=refunded.setl_id, status=row["status"])
             return
@@ -64,9 +62,7 @@ class CancellationHandlers:
     async def wallet_refused(self, tx: Transaction, env: Envelope[PersonalPartRefused]) -> None:
         """The wallet could not pay or refund: give back what adjudication took and tell the hospital."""
         refused = env.payload
-        row = await repo.get_claim(tx.conn, refused.claim_id, for_update=True)
-        if row is None or row["setl_id"] != refused.setl_id:
-            raise LookupError(f"wallet refusal for settlement {refused.setl_id} that settlement does not hold")
+        row = await repo.claim_answered_by_wallet(tx.conn, refused.claim_id, refused.setl_id)
         delta = accumulators.delta_from_json(orjson.loads(row["accumulator_delta"]))
         if row["status"] == "adjudicated":  # the payment was refused: the claim never settled
             await self._move_accumulators(tx, row, delta.negated())

@@ -122,9 +122,7 @@ class SettlementHandlers:
 
     async def complete_settlement(self, tx: Transaction, env: Envelope[c.PersonalPartPaid]) -> None:
         paid = env.payload
-        row = await repo.get_claim(tx.conn, paid.claim_id, for_update=True)
-        if row is None or row["setl_id"] != paid.setl_id:
-            raise LookupError(f"payment for settlement {paid.setl_id} that settlement does not hold")
+        row = await repo.claim_answered_by_wallet(tx.conn, paid.claim_id, paid.setl_id)
         if row["status"] != "adjudicated":
             log.info("payment_already_applied", setl_id=paid.setl_id, status=row["status"])
             return
