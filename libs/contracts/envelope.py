@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -54,11 +55,18 @@ class RawEnvelope(BaseModel):
     payload: dict[str, Any]
 
 
+@lru_cache(maxsize=None)
+def envelope_type(model: type[Payload]) -> type[Envelope[Any]]:
+    """`Envelope[model]`, built once per payload type (pydantic builds a class per parametrization)."""
+    return Envelope[model]  # type: ignore[valid-type]
+
+
 def new_envelope(
     payload: P, *, producer: str, correlation_id: str, causation_id: str | None = None,
     event_id: uuid.UUID | None = None, occurred_at: datetime | None = None,
 ) -> Envelope[P]:
-    return Envelope[type(payload)](  # type: ignore[misc]
+    """Wrap an already-validated payload; the metadata is generated here, so nothing is re-validated."""
+    return envelope_type(type(payload)).model_construct(
         event_id=event_id or uuid.uuid4(),
         event_type=payload.event_type,
         schema_version=payload.schema_version,

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 import asyncpg
 import structlog
 
-from libs.contracts.registry import UndecodableMessage
+from libs.contracts.registry import UndecodableMessage, decode
 from libs.contracts.topics import DEAD_LETTER
-from libs.messaging.codec import decode
 from libs.messaging.ports import Database, Handler, Transaction
 from libs.messaging.records import Record, dead_letter_message
 

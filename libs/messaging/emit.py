@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from libs.contracts.envelope import Envelope, Payload
+from libs.contracts.envelope import Envelope, Payload, new_envelope
+from libs.contracts.registry import encode
 from libs.contracts.topics import Topic
-from libs.messaging.codec import encode, new_envelope
 from libs.messaging.ports import Transaction
 from libs.messaging.records import OutgoingMessage
 
