@@ -7,6 +7,11 @@ fails for a reason retrying cannot fix, is parked in the dead-letter topic (thro
 so exactly once) and the batch goes on. Transient failures (the database went away, a serialization
 conflict) retry the whole batch with backoff, a bounded number of times, then raise so the offsets
 stay uncommitted and the batch is delivered again.
+
+A type with a batch handler has each run of its consecutive messages handled in one call, with
+set-based statements; other messages keep their place in the order between runs. When a batch fails
+for a reason that is not transient, the runtime runs it again message by message, each in a
+savepoint, with the per-message handlers: they are the reference the batch handlers must agree with.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import structlog
 
 from libs.contracts.registry import UndecodableMessage, decode
 from libs.contracts.topics import DEAD_LETTER
-from libs.messaging.ports import Database, Handler, Transaction
+from libs.messaging.ports import BatchHandler, Database, Handler, Transaction
 from libs.messaging.records import Record, dead_letter_message
 
 log = structlog.get_logger("consumer")
@@ -67,6 +72,7 @@ class BatchProcessor:
     database: Database
     handler: Handler
     accepted: frozenset[str]
+    batch_handlers: dict[str, BatchHandler] = field(default_factory=dict)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     async def process(self, records: Sequence[Record]) -> BatchStats:
@@ -102,6 +108,7 @@ class BatchProcessor:
         async with self.database.transaction() as tx:
             unique = list(dict.fromkeys(i.message_id for i in items))
             new = await tx.claim_new(self.consumer, unique)
+            run: list[object] = []  # consecutive envelopes of one type that has a batch handler
             for item in items:
                 if item.message_id not in new:
                     stats.duplicates += 1
@@ -115,9 +122,21 @@ class BatchProcessor:
                 elif careful:
                     stats.dead_lettered += await self._handle_isolated(tx, item)
                 else:
-                    await self._handle(tx, item)
+                    event_type = item.envelope.event_type  # type: ignore[attr-defined]
+                    if run and run[0].event_type != event_type:  # type: ignore[attr-defined]
+                        await self._handle_run(tx, run)
+                        run = []
+                    if event_type in self.batch_handlers:
+                        run.append(item.envelope)
+                    else:
+                        await self._handle(tx, item)
                 stats.handled += 1
+            if run:
+                await self._handle_run(tx, run)
         return stats
+
+    async def _handle_run(self, tx: Transaction, run: list[object]) -> None:
+        await self.batch_handlers[run[0].event_type](tx, run)  # type: ignore[attr-defined,arg-type]
 
     async def _handle(self, tx: Transaction, item: _Item) -> None:
         env = item.envelope

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
@@ -33,3 +33,9 @@ class Database(Protocol):
 
 
 Handler = Callable[[Transaction, Envelope[Any]], Awaitable[None]]
+
+BatchHandler = Callable[[Transaction, Sequence[Envelope[Any]]], Awaitable[None]]
+"""Handles a run of consecutive messages of one type, in order, with the effect of handling them one
+by one (a later message sees what an earlier one did) but with set-based reads and writes. It is an
+optimisation only: the per-message handler of the same type stays the reference, and the runtime
+uses it whenever it isolates a failing message."""

@@ -22,7 +22,7 @@ from libs.db.pool import create_pool
 from libs.http import HttpServer
 from libs.messaging import postgres
 from libs.messaging.consumer import BatchProcessor
-from libs.messaging.dispatch import HandlerTable, dispatcher
+from libs.messaging.dispatch import BatchTable, HandlerTable, batch_dispatcher, dispatcher
 from libs.messaging.kafka import KafkaSender, make_broker, subscribe
 from libs.messaging.relay import OutboxRelay
 from libs.settings import ServiceSettings
@@ -60,11 +60,12 @@ class ServiceRuntime:
         self.on_started.append(start)
         self.on_stopping.append(stop)
 
-    def consume(self, topic: Topic, table: HandlerTable) -> BatchProcessor:
-        """Subscribe to `topic` with its own consumer group, handling the payload types in `table`."""
+    def consume(self, topic: Topic, table: HandlerTable, batch: BatchTable | None = None) -> BatchProcessor:
+        """Subscribe to `topic` with its own consumer group, handling the payload types in `table`;
+        runs of consecutive messages of a type in `batch` go to that set-based handler instead."""
         handler, accepted = dispatcher(table)
         consumer = f"{self.settings.service_name}-{topic.name}"
-        processor = BatchProcessor(consumer, self.database, handler, accepted)
+        processor = BatchProcessor(consumer, self.database, handler, accepted, batch_dispatcher(batch, accepted))
         subscribe(self.broker, topic, processor, group_id=consumer, topic_prefix=self.settings.topic_prefix,
                   max_records=self.settings.batch_max_records, batch_timeout_ms=self.settings.batch_timeout_ms)
         return processor

@@ -6,8 +6,9 @@ import pytest
 
 from libs.contracts.envelope import new_envelope
 from libs.contracts.registry import encode
-from libs.contracts.wallet import CreditPersonalAccount
+from libs.contracts.wallet import AccountCredited, CreditPersonalAccount
 from libs.messaging.consumer import BatchProcessor, RetryPolicy
+from libs.messaging.dispatch import batch_dispatcher
 from libs.messaging.fakes import FakeDatabase
 from libs.messaging.records import DLQ_HEADERS, Record
 
@@ -27,7 +28,7 @@ async def count_credits(tx, env) -> None:
 
 def processor(db: FakeDatabase, handler=count_credits) -> BatchProcessor:
     return BatchProcessor("wallet-test", db, handler, frozenset({"CreditPersonalAccount"}),
-                          RetryPolicy(attempts=3, first_delay=0.0))
+                          retry=RetryPolicy(attempts=3, first_delay=0.0))
 
 
 async def test_a_redelivered_message_changes_nothing() -> None:
@@ -110,3 +111,56 @@ async def test_a_known_event_the_consumer_does_not_handle_is_skipped_not_dead_le
     proc = BatchProcessor("wallet-test", db, count_credits, frozenset({"AccountCredited"}))
     stats = await proc.process(records(credit("c1")))
     assert stats.ignored == 1 and not db.outbox and "credited" not in db.state
+
+
+# -- batch handlers: runs of one type in one call, the per-message handler as the fallback -----------
+
+def batch_processor(db: FakeDatabase, batch_handler, handler=count_credits) -> BatchProcessor:
+    return BatchProcessor("wallet-test", db, handler, frozenset({"CreditPersonalAccount", "AccountCredited"}),
+                          {"CreditPersonalAccount": batch_handler}, retry=RetryPolicy(attempts=3, first_delay=0.0))
+
+
+def credited(credit_id: str) -> bytes:
+    payload = AccountCredited(credit_id=credit_id, psn_no="P1", amount=1, balc=1)
+    return encode(new_envelope(payload, producer="test", correlation_id=credit_id))
+
+
+async def test_consecutive_messages_of_a_batched_type_reach_the_batch_handler_in_runs_and_in_order() -> None:
+    db = FakeDatabase()
+    runs: list[list[str]] = []
+
+    async def credit_many(tx, envs) -> None:
+        runs.append([e.payload.credit_id for e in envs])
+        tx.conn.setdefault("credited", []).extend(e.payload.credit_id for e in envs)
+
+    async def one(tx, env) -> None:
+        tx.conn.setdefault("credited", []).append(f"single:{env.payload.credit_id}")
+
+    c1 = credit("c1")
+    await batch_processor(db, credit_many, one).process(records(
+        c1, credit("c2"), c1, credited("x1"), credit("c3"), b"not json", credit("c4")))
+    assert runs == [["c1", "c2"], ["c3", "c4"]]  # the repeat is dropped; a dead letter does not cut a run
+    assert db.state["credited"] == ["c1", "c2", "single:x1", "c3", "c4"]
+
+
+async def test_a_failing_batch_is_run_again_message_by_message_and_only_the_bad_one_is_parked() -> None:
+    db = FakeDatabase()
+
+    async def credit_many(tx, envs) -> None:
+        raise ValueError("the batch handler cannot take this batch")
+
+    async def one(tx, env) -> None:
+        if env.payload.credit_id == "bad":
+            raise ValueError("bad credit")
+        tx.conn.setdefault("credited", []).append(env.payload.credit_id)
+
+    stats = await batch_processor(db, credit_many, one).process(records(credit("c1"), credit("bad"), credit("c2")))
+    assert db.state["credited"] == ["c1", "c2"]
+    assert stats.dead_lettered == 1
+
+
+def test_a_batch_handler_needs_a_per_message_handler_of_its_type() -> None:
+    async def many(tx, envs) -> None: ...
+
+    with pytest.raises(ValueError, match="CreditPersonalAccount"):
+        batch_dispatcher({CreditPersonalAccount: many}, frozenset({"AccountCredited"}))
