@@ -41,6 +41,18 @@ async def claim_answered_by_wallet(conn: asyncpg.Connection, claim_id: str, setl
     return row
 
 
+async def claims_answered_by_wallet(conn: asyncpg.Connection, answers: list[tuple[str, str]]
+                                    ) -> dict[str, asyncpg.Record]:
+    """`claim_answered_by_wallet` for many answers: the claims locked in key order, by claim id."""
+    rows = await conn.fetch("SELECT * FROM claims WHERE claim_id = ANY($1::text[]) ORDER BY claim_id FOR UPDATE",
+                            list({claim_id for claim_id, _ in answers}))
+    found = {r["claim_id"]: r for r in rows}
+    for claim_id, setl_id in answers:
+        if claim_id not in found or found[claim_id]["setl_id"] != setl_id:
+            raise LookupError(f"wallet answer for settlement {setl_id} that settlement does not hold")
+    return found
+
+
 async def insert_claim(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
     await conn.execute(
         "INSERT INTO claims (claim_id, body_hash, setl_id, psn_no, fixmedins_code, insutype, med_type,"
@@ -59,6 +71,16 @@ async def mark_settled(conn: asyncpg.Connection, claim_id: str, wallet: dict[str
         "UPDATE claims SET status = 'settled', wallet = $2::jsonb, settled_at = now() WHERE claim_id = $1 RETURNING *",
         claim_id, _json(wallet),
     )
+
+
+async def mark_settled_many(conn: asyncpg.Connection, wallets: dict[str, dict[str, Any]]) -> dict[str, asyncpg.Record]:
+    rows = await conn.fetch(
+        "UPDATE claims SET status = 'settled', wallet = w.wallet::jsonb, settled_at = now()"
+        " FROM unnest($1::text[], $2::text[]) AS w(claim_id, wallet) WHERE claims.claim_id = w.claim_id"
+        " RETURNING claims.*",
+        list(wallets), [_json(w) for w in wallets.values()],
+    )
+    return {r["claim_id"]: r for r in rows}
 
 
 async def mark_cancelling(conn: asyncpg.Connection, claim_id: str, cancel_id: str) -> None:
@@ -89,9 +111,17 @@ async def insert_rejection(conn: asyncpg.Connection, claim_id: str, fixmedins_co
 
 async def post_entries(conn: asyncpg.Connection, setl_id: str, kind: str, entries: list[list[Any]]) -> None:
     """Write [account, debit, credit] lines; refused unless debits equal credits."""
-    if sum(e[1] for e in entries) != sum(e[2] for e in entries):
-        raise ValueError(f"unbalanced fund entries for {setl_id}")
-    await conn.executemany(
-        "INSERT INTO fund_entries (setl_id, kind, account, debit, credit) VALUES ($1, $2, $3, $4, $5)",
-        [(setl_id, kind, account, debit, credit) for account, debit, credit in entries],
-    )
+    await post_entries_many(conn, kind, [(setl_id, entries)])
+
+
+async def post_entries_many(conn: asyncpg.Connection, kind: str, postings: list[tuple[str, list[list[Any]]]]) -> None:
+    """Several settlements' lines in one statement; each settlement's must balance on its own."""
+    for setl_id, entries in postings:
+        if sum(e[1] for e in entries) != sum(e[2] for e in entries):
+            raise ValueError(f"unbalanced fund entries for {setl_id}")
+    lines = [(setl_id, account, debit, credit) for setl_id, entries in postings for account, debit, credit in entries]
+    if lines:
+        await conn.execute(
+            "INSERT INTO fund_entries (setl_id, kind, account, debit, credit)"
+            " SELECT s, $1, a, d, c FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS l(s, a, d, c)",
+            kind, *(list(col) for col in zip(*lines)))

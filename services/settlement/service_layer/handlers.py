@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -23,6 +24,7 @@ from libs.contracts.topics import CLAIMS_ADJUDICATED, CLAIMS_OUTCOMES
 from libs.messaging.emit import emit
 from libs.messaging.ports import Transaction
 from services.settlement.adapters import accumulators, repository as repo
+from services.settlement.adapters.claim_store import ClaimStore, PgClaimStore, RunClaimStore
 from services.settlement.domain import Rejection, Settlement, fund_postings
 from services.settlement.service_layer import outcomes
 from services.settlement.service_layer.adjudication import PolicyEngine, contract_amounts, contract_setldetail
@@ -46,9 +48,15 @@ class SettlementHandlers:
     def claims_table(self) -> dict[type, Any]:
         return {c.ClaimSubmitted: self.submit_claim, c.ClaimCancelRequested: self.cancellation.request}
 
+    def claims_batch_table(self) -> dict[type, Any]:
+        return {c.ClaimSubmitted: self.submit_claims}
+
     def wallet_table(self) -> dict[type, Any]:
         return {c.PersonalPartPaid: self.complete_settlement, c.PersonalPartRefunded: self.cancellation.complete,
                 PersonalPartRefused: self.cancellation.wallet_refused}
+
+    def wallet_batch_table(self) -> dict[type, Any]:
+        return {c.PersonalPartPaid: self.complete_settlements}
 
     def enrollment_table(self) -> dict[type, Any]:
         return {CoverageChanged: self.project_coverage}
@@ -59,22 +67,35 @@ class SettlementHandlers:
 
     async def decide(self, conn: Any, claim: c.ClaimSubmitted, *, lock: bool) -> Settlement | Rejection:
         """The adjudication, from the projection and the accumulators (locked when settling)."""
-        coverage = await repo.get_coverage(conn, claim.psn_no)
+        return await self._decide(PgClaimStore(conn), claim, lock=lock)
+
+    async def _decide(self, store: ClaimStore, claim: c.ClaimSubmitted, *, lock: bool) -> Settlement | Rejection:
+        coverage = await store.get_coverage(claim.psn_no)
         year, day = claim.begntime.year, claim.begntime.date()
-        acc = await accumulators.read(conn, claim.psn_no, year, day, for_update=lock)
+        acc = await store.accumulators(claim.psn_no, year, day, for_update=lock)
         codes = [code for line in claim.fee_details for code in line.drug_trac_codg]
-        return self.engine.adjudicate(claim, coverage, acc, await accumulators.sold_codes(conn, codes))
+        return self.engine.adjudicate(claim, coverage, acc, await store.sold_codes(codes))
 
     async def submit_claim(self, tx: Transaction, env: Envelope[c.ClaimSubmitted]) -> None:
+        await self._submit(tx, PgClaimStore(tx.conn), env)
+
+    async def submit_claims(self, tx: Transaction, envs: Sequence[Envelope[c.ClaimSubmitted]]) -> None:
+        """A run of claims: the same decisions as `submit_claim` one by one, with set-based statements."""
+        store = await RunClaimStore.load(tx.conn, (env.payload for env in envs))
+        for env in envs:
+            await self._submit(tx, store, env)
+        await store.flush()
+
+    async def _submit(self, tx: Transaction, store: ClaimStore, env: Envelope[c.ClaimSubmitted]) -> None:
         claim = env.payload
         digest = body_hash(claim)
-        existing = await repo.get_claim(tx.conn, claim.claim_id)
+        existing = await store.get_claim(claim.claim_id)
         if existing is not None:
-            await self._answer_repeat(tx, env, existing, digest)
+            await self._answer_repeat(tx, store, env, existing, digest)
             return
-        result = await self.decide(tx.conn, claim, lock=claim.action == "settle")
+        result = await self._decide(store, claim, lock=claim.action == "settle")
         if isinstance(result, Rejection):
-            await self._reject(tx, env, result.reason_code.value, result.reason)
+            await self._reject(tx, store, env, result.reason_code.value, result.reason)
         elif claim.action == "presettle":
             emit(tx, CLAIMS_OUTCOMES, claim.fixmedins_code, c.ClaimPreSettled(
                 claim_id=claim.claim_id, fixmedins_code=claim.fixmedins_code, psn_no=claim.psn_no,
@@ -82,12 +103,13 @@ class SettlementHandlers:
                 explanation=list(result.explanation),
             ), producer=PRODUCER, correlation_id=claim.claim_id, causation=env)
         else:
-            await self._settle(tx, env, result, digest)
+            await self._settle(tx, store, env, result, digest)
 
-    async def _settle(self, tx: Transaction, env: Envelope[c.ClaimSubmitted], result: Settlement, digest: str) -> None:
+    async def _settle(self, tx: Transaction, store: ClaimStore, env: Envelope[c.ClaimSubmitted], result: Settlement,
+                      digest: str) -> None:
         claim = env.payload
         setl_id = f"S{uuid.uuid4().hex[:20]}"
-        await repo.insert_claim(tx.conn, {
+        await store.insert_claim({
             "claim_id": claim.claim_id, "body_hash": digest, "setl_id": setl_id, "psn_no": claim.psn_no,
             "fixmedins_code": claim.fixmedins_code, "insutype": claim.insutype, "med_type": claim.med_type,
             "insuplc_admdvs": claim.insuplc_admdvs, "mdtrtarea_admvs": claim.mdtrtarea_admvs,
@@ -97,26 +119,27 @@ class SettlementHandlers:
             "accumulator_delta": accumulators.delta_to_json(result.delta),
             "postings": [[p.account, p.debit, p.credit] for p in fund_postings(result)],
         })
-        await accumulators.apply(tx.conn, claim.psn_no, setl_id, result.delta)
-        await accumulators.record_sold(tx.conn, setl_id, result.traceability_codes)
+        await store.apply(claim.psn_no, setl_id, result.delta)
+        await store.record_sold(setl_id, result.traceability_codes)
         emit(tx, CLAIMS_ADJUDICATED, claim.psn_no, c.ClaimAdjudicated(
             claim_id=claim.claim_id, setl_id=setl_id, psn_no=claim.psn_no, insutype=claim.insutype,
             fixmedins_code=claim.fixmedins_code, psn_part_amt=result.amounts.psn_part_amt,
             acct_used_flag=claim.acct_used_flag,
         ), producer=PRODUCER, correlation_id=claim.claim_id, causation=env)
 
-    async def _answer_repeat(self, tx: Transaction, env: Envelope[c.ClaimSubmitted], row: Any, digest: str) -> None:
+    async def _answer_repeat(self, tx: Transaction, store: ClaimStore, env: Envelope[c.ClaimSubmitted], row: Any,
+                             digest: str) -> None:
         claim = env.payload
         if row["body_hash"] != digest:
-            await self._reject(tx, env, "CLAIM_ID_REUSED",
+            await self._reject(tx, store, env, "CLAIM_ID_REUSED",
                                f"claim id {claim.claim_id} was already used for a different bill; use a new id")
         elif claim.action == "presettle":
-            await self._reject(tx, env, "CLAIM_ALREADY_SETTLED",
+            await self._reject(tx, store, env, "CLAIM_ALREADY_SETTLED",
                                f"claim {claim.claim_id} is already settled; pre-settle a new bill under a new id")
         elif row["status"] == "settled":
             outcomes.settled(tx, row, env)  # the hospital asked again (e.g. after a timeout)
         elif row["status"] in ("cancelling", "cancelled", "void"):
-            await self._reject(tx, env, "CLAIM_CANCELLED",
+            await self._reject(tx, store, env, "CLAIM_CANCELLED",
                                f"claim {claim.claim_id} was cancelled or voided; submit the bill under a new id")
         # status 'adjudicated': the wallet is paying; the outcome follows by itself
 
@@ -131,8 +154,27 @@ class SettlementHandlers:
         await repo.post_entries(tx.conn, row["setl_id"], "settle", orjson.loads(row["postings"]))
         outcomes.settled(tx, row, env)
 
-    async def _reject(self, tx: Transaction, env: Envelope[c.ClaimSubmitted], code: str, reason: str) -> None:
+    async def complete_settlements(self, tx: Transaction, envs: Sequence[Envelope[c.PersonalPartPaid]]) -> None:
+        """A run of wallet payments: the same as `complete_settlement` one by one, set-based."""
+        locked = await repo.claims_answered_by_wallet(tx.conn, [(e.payload.claim_id, e.payload.setl_id) for e in envs])
+        paying: dict[str, tuple[Envelope[c.PersonalPartPaid], dict[str, Any]]] = {}
+        for env in envs:
+            paid = env.payload
+            status = "settled" if paid.claim_id in paying else locked[paid.claim_id]["status"]
+            if status != "adjudicated":
+                log.info("payment_already_applied", setl_id=paid.setl_id, status=status)
+                continue
+            paying[paid.claim_id] = (env, paid.model_dump(include={"acct_pay", "acct_mulaid_pay", "psn_cash_pay", "balc"}))
+        if not paying:
+            return
+        rows = await repo.mark_settled_many(tx.conn, {claim_id: wallet for claim_id, (_, wallet) in paying.items()})
+        await repo.post_entries_many(tx.conn, "settle", [(row["setl_id"], orjson.loads(row["postings"])) for row in rows.values()])
+        for claim_id, (env, _) in paying.items():
+            outcomes.settled(tx, rows[claim_id], env)
+
+    async def _reject(self, tx: Transaction, store: ClaimStore, env: Envelope[c.ClaimSubmitted], code: str,
+                      reason: str) -> None:
         claim = env.payload
         if claim.action == "settle":
-            await repo.insert_rejection(tx.conn, claim.claim_id, claim.fixmedins_code, code, reason)
+            await store.insert_rejection(claim.claim_id, claim.fixmedins_code, code, reason)
         outcomes.rejected(tx, claim.claim_id, claim.fixmedins_code, claim.psn_no, code, reason, env)
