@@ -11,6 +11,7 @@ from libs.logging import configure
 from libs.messaging.runtime import ServiceRuntime
 from libs.settings import ServiceSettings
 from services.wallet.adapters.book import PostgresWalletBook
+from services.wallet.adapters.claims_run import PostgresClaimRun
 from services.wallet.adapters.persons import PostgresPersons
 from services.wallet.domain import WalletPolicy
 from services.wallet.entrypoints import consumers, http
@@ -31,7 +32,8 @@ def bootstrap(settings: WalletSettings | None = None, *, policy: WalletPolicy | 
     configure(settings.service_name, settings.log_level)
     runtime = ServiceRuntime(settings, MIGRATIONS)
     handlers = WalletHandlers(lambda tx: PostgresWalletBook(tx.conn), lambda tx: PostgresPersons(tx.conn),
-                              policy=policy or WalletPolicy(), clock=clock)
+                              policy=policy or WalletPolicy(), clock=clock,
+                              claim_run_for=lambda tx: PostgresClaimRun(tx.conn))
     consumers.register(runtime, handlers)
     runtime.serve_http(http.create_app(runtime.database, handlers))
     return runtime, runtime.app()

@@ -13,9 +13,10 @@ from libs.masking import mask_id_number
 from services.enrollment.adapters.event_codec import decode_event, encode_event
 from services.enrollment.domain import Event, InsuredPerson
 from services.enrollment.domain.errors import DuplicateIdNumber, PersonAlreadyRegistered
-from services.enrollment.service_layer.ports import CommandRecord, StoredPerson
+from services.enrollment.service_layer.ports import CommandRecord, NewEvents, SavedSnapshot, StoredPerson
 
 _COMMAND_LOCK_SEED = 7_305_1102  # any constant; keeps these advisory locks apart from other uses
+_COMMAND_COLUMNS = "command_id, command_type, psn_no, payload_hash, reason_code, reason, version"
 
 
 def _json(value: Any) -> str:
@@ -31,8 +32,7 @@ class PgEnrollmentStore:
 
     async def get_command(self, command_id: str) -> CommandRecord | None:
         row = await self.conn.fetchrow(
-            "SELECT command_id, command_type, psn_no, payload_hash, reason_code, reason, version"
-            " FROM enrollment_commands WHERE command_id = $1", command_id)
+            f"SELECT {_COMMAND_COLUMNS} FROM enrollment_commands WHERE command_id = $1", command_id)
         return CommandRecord(**dict(row)) if row is not None else None
 
     async def record_command(self, record: CommandRecord) -> None:
@@ -69,13 +69,7 @@ class PgEnrollmentStore:
         await self.append_events(state.psn_no, person.events, after=0)
 
     async def append_events(self, psn_no: str, events: Sequence[Event], *, after: int) -> None:
-        rows = []
-        for seq, event in enumerate(events, start=after + 1):
-            event_type, data = encode_event(event)
-            rows.append((psn_no, seq, event_type, _json(data), event.command_id))
-        await self.conn.executemany(
-            "INSERT INTO person_events (psn_no, seq, event_type, data, command_id) VALUES ($1, $2, $3, $4::jsonb, $5)",
-            rows)
+        await self.append_many([NewEvents(psn_no, events, after)])
 
     async def save_snapshot(self, psn_no: str, version: int, snapshot: dict[str, Any], on: date) -> None:
         await self.conn.execute(
@@ -87,3 +81,70 @@ class PgEnrollmentStore:
             "SELECT psn_no FROM persons WHERE snapshot_on < $1 ORDER BY snapshot_on, psn_no LIMIT $2"
             " FOR UPDATE SKIP LOCKED", before, limit)
         return [r["psn_no"] for r in rows]
+
+    # -- set-based, for the batch path --------------------------------------------------------------
+
+    async def lock_commands(self, command_ids: Sequence[str]) -> None:
+        # Ordered by the lock key itself: every run takes the locks it shares with another in the same order.
+        await self.conn.execute(
+            "SELECT pg_advisory_xact_lock(key) FROM (SELECT DISTINCT hashtextextended(id, $2) AS key"
+            " FROM unnest($1::text[]) AS id ORDER BY key) AS ordered", list(command_ids), _COMMAND_LOCK_SEED)
+
+    async def get_commands(self, command_ids: Sequence[str]) -> dict[str, CommandRecord]:
+        rows = await self.conn.fetch(
+            f"SELECT {_COMMAND_COLUMNS} FROM enrollment_commands WHERE command_id = ANY($1::text[])", list(command_ids))
+        return {r["command_id"]: CommandRecord(**dict(r)) for r in rows}
+
+    async def record_commands(self, records: Sequence[CommandRecord]) -> None:
+        if not records:
+            return
+        await self.conn.execute(
+            "INSERT INTO enrollment_commands (command_id, command_type, psn_no, payload_hash, outcome, reason_code,"
+            " reason, version) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
+            " $6::text[], $7::text[], $8::int[])",
+            [r.command_id for r in records], [r.command_type for r in records], [r.psn_no for r in records],
+            [r.payload_hash for r in records], ["refused" if r.refused else "done" for r in records],
+            [r.reason_code for r in records], [r.reason for r in records], [r.version for r in records],
+        )
+
+    async def get_persons(self, psn_nos: Sequence[str]) -> dict[str, StoredPerson]:
+        rows = await self.conn.fetch(
+            "SELECT psn_no, snapshot_version, snapshot, snapshot_on FROM persons WHERE psn_no = ANY($1::text[])"
+            " ORDER BY psn_no FOR UPDATE", list(psn_nos))
+        if not rows:
+            return {}
+        # Read after the locks are held, so no event appended by another transaction meanwhile is missed.
+        history: dict[str, list[Event]] = {r["psn_no"]: [] for r in rows}
+        for e in await self.conn.fetch(
+                "SELECT psn_no, event_type, data FROM person_events WHERE psn_no = ANY($1::text[]) ORDER BY psn_no, seq",
+                list(history)):
+            history[e["psn_no"]].append(decode_event(e["event_type"], orjson.loads(e["data"])))
+        return {
+            r["psn_no"]: StoredPerson(
+                InsuredPerson.replay(history[r["psn_no"]]), len(history[r["psn_no"]]), r["snapshot_version"],
+                orjson.loads(r["snapshot"]) if r["snapshot"] is not None else None, r["snapshot_on"])
+            for r in rows
+        }
+
+    async def append_many(self, appends: Sequence[NewEvents]) -> None:
+        rows = [(a.psn_no, seq, *encode_event(event), event.command_id)
+                for a in appends for seq, event in enumerate(a.events, start=a.after + 1)]
+        if not rows:
+            return
+        await self.conn.execute(
+            "INSERT INTO person_events (psn_no, seq, event_type, data, command_id)"
+            " SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::jsonb[], $5::text[])",
+            [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [_json(r[3]) for r in rows],
+            [r[4] for r in rows],
+        )
+
+    async def save_snapshots(self, snapshots: Sequence[SavedSnapshot]) -> None:
+        if not snapshots:
+            return
+        await self.conn.execute(
+            "UPDATE persons AS p SET snapshot_version = s.version, snapshot = s.snapshot, snapshot_on = s.day,"
+            " updated_at = now() FROM unnest($1::text[], $2::int[], $3::jsonb[], $4::date[]) AS s(psn_no, version,"
+            " snapshot, day) WHERE p.psn_no = s.psn_no",
+            [s.psn_no for s in snapshots], [s.version for s in snapshots], [_json(s.snapshot) for s in snapshots],
+            [s.on for s in snapshots],
+        )

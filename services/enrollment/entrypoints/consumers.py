@@ -11,4 +11,5 @@ def register(runtime: ServiceRuntime, service: EnrollmentService) -> None:
     # All keyed by psn_no except claims.outcomes (by institution): the person's row lock orders those.
     runtime.consume(ENROLLMENT_COMMANDS, service.commands_table())
     runtime.consume(WALLET_EVENTS, service.wallet_table())  # RelativePremiumPaid
-    runtime.consume(CLAIMS_OUTCOMES, service.claims_table())  # ClaimSettled / ClaimCancelled: no-claim years
+    # ClaimSettled / ClaimCancelled, for no-claim years: runs of them are handled set-based.
+    runtime.consume(CLAIMS_OUTCOMES, service.claims_table(), batch=service.claims_batch_table())

@@ -12,40 +12,30 @@ The outbox rows commit with the rest; the relay publishes them afterwards.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
-import orjson
-import structlog
-
 from libs.contracts import claims as c
 from libs.contracts import enrollment as w
 from libs.contracts import wallet
 from libs.contracts.envelope import Envelope, Payload
-from libs.contracts.topics import ENROLLMENT_EVENTS
-from libs.messaging.emit import emit
-from libs.messaging.ports import Transaction
+from libs.messaging.ports import BatchHandler, Transaction
 from services.enrollment import domain as d
 from services.enrollment.domain import EnrollmentRefused, InsuredPerson, PolicyBook, check_not_registered, check_person_known
-from services.enrollment.domain.errors import CommandIdReused, InvalidPersonDetails, UnknownPerson
+from services.enrollment.domain.errors import InvalidPersonDetails, UnknownPerson
+from services.enrollment.service_layer.answers import answer_repeat, outcome, payload_hash, refuse
+from services.enrollment.service_layer.claims_batch import ClaimOutcomeRuns
 from services.enrollment.service_layer.ports import CommandRecord, EnrollmentStore, StoredPerson
-from services.enrollment.service_layer.snapshots import PRODUCER, publish_snapshot
+from services.enrollment.service_layer.snapshots import publish_snapshot
 from services.enrollment.service_layer.translate import business_day, to_domain
-
-log = structlog.get_logger("enrollment")
 
 StoreFor = Callable[[Transaction], EnrollmentStore]
 Verb = Callable[[EnrollmentStore, Transaction, Envelope[Any], tuple[Any, ...], date], Awaitable[int]]
 
 # Settled and cancelled claims seldom change today's snapshot; they are not acknowledged to anyone.
 _QUIET = (c.ClaimSettled, c.ClaimCancelled)
-
-
-def payload_hash(payload: Payload) -> str:
-    return hashlib.sha256(orjson.dumps(payload.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 class EnrollmentService:
@@ -64,6 +54,10 @@ class EnrollmentService:
     def claims_table(self) -> dict[type[Payload], Any]:
         return {c.ClaimSettled: self.on_message, c.ClaimCancelled: self.on_message}
 
+    def claims_batch_table(self) -> dict[type[Payload], BatchHandler]:
+        """Runs of settled or cancelled claims, set-based; `claims_table` stays the reference and the fallback."""
+        return ClaimOutcomeRuns(self.policy, self.store_for).table()
+
     async def on_message(self, tx: Transaction, env: Envelope[Any]) -> None:
         await self.execute(tx, env)
 
@@ -77,7 +71,7 @@ class EnrollmentService:
         record = CommandRecord(first.command_id, message.event_type, first.psn_no, payload_hash(message))
         known = await store.get_command(record.command_id)
         if known is not None:
-            return self._repeat(tx, env, known, record)
+            return answer_repeat(tx, env, known, record)
         verb = self._verbs.get(type(message), self._change_person)
         try:
             async with tx.savepoint():
@@ -85,31 +79,11 @@ class EnrollmentService:
         except EnrollmentRefused as refusal:
             record = replace(record, reason_code=refusal.reason_code, reason=str(refusal))
             await store.record_command(record)
-            self._refuse(tx, env, record)
-            return _outcome(record)
+            refuse(tx, env, record)
+            return outcome(record)
         record = replace(record, version=version)
         await store.record_command(record)
-        return _outcome(record)
-
-    def _repeat(self, tx: Transaction, env: Envelope[Any], known: CommandRecord, this: CommandRecord) -> w.CommandOutcome:
-        if known.payload_hash != this.payload_hash:
-            reused = CommandIdReused(
-                f"Command id {this.command_id} was already used for a different {known.command_type}; "
-                "give this command a new id.")
-            refused = replace(this, reason_code=reused.reason_code, reason=str(reused))
-            self._refuse(tx, env, refused)
-            return _outcome(refused)
-        if known.refused:
-            self._refuse(tx, env, known)  # the same answer again, for an office that missed it
-        return _outcome(known, repeated=True)
-
-    def _refuse(self, tx: Transaction, env: Envelope[Any], record: CommandRecord) -> None:
-        log.info("command_refused", command_id=record.command_id, command_type=record.command_type,
-                 reason_code=record.reason_code, reason=record.reason)
-        emit(tx, ENROLLMENT_EVENTS, record.psn_no or record.command_id, w.CommandRefused(
-            command_id=record.command_id, psn_no=record.psn_no, reason_code=record.reason_code or "",
-            reason=record.reason or "", command_type=record.command_type,
-        ), producer=PRODUCER, correlation_id=record.command_id, causation=env)
+        return outcome(record)
 
     async def _register(self, store: EnrollmentStore, tx: Transaction, env: Envelope[Any],
                         commands: tuple[Any, ...], today: date) -> int:
@@ -164,11 +138,3 @@ def _inverse(command: d.LinkRelative | d.UnlinkRelative) -> d.LinkRelative | d.U
     if isinstance(command, d.LinkRelative):
         return d.LinkRelative(**ids, relative_psn_no=command.psn_no, relation=command.relation.inverse())
     return d.UnlinkRelative(**ids, relative_psn_no=command.psn_no)
-
-
-def _outcome(record: CommandRecord, *, repeated: bool = False) -> w.CommandOutcome:
-    return w.CommandOutcome(
-        command_id=record.command_id, command_type=record.command_type, psn_no=record.psn_no,
-        outcome="refused" if record.refused else "done", version=record.version,
-        reason_code=record.reason_code, reason=record.reason, repeated=repeated,
-    )

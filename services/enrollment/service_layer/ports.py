@@ -39,6 +39,21 @@ class CommandRecord:
         return self.reason_code is not None
 
 
+@dataclass(frozen=True)
+class NewEvents:
+    psn_no: str
+    events: Sequence[Event]
+    after: int  # events already in the stream
+
+
+@dataclass(frozen=True)
+class SavedSnapshot:
+    psn_no: str
+    version: int
+    snapshot: dict[str, Any]
+    on: date
+
+
 class EnrollmentStore(Protocol):
     async def lock_command(self, command_id: str) -> None:
         """Hold concurrent handling of the same command id until this transaction ends."""
@@ -60,6 +75,25 @@ class EnrollmentStore(Protocol):
         """Append events to a stream that holds `after` events."""
 
     async def save_snapshot(self, psn_no: str, version: int, snapshot: dict[str, Any], on: date) -> None: ...
+
+    # Set-based forms of the above for the batch path: one statement each, whatever the run's length.
+
+    async def lock_commands(self, command_ids: Sequence[str]) -> None:
+        """`lock_command` for each id, taken in one fixed order so two runs never wait on each other in a circle."""
+
+    async def get_commands(self, command_ids: Sequence[str]) -> dict[str, CommandRecord]:
+        """The recorded ones among `command_ids`, by id."""
+
+    async def record_commands(self, records: Sequence[CommandRecord]) -> None: ...
+
+    async def get_persons(self, psn_nos: Sequence[str]) -> dict[str, StoredPerson]:
+        """`get_person` for each, locked in psn_no order; unknown numbers are left out."""
+
+    async def append_many(self, appends: Sequence[NewEvents]) -> None:
+        """`append_events` for each stream; at most one entry per person."""
+
+    async def save_snapshots(self, snapshots: Sequence[SavedSnapshot]) -> None:
+        """`save_snapshot` for each; at most one entry per person."""
 
     async def stale_snapshots(self, before: date, limit: int) -> list[str]:
         """Persons whose snapshot describes a day before `before`, locked (others skipped)."""

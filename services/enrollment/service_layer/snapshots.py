@@ -7,6 +7,7 @@ The view is taken on the command's day, never earlier than the day the last snap
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -54,6 +55,36 @@ def _content(snapshot: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in snapshot.items() if k not in _NOT_CONTENT}
 
 
+@dataclass(frozen=True)
+class SnapshotDecision:
+    """What a change means for the person's published snapshot: remember `body` under `version` for
+    day `on`, and publish `changed` unless it is None (the content is the same, only the day moved on)."""
+
+    psn_no: str
+    version: int
+    body: dict[str, Any]
+    on: date
+    changed: w.CoverageChanged | None
+
+
+def decide_snapshot(stored: StoredPerson, today: date, *, only_if_changed: bool = False) -> SnapshotDecision:
+    """The next snapshot of the person; pure, so the batch path can decide many before writing any."""
+    on = max(today, stored.snapshot_on) if stored.snapshot_on else today
+    psn_no = stored.person.state.psn_no
+    snapshot = coverage_changed(stored.person.view(on), stored.snapshot_version + 1)
+    body = snapshot.model_dump(mode="json")
+    if only_if_changed and stored.snapshot is not None and _content(body) == _content(stored.snapshot):
+        return SnapshotDecision(psn_no, stored.snapshot_version, {**stored.snapshot, "as_of": on.isoformat()}, on, None)
+    return SnapshotDecision(psn_no, snapshot.version, body, on, snapshot)
+
+
+def emit_snapshot(tx: Transaction, decision: SnapshotDecision, *, correlation_id: str,
+                  causation: Envelope[Any] | None) -> None:
+    if decision.changed is not None:
+        emit(tx, ENROLLMENT_EVENTS, decision.psn_no, decision.changed, producer=PRODUCER,
+             correlation_id=correlation_id, causation=causation)
+
+
 async def publish_snapshot(
     store: EnrollmentStore, tx: Transaction, stored: StoredPerson, today: date, *,
     correlation_id: str, causation: Envelope[Any] | None, only_if_changed: bool = False,
@@ -63,13 +94,7 @@ async def publish_snapshot(
     With `only_if_changed`, a snapshot whose content equals the last one published is not sent again
     (settled claims, the daily refresh); the day it describes is still moved on.
     """
-    on = max(today, stored.snapshot_on) if stored.snapshot_on else today
-    psn_no = stored.person.state.psn_no
-    snapshot = coverage_changed(stored.person.view(on), stored.snapshot_version + 1)
-    body = snapshot.model_dump(mode="json")
-    if only_if_changed and stored.snapshot is not None and _content(body) == _content(stored.snapshot):
-        await store.save_snapshot(psn_no, stored.snapshot_version, {**stored.snapshot, "as_of": on.isoformat()}, on)
-        return stored.snapshot_version
-    emit(tx, ENROLLMENT_EVENTS, psn_no, snapshot, producer=PRODUCER, correlation_id=correlation_id, causation=causation)
-    await store.save_snapshot(psn_no, snapshot.version, body, on)
-    return snapshot.version
+    decision = decide_snapshot(stored, today, only_if_changed=only_if_changed)
+    emit_snapshot(tx, decision, correlation_id=correlation_id, causation=causation)
+    await store.save_snapshot(decision.psn_no, decision.version, decision.body, decision.on)
+    return decision.version

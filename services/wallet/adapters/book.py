@@ -8,7 +8,7 @@ savepoint) and refuses to write a person's row this book did not lock, like the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -53,14 +53,9 @@ class PostgresWalletBook:
         self._locked: set[str] = set()
 
     async def lock_accounts(self, psn_nos: Iterable[str]) -> dict[str, PersonalAccount]:
-        order = list(lock_order(*psn_nos))
-        await self.conn.execute(
-            "INSERT INTO accounts (psn_no) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT DO NOTHING", order)
-        found = await self.conn.fetch(
-            "SELECT psn_no, year, prior_years, current_year, wallet FROM accounts"
-            " WHERE psn_no = ANY($1::text[]) ORDER BY psn_no FOR UPDATE", order)
-        self._locked.update(order)
-        return {r["psn_no"]: rows.account(r) for r in found}
+        accounts, _ = await lock_rows(self.conn, psn_nos)
+        self._locked.update(accounts)
+        return accounts
 
     async def account(self, psn_no: str) -> PersonalAccount | None:
         row = await self.conn.fetchrow(
@@ -121,42 +116,59 @@ class PostgresWalletBook:
         written = {a.psn_no for a in decision.accounts}.union(*(p.persons() for p in decision.postings))
         self._check_locked(written)
         async with self.conn.transaction():  # a savepoint inside the caller's transaction
-            await self._append(decision.postings)
-            await self._write_accounts(decision.accounts)
+            await append_postings(self.conn, decision.postings)
+            await write_accounts(self.conn, decision.accounts)
             if decision.record is not None:
                 sql, values = _INSERTS[type(decision.record)]
                 await self.conn.execute(sql, *values(decision.record))
-
-    async def _append(self, postings: tuple[Posting, ...]) -> None:
-        if not postings:
-            return
-        keys = [p.key for p in postings]
-        inserted = await self.conn.fetch(
-            "INSERT INTO postings (key, kind, occurred_at)"
-            " SELECT k, kind, at FROM unnest($1::text[], $2::text[], $3::timestamptz[])"
-            " WITH ORDINALITY AS t(k, kind, at, n) ORDER BY n ON CONFLICT (key) DO NOTHING RETURNING seq, key",
-            keys, [p.kind.value for p in postings], [p.occurred_at for p in postings])
-        seqs = {r["key"]: r["seq"] for r in inserted}
-        taken = [k for k in keys if k not in seqs]
-        if taken:
-            raise DuplicatePosting(f"Posting {', '.join(taken)} is already in the ledger.")
-        lines = [line for p in postings for line in rows.line_values(seqs[p.key], p)]
-        await self.conn.execute(
-            "INSERT INTO posting_lines (posting_seq, line_no, account, psn_no, bucket, amount)"
-            " SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::text[], $4::text[], $5::text[], $6::bigint[])",
-            *(list(column) for column in zip(*lines, strict=True)))
-
-    async def _write_accounts(self, accounts: tuple[PersonalAccount, ...]) -> None:
-        if not accounts:
-            return
-        await self.conn.execute(
-            "UPDATE accounts AS a SET year = v.year, prior_years = v.prior_years, current_year = v.current_year,"
-            " wallet = v.wallet FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::bigint[])"
-            " AS v(psn_no, year, prior_years, current_year, wallet) WHERE a.psn_no = v.psn_no",
-            [a.psn_no for a in accounts], [a.year for a in accounts], [a.prior_years for a in accounts],
-            [a.current_year for a in accounts], [a.wallet for a in accounts])
 
     def _check_locked(self, psn_nos: set[str]) -> None:
         missing = sorted(psn_nos - self._locked)
         if missing:
             raise LocksIncomplete(f"Lock the account rows of {', '.join(missing)} before writing them.")
+
+
+async def lock_rows(conn: asyncpg.Connection, psn_nos: Iterable[str]) -> tuple[dict[str, PersonalAccount], set[str]]:
+    """Open missing person rows, then lock them all in one statement, ascending psn_no; return the rows
+    by psn_no and the psn_nos whose rows this call opened."""
+    order = list(lock_order(*psn_nos))
+    opened = await conn.fetch(
+        "INSERT INTO accounts (psn_no) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT DO NOTHING RETURNING psn_no",
+        order)
+    found = await conn.fetch(
+        "SELECT psn_no, year, prior_years, current_year, wallet FROM accounts"
+        " WHERE psn_no = ANY($1::text[]) ORDER BY psn_no FOR UPDATE", order)
+    return {r["psn_no"]: rows.account(r) for r in found}, {r["psn_no"] for r in opened}
+
+
+async def append_postings(conn: asyncpg.Connection, postings: Sequence[Posting]) -> None:
+    """Insert the postings in order (their `seq` follows it) and all their lines, in two statements."""
+    if not postings:
+        return
+    keys = [p.key for p in postings]
+    inserted = await conn.fetch(
+        "INSERT INTO postings (key, kind, occurred_at)"
+        " SELECT k, kind, at FROM unnest($1::text[], $2::text[], $3::timestamptz[])"
+        " WITH ORDINALITY AS t(k, kind, at, n) ORDER BY n ON CONFLICT (key) DO NOTHING RETURNING seq, key",
+        keys, [p.kind.value for p in postings], [p.occurred_at for p in postings])
+    seqs = {r["key"]: r["seq"] for r in inserted}
+    taken = [k for k in keys if k not in seqs]
+    if taken:
+        raise DuplicatePosting(f"Posting {', '.join(taken)} is already in the ledger.")
+    lines = [line for p in postings for line in rows.line_values(seqs[p.key], p)]
+    await conn.execute(
+        "INSERT INTO posting_lines (posting_seq, line_no, account, psn_no, bucket, amount)"
+        " SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::text[], $4::text[], $5::text[], $6::bigint[])",
+        *(list(column) for column in zip(*lines, strict=True)))
+
+
+async def write_accounts(conn: asyncpg.Connection, accounts: Sequence[PersonalAccount]) -> None:
+    """Write the person rows back (the caller holds their locks), in one statement."""
+    if not accounts:
+        return
+    await conn.execute(
+        "UPDATE accounts AS a SET year = v.year, prior_years = v.prior_years, current_year = v.current_year,"
+        " wallet = v.wallet FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::bigint[])"
+        " AS v(psn_no, year, prior_years, current_year, wallet) WHERE a.psn_no = v.psn_no",
+        [a.psn_no for a in accounts], [a.year for a in accounts], [a.prior_years for a in accounts],
+        [a.current_year for a in accounts], [a.wallet for a in accounts])

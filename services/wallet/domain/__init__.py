@@ -35,7 +35,7 @@ from services.wallet.domain.locks import (
 )
 from services.wallet.domain.personal_account import Balances, Draw, PersonalAccount
 from services.wallet.domain.policy import WalletPolicy
-from services.wallet.domain.ports import WalletBook
+from services.wallet.domain.ports import ClaimRunBook, WalletBook
 from services.wallet.domain.postings import Entry, Posting, PostingKind
 from services.wallet.domain.premiums import PayResidentPremium, PremiumPayment, decide_premium_payment
 from services.wallet.domain.statements import (
@@ -59,7 +59,7 @@ __all__ = [
     # statements
     "StatementLine", "account_statement", "person_statement", "balances_of", "trial_balance",
     # storage port and locking
-    "WalletBook", "lock_order", "rows_for_credit", "rows_for_binding", "rows_for_claim_payment",
+    "WalletBook", "ClaimRunBook", "lock_order", "rows_for_credit", "rows_for_binding", "rows_for_claim_payment",
     "rows_for_claim_refund", "rows_for_transfer", "rows_for_premium_payment",
     # errors
     "WalletError", "WalletRefusal", "InvalidRequest", "InvalidAmount", "InsufficientBalance",

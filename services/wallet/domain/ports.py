@@ -72,3 +72,29 @@ class WalletBook(Protocol):
         """Append the postings (`DuplicatePosting` if a key is taken), write the account rows, insert the
         record (by its type). A replayed decision writes nothing. All in the caller's transaction."""
         ...
+
+
+class ClaimRunBook(Protocol):
+    """What `recipes.pay_claim` uses of a `WalletBook`, served from memory for a run of claim payments.
+
+    `prefetch` reads and locks, in a few statements, everything the run's claims can need: the patients'
+    active bindings, the rows of the patients and of their medical payers (one lock statement, ascending
+    psn_no), and the payments already recorded for the run's setl_ids. The recipe then runs once per
+    claim, in order, against the rows as the earlier claims of the run left them; `record` keeps each
+    decision in memory and `flush` writes them all in a few statements. Anything the prefetch did not
+    cover raises (not a refusal), so the caller can fall back to the per-message `WalletBook`.
+    """
+
+    async def prefetch(self, patients: Iterable[str], setl_ids: Iterable[str]) -> None: ...
+
+    async def lock_accounts(self, psn_nos: Iterable[str]) -> dict[str, PersonalAccount]: ...
+
+    async def active_bindings_of(self, member: str) -> tuple[Binding, ...]: ...
+
+    async def claim_payment(self, setl_id: str) -> ClaimPayment | None: ...
+
+    async def record(self, decision: Decision[Any]) -> None: ...
+
+    async def flush(self) -> None:
+        """Write every decision recorded since `prefetch`, as if each had been recorded on its own."""
+        ...

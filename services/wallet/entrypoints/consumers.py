@@ -8,6 +8,6 @@ from services.wallet.service_layer.handlers import WalletHandlers
 
 
 def register(runtime: ServiceRuntime, handlers: WalletHandlers) -> None:
-    runtime.consume(CLAIMS_ADJUDICATED, handlers.claims_table())
+    runtime.consume(CLAIMS_ADJUDICATED, handlers.claims_table(), batch=handlers.claims_batch_table())
     runtime.consume(WALLET_COMMANDS, handlers.commands_table())
     runtime.consume(ENROLLMENT_EVENTS, handlers.enrollment_table())

@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.wallet.domain import (
-    Binding, BindRelative, ChangeUses, ClaimPayment, ClaimRefund, CreditAccount, Credited, InsuranceStatus,
-    LocksIncomplete, PayPersonalPart, PayResidentPremium, PersonalAccount, PremiumPayment, RefundPersonalPart,
-    RevokeBinding, Transfer, TransferToRelative, WalletBook, WalletPolicy, china_day, decide_binding,
-    decide_claim_payment, decide_claim_refund, decide_credit, decide_premium_payment, decide_revocation,
-    decide_rollover, decide_transfer, decide_uses_change, rows_for_binding, rows_for_claim_payment,
-    rows_for_claim_refund, rows_for_credit, rows_for_premium_payment, rows_for_transfer,
+    Binding, BindRelative, ChangeUses, ClaimPayment, ClaimRefund, ClaimRunBook, CreditAccount, Credited,
+    InsuranceStatus, LocksIncomplete, PayPersonalPart, PayResidentPremium, PersonalAccount, PremiumPayment,
+    RefundPersonalPart, RevokeBinding, Transfer, TransferToRelative, WalletBook, WalletPolicy, china_day,
+    decide_binding, decide_claim_payment, decide_claim_refund, decide_credit, decide_premium_payment,
+    decide_revocation, decide_rollover, decide_transfer, decide_uses_change, rows_for_binding,
+    rows_for_claim_payment, rows_for_claim_refund, rows_for_credit, rows_for_premium_payment, rows_for_transfer,
 )
 
 ATTEMPTS = 3
@@ -57,7 +57,7 @@ async def revoke(book: WalletBook, cmd: RevokeBinding) -> Binding:
     return binding
 
 
-async def pay_claim(book: WalletBook, cmd: PayPersonalPart, policy: WalletPolicy) -> ClaimPayment:
+async def pay_claim(book: WalletBook | ClaimRunBook, cmd: PayPersonalPart, policy: WalletPolicy) -> ClaimPayment:
     for _ in range(ATTEMPTS):
         # Bindings read before locking only size the lock; the decision uses those read after it.
         rows = rows_for_claim_payment(cmd.psn_no, await book.active_bindings_of(cmd.psn_no))

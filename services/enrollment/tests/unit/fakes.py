@@ -12,7 +12,7 @@ from typing import Any
 from libs.masking import mask_id_number
 from services.enrollment.domain import Event, InsuredPerson
 from services.enrollment.domain.errors import DuplicateIdNumber, PersonAlreadyRegistered
-from services.enrollment.service_layer.ports import CommandRecord, StoredPerson
+from services.enrollment.service_layer.ports import CommandRecord, NewEvents, SavedSnapshot, StoredPerson
 
 
 class InMemoryStore:
@@ -57,6 +57,31 @@ class InMemoryStore:
 
     async def save_snapshot(self, psn_no: str, version: int, snapshot: dict[str, Any], on: date) -> None:
         self._tables["persons"][psn_no].update(version=version, snapshot=snapshot, on=on)
+
+    async def lock_commands(self, command_ids: Sequence[str]) -> None:
+        return None
+
+    async def get_commands(self, command_ids: Sequence[str]) -> dict[str, CommandRecord]:
+        commands = self._tables["commands"]
+        return {c: commands[c] for c in command_ids if c in commands}
+
+    async def record_commands(self, records: Sequence[CommandRecord]) -> None:
+        for record in records:
+            await self.record_command(record)
+
+    async def get_persons(self, psn_nos: Sequence[str]) -> dict[str, StoredPerson]:
+        found = {p: await self.get_person(p) for p in sorted(set(psn_nos))}
+        return {p: stored for p, stored in found.items() if stored is not None}
+
+    async def append_many(self, appends: Sequence[NewEvents]) -> None:
+        assert len({a.psn_no for a in appends}) == len(appends), "one entry per person"
+        for a in appends:
+            await self.append_events(a.psn_no, a.events, after=a.after)
+
+    async def save_snapshots(self, snapshots: Sequence[SavedSnapshot]) -> None:
+        assert len({s.psn_no for s in snapshots}) == len(snapshots), "one entry per person"
+        for s in snapshots:
+            await self.save_snapshot(s.psn_no, s.version, s.snapshot, s.on)
 
     async def stale_snapshots(self, before: date, limit: int) -> list[str]:
         rows = self._tables["persons"].items()

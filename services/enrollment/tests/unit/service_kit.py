@@ -59,14 +59,27 @@ def employee(psn_no: str, seq: int, *, retired: bool = False) -> w.RegisterPerso
     return office_registration(psn_no, seq, insutype="310", retired=retired)
 
 
-def settled_claim(claim_id: str, psn_no: str, when: datetime, fund: int) -> c.ClaimSettled:
-    amounts = c.SettlementAmounts(
+def _amounts(fund: int) -> c.SettlementAmounts:
+    return c.SettlementAmounts(
         medfee_sumamt=fund * 2, fulamt_ownpay_amt=0, overlmt_selfpay=0, preselfpay_amt=0, inscp_scp_amt=fund * 2,
         act_pay_dedc=0, hifp_pay=fund, pool_prop_selfpay=Decimal("0.5"), fund_pay_sumamt=fund, psn_part_amt=fund,
     )
+
+
+def settled_claim(claim_id: str, psn_no: str, when: datetime, fund: int) -> c.ClaimSettled:
+    amounts = _amounts(fund)
     return c.ClaimSettled(
         claim_id=claim_id, fixmedins_code="H1", psn_no=psn_no, setl_id=f"S{claim_id}", insutype="390", med_type="11",
         insuplc_admdvs="430100", mdtrtarea_admvs="430100", setl_time=when, amounts=amounts, acct_pay=0,
         acct_mulaid_pay=0, psn_cash_pay=fund, balc=0, setldetail=[c.FundDetail(fund_pay_type="hifp", fund_payamt=fund)],
     )
 
+
+
+def cancelled_claim(claim_id: str, psn_no: str, cancel_id: str, fund: int = 5_000) -> c.ClaimCancelled:
+    return c.ClaimCancelled(
+        claim_id=claim_id, fixmedins_code="H1", psn_no=psn_no, cancel_id=cancel_id, setl_id=f"S{claim_id}",
+        insuplc_admdvs="430100", mdtrtarea_admvs="430100", cancel_time=datetime(2026, 6, 1, 9),
+        amounts=_amounts(fund), setldetail=[c.FundDetail(fund_pay_type="hifp", fund_payamt=fund)],
+        acct_pay=0, acct_mulaid_pay=0, psn_cash_pay=fund,
+    )
