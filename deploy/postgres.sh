@@ -70,6 +70,9 @@ port = $PGPORT
 unix_socket_directories = '$RUN'
 max_connections = 200
 shared_buffers = 256MB
+# What each statement costs, for operators and for profiling (docs/performance.md): SELECT * FROM pg_stat_statements
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = all
 log_line_prefix = '%m [%p] %q%u@%d '
 EOF
   chown postgres:postgres "$DATA/stack.conf"
