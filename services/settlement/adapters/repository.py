@@ -44,8 +44,9 @@ async def claim_answered_by_wallet(conn: asyncpg.Connection, claim_id: str, setl
 async def claims_answered_by_wallet(conn: asyncpg.Connection, answers: list[tuple[str, str]]
                                     ) -> dict[str, asyncpg.Record]:
     """`claim_answered_by_wallet` for many answers: the claims locked in key order, by claim id."""
-    rows = await conn.fetch("SELECT * FROM claims WHERE claim_id = ANY($1::text[]) ORDER BY claim_id FOR UPDATE",
-                            list({claim_id for claim_id, _ in answers}))
+    rows = await conn.fetch(  # only what is checked: the whole row comes back once, from the update
+        "SELECT claim_id, setl_id, status FROM claims WHERE claim_id = ANY($1::text[]) ORDER BY claim_id FOR UPDATE",
+        list({claim_id for claim_id, _ in answers}))
     found = {r["claim_id"]: r for r in rows}
     for claim_id, setl_id in answers:
         if claim_id not in found or found[claim_id]["setl_id"] != setl_id:
