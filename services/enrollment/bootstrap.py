@@ -11,11 +11,12 @@ from libs.logging import configure
 from libs.messaging.ports import Transaction
 from libs.messaging.runtime import ServiceRuntime
 from libs.settings import ServiceSettings
+from services.enrollment.adapters.person_cache import PersonCache
 from services.enrollment.adapters.policy_file import load_policy
 from services.enrollment.adapters.repository import PgEnrollmentStore
 from services.enrollment.entrypoints import consumers, scheduler
 from services.enrollment.entrypoints.http import create_app
-from services.enrollment.service_layer.handlers import EnrollmentService
+from services.enrollment.service_layer.handlers import EnrollmentService, StoreFor
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 POLICY_FILE = Path(__file__).parent / "policy" / "resident_years.yaml"
@@ -26,17 +27,22 @@ class EnrollmentSettings(ServiceSettings):
     http_port: int | None = Field(default=8101, alias="ENROLLMENT_HTTP_PORT")
     policy_file: Path = Field(default=POLICY_FILE, alias="ENROLLMENT_POLICY_FILE")
     snapshot_refresh_seconds: float = Field(default=3600.0, alias="ENROLLMENT_SNAPSHOT_REFRESH_SECONDS")
+    # Replayed persons kept between transactions (see docs/enrollment.md, "Replaying a person"); 0 turns it off.
+    person_cache_size: int = Field(default=10_000, ge=0, alias="ENROLLMENT_PERSON_CACHE_SIZE")
 
 
-def pg_store(tx: Transaction) -> PgEnrollmentStore:
-    return PgEnrollmentStore(tx.conn)
+def pg_stores(cache: PersonCache) -> StoreFor:
+    """A store for each transaction, all sharing the process's cache of replayed persons."""
+    def store_for(tx: Transaction) -> PgEnrollmentStore:
+        return PgEnrollmentStore(tx.conn, cache)
+    return store_for
 
 
 def bootstrap(settings: EnrollmentSettings | None = None) -> tuple[ServiceRuntime, FastStream]:
     settings = settings or EnrollmentSettings()
     configure(settings.service_name, settings.log_level)
     runtime = ServiceRuntime(settings, MIGRATIONS)
-    service = EnrollmentService(load_policy(settings.policy_file), pg_store)
+    service = EnrollmentService(load_policy(settings.policy_file), pg_stores(PersonCache(settings.person_cache_size)))
     consumers.register(runtime, service)
     runtime.serve_http(create_app(service, runtime.database))
     scheduler.refresh_periodically(runtime, service, settings.snapshot_refresh_seconds)

@@ -1,8 +1,8 @@
 """Domain events to JSON and back, for the person's stored event stream.
 
 Every event dataclass round-trips through pydantic's TypeAdapter (enums by value, dates in ISO form,
-tuples as lists). The stored type name is the class name; a renamed or reshaped event needs an upcaster
-here before old rows can be read again.
+tuples as lists); a stored row is decoded straight from its JSON text. The stored type name is the
+class name; a renamed or reshaped event needs an upcaster here before old rows can be read again.
 """
 
 from __future__ import annotations
@@ -37,9 +37,10 @@ def encode_event(event: e.Event) -> tuple[str, dict[str, Any]]:
     return type(event).__name__, _adapter(type(event)).dump_python(event, mode="json")
 
 
-def decode_event(event_type: str, data: dict[str, Any]) -> e.Event:
+def decode_event(event_type: str, data: str | bytes) -> e.Event:
+    """The event from its stored JSON text, parsed and validated in one pass."""
     try:
         cls = EVENT_TYPES[event_type]
     except KeyError:
         raise ValueError(f"stored event type {event_type!r} is unknown to this version of the service") from None
-    return _adapter(cls).validate_python(data)
+    return _adapter(cls).validate_json(data)

@@ -1,8 +1,14 @@
-"""The enrollment store on Postgres: persons (lock, ID number, last snapshot), their events, the command log."""
+"""The enrollment store on Postgres: persons (lock, ID number, last snapshot), their events, the command log.
+
+A person is read as the cached state (`PersonCache`) plus the events stored after it, in the same one
+statement that would read the whole stream: the statement checks that the event the entry ends with is
+still there, as this transaction sees it, with the same writer (`xmin`), and returns every event when it
+is not. Appended events are cached with the state the handler built from them, under their row's writer.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -11,12 +17,25 @@ import orjson
 
 from libs.masking import mask_id_number
 from services.enrollment.adapters.event_codec import decode_event, encode_event
+from services.enrollment.adapters.person_cache import CachedPerson, PersonCache
 from services.enrollment.domain import Event, InsuredPerson
 from services.enrollment.domain.errors import DuplicateIdNumber, PersonAlreadyRegistered
 from services.enrollment.service_layer.ports import CommandRecord, NewEvents, SavedSnapshot, StoredPerson
 
 _COMMAND_LOCK_SEED = 7_305_1102  # any constant; keeps these advisory locks apart from other uses
 _COMMAND_COLUMNS = "command_id, command_type, psn_no, payload_hash, reason_code, reason, version"
+_PERSON_COLUMNS = "psn_no, snapshot_version, snapshot, snapshot_on"
+
+# Per person: the events after the cached one when that event is there, written by the cached writer;
+# otherwise (no entry, or its event rolled back or not visible here) the whole stream, from seq 1.
+_EVENTS_SINCE_CACHED = (
+    "SELECT k.psn_no, e.seq, e.xmin AS writer, e.event_type, e.data"
+    " FROM unnest($1::text[], $2::int[], $3::xid[]) AS k(psn_no, seq, writer)"
+    " CROSS JOIN LATERAL (SELECT CASE WHEN EXISTS (SELECT FROM person_events AS c WHERE c.psn_no = k.psn_no"
+    " AND c.seq = k.seq AND c.xmin = k.writer) THEN k.seq ELSE 0 END AS after) AS cached"
+    " JOIN person_events AS e ON e.psn_no = k.psn_no AND e.seq > cached.after"
+    " ORDER BY k.psn_no, e.seq"
+)
 
 
 def _json(value: Any) -> str:
@@ -24,8 +43,10 @@ def _json(value: Any) -> str:
 
 
 class PgEnrollmentStore:
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, cache: PersonCache | None = None) -> None:
         self.conn = conn
+        self.cache = cache if cache is not None else PersonCache(0)
+        self._handed_out: dict[str, InsuredPerson] = {}  # read or added through this store, by psn_no
 
     async def lock_command(self, command_id: str) -> None:
         await self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, $2))", command_id, _COMMAND_LOCK_SEED)
@@ -45,15 +66,10 @@ class PgEnrollmentStore:
 
     async def get_person(self, psn_no: str, *, for_update: bool = True) -> StoredPerson | None:
         lock = " FOR UPDATE" if for_update else ""
-        row = await self.conn.fetchrow(
-            f"SELECT snapshot_version, snapshot, snapshot_on FROM persons WHERE psn_no = $1{lock}", psn_no)
+        row = await self.conn.fetchrow(f"SELECT {_PERSON_COLUMNS} FROM persons WHERE psn_no = $1{lock}", psn_no)
         if row is None:
             return None
-        rows = await self.conn.fetch(
-            "SELECT event_type, data FROM person_events WHERE psn_no = $1 ORDER BY seq", psn_no)
-        person = InsuredPerson.replay(decode_event(r["event_type"], orjson.loads(r["data"])) for r in rows)
-        snapshot = orjson.loads(row["snapshot"]) if row["snapshot"] is not None else None
-        return StoredPerson(person, len(rows), row["snapshot_version"], snapshot, row["snapshot_on"])
+        return (await self._rebuilt([row]))[psn_no]
 
     async def add_person(self, person: InsuredPerson) -> None:
         state = person.state
@@ -66,6 +82,7 @@ class PgEnrollmentStore:
             raise DuplicateIdNumber(
                 f"Another person is already registered with ID number {mask_id_number(state.id_number)}; "
                 "look that person up instead of registering again.") from None
+        self._handed_out[state.psn_no] = person
         await self.append_events(state.psn_no, person.events, after=0)
 
     async def append_events(self, psn_no: str, events: Sequence[Event], *, after: int) -> None:
@@ -109,34 +126,53 @@ class PgEnrollmentStore:
 
     async def get_persons(self, psn_nos: Sequence[str]) -> dict[str, StoredPerson]:
         rows = await self.conn.fetch(
-            "SELECT psn_no, snapshot_version, snapshot, snapshot_on FROM persons WHERE psn_no = ANY($1::text[])"
-            " ORDER BY psn_no FOR UPDATE", list(psn_nos))
-        if not rows:
-            return {}
-        # Read after the locks are held, so no event appended by another transaction meanwhile is missed.
-        history: dict[str, list[Event]] = {r["psn_no"]: [] for r in rows}
-        for e in await self.conn.fetch(
-                "SELECT psn_no, event_type, data FROM person_events WHERE psn_no = ANY($1::text[]) ORDER BY psn_no, seq",
-                list(history)):
-            history[e["psn_no"]].append(decode_event(e["event_type"], orjson.loads(e["data"])))
-        return {
-            r["psn_no"]: StoredPerson(
-                InsuredPerson.replay(history[r["psn_no"]]), len(history[r["psn_no"]]), r["snapshot_version"],
-                orjson.loads(r["snapshot"]) if r["snapshot"] is not None else None, r["snapshot_on"])
-            for r in rows
-        }
+            f"SELECT {_PERSON_COLUMNS} FROM persons WHERE psn_no = ANY($1::text[]) ORDER BY psn_no FOR UPDATE",
+            list(psn_nos))
+        # The events are read after the locks are held, so none appended by another transaction meanwhile is missed.
+        return await self._rebuilt(rows) if rows else {}
 
     async def append_many(self, appends: Sequence[NewEvents]) -> None:
         rows = [(a.psn_no, seq, *encode_event(event), event.command_id)
                 for a in appends for seq, event in enumerate(a.events, start=a.after + 1)]
         if not rows:
             return
-        await self.conn.execute(
-            "INSERT INTO person_events (psn_no, seq, event_type, data, command_id)"
-            " SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::jsonb[], $5::text[])",
+        writer = await self.conn.fetchval(
+            "WITH written AS (INSERT INTO person_events (psn_no, seq, event_type, data, command_id)"
+            " SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::jsonb[], $5::text[]) RETURNING xmin)"
+            " SELECT xmin FROM written LIMIT 1",
             [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [_json(r[3]) for r in rows],
             [r[4] for r in rows],
         )
+        for a in appends:
+            person = self._handed_out.get(a.psn_no)
+            if person is not None and _built_from(person, a):
+                self.cache.put(a.psn_no, CachedPerson(person.state, a.after + len(a.events), writer))
+
+    async def _rebuilt(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, StoredPerson]:
+        """The persons of `rows` (from `persons`), each its cached state caught up with the events stored since."""
+        cached = {r["psn_no"]: self.cache.get(r["psn_no"]) for r in rows}
+        newer: dict[str, list[Mapping[str, Any]]] = {}
+        for e in await self.conn.fetch(_EVENTS_SINCE_CACHED, list(cached), [c.seq if c else 0 for c in cached.values()],
+                                       [c.writer if c else 0 for c in cached.values()]):
+            newer.setdefault(e["psn_no"], []).append(e)
+        found = {}
+        for r in rows:
+            psn_no = r["psn_no"]
+            entry = self._caught_up(psn_no, cached[psn_no], newer.get(psn_no, []))
+            person = self._handed_out[psn_no] = InsuredPerson(entry.state)
+            snapshot = orjson.loads(r["snapshot"]) if r["snapshot"] is not None else None
+            found[psn_no] = StoredPerson(person, entry.seq, r["snapshot_version"], snapshot, r["snapshot_on"])
+        return found
+
+    def _caught_up(self, psn_no: str, cached: CachedPerson | None, events: list[Mapping[str, Any]]) -> CachedPerson:
+        if cached is not None and not events:
+            return cached
+        # Events from seq 1 are the whole stream (the entry, if any, did not hold); later ones follow the entry.
+        since = cached.state if cached is not None and events[0]["seq"] > 1 else None
+        person = InsuredPerson.replay((decode_event(e["event_type"], e["data"]) for e in events), since=since)
+        entry = CachedPerson(person.state, events[-1]["seq"], events[-1]["writer"])
+        self.cache.put(psn_no, entry)
+        return entry
 
     async def save_snapshots(self, snapshots: Sequence[SavedSnapshot]) -> None:
         if not snapshots:
@@ -148,3 +184,13 @@ class PgEnrollmentStore:
             [s.psn_no for s in snapshots], [s.version for s in snapshots], [_json(s.snapshot) for s in snapshots],
             [s.on for s in snapshots],
         )
+
+
+def _built_from(person: InsuredPerson, appended: NewEvents) -> bool:
+    """Whether the person's state is the stream after `appended`: read at `after`, then exactly these events handled.
+
+    (A state counts the events it reflects in `version`.) Anything else is left for the next read to replay.
+    """
+    return (len(appended.events) > 0 and person.state.version == appended.after + len(appended.events)
+            and len(person.events) == len(appended.events)
+            and all(mine is theirs for mine, theirs in zip(person.events, appended.events)))

@@ -69,13 +69,19 @@ class InsuredPerson:
         return person
 
     @classmethod
-    def replay(cls, history: Iterable[Event]) -> InsuredPerson:
-        """Rebuild from stored events; `events` starts empty (nothing new to store)."""
-        first, *rest = history
-        if not isinstance(first, PersonRegistered):
-            raise ValueError("a person's history starts with PersonRegistered")
-        state = registered(first)
-        for event in rest:
+    def replay(cls, history: Iterable[Event], *, since: PersonState | None = None) -> InsuredPerson:
+        """Rebuild from stored events, or go on from `since`, a state rebuilt earlier, with the events after it.
+
+        `events` starts empty (nothing new to store).
+        """
+        events = iter(history)
+        state = since
+        if state is None:
+            first = next(events, None)
+            if not isinstance(first, PersonRegistered):
+                raise ValueError("a person's history starts with PersonRegistered")
+            state = registered(first)
+        for event in events:
             state = evolve(state, event)
         return cls(state)
 

@@ -174,5 +174,9 @@ class PersonState:
         months = {(c.coverage_year, c.month) for c in self.contributions if c.scheme is Scheme.EMPLOYEE and c.month}
         return len(months) + self.shortfall_paid_months
 
-    def fund_paid_in(self, year: int) -> Fen:
-        return sum(r.fund_paid for r in self.reimbursements if r.settlement_year == year)
+    def fund_paid_by_year(self) -> dict[int, Fen]:
+        """What the funds paid for the person, by settlement year (years without a claim are left out)."""
+        paid: dict[int, Fen] = {}
+        for r in self.reimbursements:
+            paid[r.settlement_year] = paid.get(r.settlement_year, 0) + r.fund_paid
+        return paid

@@ -1,7 +1,9 @@
 """The batch path of claims.outcomes on Postgres: the same rows and messages as one by one, in a few statements.
 
 Each comparison runs both paths from the same state inside one transaction, each in a savepoint that is
-rolled back afterwards, on a connection that counts the statements sent through it.
+rolled back afterwards, on a connection that counts the statements sent through it. Both paths share one
+cache of replayed persons, as the service's do: the second path starts from entries the first one's
+rolled-back work left behind.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from libs.contracts.envelope import Envelope
 from libs.db.migrations import migrate
 from libs.messaging import postgres
 from libs.messaging.records import OutgoingMessage, Record
+from services.enrollment.adapters.person_cache import PersonCache
 from services.enrollment.adapters.repository import PgEnrollmentStore
 from services.enrollment.bootstrap import MIGRATIONS
 from services.enrollment.service_layer.handlers import EnrollmentService
@@ -81,19 +84,24 @@ class RecordingTransaction:
             raise
 
 
-def pg_service() -> EnrollmentService:
-    return EnrollmentService(POLICY, lambda tx: PgEnrollmentStore(tx.conn))
+def pg_service(cache: PersonCache) -> EnrollmentService:
+    return EnrollmentService(POLICY, lambda tx: PgEnrollmentStore(tx.conn, cache))
 
 
 @pytest.fixture
-async def conn(own_namespace) -> AsyncIterator[asyncpg.Connection]:
+def cache() -> PersonCache:
+    return PersonCache(1_000)
+
+
+@pytest.fixture
+async def conn(own_namespace, cache: PersonCache) -> AsyncIterator[asyncpg.Connection]:
     """A connection in a transaction holding the shared history and ten more people; rolled back at the end."""
     conn = await asyncpg.connect(own_namespace.dsn("enrollment"))
     try:
         await migrate(conn, {"messaging": postgres.MIGRATIONS, "enrollment": MIGRATIONS})
         transaction = conn.transaction()
         await transaction.start()
-        service, tx = pg_service(), RecordingTransaction(conn)
+        service, tx = pg_service(cache), RecordingTransaction(conn)
         seed = [*history(), *(resident(p, n + 3) for n, p in enumerate(PEOPLE))]
         for env in envelopes(seed, at=JUNE_2026):
             await service.execute(tx, env)
@@ -127,13 +135,14 @@ async def as_one_run(service: EnrollmentService, tx: RecordingTransaction, run: 
     await service.claims_batch_table()[c.ClaimSettled](tx, run)
 
 
-async def handled(conn: asyncpg.Connection, path: Path, run: Sequence[Envelope[Any]]) -> tuple[Any, Any, list[str]]:
+async def handled(conn: asyncpg.Connection, cache: PersonCache, path: Path,
+                  run: Sequence[Envelope[Any]]) -> tuple[Any, Any, list[str]]:
     """The rows and messages after `path` handled the run, and the statements it took; then undone."""
     savepoint = conn.transaction()
     await savepoint.start()
     counting = CountingConnection(conn)
     tx = RecordingTransaction(counting)
-    await path(pg_service(), tx, run)
+    await path(pg_service(cache), tx, run)
     statements = counting.statements
     rows = await stored_rows(conn)
     await savepoint.rollback()
@@ -152,19 +161,19 @@ def fifty_outcomes() -> list[Any]:
     return found
 
 
-async def test_the_shared_run_stores_and_publishes_on_postgres_what_handling_it_one_by_one_does(conn) -> None:
+async def test_the_shared_run_stores_and_publishes_on_postgres_what_handling_it_one_by_one_does(conn, cache) -> None:
     the_run = envelopes(run())
-    reference = await handled(conn, one_by_one, the_run)
-    batched = await handled(conn, as_one_run, the_run)
+    reference = await handled(conn, cache, one_by_one, the_run)
+    batched = await handled(conn, cache, as_one_run, the_run)
     assert batched[0] == reference[0]
     assert batched[1] == reference[1]
 
 
-async def test_a_run_of_fifty_outcomes_takes_seven_statements_instead_of_several_per_claim(conn) -> None:
+async def test_a_run_of_fifty_outcomes_takes_seven_statements_instead_of_several_per_claim(conn, cache) -> None:
     the_run = envelopes(fifty_outcomes())
     events_before = len((await stored_rows(conn))["events"])
-    reference_rows, reference_out, reference_statements = await handled(conn, one_by_one, the_run)
-    rows, out, statements = await handled(conn, as_one_run, the_run)
+    reference_rows, reference_out, reference_statements = await handled(conn, cache, one_by_one, the_run)
+    rows, out, statements = await handled(conn, cache, as_one_run, the_run)
     assert (rows, out) == (reference_rows, reference_out)
     assert len(rows["events"]) == events_before + 50 and any(m[2] == "CoverageChanged" for m in out)
     print(f"\n50 outcomes: {len(reference_statements)} statements one by one, {len(statements)} as one run")
