@@ -75,3 +75,13 @@ async def test_postings_are_append_only_and_must_balance(conn) -> None:
     with pytest.raises(asyncpg.CheckViolationError, match="does not balance"):
         await conn.execute("INSERT INTO posting_lines (posting_seq, line_no, account, amount) VALUES"
                            " ($1, 0, 'contributions:430100', -5), ($1, 1, 'claims-payable:H1', 4)", seq)
+
+
+async def test_a_written_posting_takes_no_more_lines_even_balanced_ones(conn) -> None:
+    seq = await conn.fetchval(
+        "INSERT INTO postings (key, kind, occurred_at) VALUES ('y', 'credit', now()) RETURNING seq")
+    await conn.execute("INSERT INTO posting_lines (posting_seq, line_no, account, amount) VALUES"
+                       " ($1, 0, 'contributions:430100', -5), ($1, 1, 'claims-payable:H1', 5)", seq)
+    with pytest.raises(asyncpg.CheckViolationError, match="adds lines to a posting already written"):
+        await conn.execute("INSERT INTO posting_lines (posting_seq, line_no, account, amount) VALUES"
+                           " ($1, 2, 'contributions:430101', -7), ($1, 3, 'claims-payable:H2', 7)", seq)
