@@ -44,29 +44,35 @@ class PgTransaction:
             del self._outbox[outbox_mark:], self._dead[dead_mark:]
             raise
 
-    async def flush(self) -> int:
+    async def flush(self) -> list[tuple[int, OutgoingMessage]]:
+        """Write the queued rows; return the outbox rows with their ids, for the relay after commit."""
+        written: list[tuple[int, OutgoingMessage]] = []
         if self._outbox:
             # One statement for the whole batch (not one per row): a third of Postgres's CPU per row.
             # unnest keeps the order, so ids, and therefore the relay's publishing order, follow it.
-            await self.conn.execute(
+            rows = await self.conn.fetch(
                 "INSERT INTO outbox (topic, key, event_id, value, headers)"
-                " SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bytea[], $5::jsonb[])",
+                " SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bytea[], $5::jsonb[]) RETURNING id",
                 [m.topic for m in self._outbox], [m.key for m in self._outbox], [m.event_id for m in self._outbox],
                 [m.value for m in self._outbox], [orjson.dumps(m.headers).decode() if m.headers else "{}" for m in self._outbox],
             )
+            written = list(zip(sorted(r["id"] for r in rows), self._outbox))
         if self._dead:
             await self.conn.executemany(
                 'INSERT INTO dead_letters (consumer, topic, partition, "offset", reason) VALUES ($1, $2, $3, $4, $5)'
                 " ON CONFLICT DO NOTHING",
                 [(c, r.topic, r.partition, r.offset, reason) for c, r, reason in self._dead],
             )
-        return len(self._outbox)
+        return written
+
+
+Committed = Callable[[list[tuple[int, OutgoingMessage]]], None]
 
 
 class PgDatabase:
-    """Opens transactions on a pool; tells the relay when new outbox rows were committed."""
+    """Opens transactions on a pool; hands the relay the outbox rows each transaction committed."""
 
-    def __init__(self, pool: asyncpg.Pool | None = None, on_commit: Callable[[], None] | None = None) -> None:
+    def __init__(self, pool: asyncpg.Pool | None = None, on_commit: Committed | None = None) -> None:
         self.pool = pool  # set at start-up, before any subscriber runs
         self._on_commit = on_commit
 
@@ -79,4 +85,4 @@ class PgDatabase:
                 yield tx
                 written = await tx.flush()
         if written and self._on_commit is not None:
-            self._on_commit()
+            self._on_commit(written)

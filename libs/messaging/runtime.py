@@ -24,6 +24,7 @@ from libs.messaging import postgres
 from libs.messaging.consumer import BatchProcessor
 from libs.messaging.dispatch import BatchTable, HandlerTable, batch_dispatcher, dispatcher
 from libs.messaging.kafka import KafkaSender, make_broker, subscribe
+from libs.messaging.records import OutgoingMessage
 from libs.messaging.relay import OutboxRelay
 from libs.settings import ServiceSettings
 
@@ -70,9 +71,9 @@ class ServiceRuntime:
                   max_records=self.settings.batch_max_records, batch_timeout_ms=self.settings.batch_timeout_ms)
         return processor
 
-    def _wake_relay(self) -> None:
+    def _wake_relay(self, committed: list[tuple[int, OutgoingMessage]]) -> None:
         if self.relay is not None:
-            self.relay.wake()
+            self.relay.hand_over(committed)
 
     async def start(self) -> None:
         self.pool = await create_pool(self.settings.database_dsn, max_size=self.settings.pool_max_size)
