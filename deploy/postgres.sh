@@ -78,9 +78,6 @@ max_wal_size = 4GB
 shared_preload_libraries = 'pg_stat_statements'
 pg_stat_statements.track = all
 pg_stat_statements.track_planning = on
-# The outboxes and the claims table turn over thousands of rows a minute; vacuum them every 10 s
-# (default 1 min) so the relay's scan does not walk dead rows (docs/performance.md).
-autovacuum_naptime = 10s
 log_line_prefix = '%m [%p] %q%u@%d '
 EOF
   chown postgres:postgres "$DATA/stack.conf"
