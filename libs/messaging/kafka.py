@@ -42,8 +42,7 @@ async def _raw_records(msg: Any) -> Any:
 
 def subscribe(
     broker: KafkaBroker, topic: Topic, processor: BatchProcessor, *,
-    group_id: str, topic_prefix: str = "", max_records: int = 500, batch_timeout_ms: int = 20, linger_ms: int = 0,
-    description: str = "",
+    group_id: str, topic_prefix: str = "", max_records: int = 500, batch_timeout_ms: int = 20, description: str = "",
 ) -> None:
     """A batch subscriber: the processor's transaction first, the offsets after (NACK_ON_ERROR)."""
 
@@ -53,7 +52,7 @@ def subscribe(
         ack_policy=AckPolicy.NACK_ON_ERROR, title=f"{processor.consumer}:{topic.name}",
         description=description or topic.description, decoder=_raw_records,
     )
-    _without_idle_sleep(subscriber, linger_ms)
+    _without_idle_sleep(subscriber)
 
     @subscriber
     async def _consume(raw: Any) -> None:
@@ -66,19 +65,14 @@ def subscribe(
 IDLE_WAIT_MS = 250  # how long one poll waits for records when there are none (it returns as soon as any come)
 
 
-def _without_idle_sleep(subscriber: Any, linger_ms: int = 0) -> None:
-    """Fetch the next batch as soon as records arrive, then linger up to `linger_ms` for more.
+def _without_idle_sleep(subscriber: Any) -> None:
+    """Fetch the next batch as soon as records arrive.
 
     FastStream's batch subscriber polls for `batch_timeout_ms` and, when nothing came, sleeps as long
     again before polling: a record arriving during that sleep waits for it, on every hop of a claim.
     aiokafka's `getmany` already returns the moment records are there, so this loop polls with a
     longer wait and never sleeps. Checked against FastStream's `get_msg(consumer)` contract, the one
     method replaced.
-
-    The linger: with set-based handlers a batch costs about the same whether it holds 3 claims or 30,
-    so at moderate load (records arriving faster than one each millisecond or two, slower than a
-    batch is handled) gathering for a few milliseconds more halves the CPU per claim; the first
-    record of a batch waits at most `linger_ms` (docs/performance.md).
     """
     if not callable(getattr(subscriber, "get_msg", None)):
         raise RuntimeError("FastStream's batch subscriber changed: it has no get_msg(consumer) to replace")
@@ -86,14 +80,7 @@ def _without_idle_sleep(subscriber: Any, linger_ms: int = 0) -> None:
 
     async def get_msg(consumer: Any) -> tuple[Any, ...]:
         batches = await consumer.getmany(timeout_ms=IDLE_WAIT_MS, max_records=max_records)
-        records = [record for part in batches.values() for record in part]
-        if records and linger_ms:
-            loop = asyncio.get_running_loop()
-            until = loop.time() + linger_ms / 1000
-            while len(records) < max_records and (left := until - loop.time()) > 0:
-                more = await consumer.getmany(timeout_ms=max(1, int(left * 1000)), max_records=max_records - len(records))
-                records.extend(record for part in more.values() for record in part)
-        return tuple(records)
+        return tuple(record for records in batches.values() for record in records)
 
     subscriber.get_msg = get_msg
 

@@ -68,8 +68,7 @@ class ServiceRuntime:
         consumer = f"{self.settings.service_name}-{topic.name}"
         processor = BatchProcessor(consumer, self.database, handler, accepted, batch_dispatcher(batch, accepted))
         subscribe(self.broker, topic, processor, group_id=consumer, topic_prefix=self.settings.topic_prefix,
-                  max_records=self.settings.batch_max_records, batch_timeout_ms=self.settings.batch_timeout_ms,
-                  linger_ms=self.settings.batch_linger_ms)
+                  max_records=self.settings.batch_max_records, batch_timeout_ms=self.settings.batch_timeout_ms)
         return processor
 
     def _wake_relay(self, committed: list[tuple[int, OutgoingMessage]]) -> None:
