@@ -16,8 +16,7 @@ import pstats
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,38 +26,16 @@ from libs.contracts import claims as c
 from libs.contracts.envelope import Envelope
 from libs.db.migrations import migrate
 from libs.messaging import postgres
-from libs.messaging.records import OutgoingMessage, Record
 from libs.settings import StackSettings
 from services.enrollment.adapters.person_cache import PersonCache
 from services.enrollment.bootstrap import MIGRATIONS, EnrollmentSettings, pg_stores
 from services.enrollment.service_layer.handlers import EnrollmentService
+from services.enrollment.tests.integration.test_claims_batch_pg import RecordingTransaction
 from services.enrollment.tests.unit.claim_runs import envelopes
 from services.enrollment.tests.unit.service_kit import JUNE_2026, POLICY, resident, settled_claim
 
 PEOPLE = [f"B{n:05d}" for n in range(250)]
 RUNS, PER_RUN, SEEDED_CLAIMS = 50, 50, 18
-
-
-class Transaction:
-    """The runtime's transaction on one connection; what would go to the outbox is kept in memory."""
-
-    def __init__(self, conn: asyncpg.Connection) -> None:
-        self.conn = conn
-        self.outbox: list[OutgoingMessage] = []
-
-    async def claim_new(self, consumer: str, message_ids: list[str]) -> set[str]:
-        return set(message_ids)
-
-    def publish(self, message: OutgoingMessage) -> None:
-        self.outbox.append(message)
-
-    def record_dead_letter(self, consumer: str, record: Record, reason: str) -> None:
-        raise AssertionError(reason)
-
-    @asynccontextmanager
-    async def savepoint(self) -> AsyncIterator[None]:
-        async with self.conn.transaction():
-            yield
 
 
 def service() -> EnrollmentService:
@@ -69,13 +46,13 @@ async def handle_runs(conn: asyncpg.Connection, enrollment: EnrollmentService, r
     batch = enrollment.claims_batch_table()[c.ClaimSettled]
     for run in runs:
         async with conn.transaction():
-            await batch(Transaction(conn), run)
+            await batch(RecordingTransaction(conn), run)
 
 
 async def seed(conn: asyncpg.Connection, enrollment: EnrollmentService) -> None:
     async with conn.transaction():
         for env in envelopes([resident(p, n + 1) for n, p in enumerate(PEOPLE)], at=JUNE_2026):
-            await enrollment.execute(Transaction(conn), env)
+            await enrollment.execute(RecordingTransaction(conn), env)
     claims = [settled_claim(f"S{k}-{p}", p, datetime(2025 + k % 2, 1 + k % 12, 1 + k % 28, 9), 1_000 * (k % 3))
               for k in range(SEEDED_CLAIMS) for p in PEOPLE]
     await handle_runs(conn, enrollment, [envelopes(claims[i:i + 500], at=JUNE_2026) for i in range(0, len(claims), 500)])
