@@ -7,9 +7,7 @@ import logging
 from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaProducer, TopicPartition
-from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
-from aiokafka.structs import OffsetAndMetadata
+from aiokafka import AIOKafkaProducer
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 
@@ -85,12 +83,7 @@ def _without_idle_sleep(subscriber: Any, linger_ms: int = 0) -> None:
         raise RuntimeError("FastStream's batch subscriber changed: it has no get_msg(consumer) to replace")
     max_records = subscriber.max_records or 500
 
-    committers: dict[int, OffsetCommitter] = {}
-
     async def get_msg(consumer: Any) -> tuple[Any, ...]:
-        committer = committers.get(id(consumer))
-        if committer is None:
-            committer = committers[id(consumer)] = OffsetCommitter(consumer)
         batches = await consumer.getmany(timeout_ms=IDLE_WAIT_MS, max_records=max_records)
         records = [record for part in batches.values() for record in part]
         if records and linger_ms:
@@ -99,76 +92,9 @@ def _without_idle_sleep(subscriber: Any, linger_ms: int = 0) -> None:
             while len(records) < max_records and (left := until - loop.time()) > 0:
                 more = await consumer.getmany(timeout_ms=max(1, int(left * 1000)), max_records=max_records - len(records))
                 records.extend(record for part in more.values() for record in part)
-        committer.fetched(records)
         return tuple(records)
 
     subscriber.get_msg = get_msg
-
-
-COMMIT_EVERY_S = 0.2
-
-
-class OffsetCommitter:
-    """Commits a consumer's offsets in the background, a few times a second, instead of after every batch.
-
-    FastStream acknowledges a batch that was handled (its transaction committed) by calling
-    `consumer.commit()`, and waits for the broker's answer before fetching the next batch: a request
-    and a round trip per batch on every hop, whatever the batch holds. Here that call only marks the
-    batch's offsets done (the offset after its last record, per partition; exactly what the commit
-    would have sent); a task sends what is done every `COMMIT_EVERY_S` seconds, and once more before
-    the consumer stops. Offsets are still committed only after the effect. A crash can now redeliver
-    up to that much more, which the inbox skips. A batch that failed is not marked (FastStream seeks
-    back to it), and partitions taken away by a rebalance are committed by their new owner.
-    """
-
-    def __init__(self, consumer: Any) -> None:
-        self._consumer = consumer
-        self._commit, self._stop = consumer.commit, consumer.stop
-        self._fetched: dict[TopicPartition, int] = {}
-        self._done: dict[TopicPartition, int] = {}
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="offset-committer")
-        consumer.commit = self.mark_done
-        consumer.stop = self.stop
-
-    def fetched(self, records: list[Any]) -> None:
-        self._fetched = {TopicPartition(r.topic, r.partition): r.offset + 1 for r in records}
-
-    async def mark_done(self, offsets: Any = None) -> None:
-        if offsets is not None:  # an explicit commit: not FastStream's acknowledgement
-            await self._commit(offsets)
-            return
-        self._done.update(self._fetched)
-        self._fetched = {}
-
-    async def flush(self) -> None:
-        done, self._done = self._done, {}
-        if not done:
-            return
-        assigned = self._consumer.assignment()
-        offsets = {tp: OffsetAndMetadata(offset, "") for tp, offset in done.items() if tp in assigned}
-        try:
-            if offsets:
-                await self._commit(offsets)
-        except (CommitFailedError, IllegalStateError) as exc:  # a rebalance took them: their new owner commits
-            log.warning("offset_commit_dropped", error=repr(exc), partitions=len(offsets))
-        except (KafkaError, OSError):
-            for tp, offset in done.items():  # kept, unless a later batch moved past them meanwhile
-                self._done.setdefault(tp, offset)
-            raise
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(COMMIT_EVERY_S)
-            try:
-                await self.flush()
-            except Exception as exc:  # the broker went away: the offsets are sent again next time
-                log.warning("offset_commit_retry", error=repr(exc))
-
-    async def stop(self) -> None:
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
-        await self.flush()
-        await self._stop()
 
 
 class KafkaSender:
