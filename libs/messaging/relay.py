@@ -6,9 +6,9 @@ same event ids, which every consumer's inbox ignores.
 
 Two ways in. The fast one: the process's own transactions hand over the rows they committed (ids and
 bytes, already in memory), in the order they committed, and the relay publishes them without reading
-them back. The sweep: every `idle_poll` seconds of quiet, at start and at stop, the relay reads what
-is left in the table (rows of another process, of a transaction whose hand-over a crash lost, rows
-committed while this process did not hold the lock). Reading back every row was the relay's main
+them back. The sweep: after `idle_poll` seconds of quiet, every `sweep_every` seconds, at start and
+at stop, the relay reads what is left in the table (rows of another process, of a transaction whose
+hand-over a crash lost, rows committed while this process did not hold the lock). Reading back every row was the relay's main
 cost: the table's head is a trail of deleted rows that each scan walked until vacuum removed them
 (2.5 ms a scan in the settlement database at 500 claims a second; docs/performance.md).
 """
@@ -47,9 +47,6 @@ class OutboxRelay:
         self._handed: deque[list[tuple[int, OutgoingMessage]]] = deque()
         self._swept: set[int] = set()  # ids the last sweeps published, so a late hand-over is not sent twice
         self.published = 0
-
-    def wake(self) -> None:
-        self._wake.set()
 
     def hand_over(self, committed: list[tuple[int, OutgoingMessage]]) -> None:
         """Rows a transaction of this process has just committed (called in commit order)."""

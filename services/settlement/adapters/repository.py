@@ -67,13 +67,6 @@ async def insert_claim(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
     )
 
 
-async def mark_settled(conn: asyncpg.Connection, claim_id: str, wallet: dict[str, Any]) -> asyncpg.Record:
-    return await conn.fetchrow(
-        "UPDATE claims SET status = 'settled', wallet = $2::jsonb, settled_at = now() WHERE claim_id = $1 RETURNING *",
-        claim_id, _json(wallet),
-    )
-
-
 async def mark_settled_many(conn: asyncpg.Connection, wallets: dict[str, dict[str, Any]]) -> dict[str, asyncpg.Record]:
     rows = await conn.fetch(
         "UPDATE claims SET status = 'settled', wallet = w.wallet::jsonb, settled_at = now()"

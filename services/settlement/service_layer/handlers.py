@@ -144,18 +144,11 @@ class SettlementHandlers:
         # status 'adjudicated': the wallet is paying; the outcome follows by itself
 
     async def complete_settlement(self, tx: Transaction, env: Envelope[c.PersonalPartPaid]) -> None:
-        paid = env.payload
-        row = await repo.claim_answered_by_wallet(tx.conn, paid.claim_id, paid.setl_id)
-        if row["status"] != "adjudicated":
-            log.info("payment_already_applied", setl_id=paid.setl_id, status=row["status"])
-            return
-        wallet = paid.model_dump(include={"acct_pay", "acct_mulaid_pay", "psn_cash_pay", "balc"})
-        row = await repo.mark_settled(tx.conn, paid.claim_id, wallet)
-        await repo.post_entries(tx.conn, row["setl_id"], "settle", orjson.loads(row["postings"]))
-        outcomes.settled(tx, row, env)
+        await self.complete_settlements(tx, [env])
 
     async def complete_settlements(self, tx: Transaction, envs: Sequence[Envelope[c.PersonalPartPaid]]) -> None:
-        """A run of wallet payments: the same as `complete_settlement` one by one, set-based."""
+        """The wallet paid the personal part: post the fund entries and answer the hospital, for a run of
+        payments in four statements (a payment already applied, or repeated in the run, changes nothing)."""
         locked = await repo.claims_answered_by_wallet(tx.conn, [(e.payload.claim_id, e.payload.setl_id) for e in envs])
         paying: dict[str, tuple[Envelope[c.PersonalPartPaid], dict[str, Any]]] = {}
         for env in envs:
