@@ -36,6 +36,7 @@ class ServiceSettings(StackSettings):
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     batch_max_records: int = Field(default=500, alias="BATCH_MAX_RECORDS")
     batch_timeout_ms: int = Field(default=20, alias="BATCH_TIMEOUT_MS")
+    follower_linger_ms: int = Field(default=250, alias="FOLLOWER_LINGER_MS")
     pool_max_size: int = Field(default=8, alias="PG_POOL_MAX")
     http_host: str = Field(default="127.0.0.1", alias="HTTP_HOST")
     http_port: int | None = None  # each service sets its own default; None serves no HTTP

@@ -1,16 +1,20 @@
-"""The outbox relay: publishes committed outbox rows in order, then deletes them.
-
-One relay per database publishes at a time (a session advisory lock), so rows go out in order and
-per-key order is kept. A crash between publishing and deleting re-publishes the same rows with the
-same event ids, which every consumer's inbox ignores.
+"""The outbox relay: publishes committed outbox rows, then deletes them.
 
 Two ways in. The fast one: the process's own transactions hand over the rows they committed (ids and
 bytes, already in memory), in the order they committed, and the relay publishes them without reading
-them back. The sweep: after `idle_poll` seconds of quiet, every `sweep_every` seconds, at start and
-at stop, the relay reads what is left in the table (rows of another process, of a transaction whose
-hand-over a crash lost, rows committed while this process did not hold the lock). Reading back every row was the relay's main
-cost: the table's head is a trail of deleted rows that each scan walked until vacuum removed them
-(2.5 ms a scan in the settlement database at 500 claims a second; docs/performance.md).
+them back. Every process publishes its own rows this way, so with several processes of a service
+(each consuming some of the partitions) none waits for another. The sweep: one process per database
+at a time (a session advisory lock) reads what is left in the table: at start and at stop every row,
+and after `idle_poll` seconds of quiet or every `sweep_every` seconds the rows older than
+`2 * sweep_every` (left by a crash between commit and publish, or by a failed publish; younger rows
+are another live process's, which publishes them itself). Reading back every row was the relay's
+main cost: the table's head is a trail of deleted rows that each scan walked until vacuum removed
+them (2.5 ms a scan in the settlement database at 500 claims a second; docs/performance.md).
+
+Order: a process publishes its rows in commit order. Events for one key come from one process while
+it owns the partitions they follow from; a later event of one claim (settled after adjudicated) is
+only written after the earlier one was consumed, so published. A crash between publishing and
+deleting re-publishes the same rows with the same event ids, which every consumer's inbox ignores.
 """
 
 from __future__ import annotations
@@ -43,15 +47,14 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
-        self._holding = False  # this process holds the relay lock
+        self._holding = False  # this process holds the relay lock: it sweeps
         self._handed: deque[list[tuple[int, OutgoingMessage]]] = deque()
         self._swept: set[int] = set()  # ids the last sweeps published, so a late hand-over is not sent twice
         self.published = 0
 
     def hand_over(self, committed: list[tuple[int, OutgoingMessage]]) -> None:
         """Rows a transaction of this process has just committed (called in commit order)."""
-        if self._holding:  # otherwise the holder's sweep publishes them
-            self._handed.append(committed)
+        self._handed.append(committed)
         self._wake.set()
 
     def start(self) -> None:
@@ -68,20 +71,16 @@ class OutboxRelay:
         while True:
             try:
                 async with self._pool.acquire() as conn:
-                    if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", _RELAY_LOCK):
-                        await self._idle()
-                        if self._stopping:
-                            return
-                        continue
-                    self._holding = True
                     try:
                         await self._drain_forever(conn)
                         return
                     finally:
-                        self._holding = False
-                        self._handed.clear()  # swept from the table by whoever holds the lock next
-                        await conn.execute("SELECT pg_advisory_unlock($1)", _RELAY_LOCK)
+                        if self._holding:
+                            self._holding = False
+                            await conn.execute("SELECT pg_advisory_unlock($1)", _RELAY_LOCK)
             except TRANSIENT_ERRORS as exc:
+                # what was handed over and not published stays in the table, for the sweep
+                self._handed.clear()
                 log.warning("relay_retry", error=repr(exc))
                 if self._stopping:
                     return
@@ -89,21 +88,27 @@ class OutboxRelay:
 
     async def _drain_forever(self, conn: asyncpg.Connection) -> None:
         loop = asyncio.get_running_loop()
-        sweep, last_sweep = True, 0.0  # at start: what was committed before this process held the lock
+        everything = True  # the first sweep of a holder: what was committed before it held the lock
+        sweep, last_sweep = True, 0.0
         while True:
             if self._handed:
                 await self._publish_handed(conn)
             if sweep or self._stopping or loop.time() - last_sweep >= self._sweep_every:
                 last_sweep = loop.time()
-                if await self.publish_pending(conn):
-                    sweep = True  # the sweep reads at most `batch` rows: sweep again
-                    continue
+                if not self._holding:
+                    self._holding = await conn.fetchval("SELECT pg_try_advisory_lock($1)", _RELAY_LOCK)
+                    everything = True
+                if self._holding:
+                    older_than = None if everything or self._stopping else 2 * self._sweep_every
+                    if await self.publish_pending(conn, older_than):
+                        sweep = True  # the sweep reads at most `batch` rows: sweep again
+                        continue
+                    everything = False
                 if self._stopping:
                     if self._handed:
                         continue
                     return
             # quiet for `idle_poll`: sweep; busy: hand-overs, and a sweep every `sweep_every` seconds
-            # for rows another process committed (only one process per database relays)
             sweep = not await self._idle()
 
     async def _idle(self) -> bool:
@@ -122,11 +127,19 @@ class OutboxRelay:
         if rows:
             await self._publish(conn, [(i, m.topic, m.key, m.value, m.headers) for i, m in rows])
 
-    async def publish_pending(self, conn: asyncpg.Connection) -> int:
-        rows = await conn.fetch(
-            "SELECT id, topic, key, value, headers FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1",
-            self._batch,
-        )
+    async def publish_pending(self, conn: asyncpg.Connection, older_than: float | None = None) -> int:
+        """Publish up to `batch` rows left in the table (only those older than `older_than` seconds)."""
+        if older_than is None:
+            rows = await conn.fetch(
+                "SELECT id, topic, key, value, headers FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1",
+                self._batch,
+            )
+        else:
+            rows = await conn.fetch(
+                "SELECT id, topic, key, value, headers FROM outbox WHERE sent_at IS NULL"
+                " AND created_at < now() - make_interval(secs => $2) ORDER BY id LIMIT $1",
+                self._batch, older_than,
+            )
         if not rows:
             return 0
         ids = [r["id"] for r in rows]

@@ -114,3 +114,39 @@ async def test_stopping_publishes_what_was_committed_before(pool) -> None:
                            uuid.uuid4())
     await relay.stop()
     assert sorted(sender.sent) == [b"m1", b"other"]
+
+
+async def test_two_processes_each_publish_their_own_rows_at_once_and_nothing_twice(pool) -> None:
+    """A second process of a service does not hold the lock, yet publishes its rows without waiting for a sweep."""
+    first, second = Recorder(), Recorder()
+    holder = OutboxRelay(pool, first, idle_poll=30, sweep_every=30)
+    other = OutboxRelay(pool, second, idle_poll=30, sweep_every=30)
+    holder.start()
+    await until(lambda: holder._holding)
+    other.start()
+    try:
+        databases = [PgDatabase(pool, on_commit=holder.hand_over), PgDatabase(pool, on_commit=other.hand_over)]
+        for n in range(20):
+            async with databases[n % 2].transaction() as tx:
+                tx.publish(message(n))
+        await until(lambda: len(first.sent) + len(second.sent) == 20, timeout=2.0)  # far below a sweep's 30 s
+        assert not other._holding
+        assert sorted(first.sent + second.sent) == sorted(f"m{n}".encode() for n in range(20))
+        assert second.sent == [f"m{n}".encode() for n in range(1, 20, 2)]  # its own, in commit order
+    finally:
+        await other.stop()
+        await holder.stop()
+
+
+async def test_the_periodic_sweep_leaves_young_rows_to_the_process_that_wrote_them(pool) -> None:
+    sender = Recorder()
+    relay = OutboxRelay(pool, sender, idle_poll=30, sweep_every=30)
+    relay._holding = True  # driven by hand
+    async with pool.acquire() as conn:
+        await conn.execute("INSERT INTO outbox (topic, key, event_id, value, created_at) VALUES"
+                           " ('t', 'k', $1, 'young', now()), ('t', 'k', $2, 'old', now() - interval '5 s')",
+                           uuid.uuid4(), uuid.uuid4())
+        assert await relay.publish_pending(conn, older_than=2.0) == 1
+        assert sender.sent == [b"old"]
+        assert await relay.publish_pending(conn) == 1  # at start and at stop: every row
+    assert sender.sent == [b"old", b"young"]

@@ -13,8 +13,12 @@ from tests.support.stack import ROOT, SERVICES
 
 
 class ServiceProcess:
-    def __init__(self, name: str, env: dict[str, str], logs: Path) -> None:
-        self.name, self.env, self.log_path = name, env, logs / f"{name}.log"
+    def __init__(self, name: str, env: dict[str, str], logs: Path, instance: int = 1) -> None:
+        self.name, self.env = name, env
+        self.label = name if instance == 1 else f"{name}-{instance}"
+        self.log_path = logs / f"{self.label}.log"
+        if instance > 1:  # a further process of the service: its own HTTP port, any free one
+            self.env = {**env, f"{name.upper()}_HTTP_PORT": "0"}
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -45,9 +49,22 @@ class ServiceProcess:
             return self.proc.wait()
 
 
+def instances(spec: str) -> dict[str, int]:
+    """`SERVICE_INSTANCES`, e.g. "settlement=2,wallet=2": how many processes of each service (default 1)."""
+    counts = {name: 1 for name in SERVICES}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, _, count = item.partition("=")
+        if name not in counts or not count.isdigit() or int(count) < 1:
+            raise ValueError(f"SERVICE_INSTANCES: {item!r} is not <service>=<count> with a service of {SERVICES}")
+        counts[name] = int(count)
+    return counts
+
+
 class Services:
     def __init__(self, env: dict[str, str], logs: Path) -> None:
-        self.all = {name: ServiceProcess(name, env, logs) for name in SERVICES}
+        counts = instances(env.get("SERVICE_INSTANCES", os.environ.get("SERVICE_INSTANCES", "")))
+        processes = [ServiceProcess(name, env, logs, i) for name in SERVICES for i in range(1, counts[name] + 1)]
+        self.all = {p.label: p for p in processes}
 
     def __getitem__(self, name: str) -> ServiceProcess:
         return self.all[name]

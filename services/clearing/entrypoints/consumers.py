@@ -11,7 +11,7 @@ from libs.contracts.claims import ClaimCancelled, ClaimSettled
 from libs.contracts.envelope import Envelope
 from libs.contracts.topics import CLAIMS_OUTCOMES
 from libs.messaging.ports import Transaction
-from libs.messaging.runtime import FOLLOWER_LINGER_MS, ServiceRuntime
+from libs.messaging.runtime import ServiceRuntime
 from services.clearing.domain import fact_from_cancelled, fact_from_settled
 from services.clearing.service_layer.service import ClearingService
 
@@ -24,4 +24,4 @@ def register(runtime: ServiceRuntime, service: ClearingService) -> None:
         await service.receive(tx, fact_from_cancelled(env.payload), causation=env)
 
     # Off the hospital's path: batches gathered for a quarter second cost far less a claim.
-    runtime.consume(CLAIMS_OUTCOMES, {ClaimSettled: settled, ClaimCancelled: cancelled}, linger_ms=FOLLOWER_LINGER_MS)
+    runtime.consume(CLAIMS_OUTCOMES, {ClaimSettled: settled, ClaimCancelled: cancelled}, follower=True)

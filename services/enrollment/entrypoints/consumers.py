@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from libs.contracts.topics import CLAIMS_OUTCOMES, ENROLLMENT_COMMANDS, WALLET_EVENTS
-from libs.messaging.runtime import FOLLOWER_LINGER_MS, ServiceRuntime
+from libs.messaging.runtime import ServiceRuntime
 from services.enrollment.service_layer.handlers import EnrollmentService
 
 
@@ -14,4 +14,4 @@ def register(runtime: ServiceRuntime, service: EnrollmentService) -> None:
     # ClaimSettled / ClaimCancelled, for no-claim years: off the hospital's path, so batches are
     # gathered for a quarter second and handled set-based (docs/performance.md).
     runtime.consume(CLAIMS_OUTCOMES, service.claims_table(), batch=service.claims_batch_table(),
-                    linger_ms=FOLLOWER_LINGER_MS)
+                    follower=True)
