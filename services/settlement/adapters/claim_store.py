@@ -2,11 +2,13 @@
 
 `PgClaimStore` issues each read and write as it comes: the reference, used for one message, for the
 HTTP pre-settlement and whenever the runtime isolates a failing message. `RunClaimStore` serves a
-whole run of submitted claims: it reads everything the run can need with one set-based query per
-table (locking the accumulator rows of the people who settle, in key order), answers the handler
-from memory while the claims are decided one after the other (a later claim of a person sees the
-accumulators an earlier one moved), and writes the run's rows with one statement per table at the
-end. The handler code is the same for both, so the two paths decide alike by construction.
+whole run of submitted claims: it reads everything the run can need in one statement (a set-based
+part per table, locking the accumulator rows of the people who settle, in key order), answers the
+handler from memory while the claims are decided one after the other (a later claim of a person sees
+the accumulators an earlier one moved), and writes the run's rows in one statement at the end (a
+data-modifying part per table). Two round trips a run, whatever its length: under load each round
+trip waits for a core, and those waits were most of a batch's time (docs/performance.md). The
+handler code is the same for both, so the two paths decide alike by construction.
 """
 
 from __future__ import annotations
@@ -99,47 +101,55 @@ class RunClaimStore:
         return store
 
     async def _load(self, claims: list[c.ClaimSubmitted]) -> None:
+        """Everything the run can need, in one statement (one round trip): under load every round trip
+        waits for a core, and that wait, not Postgres's work, made most of a batch's time."""
         conn = self.conn
-        rows = await conn.fetch("SELECT * FROM claims WHERE claim_id = ANY($1::text[])",
-                                list({m.claim_id for m in claims}))
-        self._claims = {r["claim_id"]: r for r in rows}
         people = sorted({m.psn_no for m in claims})
-        rows = await conn.fetch("SELECT psn_no, snapshot FROM coverage WHERE psn_no = ANY($1::text[])", people)
-        self._coverage = {r["psn_no"]: orjson.loads(r["snapshot"]) for r in rows}
-
         years = sorted({(m.psn_no, m.begntime.year) for m in claims})
         settling = sorted({(m.psn_no, m.begntime.year) for m in claims if m.action == "settle"})
-        if settling:
-            await conn.execute(
-                "INSERT INTO accumulators (psn_no, year) SELECT * FROM unnest($1::text[], $2::int[])"
-                " ORDER BY 1, 2 ON CONFLICT DO NOTHING", [p for p, _ in settling], [y for _, y in settling])
-        # ORDER BY under FOR UPDATE: the rows are locked in key order, as every batch locks them
-        rows = await conn.fetch(
-            f"SELECT psn_no, year, {', '.join(YEARLY)} FROM accumulators"
-            " WHERE (psn_no, year) IN (SELECT * FROM unnest($1::text[], $2::int[]))"
-            " ORDER BY psn_no, year FOR UPDATE", [p for p, _ in years], [y for _, y in years])
-        self._yearly = {(r["psn_no"], r["year"]): {name: r[name] for name in YEARLY} for r in rows}
-        self._locked = set(settling)
-
         days = sorted({(m.psn_no, m.begntime.date()) for m in claims})
-        rows = await conn.fetch(
-            "SELECT psn_no, service_date, outpatient_pooling_paid FROM accumulators_daily"
-            " WHERE (psn_no, service_date) IN (SELECT * FROM unnest($1::text[], $2::date[]))",
-            [p for p, _ in days], [d for _, d in days])
-        self._daily = {(r["psn_no"], r["service_date"]): r["outpatient_pooling_paid"] for r in rows}
+        lookback = timedelta(days=LARGE_EXAM_LOOKBACK_DAYS)
+        codes = list({code for m in claims for line in m.fee_details for code in line.drug_trac_codg})
+        # The accumulator rows of the people who settle are created if missing and locked; rows read
+        # FOR UPDATE are locked in key order (ORDER BY under FOR UPDATE), as every batch locks them.
+        row = await conn.fetchrow(
+            "WITH created AS (INSERT INTO accumulators (psn_no, year)"
+            "  SELECT * FROM unnest($3::text[], $4::int[]) ORDER BY 1, 2 ON CONFLICT DO NOTHING"
+            "  RETURNING psn_no, year)"
+            " SELECT ARRAY(SELECT cl FROM claims cl WHERE claim_id = ANY($1::text[])) AS claims,"
+            "  ARRAY(SELECT cv FROM coverage cv WHERE psn_no = ANY($2::text[])) AS coverage,"
+            "  ARRAY(SELECT a FROM accumulators a WHERE (psn_no, year) IN (SELECT * FROM unnest($5::text[], $6::int[]))"
+            "   ORDER BY psn_no, year FOR UPDATE) AS yearly,"
+            "  ARRAY(SELECT psn_no FROM created) AS created_people, ARRAY(SELECT year FROM created) AS created_years,"
+            "  ARRAY(SELECT d FROM accumulators_daily d"
+            "   WHERE (psn_no, service_date) IN (SELECT * FROM unnest($7::text[], $8::date[]))) AS daily,"
+            "  ARRAY(SELECT e FROM large_exams e WHERE psn_no = ANY($2::text[]) AND exam_date BETWEEN $9 AND $10"
+            "   ORDER BY psn_no, exam_date) AS exams,"
+            "  ARRAY(SELECT code FROM traceability_codes WHERE code = ANY($11::text[])) AS sold",
+            list({m.claim_id for m in claims}), people,
+            [p for p, _ in settling], [y for _, y in settling], [p for p, _ in years], [y for _, y in years],
+            [p for p, _ in days], [d for _, d in days],
+            min(d for _, d in days) - lookback, max(d for _, d in days) + lookback, codes,
+        )
+        self._claims = {r["claim_id"]: r for r in row["claims"]}
+        self._coverage = {r["psn_no"]: orjson.loads(r["snapshot"]) for r in row["coverage"]}
+        self._yearly = {(r["psn_no"], r["year"]): {name: r[name] for name in YEARLY} for r in row["yearly"]}
+        for key in zip(row["created_people"], row["created_years"]):  # new rows: every counter at zero
+            self._yearly[key] = dict.fromkeys(YEARLY, 0)
+        unseen = [key for key in settling if key not in self._yearly]
+        if unseen:  # created by a concurrent transaction after this statement's snapshot: lock and read them
+            rows = await conn.fetch(
+                f"SELECT psn_no, year, {', '.join(YEARLY)} FROM accumulators"
+                " WHERE (psn_no, year) IN (SELECT * FROM unnest($1::text[], $2::int[]))"
+                " ORDER BY psn_no, year FOR UPDATE", [p for p, _ in unseen], [y for _, y in unseen])
+            self._yearly.update({(r["psn_no"], r["year"]): {name: r[name] for name in YEARLY} for r in rows})
+        self._locked = set(settling)
+        self._daily = {(r["psn_no"], r["service_date"]): r["outpatient_pooling_paid"] for r in row["daily"]}
         for psn_no, day in days:
             self._daily.setdefault((psn_no, day), 0)
-
-        lookback = timedelta(days=LARGE_EXAM_LOOKBACK_DAYS)
-        rows = await conn.fetch(
-            "SELECT psn_no, med_list_codg, exam_date FROM large_exams"
-            " WHERE psn_no = ANY($1::text[]) AND exam_date BETWEEN $2 AND $3 ORDER BY psn_no, exam_date",
-            people, min(d for _, d in days) - lookback, max(d for _, d in days) + lookback)
-        for r in rows:
+        for r in row["exams"]:
             self._exams[r["psn_no"]].append(LargeExam(r["med_list_codg"], r["exam_date"]))
-
-        codes = list({code for m in claims for line in m.fee_details for code in line.drug_trac_codg})
-        self._sold = set(await accumulators.sold_codes(conn, codes))
+        self._sold = set(row["sold"])
 
     # -- reads, from memory --------------------------------------------------------------------------
     async def get_claim(self, claim_id: str) -> Mapping[str, Any] | None:
@@ -200,58 +210,50 @@ class RunClaimStore:
         self._rejections.append((claim_id, fixmedins_code, code, reason))
 
     async def flush(self) -> None:
-        """Write what the run decided: one statement per table."""
-        conn = self.conn
-        if self._new_claims:
-            rows = self._new_claims
-            await conn.execute(
-                "INSERT INTO claims (claim_id, body_hash, setl_id, psn_no, fixmedins_code, insutype, med_type,"
-                " insuplc_admdvs, mdtrtarea_admvs, setl_year, begntime, status, amounts, setldetail, explanation,"
-                " accumulator_delta, postings)"
-                " SELECT claim_id, body_hash, setl_id, psn_no, fixmedins_code, insutype, med_type, insuplc_admdvs,"
-                " mdtrtarea_admvs, setl_year, begntime, 'adjudicated', amounts::jsonb, setldetail::jsonb,"
-                " explanation::jsonb, accumulator_delta::jsonb, postings::jsonb"
-                " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],"
-                " $8::text[], $9::text[], $10::int[], $11::timestamptz[], $12::text[], $13::text[], $14::text[],"
-                " $15::text[], $16::text[]) AS r(claim_id, body_hash, setl_id, psn_no, fixmedins_code, insutype,"
-                " med_type, insuplc_admdvs, mdtrtarea_admvs, setl_year, begntime, amounts, setldetail, explanation,"
-                " accumulator_delta, postings)",
-                *([r[k] for r in rows] for k in (
-                    "claim_id", "body_hash", "setl_id", "psn_no", "fixmedins_code", "insutype", "med_type",
-                    "insuplc_admdvs", "mdtrtarea_admvs", "setl_year", "begntime")),
-                *([_json(r[k]) for r in rows] for k in (
-                    "amounts", "setldetail", "explanation", "accumulator_delta", "postings")),
-            )
-        if self._year_deltas:
-            keys = sorted(self._year_deltas)
-            sets = ", ".join(f"{name} = a.{name} + d.{name}" for name in YEARLY)
-            columns = ", ".join(f"${i + 3}::bigint[]" for i in range(len(YEARLY)))
-            await conn.execute(
-                f"UPDATE accumulators a SET {sets}, updated_at = now()"
-                f" FROM unnest($1::text[], $2::int[], {columns}) AS d(psn_no, year, {', '.join(YEARLY)})"
-                " WHERE a.psn_no = d.psn_no AND a.year = d.year",
-                [p for p, _ in keys], [y for _, y in keys],
-                *([self._year_deltas[k][i] for k in keys] for i in range(len(YEARLY))),
-            )
-        if self._day_deltas:
-            keys = sorted(self._day_deltas)
-            await conn.execute(
-                "INSERT INTO accumulators_daily (psn_no, service_date, outpatient_pooling_paid)"
-                " SELECT * FROM unnest($1::text[], $2::date[], $3::bigint[])"
-                " ON CONFLICT (psn_no, service_date) DO UPDATE"
-                " SET outpatient_pooling_paid = accumulators_daily.outpatient_pooling_paid + EXCLUDED.outpatient_pooling_paid",
-                [p for p, _ in keys], [d for _, d in keys], [self._day_deltas[k] for k in keys])
-        if self._new_exams:
-            await conn.execute(
-                "INSERT INTO large_exams (psn_no, med_list_codg, exam_date, setl_id)"
-                " SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[])",
-                *(list(col) for col in zip(*self._new_exams)))
-        if self._new_sold:
-            await conn.execute(
-                "INSERT INTO traceability_codes (code, setl_id) SELECT * FROM unnest($1::text[], $2::text[])",
-                *(list(col) for col in zip(*self._new_sold)))
-        if self._rejections:
-            await conn.execute(
-                "INSERT INTO claim_rejections (claim_id, fixmedins_code, reason_code, reason)"
-                " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])",
-                *(list(col) for col in zip(*self._rejections)))
+        """Write what the run decided: one statement, a data-modifying part per table (an empty list
+        writes nothing)."""
+        claims, keys, days = self._new_claims, sorted(self._year_deltas), sorted(self._day_deltas)
+        if not (claims or keys or days or self._new_exams or self._new_sold or self._rejections):
+            return
+        sets = ", ".join(f"{name} = a.{name} + d.{name}" for name in YEARLY)
+        deltas = ", ".join(f"${i + 19}::bigint[]" for i in range(len(YEARLY)))
+        n = 19 + len(YEARLY)
+        exams = [list(col) for col in zip(*self._new_exams)] or [[], [], [], []]
+        sold = [list(col) for col in zip(*self._new_sold)] or [[], []]
+        rejections = [list(col) for col in zip(*self._rejections)] or [[], [], [], []]
+        await self.conn.execute(
+            "WITH new_claims AS (INSERT INTO claims (claim_id, body_hash, setl_id, psn_no, fixmedins_code, insutype,"
+            "  med_type, insuplc_admdvs, mdtrtarea_admvs, setl_year, begntime, status, amounts, setldetail, explanation,"
+            "  accumulator_delta, postings)"
+            "  SELECT claim_id, body_hash, setl_id, psn_no, fixmedins_code, insutype, med_type, insuplc_admdvs,"
+            "  mdtrtarea_admvs, setl_year, begntime, 'adjudicated', amounts::jsonb, setldetail::jsonb,"
+            "  explanation::jsonb, accumulator_delta::jsonb, postings::jsonb"
+            "  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],"
+            "  $8::text[], $9::text[], $10::int[], $11::timestamptz[], $12::text[], $13::text[], $14::text[],"
+            "  $15::text[], $16::text[]) AS r(claim_id, body_hash, setl_id, psn_no, fixmedins_code, insutype,"
+            "  med_type, insuplc_admdvs, mdtrtarea_admvs, setl_year, begntime, amounts, setldetail, explanation,"
+            "  accumulator_delta, postings)),"
+            f" yearly AS (UPDATE accumulators a SET {sets}, updated_at = now()"
+            f"  FROM unnest($17::text[], $18::int[], {deltas}) AS d(psn_no, year, {', '.join(YEARLY)})"
+            "  WHERE a.psn_no = d.psn_no AND a.year = d.year),"
+            " daily AS (INSERT INTO accumulators_daily (psn_no, service_date, outpatient_pooling_paid)"
+            f"  SELECT * FROM unnest(${n}::text[], ${n + 1}::date[], ${n + 2}::bigint[])"
+            "  ON CONFLICT (psn_no, service_date) DO UPDATE SET outpatient_pooling_paid ="
+            "  accumulators_daily.outpatient_pooling_paid + EXCLUDED.outpatient_pooling_paid),"
+            " exams AS (INSERT INTO large_exams (psn_no, med_list_codg, exam_date, setl_id)"
+            f"  SELECT * FROM unnest(${n + 3}::text[], ${n + 4}::text[], ${n + 5}::date[], ${n + 6}::text[])),"
+            " sold AS (INSERT INTO traceability_codes (code, setl_id)"
+            f"  SELECT * FROM unnest(${n + 7}::text[], ${n + 8}::text[])),"
+            " rejections AS (INSERT INTO claim_rejections (claim_id, fixmedins_code, reason_code, reason)"
+            f"  SELECT * FROM unnest(${n + 9}::text[], ${n + 10}::text[], ${n + 11}::text[], ${n + 12}::text[]))"
+            " SELECT 1",
+            *([r[k] for r in claims] for k in (
+                "claim_id", "body_hash", "setl_id", "psn_no", "fixmedins_code", "insutype", "med_type",
+                "insuplc_admdvs", "mdtrtarea_admvs", "setl_year", "begntime")),
+            *([_json(r[k]) for r in claims] for k in (
+                "amounts", "setldetail", "explanation", "accumulator_delta", "postings")),
+            [p for p, _ in keys], [y for _, y in keys],
+            *([self._year_deltas[k][i] for k in keys] for i in range(len(YEARLY))),
+            [p for p, _ in days], [d for _, d in days], [self._day_deltas[k] for k in days],
+            *exams, *sold, *rejections,
+        )

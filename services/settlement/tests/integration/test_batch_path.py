@@ -1,4 +1,4 @@
-"""The set-based path agrees with the per-message path, on the real Postgres, and costs a few statements a run.
+"""The set-based path agrees with the per-message path, on the real Postgres, and costs three statements a run.
 
 The same traffic is played twice in one database, for two disjoint sets of people: once message by
 message (the reference, what the runtime does when it isolates a failure), once as runs. Everything
@@ -7,6 +7,7 @@ either path writes or sends, with the people's and claims' ids taken out, must b
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,7 @@ from libs.db.migrations import migrate
 from libs.messaging import postgres
 from libs.messaging.postgres import PgDatabase
 from services.settlement.adapters import repository as repo
+from services.settlement.adapters.claim_store import RunClaimStore
 from services.settlement.bootstrap import MIGRATIONS
 from services.settlement.service_layer.adjudication import PolicyEngine
 from services.settlement.service_layer.handlers import SettlementHandlers
@@ -155,7 +157,7 @@ async def test_a_run_decides_writes_and_answers_exactly_as_one_message_at_a_time
     assert kinds.count("ClaimAdjudicated") == 8 and "ClaimPreSettled" in kinds
     assert {body.get("reason_code") for kind, body in sent(one_by_one) if kind == "ClaimRejected"} >= {
         "CLAIM_ID_REUSED", "NOT_INSURED", "TRACEABILITY_CODE_REUSED", "NO_POLICY_PACK"}
-    assert counting.statements <= 13
+    assert counting.statements == 3  # one read (claims, coverage, accumulators locked, days, exams, codes), one write, the outbox
 
     # the wallet's answers, one by one and as a run
     paid_a, paid_b = payments([], one_by_one), payments([], as_a_run)
@@ -183,5 +185,27 @@ async def test_a_run_of_fifty_claims_costs_the_same_few_statements_as_a_run_of_o
         counting = Counting(tx.conn)
         tx.conn = counting
         await handlers.submit_claims(tx, envelopes(claims))
-    assert counting.statements <= 13
+    assert counting.statements == 3  # one read (claims, coverage, accumulators locked, days, exams, codes), one write, the outbox
     assert [decode(m.value).event_type for m in tx._outbox] == ["ClaimAdjudicated"] * 50
+
+
+async def test_accumulators_another_transaction_creates_while_a_run_reads_are_locked_and_read_as_committed(
+        database) -> None:
+    """The run's one read cannot see a row committed after it started; it must lock and read it, not start at zero."""
+    claim = outpatient_claim("RACE1", "QQA4", insutype="390", when=datetime(2026, 9, 1, 9))
+    pool = database.pool
+    async with pool.acquire() as other, pool.acquire() as conn:  # type: ignore[union-attr]
+        await other.execute("DELETE FROM accumulators WHERE psn_no = 'QQA4' AND year = 2026")
+        writer = other.transaction()
+        await writer.start()
+        await other.execute("INSERT INTO accumulators (psn_no, year, deductible_paid) VALUES ('QQA4', 2026, 12345)")
+        async with conn.transaction():
+            reading = asyncio.create_task(RunClaimStore.load(conn, [claim]))
+            await asyncio.sleep(0.3)
+            assert not reading.done()  # the run's insert waits for the other transaction
+            await writer.commit()
+            store = await reading
+            seen = await store.accumulators("QQA4", 2026, date(2026, 9, 1), for_update=True)
+            assert seen.deductible_paid == 12345
+            assert await other.fetchval("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                                        " WHERE c.relname = 'accumulators' AND l.pid = $1", conn.get_server_pid()) > 0
