@@ -17,8 +17,9 @@ import sys
 import time
 from pathlib import Path
 
+from deploy.launch import command, processes
+
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = ("enrollment", "settlement", "wallet", "clearing")
 
 BANNER = """
   Services running: {names}
@@ -49,12 +50,12 @@ def main() -> None:
     logs = ROOT / ".stack" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     procs = {
-        name: subprocess.Popen([sys.executable, "-m", f"services.{name}"], cwd=ROOT,
-                               stdout=(logs / f"{name}.log").open("ab"), stderr=subprocess.STDOUT)
-        for name in SERVICES
+        label: subprocess.Popen(command(service, os.environ), cwd=ROOT, env={**os.environ, **extra},
+                                stdout=(logs / f"{label}.log").open("ab"), stderr=subprocess.STDOUT)
+        for label, service, extra in processes(os.environ)
     }
     simulator = start_simulator(args.simulator_rate) if args.simulator else None
-    print(BANNER.format(names=", ".join(SERVICES), logs=logs.relative_to(ROOT),
+    print(BANNER.format(names=", ".join(procs), logs=logs.relative_to(ROOT),
                         simulator=SIMULATOR_ON.format(rate=args.simulator_rate) if simulator else SIMULATOR_OFF),
           flush=True)
     stopping = False

@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from libs.settings import ServiceSettings
+from deploy.launch import FOLLOWERS, command
 from tests.support.stack import SERVICES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,3 +62,12 @@ def test_compose_kafka_has_auto_create_off_like_the_native_broker() -> None:
     assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
     native = (ROOT / "deploy" / "kafka" / "server.properties.template").read_text()
     assert "auto.create.topics.enable=false" in native
+
+
+def test_compose_serves_the_hospitals_path_before_the_followers_as_the_native_launcher_does() -> None:
+    services = compose()["services"]
+    for name in SERVICES:
+        shares = services[name].get("cpu_shares", 1024)
+        assert (shares < 1024) == (name in FOLLOWERS), name
+        assert ("nice" in command(name, {})) == (name in FOLLOWERS), name
+    assert "nice" not in command("enrollment", {"FOLLOWER_NICE": "0"})

@@ -53,6 +53,12 @@ def table(r: dict[str, Any]) -> str:
             lat = p["latency_ms"]["all"]
             out.append(f"  {p['offered_per_second']:>9.0f} {p['achieved_replies_per_second']:>10.1f} {_ms(lat['p50'])} "
                        f"{_ms(lat['p95'])} {_ms(lat['p99'])} {sum(p['no_reply'].values()):>9}")
+    hopped = [p for p in r["phases"] if p.get("hops")]
+    if hopped:
+        out += ["", "Hop by hop, settled claims (from the records' Kafka timestamps): p50 / p95 / p99 ms"]
+        for p in hopped:
+            for name, h in p["hops"].items():
+                out.append(f"  at {p['offered_per_second']:>5.0f}/s  {name:<36} {h['p50_ms']:>6} / {h['p95_ms']:>6} / {h['p99_ms']:>6}")
     out += ["", "Resources (CPU: % of one core; memory: peak MB, RSS; Postgres PSS)",
             f"  {'part':<16} {'sustained cpu':>14} {'at 500/s cpu':>13} {'peak MB':>8}"]
     at500 = next((p for p in r["phases"] if p.get("offered_per_second") == AIM_P99_AT), None)

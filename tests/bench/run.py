@@ -32,7 +32,7 @@ from libs.hospital.simulator.population import Population, build_population
 from libs.hospital.simulator.stats import Stats
 from libs.hospital.simulator.stream import TrafficStream
 from libs.settings import StackSettings
-from tests.bench import ceilings, phases, report
+from tests.bench import ceilings, hops, phases, report
 from tests.bench.lag import consumer_lag, wait_until_caught_up
 from tests.bench.resources import Sampler
 from tests.support.processes import Services
@@ -98,8 +98,11 @@ async def run(profile: Profile, stack: StackSettings, out_dir: Path, env: dict[s
                 if saturated and rate > report.AIM_P99_AT:
                     break  # higher offered loads only queue up; the aim's load is always measured
                 step(began, f"offering {rate:g} messages a second for {profile.load_seconds:g} s")
+                started_ms = int(time.time() * 1000)
                 phase = await phases.fixed_load(driver, stream, sampler, rate, profile.load_seconds, profile.reply_timeout)
                 result["phases"].append(phase.as_dict())
+                result["phases"][-1]["hops"] = await hops.per_hop(  # where the time went, hop by hop
+                    stack.kafka_bootstrap, ns.topic_prefix, started_ms + 2000, started_ms + int(profile.load_seconds * 1000))
                 merge(totals, phase.stats)
                 print(report.phase_line(phase.as_dict()), flush=True)
                 best = max(best, phase.extra["achieved_replies_per_second"])

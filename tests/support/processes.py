@@ -5,28 +5,23 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.support.stack import ROOT, SERVICES
+from deploy.launch import command, processes
+from tests.support.stack import ROOT
 
 
 class ServiceProcess:
-    def __init__(self, name: str, env: dict[str, str], logs: Path, instance: int = 1) -> None:
-        self.name, self.env = name, env
-        self.label = name if instance == 1 else f"{name}-{instance}"
+    def __init__(self, name: str, env: dict[str, str], logs: Path, label: str | None = None) -> None:
+        self.name, self.env, self.label = name, env, label or name
         self.log_path = logs / f"{self.label}.log"
-        if instance > 1:  # a further process of the service: its own HTTP port, any free one
-            self.env = {**env, f"{name.upper()}_HTTP_PORT": "0"}
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", f"services.{self.name}"], cwd=ROOT,
-            env={**os.environ, **self.env, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=subprocess.STDOUT,
-        )
+        env = {**os.environ, **self.env, "PYTHONPATH": str(ROOT)}
+        self.proc = subprocess.Popen(command(self.name, env), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
     def wait_started(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -49,22 +44,10 @@ class ServiceProcess:
             return self.proc.wait()
 
 
-def instances(spec: str) -> dict[str, int]:
-    """`SERVICE_INSTANCES`, e.g. "settlement=2,wallet=2": how many processes of each service (default 1)."""
-    counts = {name: 1 for name in SERVICES}
-    for item in filter(None, (part.strip() for part in spec.split(","))):
-        name, _, count = item.partition("=")
-        if name not in counts or not count.isdigit() or int(count) < 1:
-            raise ValueError(f"SERVICE_INSTANCES: {item!r} is not <service>=<count> with a service of {SERVICES}")
-        counts[name] = int(count)
-    return counts
-
-
 class Services:
     def __init__(self, env: dict[str, str], logs: Path) -> None:
-        counts = instances(env.get("SERVICE_INSTANCES", os.environ.get("SERVICE_INSTANCES", "")))
-        processes = [ServiceProcess(name, env, logs, i) for name in SERVICES for i in range(1, counts[name] + 1)]
-        self.all = {p.label: p for p in processes}
+        started = processes({**os.environ, **env})
+        self.all = {label: ServiceProcess(name, {**env, **extra}, logs, label) for label, name, extra in started}
 
     def __getitem__(self, name: str) -> ServiceProcess:
         return self.all[name]

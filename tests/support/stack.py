@@ -20,11 +20,11 @@ from pathlib import Path
 
 import asyncpg
 
+from deploy.launch import SERVICES  # re-exported: listed once, where the launchers read it
 from libs.messaging.admin import delete_topics, ensure_topics
 from libs.settings import StackSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("enrollment", "settlement", "wallet", "clearing")
 
 
 def _docker_answers() -> bool:

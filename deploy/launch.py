@@ -1,0 +1,46 @@
+"""How the services are started as processes, shared by `make run` (deploy/run_services.py), the
+end-to-end tests and the benchmark (tests/support/processes.py).
+
+- `SERVICE_INSTANCES` ("settlement=2,wallet=2"): how many processes of a service; they share its
+  consumer groups, so each consumes some of the partitions (six a topic). A further process serves
+  HTTP on any free port (`<SERVICE>_HTTP_PORT=0`): put a load balancer in front if you need it.
+- **Followers run at a lower CPU priority** (`FOLLOWER_NICE`, default 10; 0 turns it off):
+  enrollment and clearing only follow the hospital's path (outcomes, office commands, snapshots), so
+  when the machine is busy the processes a hospital is waiting for are served first, and the
+  followers catch up in the gaps (their lag is reported by `make bench`). docker-compose.yml gives
+  them a quarter of the CPU shares for the same reason. Measured: docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+
+SERVICES = ("enrollment", "settlement", "wallet", "clearing")
+FOLLOWERS = frozenset({"enrollment", "clearing"})
+DEFAULT_FOLLOWER_NICE = 10
+
+
+def instances(spec: str) -> dict[str, int]:
+    """`SERVICE_INSTANCES` read: how many processes of each service (1 unless named)."""
+    counts = {name: 1 for name in SERVICES}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, _, count = item.partition("=")
+        if name not in counts or not count.isdigit() or int(count) < 1:
+            raise ValueError(f"SERVICE_INSTANCES: {item!r} is not <service>=<count> with a service of {SERVICES}")
+        counts[name] = int(count)
+    return counts
+
+
+def processes(env: Mapping[str, str]) -> list[tuple[str, str, dict[str, str]]]:
+    """(label, service, extra environment) of every process to start: "settlement", "settlement-2"…"""
+    counts = instances(env.get("SERVICE_INSTANCES", ""))
+    return [(name if i == 1 else f"{name}-{i}", name, {} if i == 1 else {f"{name.upper()}_HTTP_PORT": "0"})
+            for name in SERVICES for i in range(1, counts[name] + 1)]
+
+
+def command(service: str, env: Mapping[str, str]) -> list[str]:
+    """The command line of a service's process: `nice -n FOLLOWER_NICE` in front of a follower."""
+    nice = int(env.get("FOLLOWER_NICE", DEFAULT_FOLLOWER_NICE))
+    prefix = ["nice", "-n", str(nice)] if service in FOLLOWERS and nice else []
+    return [*prefix, sys.executable, "-m", f"services.{service}"]
