@@ -37,6 +37,8 @@ class ServiceSettings(StackSettings):
     batch_max_records: int = Field(default=500, alias="BATCH_MAX_RECORDS")
     batch_timeout_ms: int = Field(default=20, alias="BATCH_TIMEOUT_MS")
     follower_linger_ms: int = Field(default=250, alias="FOLLOWER_LINGER_MS")
+    inbox_retention_days: int = Field(default=14, ge=8, alias="INBOX_RETENTION_DAYS")  # > Kafka's 7 days
+    inbox_purge_every_s: float = Field(default=300.0, gt=0, alias="INBOX_PURGE_EVERY_S")
     pool_max_size: int = Field(default=8, alias="PG_POOL_MAX")
     http_host: str = Field(default="127.0.0.1", alias="HTTP_HOST")
     http_port: int | None = None  # each service sets its own default; None serves no HTTP

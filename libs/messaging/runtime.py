@@ -1,4 +1,5 @@
-"""What every service process has: a pool with its migrations applied, the broker, the outbox relay.
+"""What every service process has: a pool with its migrations applied, the broker, the outbox relay,
+the inbox's retention (libs/messaging/retention.py).
 
 `ServiceRuntime.app()` returns the FastStream application: start-up opens the pool and applies the
 migrations before the broker starts consuming; shutdown stops consuming first (FastStream waits for
@@ -8,6 +9,7 @@ the batch in flight), then lets the relay publish what was committed, then close
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -26,6 +28,7 @@ from libs.messaging.dispatch import BatchTable, HandlerTable, batch_dispatcher, 
 from libs.messaging.kafka import KafkaSender, make_broker, subscribe
 from libs.messaging.records import OutgoingMessage
 from libs.messaging.relay import OutboxRelay
+from libs.messaging.retention import InboxPurger
 from libs.settings import ServiceSettings
 
 log = structlog.get_logger("runtime")
@@ -41,6 +44,7 @@ class ServiceRuntime:
         self.database = postgres.PgDatabase(on_commit=self._wake_relay)
         self.pool: asyncpg.Pool | None = None
         self.relay: OutboxRelay | None = None
+        self.purger: InboxPurger | None = None
         self._sender = KafkaSender(settings.kafka_bootstrap, f"{settings.service_name}-relay", settings.topic_prefix)
         self.on_started: list[Hook] = []
         self.on_stopping: list[Hook] = []
@@ -87,6 +91,9 @@ class ServiceRuntime:
         await self._sender.start()
         self.relay = OutboxRelay(self.pool, self._sender)
         self.relay.start()
+        self.purger = InboxPurger(self.pool, timedelta(days=self.settings.inbox_retention_days),
+                                  self.settings.inbox_purge_every_s)
+        self.purger.start()
         for hook in self.on_started:
             await hook(self)
         log.info("started", migrations_applied=applied)
@@ -94,6 +101,8 @@ class ServiceRuntime:
     async def stop(self) -> None:
         for hook in self.on_stopping:
             await hook(self)
+        if self.purger is not None:
+            await self.purger.stop()
         if self.relay is not None:
             await self.relay.stop()
         await self._sender.stop()
