@@ -41,17 +41,36 @@ async def claim_answered_by_wallet(conn: asyncpg.Connection, claim_id: str, setl
     return row
 
 
-async def claims_answered_by_wallet(conn: asyncpg.Connection, answers: list[tuple[str, str]]
-                                    ) -> dict[str, asyncpg.Record]:
-    """`claim_answered_by_wallet` for many answers: the claims locked in key order, by claim id."""
-    rows = await conn.fetch(  # only what is checked: the whole row comes back once, from the update
-        "SELECT claim_id, setl_id, status FROM claims WHERE claim_id = ANY($1::text[]) ORDER BY claim_id FOR UPDATE",
-        list({claim_id for claim_id, _ in answers}))
-    found = {r["claim_id"]: r for r in rows}
-    for claim_id, setl_id in answers:
-        if claim_id not in found or found[claim_id]["setl_id"] != setl_id:
+async def settle_answered(conn: asyncpg.Connection, answers: dict[str, tuple[str, dict[str, Any]]]
+                         ) -> tuple[dict[str, tuple[str, str]], dict[str, asyncpg.Record]]:
+    """The wallet answered these claims (claim id -> (setl_id, how it paid)): in one statement, lock
+    them in key order, mark the adjudicated ones settled and post their fund entries from the
+    postings stored at adjudication. Returns every answered claim's (setl_id, status) as locked, and
+    the settled rows by claim id. A claim settlement does not hold, under that setl_id, raises
+    LookupError; entries that do not balance raise ValueError (the transaction is then rolled back)."""
+    ids = list(answers)
+    row = await conn.fetchrow(
+        "WITH answer AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS w(claim_id, setl_id, wallet)),"
+        " locked AS (SELECT c.claim_id, c.setl_id, c.status FROM claims c WHERE c.claim_id = ANY($1::text[])"
+        "  ORDER BY c.claim_id FOR UPDATE),"
+        " settled AS (UPDATE claims SET status = 'settled', wallet = a.wallet::jsonb, settled_at = now()"
+        "  FROM answer a, locked l WHERE claims.claim_id = a.claim_id AND l.claim_id = a.claim_id"
+        "  AND l.setl_id = a.setl_id AND l.status = 'adjudicated' RETURNING claims AS claim, claims.setl_id, claims.postings),"
+        " entries AS (INSERT INTO fund_entries (setl_id, kind, account, debit, credit)"
+        "  SELECT s.setl_id, 'settle', e->>0, (e->>1)::bigint, (e->>2)::bigint"
+        "  FROM settled s, jsonb_array_elements(s.postings) e RETURNING setl_id, debit, credit)"
+        " SELECT ARRAY(SELECT claim_id FROM locked) AS ids, ARRAY(SELECT setl_id FROM locked) AS setl_ids,"
+        "  ARRAY(SELECT status FROM locked) AS statuses, ARRAY(SELECT claim FROM settled) AS settled,"
+        "  ARRAY(SELECT setl_id FROM entries GROUP BY setl_id HAVING sum(debit) <> sum(credit)) AS unbalanced",
+        ids, [answers[i][0] for i in ids], [_json(answers[i][1]) for i in ids],
+    )
+    found = {i: (setl_id, status) for i, setl_id, status in zip(row["ids"], row["setl_ids"], row["statuses"])}
+    for claim_id, (setl_id, _) in answers.items():
+        if claim_id not in found or found[claim_id][0] != setl_id:
             raise LookupError(f"wallet answer for settlement {setl_id} that settlement does not hold")
-    return found
+    if row["unbalanced"]:
+        raise ValueError(f"unbalanced fund entries for {', '.join(row['unbalanced'])}")
+    return found, {r["claim_id"]: r for r in row["settled"]}
 
 
 async def insert_claim(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
@@ -65,16 +84,6 @@ async def insert_claim(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
         row["begntime"], _json(row["amounts"]), _json(row["setldetail"]), _json(row["explanation"]),
         _json(row["accumulator_delta"]), _json(row["postings"]),
     )
-
-
-async def mark_settled_many(conn: asyncpg.Connection, wallets: dict[str, dict[str, Any]]) -> dict[str, asyncpg.Record]:
-    rows = await conn.fetch(
-        "UPDATE claims SET status = 'settled', wallet = w.wallet::jsonb, settled_at = now()"
-        " FROM unnest($1::text[], $2::text[]) AS w(claim_id, wallet) WHERE claims.claim_id = w.claim_id"
-        " RETURNING claims.*",
-        list(wallets), [_json(w) for w in wallets.values()],
-    )
-    return {r["claim_id"]: r for r in rows}
 
 
 async def mark_cancelling(conn: asyncpg.Connection, claim_id: str, cancel_id: str) -> None:

@@ -148,22 +148,25 @@ class SettlementHandlers:
 
     async def complete_settlements(self, tx: Transaction, envs: Sequence[Envelope[c.PersonalPartPaid]]) -> None:
         """The wallet paid the personal part: post the fund entries and answer the hospital, for a run of
-        payments in four statements (a payment already applied, or repeated in the run, changes nothing)."""
-        locked = await repo.claims_answered_by_wallet(tx.conn, [(e.payload.claim_id, e.payload.setl_id) for e in envs])
-        paying: dict[str, tuple[Envelope[c.PersonalPartPaid], dict[str, Any]]] = {}
+        payments in one statement (a payment already applied, or repeated in the run, changes nothing)."""
+        answers: dict[str, tuple[Envelope[c.PersonalPartPaid], str, dict[str, Any]]] = {}
         for env in envs:
             paid = env.payload
-            status = "settled" if paid.claim_id in paying else locked[paid.claim_id]["status"]
-            if status != "adjudicated":
-                log.info("payment_already_applied", setl_id=paid.setl_id, status=status)
+            if paid.claim_id in answers:
+                log.info("payment_already_applied", setl_id=paid.setl_id, status="settled")
                 continue
-            paying[paid.claim_id] = (env, paid.model_dump(include={"acct_pay", "acct_mulaid_pay", "psn_cash_pay", "balc"}))
-        if not paying:
-            return
-        rows = await repo.mark_settled_many(tx.conn, {claim_id: wallet for claim_id, (_, wallet) in paying.items()})
-        await repo.post_entries_many(tx.conn, "settle", [(row["setl_id"], orjson.loads(row["postings"])) for row in rows.values()])
-        for claim_id, (env, _) in paying.items():
-            outcomes.settled(tx, rows[claim_id], env)
+            answers[paid.claim_id] = (env, paid.setl_id, paid.model_dump(include={"acct_pay", "acct_mulaid_pay",
+                                                                                 "psn_cash_pay", "balc"}))
+        found, settled = await repo.settle_answered(
+            tx.conn, {claim_id: (setl_id, wallet) for claim_id, (_, setl_id, wallet) in answers.items()})
+        for env in envs:  # a repeat within the run must name the same settlement too
+            if found[env.payload.claim_id][0] != env.payload.setl_id:
+                raise LookupError(f"wallet answer for settlement {env.payload.setl_id} that settlement does not hold")
+        for claim_id, (env, setl_id, _) in answers.items():
+            if claim_id in settled:
+                outcomes.settled(tx, settled[claim_id], env)
+            else:
+                log.info("payment_already_applied", setl_id=setl_id, status=found[claim_id][1])
 
     async def _reject(self, tx: Transaction, store: ClaimStore, env: Envelope[c.ClaimSubmitted], code: str,
                       reason: str) -> None:

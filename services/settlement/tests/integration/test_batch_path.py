@@ -172,7 +172,7 @@ async def test_a_run_decides_writes_and_answers_exactly_as_one_message_at_a_time
         await handlers.complete_settlements(as_a_run, envelopes(paid_b))
     assert sent(as_a_run) == sent(one_by_one)
     assert [kind for kind, _ in sent(one_by_one)] == ["ClaimSettled"] * 8
-    assert counting.statements == 4  # lock the claims, mark them settled, the fund entries, the outbox
+    assert counting.statements == 2  # lock the claims, mark them settled and post the fund entries; the outbox
     assert await written(database, "QQB") == await written(database, "QQA")
 
 
@@ -209,3 +209,51 @@ async def test_accumulators_another_transaction_creates_while_a_run_reads_are_lo
             assert seen.deductible_paid == 12345
             assert await other.fetchval("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
                                         " WHERE c.relname = 'accumulators' AND l.pid = $1", conn.get_server_pid()) > 0
+
+
+async def adjudicated_claim(database: PgDatabase, handlers: SettlementHandlers, claim_id: str) -> c.PersonalPartPaid:
+    async with database.transaction() as tx:
+        await handlers.submit_claims(tx, envelopes([outpatient_claim(claim_id, "QQB2", insutype="390")]))
+    (paid,) = payments([], tx)
+    return paid
+
+
+async def test_an_answer_for_a_claim_already_settled_changes_nothing_and_sends_nothing(database) -> None:
+    handlers = SettlementHandlers(PolicyEngine.load())
+    paid = await adjudicated_claim(database, handlers, "ANS1")
+    async with database.transaction() as first:
+        await handlers.complete_settlements(first, envelopes([paid]))
+    async with database.transaction() as again:
+        await handlers.complete_settlements(again, envelopes([paid]))
+    assert [decode(m.value).event_type for m in first._outbox] == ["ClaimSettled"]
+    assert again._outbox == []
+    async with database.pool.acquire() as conn:  # type: ignore[union-attr]
+        assert await conn.fetchval("SELECT count(*) FROM fund_entries e JOIN claims c USING (setl_id)"
+                                   " WHERE c.claim_id = 'ANS1'") == len(
+            orjson.loads(await conn.fetchval("SELECT postings FROM claims WHERE claim_id = 'ANS1'")))
+
+
+async def test_an_answer_settlement_does_not_hold_is_refused_with_nothing_written(database) -> None:
+    handlers = SettlementHandlers(PolicyEngine.load())
+    paid = await adjudicated_claim(database, handlers, "ANS2")
+    for wrong in (paid.model_copy(update={"setl_id": "S-not-ours"}), paid.model_copy(update={"claim_id": "ANS-none"})):
+        with pytest.raises(LookupError):
+            async with database.transaction() as tx:
+                await handlers.complete_settlements(tx, envelopes([paid, wrong]))
+    async with database.pool.acquire() as conn:  # type: ignore[union-attr]
+        assert await conn.fetchval("SELECT status FROM claims WHERE claim_id = 'ANS2'") == "adjudicated"
+
+
+async def test_stored_postings_that_do_not_balance_are_refused_with_nothing_written(database) -> None:
+    handlers = SettlementHandlers(PolicyEngine.load())
+    paid = await adjudicated_claim(database, handlers, "ANS3")
+    async with database.pool.acquire() as conn:  # type: ignore[union-attr]
+        await conn.execute("UPDATE claims SET postings = '[[\"fund:hifp\", 100, 0], [\"payable:H\", 0, 99]]'"
+                           " WHERE claim_id = 'ANS3'")
+    with pytest.raises(ValueError, match="unbalanced"):
+        async with database.transaction() as tx:
+            await handlers.complete_settlements(tx, envelopes([paid]))
+    async with database.pool.acquire() as conn:  # type: ignore[union-attr]
+        assert await conn.fetchval("SELECT status FROM claims WHERE claim_id = 'ANS3'") == "adjudicated"
+        assert await conn.fetchval("SELECT count(*) FROM fund_entries e JOIN claims c USING (setl_id)"
+                                   " WHERE c.claim_id = 'ANS3'") == 0
