@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import asyncpg
 import pytest
 
-from libs.db.migrations import migrate
-from libs.messaging import postgres
 from libs.messaging.retention import purge_inbox
 from libs.settings import ServiceSettings
 
@@ -16,13 +13,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def pool(namespace):
-    pool = await asyncpg.create_pool(namespace.dsn("wallet"), min_size=1, max_size=2)
-    async with pool.acquire() as conn:
-        await migrate(conn, {"messaging": postgres.MIGRATIONS})
-        await conn.execute("DELETE FROM inbox")
-    yield pool
-    await pool.close()
+def pool(messaging_pool):
+    return messaging_pool
 
 
 async def test_ids_older_than_the_retention_are_purged_in_chunks_and_recent_ones_kept(pool) -> None:

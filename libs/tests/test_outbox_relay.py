@@ -5,11 +5,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-import asyncpg
 import pytest
 
-from libs.db.migrations import migrate
-from libs.messaging import postgres
 from libs.messaging.postgres import PgDatabase
 from libs.messaging.records import OutgoingMessage
 from libs.messaging.relay import OutboxRelay
@@ -30,13 +27,8 @@ def message(n: int) -> OutgoingMessage:
 
 
 @pytest.fixture
-async def pool(namespace):
-    pool = await asyncpg.create_pool(namespace.dsn("clearing"), min_size=1, max_size=4)
-    async with pool.acquire() as conn:
-        await migrate(conn, {"messaging": postgres.MIGRATIONS})
-        await conn.execute("DELETE FROM outbox")
-    yield pool
-    await pool.close()
+def pool(messaging_pool):
+    return messaging_pool
 
 
 async def until(condition, timeout: float = 5.0) -> None:
