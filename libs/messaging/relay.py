@@ -109,12 +109,12 @@ class OutboxRelay:
                         continue
                     return
             # quiet for `idle_poll`: sweep; busy: hand-overs, and a sweep every `sweep_every` seconds
-            sweep = not await self._idle()
+            sweep = not await self._idle(min(self._idle_poll, max(0.0, last_sweep + self._sweep_every - loop.time())))
 
-    async def _idle(self) -> bool:
-        """Wait for a hand-over or a stop; False when `idle_poll` passed without one."""
+    async def _idle(self, timeout: float) -> bool:
+        """Wait for a hand-over or a stop; False when `timeout` passed without one."""
         try:
-            await asyncio.wait_for(self._wake.wait(), self._idle_poll)
+            await asyncio.wait_for(self._wake.wait(), timeout)
             woken = True
         except asyncio.TimeoutError:
             woken = False
