@@ -78,10 +78,13 @@ class OutboxRelay:
                         if self._holding:
                             self._holding = False
                             await conn.execute("SELECT pg_advisory_unlock($1)", _RELAY_LOCK)
-            except TRANSIENT_ERRORS as exc:
+            except Exception as exc:  # the relay must outlive any failure: Postgres, Kafka or other
                 # what was handed over and not published stays in the table, for the sweep
                 self._handed.clear()
-                log.warning("relay_retry", error=repr(exc))
+                if isinstance(exc, TRANSIENT_ERRORS):
+                    log.warning("relay_retry", error=repr(exc))
+                else:
+                    log.error("relay_failed_retrying", error=repr(exc), exc_info=True)
                 if self._stopping:
                     return
                 await asyncio.sleep(1.0)

@@ -6,6 +6,7 @@ import asyncio
 import uuid
 
 import pytest
+from aiokafka.errors import KafkaTimeoutError
 
 from libs.messaging.postgres import PgDatabase
 from libs.messaging.records import OutgoingMessage
@@ -142,3 +143,32 @@ async def test_the_periodic_sweep_leaves_young_rows_to_the_process_that_wrote_th
         assert sender.sent == [b"old"]
         assert await relay.publish_pending(conn) == 1  # at start and at stop: every row
     assert sender.sent == [b"old", b"young"]
+
+
+class FailingOnce(Recorder):
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error: Exception | None = error
+
+    async def send_batch(self, rows) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+        await super().send_batch(rows)
+
+
+async def test_a_failed_publish_of_any_kind_leaves_the_rows_for_the_sweep_and_the_relay_goes_on(pool) -> None:
+    sender = FailingOnce(KafkaTimeoutError())  # not a connection error: the relay must outlive it too
+    relay = OutboxRelay(pool, sender, idle_poll=0.1, sweep_every=0.1)
+    database = PgDatabase(pool, on_commit=relay.hand_over)
+    relay.start()
+    try:
+        await until(lambda: relay._holding)
+        async with database.transaction() as tx:
+            tx.publish(message(1))
+        await until(lambda: sender.sent == [b"m1"], timeout=5.0)
+        async with database.transaction() as tx:
+            tx.publish(message(2))
+        await until(lambda: sender.sent == [b"m1", b"m2"], timeout=5.0)
+    finally:
+        await relay.stop()
