@@ -20,7 +20,10 @@ from libs.contracts.topics import ALL_TOPICS
 DESCRIPTION = (
     "Events and commands of the medical-insurance settlement platform. Every message is a JSON "
     "envelope (event_id, event_type, schema_version, occurred_at, producer, correlation_id, "
-    "causation_id) around a typed payload; amounts are integer fen. Keys: see each channel."
+    "causation_id) around a typed payload; amounts are integer fen. Keys: see each channel. Every "
+    "record the platform produces carries its event_type as a Kafka header (`event_type`); "
+    "ClaimSettled and ClaimCancelled also carry `insuplc_admdvs` and `mdtrtarea_admvs`, so a "
+    "consumer can pass over what it has no use for without decoding it."
 )
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -64,6 +64,11 @@ class _Item:
     message_id: str
     envelope: object | None = None
     problem: str | None = None
+    skipped: bool = False  # of no interest by its headers: not decoded, no inbox row
+
+
+Select = Callable[[Mapping[str, bytes]], bool]
+"""A consumer's interest in a record by its headers (messages of this platform carry `event_type`)."""
 
 
 @dataclass
@@ -74,6 +79,7 @@ class BatchProcessor:
     accepted: frozenset[str]
     batch_handlers: dict[str, BatchHandler] = field(default_factory=dict)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    select: Select | None = None
 
     async def process(self, records: Sequence[Record]) -> BatchStats:
         items = [self._decode(r) for r in records]
@@ -97,6 +103,14 @@ class BatchProcessor:
                 careful = True
 
     def _decode(self, record: Record) -> _Item:
+        # A record whose `event_type` header names a type this consumer has no handler for, or that
+        # its `select` turns down, is left undecoded and unrecorded: it can have no effect here.
+        # Records without the header (a hospital's claim) are decoded, and dead-lettered if need be.
+        headers = dict(record.headers)
+        event_type = headers.get("event_type")
+        if event_type is not None and (event_type.decode() not in self.accepted
+                                       or (self.select is not None and not self.select(headers))):
+            return _Item(record, f"skip:{record.position}", skipped=True)
         try:
             envelope = decode(record.value)
         except UndecodableMessage as exc:
@@ -106,10 +120,13 @@ class BatchProcessor:
     async def _run(self, items: list[_Item], careful: bool, stats: BatchStats) -> BatchStats:
         stats.handled = stats.ignored = stats.duplicates = stats.dead_lettered = 0
         async with self.database.transaction() as tx:
-            unique = list(dict.fromkeys(i.message_id for i in items))
-            new = await tx.claim_new(self.consumer, unique)
+            unique = list(dict.fromkeys(i.message_id for i in items if not i.skipped))
+            new = await tx.claim_new(self.consumer, unique) if unique else set()
             run: list[object] = []  # consecutive envelopes of one type that has a batch handler
             for item in items:
+                if item.skipped:
+                    stats.ignored += 1
+                    continue
                 if item.message_id not in new:
                     stats.duplicates += 1
                     continue

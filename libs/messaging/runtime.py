@@ -23,7 +23,7 @@ from libs.db.migrations import migrate
 from libs.db.pool import create_pool
 from libs.http import HttpServer
 from libs.messaging import postgres
-from libs.messaging.consumer import BatchProcessor
+from libs.messaging.consumer import BatchProcessor, Select
 from libs.messaging.dispatch import BatchTable, HandlerTable, batch_dispatcher, dispatcher
 from libs.messaging.kafka import KafkaSender, make_broker, subscribe
 from libs.messaging.records import OutgoingMessage
@@ -66,14 +66,16 @@ class ServiceRuntime:
         self.on_stopping.append(stop)
 
     def consume(self, topic: Topic, table: HandlerTable, batch: BatchTable | None = None, *,
-                follower: bool = False) -> BatchProcessor:
+                follower: bool = False, select: Select | None = None) -> BatchProcessor:
         """Subscribe to `topic` with its own consumer group, handling the payload types in `table`;
         runs of consecutive messages of a type in `batch` go to that set-based handler instead.
         `follower`: a consumer off the hospital's path, which gathers each batch for
-        `FOLLOWER_LINGER_MS` (fewer, larger batches: far less CPU a message, more lag)."""
+        `FOLLOWER_LINGER_MS` (fewer, larger batches: far less CPU a message, more lag). `select`: the
+        records of interest by their headers; the others are passed over undecoded (consumer.py)."""
         handler, accepted = dispatcher(table)
         consumer = f"{self.settings.service_name}-{topic.name}"
-        processor = BatchProcessor(consumer, self.database, handler, accepted, batch_dispatcher(batch, accepted))
+        processor = BatchProcessor(consumer, self.database, handler, accepted, batch_dispatcher(batch, accepted),
+                                   select=select)
         subscribe(self.broker, topic, processor, group_id=consumer, topic_prefix=self.settings.topic_prefix,
                   max_records=self.settings.batch_max_records, batch_timeout_ms=self.settings.batch_timeout_ms,
                   linger_ms=self.settings.follower_linger_ms if follower else 0)

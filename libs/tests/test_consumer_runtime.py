@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from libs.contracts.envelope import new_envelope
+from libs.contracts.topics import WALLET_COMMANDS
 from libs.contracts.registry import encode
 from libs.contracts.wallet import AccountCredited, CreditPersonalAccount
 from libs.messaging.consumer import BatchProcessor, RetryPolicy
 from libs.messaging.dispatch import batch_dispatcher
+from libs.messaging.emit import emit
 from libs.messaging.fakes import FakeDatabase
 from libs.messaging.records import DLQ_HEADERS, Record
 
@@ -164,3 +166,34 @@ def test_a_batch_handler_needs_a_per_message_handler_of_its_type() -> None:
 
     with pytest.raises(ValueError, match="CreditPersonalAccount"):
         batch_dispatcher({CreditPersonalAccount: many}, frozenset({"AccountCredited"}))
+
+
+def typed(value: bytes, event_type: str, **more: str) -> Record:
+    headers = (("event_type", event_type.encode()), *((k, v.encode()) for k, v in more.items()))
+    return Record("wallet.commands", 0, 7, b"P1", value, headers)
+
+
+async def test_a_record_whose_type_header_the_consumer_has_no_use_for_is_passed_over_undecoded_and_unrecorded() -> None:
+    db = FakeDatabase()
+    stats = await processor(db).process([typed(b"not even JSON", "AccountCredited"), typed(credit("c1"), "CreditPersonalAccount")])
+    assert db.state["credited"] == ["c1"]
+    assert stats.ignored == 1 and stats.handled == 1 and stats.dead_lettered == 0
+    assert db.outbox == [] and len(db.state["inbox"]) == 1  # no dead letter, no inbox row for the other
+
+
+async def test_a_consumers_select_passes_over_the_records_it_turns_down_by_their_headers() -> None:
+    db = FakeDatabase()
+    wanted = processor(db)
+    wanted.select = lambda headers: headers.get("region") == b"mine"
+    stats = await wanted.process([typed(credit("c1"), "CreditPersonalAccount", region="other"),
+                                  typed(credit("c2"), "CreditPersonalAccount", region="mine"),
+                                  Record("wallet.commands", 0, 9, b"P1", credit("c3"))])  # no headers: decoded
+    assert db.state["credited"] == ["c2", "c3"]
+    assert stats.ignored == 1 and len(db.state["inbox"]) == 2
+
+
+def test_every_emitted_record_names_its_event_type_and_any_routing_headers() -> None:
+    tx = type("Tx", (), {"published": [], "publish": lambda self, m: self.published.append(m)})()
+    payload = CreditPersonalAccount(credit_id="c1", psn_no="P1", amount=100, kind="contribution", year=2026)
+    emit(tx, WALLET_COMMANDS, "P1", payload, producer="test", correlation_id="c1", headers={"region": "mine"})
+    assert tx.published[0].headers == {"event_type": "CreditPersonalAccount", "region": "mine"}

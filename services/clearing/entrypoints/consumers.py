@@ -7,6 +7,8 @@ runtime parks in the dead-letter topic with its reason.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from libs.contracts.claims import ClaimCancelled, ClaimSettled
 from libs.contracts.envelope import Envelope
 from libs.contracts.topics import CLAIMS_OUTCOMES
@@ -24,4 +26,13 @@ def register(runtime: ServiceRuntime, service: ClearingService) -> None:
         await service.receive(tx, fact_from_cancelled(env.payload), causation=env)
 
     # Off the hospital's path: batches gathered for a quarter second cost far less a claim.
-    runtime.consume(CLAIMS_OUTCOMES, {ClaimSettled: settled, ClaimCancelled: cancelled}, follower=True)
+    runtime.consume(CLAIMS_OUTCOMES, {ClaimSettled: settled, ClaimCancelled: cancelled}, follower=True,
+                    select=maybe_cross_region)
+
+
+def maybe_cross_region(headers: Mapping[str, bytes]) -> bool:
+    """Whether an outcome may concern clearing: not when its routing headers say the insured region
+    treated its own patient (most claims), which the domain would only pass over after decoding it
+    (`clearing_scope_of`). Without the headers, it may."""
+    insured, treated = headers.get("insuplc_admdvs"), headers.get("mdtrtarea_admvs")
+    return insured is None or insured != treated

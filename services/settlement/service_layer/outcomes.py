@@ -21,6 +21,11 @@ def _stored(row: asyncpg.Record) -> tuple[c.SettlementAmounts, list[c.FundDetail
     return amounts, [c.FundDetail.model_validate(d) for d in orjson.loads(row["setldetail"])]
 
 
+def regions(row: asyncpg.Record) -> dict[str, str]:
+    """Routing headers of a settled or cancelled claim: clearing keeps only cross-region ones."""
+    return {"insuplc_admdvs": row["insuplc_admdvs"], "mdtrtarea_admvs": row["mdtrtarea_admvs"]}
+
+
 def settled(tx: Transaction, row: asyncpg.Record, causation: Envelope) -> None:
     amounts, setldetail = _stored(row)
     wallet = orjson.loads(row["wallet"])
@@ -30,7 +35,7 @@ def settled(tx: Transaction, row: asyncpg.Record, causation: Envelope) -> None:
         insuplc_admdvs=row["insuplc_admdvs"], mdtrtarea_admvs=row["mdtrtarea_admvs"],
         setl_time=row["settled_at"] or datetime.now(UTC), amounts=amounts, setldetail=setldetail,
         explanation=orjson.loads(row["explanation"]), **wallet,
-    ), producer=PRODUCER, correlation_id=row["claim_id"], causation=causation)
+    ), producer=PRODUCER, correlation_id=row["claim_id"], causation=causation, headers=regions(row))
 
 
 def cancelled(tx: Transaction, row: asyncpg.Record, causation: Envelope) -> None:
@@ -41,7 +46,7 @@ def cancelled(tx: Transaction, row: asyncpg.Record, causation: Envelope) -> None
         cancel_id=row["cancel_id"], setl_id=row["setl_id"], insuplc_admdvs=row["insuplc_admdvs"],
         mdtrtarea_admvs=row["mdtrtarea_admvs"], cancel_time=row["cancelled_at"] or datetime.now(UTC),
         amounts=amounts, setldetail=setldetail, **refund,
-    ), producer=PRODUCER, correlation_id=row["claim_id"], causation=causation)
+    ), producer=PRODUCER, correlation_id=row["claim_id"], causation=causation, headers=regions(row))
 
 
 def rejected(tx: Transaction, claim_id: str, fixmedins_code: str, psn_no: str, code: str, reason: str,

@@ -226,6 +226,9 @@ async def test_an_answer_for_a_claim_already_settled_changes_nothing_and_sends_n
     async with database.transaction() as again:
         await handlers.complete_settlements(again, envelopes([paid]))
     assert [decode(m.value).event_type for m in first._outbox] == ["ClaimSettled"]
+    settled = decode(first._outbox[0].value).payload  # routing headers, for clearing to pass over local claims
+    assert first._outbox[0].headers == {"event_type": "ClaimSettled", "insuplc_admdvs": settled.insuplc_admdvs,
+                                        "mdtrtarea_admvs": settled.mdtrtarea_admvs}
     assert again._outbox == []
     async with database.pool.acquire() as conn:  # type: ignore[union-attr]
         assert await conn.fetchval("SELECT count(*) FROM fund_entries e JOIN claims c USING (setl_id)"
