@@ -4,6 +4,11 @@ end-to-end tests and the benchmark (tests/support/processes.py).
 - `SERVICE_INSTANCES` ("settlement=2,wallet=2"): how many processes of a service; they share its
   consumer groups, so each consumes some of the partitions (six a topic). A further process serves
   HTTP on any free port (`<SERVICE>_HTTP_PORT=0`): put a load balancer in front if you need it.
+- `SPLIT_CONSUMERS` (default "settlement:wallet.payments"; empty: none): a service's subscription
+  run by a process of its own (`CONSUME_ONLY` there, `CONSUME_EXCEPT` in the service's other
+  processes). A claim goes through settlement twice (submitted, then paid); in one event loop each
+  of the two hops' batches waited for the other's, so the wallet's answers get their own process,
+  and with it a core when one is free (docs/performance.md).
 - **Followers run at a lower CPU priority** (`FOLLOWER_NICE`, default 10; 0 turns it off):
   enrollment and clearing only follow the hospital's path (outcomes, office commands, snapshots), so
   when the machine is busy the processes a hospital is waiting for are served first, and the
@@ -19,6 +24,7 @@ from collections.abc import Mapping
 SERVICES = ("enrollment", "settlement", "wallet", "clearing")
 FOLLOWERS = frozenset({"enrollment", "clearing"})
 DEFAULT_FOLLOWER_NICE = 10
+DEFAULT_SPLITS = "settlement:wallet.payments"
 
 
 def instances(spec: str) -> dict[str, int]:
@@ -32,11 +38,31 @@ def instances(spec: str) -> dict[str, int]:
     return counts
 
 
+def splits(spec: str) -> dict[str, list[str]]:
+    """`SPLIT_CONSUMERS` read: the topics each service consumes in a process of its own."""
+    out: dict[str, list[str]] = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, _, topic = item.partition(":")
+        if name not in SERVICES or not topic:
+            raise ValueError(f"SPLIT_CONSUMERS: {item!r} is not <service>:<topic> with a service of {SERVICES}")
+        out.setdefault(name, []).append(topic)
+    return out
+
+
 def processes(env: Mapping[str, str]) -> list[tuple[str, str, dict[str, str]]]:
-    """(label, service, extra environment) of every process to start: "settlement", "settlement-2"…"""
+    """(label, service, extra environment) of every process to start: "settlement", "settlement-2",
+    "settlement-payments"…"""
     counts = instances(env.get("SERVICE_INSTANCES", ""))
-    return [(name if i == 1 else f"{name}-{i}", name, {} if i == 1 else {f"{name.upper()}_HTTP_PORT": "0"})
-            for name in SERVICES for i in range(1, counts[name] + 1)]
+    split = splits(env.get("SPLIT_CONSUMERS", DEFAULT_SPLITS))
+    out = []
+    for name in SERVICES:
+        own = {"CONSUME_EXCEPT": ",".join(split[name])} if name in split else {}
+        for i in range(1, counts[name] + 1):
+            out.append((name if i == 1 else f"{name}-{i}", name,
+                        own if i == 1 else {**own, f"{name.upper()}_HTTP_PORT": "0"}))
+        for topic in split.get(name, ()):
+            out.append((f"{name}-{topic.rsplit('.', 1)[-1]}", name, {"CONSUME_ONLY": topic, f"{name.upper()}_HTTP_PORT": "0"}))
+    return out
 
 
 def command(service: str, env: Mapping[str, str]) -> list[str]:

@@ -37,6 +37,10 @@ class ServiceSettings(StackSettings):
     batch_max_records: int = Field(default=500, alias="BATCH_MAX_RECORDS")
     batch_timeout_ms: int = Field(default=20, alias="BATCH_TIMEOUT_MS")
     follower_linger_ms: int = Field(default=250, alias="FOLLOWER_LINGER_MS")
+    # Which of the service's subscriptions this process runs (topic names, comma-separated; empty: all),
+    # so a hot consumer can have a process, an event loop and a core of its own (deploy/launch.py).
+    consume_only: str = Field(default="", alias="CONSUME_ONLY")
+    consume_except: str = Field(default="", alias="CONSUME_EXCEPT")
     inbox_retention_days: int = Field(default=14, ge=8, alias="INBOX_RETENTION_DAYS")  # > Kafka's 7 days
     inbox_purge_every_s: float = Field(default=300.0, gt=0, alias="INBOX_PURGE_EVERY_S")
     pool_max_size: int = Field(default=8, alias="PG_POOL_MAX")

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from libs.settings import ServiceSettings
-from deploy.launch import FOLLOWERS, command
+from deploy.launch import FOLLOWERS, command, processes
 from tests.support.stack import SERVICES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,3 +71,12 @@ def test_compose_serves_the_hospitals_path_before_the_followers_as_the_native_la
         assert (shares < 1024) == (name in FOLLOWERS), name
         assert ("nice" in command(name, {})) == (name in FOLLOWERS), name
     assert "nice" not in command("enrollment", {"FOLLOWER_NICE": "0"})
+
+
+def test_compose_runs_the_processes_the_native_launcher_runs() -> None:
+    services = compose()["services"]
+    for label, name, extra in processes({}):
+        assert services[label]["command"] == ["python", "-m", f"services.{name}"]
+        for key, value in extra.items():
+            if not key.endswith("_HTTP_PORT"):  # containers each have their own ports
+                assert services[label]["environment"][key] == value, (label, key)

@@ -65,13 +65,22 @@ class ServiceRuntime:
         self.on_started.append(start)
         self.on_stopping.append(stop)
 
+    def consumes(self, topic: Topic) -> bool:
+        """Whether this process runs the subscription to `topic` (`CONSUME_ONLY`, `CONSUME_EXCEPT`)."""
+        only = {t.strip() for t in self.settings.consume_only.split(",") if t.strip()}
+        excluded = {t.strip() for t in self.settings.consume_except.split(",") if t.strip()}
+        return (not only or topic.name in only) and topic.name not in excluded
+
     def consume(self, topic: Topic, table: HandlerTable, batch: BatchTable | None = None, *,
-                follower: bool = False, select: Select | None = None) -> BatchProcessor:
+                follower: bool = False, select: Select | None = None) -> BatchProcessor | None:
         """Subscribe to `topic` with its own consumer group, handling the payload types in `table`;
         runs of consecutive messages of a type in `batch` go to that set-based handler instead.
         `follower`: a consumer off the hospital's path, which gathers each batch for
         `FOLLOWER_LINGER_MS` (fewer, larger batches: far less CPU a message, more lag). `select`: the
-        records of interest by their headers; the others are passed over undecoded (consumer.py)."""
+        records of interest by their headers; the others are passed over undecoded (consumer.py).
+        None when this process leaves the topic to another process of the service (`consumes`)."""
+        if not self.consumes(topic):
+            return None  # another process of the service consumes it
         handler, accepted = dispatcher(table)
         consumer = f"{self.settings.service_name}-{topic.name}"
         processor = BatchProcessor(consumer, self.database, handler, accepted, batch_dispatcher(batch, accepted),
