@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import asyncpg
 import structlog
 
-from libs.contracts.registry import UndecodableMessage, decode
+from libs.contracts.registry import PAYLOAD_TYPES, UndecodableMessage, decode
 from libs.contracts.topics import DEAD_LETTER
 from libs.messaging.ports import BatchHandler, Database, Handler, Transaction
 from libs.messaging.records import Record, dead_letter_message
@@ -103,13 +103,14 @@ class BatchProcessor:
                 careful = True
 
     def _decode(self, record: Record) -> _Item:
-        # A record whose `event_type` header names a type this consumer has no handler for, or that
-        # its `select` turns down, is left undecoded and unrecorded: it can have no effect here.
-        # Records without the header (a hospital's claim) are decoded, and dead-lettered if need be.
+        # A record whose `event_type` header names a known type this consumer has no handler for, or
+        # that its `select` turns down, is left undecoded and unrecorded: it can have no effect here.
+        # Records without the header (a hospital's claim) or of a type no contract knows are decoded,
+        # and dead-lettered with the reason if need be.
         headers = dict(record.headers)
-        event_type = headers.get("event_type")
-        if event_type is not None and (event_type.decode() not in self.accepted
-                                       or (self.select is not None and not self.select(headers))):
+        event_type = headers.get("event_type", b"").decode(errors="replace")
+        if event_type in PAYLOAD_TYPES and (event_type not in self.accepted
+                                            or (self.select is not None and not self.select(headers))):
             return _Item(record, f"skip:{record.position}", skipped=True)
         try:
             envelope = decode(record.value)

@@ -197,3 +197,11 @@ def test_every_emitted_record_names_its_event_type_and_any_routing_headers() -> 
     payload = CreditPersonalAccount(credit_id="c1", psn_no="P1", amount=100, kind="contribution", year=2026)
     emit(tx, WALLET_COMMANDS, "P1", payload, producer="test", correlation_id="c1", headers={"region": "mine"})
     assert tx.published[0].headers == {"event_type": "CreditPersonalAccount", "region": "mine"}
+
+
+async def test_a_record_whose_type_header_no_contract_knows_is_decoded_and_dead_lettered_with_the_reason() -> None:
+    db = FakeDatabase()
+    value = credit("c9").replace(b"CreditPersonalAccount", b"LaunchRocket")
+    stats = await processor(db).process([typed(value, "LaunchRocket")])
+    assert stats.dead_lettered == 1
+    assert "unknown event type" in db.outbox[0].headers["dlq.reason"]
