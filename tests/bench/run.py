@@ -102,9 +102,9 @@ async def run(profile: Profile, stack: StackSettings, out_dir: Path, env: dict[s
                 phase = await phases.fixed_load(driver, stream, sampler, rate, profile.load_seconds, profile.reply_timeout)
                 result["phases"].append(phase.as_dict())
                 try:  # where the time went, hop by hop: a diagnosis, which must not end the run
+                    length = int(profile.load_seconds * 1000)  # past the first seconds, as the latencies
                     result["phases"][-1]["hops"] = await hops.per_hop(
-                        stack.kafka_bootstrap, ns.topic_prefix, started_ms + 2000,
-                        started_ms + int(profile.load_seconds * 1000))
+                        stack.kafka_bootstrap, ns.topic_prefix, started_ms + min(2000, length // 3), started_ms + length)
                 except Exception as exc:  # noqa: BLE001
                     print(f"[bench] hop-by-hop figures not read: {exc!r}", flush=True)
                 merge(totals, phase.stats)

@@ -11,7 +11,7 @@ from tests.bench import run
 pytestmark = pytest.mark.e2e
 
 
-async def test_the_short_benchmark_reports_throughput_latency_resources_ceilings_and_lag(stack, tmp_path) -> None:
+async def test_the_short_benchmark_reports_throughput_latency_hops_resources_ceilings_and_lag(stack, tmp_path) -> None:
     result = await run.run(run.SHORT, stack, tmp_path)
     saved = json.loads(open(result["path"]).read())
     sustained = saved["sustained"]
@@ -22,3 +22,6 @@ async def test_the_short_benchmark_reports_throughput_latency_resources_ceilings
     assert saved["ceilings"]["postgres_single_row_tx"]["transactions_per_second"] > 0
     assert set(saved["ratios"]) and set(saved["aims"]) and isinstance(saved["lag_after_drain"], dict)
     assert "Ceilings of the parts" in run.report.table(saved)
+    hops = saved["phases"][0]["hops"]  # where a settled claim's time went, hop by hop
+    assert set(hops) == {name for name, _, _ in run.hops.HOPS} and all(h["claims"] > 0 for h in hops.values())
+    assert "Hop by hop" in run.report.table(saved)
