@@ -45,9 +45,10 @@ async def settle_answered(conn: asyncpg.Connection, answers: dict[str, tuple[str
                          ) -> tuple[dict[str, tuple[str, str]], dict[str, asyncpg.Record]]:
     """The wallet answered these claims (claim id -> (setl_id, how it paid)): in one statement, lock
     them in key order, mark the adjudicated ones settled and post their fund entries from the
-    postings stored at adjudication. Returns every answered claim's (setl_id, status) as locked, and
-    the settled rows by claim id. A claim settlement does not hold, under that setl_id, raises
-    LookupError; entries that do not balance raise ValueError (the transaction is then rolled back)."""
+    postings stored at adjudication (only where the answer's setl_id is the claim's). Returns the
+    (setl_id, status) of every answered claim found, as locked, and the settled rows by claim id; the
+    caller refuses answers for claims it does not hold. Entries that do not balance raise ValueError
+    (the caller's transaction is then rolled back)."""
     ids = list(answers)
     row = await conn.fetchrow(
         "WITH answer AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS w(claim_id, setl_id, wallet)),"
@@ -64,12 +65,9 @@ async def settle_answered(conn: asyncpg.Connection, answers: dict[str, tuple[str
         "  ARRAY(SELECT setl_id FROM entries GROUP BY setl_id HAVING sum(debit) <> sum(credit)) AS unbalanced",
         ids, [answers[i][0] for i in ids], [_json(answers[i][1]) for i in ids],
     )
-    found = {i: (setl_id, status) for i, setl_id, status in zip(row["ids"], row["setl_ids"], row["statuses"])}
-    for claim_id, (setl_id, _) in answers.items():
-        if claim_id not in found or found[claim_id][0] != setl_id:
-            raise LookupError(f"wallet answer for settlement {setl_id} that settlement does not hold")
     if row["unbalanced"]:
         raise ValueError(f"unbalanced fund entries for {', '.join(row['unbalanced'])}")
+    found = {i: (setl_id, status) for i, setl_id, status in zip(row["ids"], row["setl_ids"], row["statuses"])}
     return found, {r["claim_id"]: r for r in row["settled"]}
 
 

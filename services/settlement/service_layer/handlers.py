@@ -149,24 +149,24 @@ class SettlementHandlers:
     async def complete_settlements(self, tx: Transaction, envs: Sequence[Envelope[c.PersonalPartPaid]]) -> None:
         """The wallet paid the personal part: post the fund entries and answer the hospital, for a run of
         payments in one statement (a payment already applied, or repeated in the run, changes nothing)."""
-        answers: dict[str, tuple[Envelope[c.PersonalPartPaid], str, dict[str, Any]]] = {}
+        first: dict[str, Envelope[c.PersonalPartPaid]] = {}
+        for env in envs:
+            first.setdefault(env.payload.claim_id, env)
+        found, settled = await repo.settle_answered(tx.conn, {
+            claim_id: (env.payload.setl_id, env.payload.model_dump(include={"acct_pay", "acct_mulaid_pay",
+                                                                            "psn_cash_pay", "balc"}))
+            for claim_id, env in first.items()})
+        for env in envs:  # every answer, a repeat within the run too, must name a settlement this service holds
+            paid = env.payload
+            if paid.claim_id not in found or found[paid.claim_id][0] != paid.setl_id:
+                raise LookupError(f"wallet answer for settlement {paid.setl_id} that settlement does not hold")
         for env in envs:
             paid = env.payload
-            if paid.claim_id in answers:
-                log.info("payment_already_applied", setl_id=paid.setl_id, status="settled")
-                continue
-            answers[paid.claim_id] = (env, paid.setl_id, paid.model_dump(include={"acct_pay", "acct_mulaid_pay",
-                                                                                 "psn_cash_pay", "balc"}))
-        found, settled = await repo.settle_answered(
-            tx.conn, {claim_id: (setl_id, wallet) for claim_id, (_, setl_id, wallet) in answers.items()})
-        for env in envs:  # a repeat within the run must name the same settlement too
-            if found[env.payload.claim_id][0] != env.payload.setl_id:
-                raise LookupError(f"wallet answer for settlement {env.payload.setl_id} that settlement does not hold")
-        for claim_id, (env, setl_id, _) in answers.items():
-            if claim_id in settled:
-                outcomes.settled(tx, settled[claim_id], env)
+            if first[paid.claim_id] is env and paid.claim_id in settled:
+                outcomes.settled(tx, settled[paid.claim_id], env)
             else:
-                log.info("payment_already_applied", setl_id=setl_id, status=found[claim_id][1])
+                status = "settled" if paid.claim_id in settled else found[paid.claim_id][1]
+                log.info("payment_already_applied", setl_id=paid.setl_id, status=status)
 
     async def _reject(self, tx: Transaction, store: ClaimStore, env: Envelope[c.ClaimSubmitted], code: str,
                       reason: str) -> None:
