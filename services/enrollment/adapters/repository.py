@@ -20,7 +20,14 @@ from services.enrollment.adapters.event_codec import decode_event, encode_event
 from services.enrollment.adapters.person_cache import CachedPerson, PersonCache
 from services.enrollment.domain import Event, InsuredPerson
 from services.enrollment.domain.errors import DuplicateIdNumber, PersonAlreadyRegistered
-from services.enrollment.service_layer.ports import CommandRecord, NewEvents, SavedSnapshot, StoredPerson
+from services.enrollment.service_layer.ports import (
+    ClaimRegister,
+    CommandRecord,
+    NewEvents,
+    RegisteredClaim,
+    SavedSnapshot,
+    StoredPerson,
+)
 
 _COMMAND_LOCK_SEED = 7_305_1102  # any constant; keeps these advisory locks apart from other uses
 _COMMAND_COLUMNS = "command_id, command_type, psn_no, payload_hash, reason_code, reason, version"
@@ -183,6 +190,47 @@ class PgEnrollmentStore:
             " snapshot, day) WHERE p.psn_no = s.psn_no",
             [s.psn_no for s in snapshots], [s.version for s in snapshots], [_json(s.snapshot) for s in snapshots],
             [s.on for s in snapshots],
+        )
+
+    # -- the register of settled claims' fund payments ----------------------------------------------
+
+    async def read_claim_register(self, psn_nos: Sequence[str], claim_ids: Sequence[str],
+                                  years: Sequence[tuple[str, int]]) -> ClaimRegister:
+        # Two round trips: the locks, then the read. In READ COMMITTED each statement sees what was
+        # committed when it started, so the read must start after the locks are held: whoever committed
+        # a change of these persons' registers held the same locks (taken in psn_no order by all).
+        locked = await self.conn.fetch(
+            "SELECT psn_no FROM persons WHERE psn_no = ANY($1::text[]) ORDER BY psn_no FOR UPDATE", list(psn_nos))
+        row = await self.conn.fetchrow(
+            "WITH claims AS (SELECT claim_id, psn_no, settlement_year, fund_paid, cancel_id FROM claim_fund_payments"
+            "  WHERE claim_id = ANY($1::text[]))"
+            " SELECT ARRAY(SELECT (claim_id, psn_no, settlement_year, fund_paid, cancel_id) FROM claims) AS claims,"
+            "  ARRAY(SELECT (psn_no, settlement_year, fund_paid) FROM fund_payment_years WHERE (psn_no, settlement_year) IN"
+            "   (SELECT * FROM unnest($2::text[], $3::int[]) UNION SELECT psn_no, settlement_year FROM claims)) AS years",
+            list(claim_ids), [p for p, _ in years], [y for _, y in years],
+        )
+        return ClaimRegister(
+            known_persons=frozenset(r["psn_no"] for r in locked),
+            claims={r[0]: RegisteredClaim(*r) for r in row["claims"]},
+            year_totals={(psn_no, year): fen for psn_no, year, fen in row["years"]},
+        )
+
+    async def write_claim_register(self, added: Sequence[RegisteredClaim], cancelled: Sequence[RegisteredClaim],
+                                   totals: Mapping[tuple[str, int], int]) -> None:
+        await self.conn.execute(
+            "WITH added AS (INSERT INTO claim_fund_payments (claim_id, psn_no, settlement_year, fund_paid, cancel_id,"
+            "  cancelled_at) SELECT a.*, CASE WHEN a.cancel_id IS NULL THEN NULL ELSE now() END"
+            "  FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[])"
+            "  AS a(claim_id, psn_no, settlement_year, fund_paid, cancel_id)),"
+            " cancelled AS (UPDATE claim_fund_payments AS k SET cancel_id = c.cancel_id, cancelled_at = now()"
+            "  FROM unnest($6::text[], $7::text[]) AS c(claim_id, cancel_id) WHERE k.claim_id = c.claim_id)"
+            " INSERT INTO fund_payment_years (psn_no, settlement_year, fund_paid)"
+            " SELECT * FROM unnest($8::text[], $9::int[], $10::bigint[])"
+            " ON CONFLICT (psn_no, settlement_year) DO UPDATE SET fund_paid = EXCLUDED.fund_paid, updated_at = now()",
+            [a.claim_id for a in added], [a.psn_no for a in added], [a.settlement_year for a in added],
+            [a.fund_paid for a in added], [a.cancel_id for a in added],
+            [k.claim_id for k in cancelled], [k.cancel_id for k in cancelled],
+            [p for p, _ in totals], [y for _, y in totals], list(totals.values()),
         )
 
 

@@ -10,7 +10,6 @@ from services.enrollment.domain.commands import (
     ApplyForTransfer,
     ApproveChronicDisease,
     CancelFiling,
-    CancelReimbursement,
     CancelTransfer,
     ChangeHardshipGroup,
     Command,
@@ -29,7 +28,7 @@ from services.enrollment.domain.commands import (
     PayRetirementShortfall,
     RecordDeemedContribution,
     RecordEmployeeContribution,
-    RecordReimbursement,
+    RecordFundPaymentYear,
     RegisterPerson,
     RequestTransfer,
     Retire,
@@ -72,13 +71,13 @@ from services.enrollment.domain.vocabulary import (
 )
 
 __all__ = [
-    "ApplyForTransfer", "ApproveChronicDisease", "CancelFiling", "CancelReimbursement", "CancelTransfer",
+    "ApplyForTransfer", "ApproveChronicDisease", "CancelFiling", "CancelTransfer",
     "ChangeHardshipGroup", "ChronicApproval", "Command", "CompleteTransfer", "Contribution", "ContributionSource",
     "CoveragePeriod", "CoverageView", "CrossRegionFiling", "DesignateSpecialDrug", "EmploymentStatus",
     "EndEmployeeCoverage", "EndSpecialDrugDesignation", "EnrollEmployee", "EnrollFromRegistration", "EnrollNewborn",
     "EnrollResident", "EnrollStudent", "EnrollmentKind", "EnrollmentRefused", "Event", "FileCrossRegionTreatment",
     "FilingKind", "HardshipGroup", "InsuredPerson", "LinkRelative", "MutualAidPayment", "PayRetirementShortfall", "PersonState",
-    "PolicyBook", "RecordDeemedContribution", "RecordEmployeeContribution", "RecordReimbursement", "RegisterPerson",
+    "PolicyBook", "RecordDeemedContribution", "RecordEmployeeContribution", "RecordFundPaymentYear", "RegisterPerson",
     "Relation", "RequestTransfer", "ResidentId", "ResidentYear", "Retire", "RetirementEligibility",
     "RevokeChronicApproval", "SHANXI_SUBSIDIES_2022_2025", "Scheme", "Sex", "SpecialDrugDesignation", "SubsidyKind",
     "SubsidyRule", "UnlinkRelative", "WaitingPeriodRules", "check_not_registered", "check_person_known",

@@ -151,16 +151,12 @@ class Retire(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
-class RecordReimbursement(Command):
-    """A settled claim in which the funds paid something (fed by settlement's ClaimSettled)."""
+class RecordFundPaymentYear(Command):
+    """Whether the funds have paid anything for the person in a settlement year, now that `claim_id`
+    was settled or cancelled (fed by the service's register of settled claims: only when it changes)."""
 
-    claim_id: str
-    settled_on: date
-    fund_paid: Fen
-
-
-@dataclass(frozen=True, kw_only=True)
-class CancelReimbursement(Command):
+    settlement_year: int
+    paid: bool
     claim_id: str
 
 

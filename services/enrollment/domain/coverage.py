@@ -95,5 +95,5 @@ def no_claim_years(state: PersonState, on: date) -> int:
     chain = chain_around(state.periods(Scheme.RESIDENT), on)
     if not chain:
         return 0
-    paid = state.fund_paid_by_year()
-    return sum(1 for year in range(chain[0].starts_on.year, on.year) if paid.get(year, 0) == 0)
+    paid = state.years_with_fund_payment()
+    return sum(1 for year in range(chain[0].starts_on.year, on.year) if year not in paid)

@@ -111,10 +111,6 @@ class ContributionMonthDuplicate(EnrollmentRefused):
     reason_code = "CONTRIBUTION_MONTH_DUPLICATE"
 
 
-class ReimbursementAlreadyRecorded(EnrollmentRefused):
-    reason_code = "REIMBURSEMENT_ALREADY_RECORDED"
-
-
 class ReimbursementNotFound(EnrollmentRefused):
     reason_code = "REIMBURSEMENT_NOT_FOUND"
 

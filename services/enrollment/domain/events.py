@@ -95,12 +95,26 @@ class PersonRetired(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class FundPaymentYearChanged(Event):
+    """The funds paid something in `settlement_year` (`paid`), or no longer do: what the no-claim-year
+    incentive counts. `claim_id` is the settled or cancelled claim that changed it."""
+
+    settlement_year: int
+    paid: bool
+    claim_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class ReimbursementRecorded(Event):
+    """Written before 2026-11 (one per settled claim); read only. See FundPaymentYearChanged."""
+
     reimbursement: Reimbursement
 
 
 @dataclass(frozen=True, kw_only=True)
 class ReimbursementCancelled(Event):
+    """Written before 2026-11; read only."""
+
     claim_id: str
 
 

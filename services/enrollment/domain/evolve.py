@@ -50,6 +50,11 @@ def _changes(state: PersonState, event: e.Event) -> dict[str, Any]:
             return dict(shortfall_paid_months=state.shortfall_paid_months + event.months)
         case e.PersonRetired():
             return dict(retired_on=event.retired_on)
+        case e.FundPaymentYearChanged():
+            # The year's status replaces whatever an older stream's per-claim records said of it.
+            years = state.fund_paid_years | {event.settlement_year} if event.paid else state.fund_paid_years - {event.settlement_year}
+            return dict(fund_paid_years=years, reimbursements=tuple(
+                r for r in state.reimbursements if r.settlement_year != event.settlement_year))
         case e.ReimbursementRecorded():
             return dict(reimbursements=(*state.reimbursements, event.reimbursement))
         case e.ReimbursementCancelled():

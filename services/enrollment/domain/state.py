@@ -56,6 +56,8 @@ class Contribution:
 
 @dataclass(frozen=True)
 class Reimbursement:
+    """One settled claim, as recorded in the person's stream before 2026-11 (read only now)."""
+
     claim_id: str
     settlement_year: int
     fund_paid: Fen
@@ -151,7 +153,8 @@ class PersonState:
     deemed_months: int = 0  # 视同缴费年限, in months
     shortfall_paid_months: int = 0  # one-off payment of the missing years
     retired_on: date | None = None
-    reimbursements: tuple[Reimbursement, ...] = ()
+    fund_paid_years: frozenset[int] = frozenset()  # settlement years in which the funds paid something
+    reimbursements: tuple[Reimbursement, ...] = ()  # streams written before 2026-11: one per claim
     filings: tuple[CrossRegionFiling, ...] = ()
     chronic_approvals: tuple[ChronicApproval, ...] = ()
     special_drugs: tuple[SpecialDrugDesignation, ...] = ()
@@ -174,9 +177,12 @@ class PersonState:
         months = {(c.coverage_year, c.month) for c in self.contributions if c.scheme is Scheme.EMPLOYEE and c.month}
         return len(months) + self.shortfall_paid_months
 
-    def fund_paid_by_year(self) -> dict[int, Fen]:
-        """What the funds paid for the person, by settlement year (years without a claim are left out)."""
+    def years_with_fund_payment(self) -> frozenset[int]:
+        """Settlement years in which the funds paid something for the person (older streams: their
+        per-claim reimbursements count too)."""
+        if not self.reimbursements:
+            return self.fund_paid_years
         paid: dict[int, Fen] = {}
         for r in self.reimbursements:
             paid[r.settlement_year] = paid.get(r.settlement_year, 0) + r.fund_paid
-        return paid
+        return self.fund_paid_years | {year for year, fen in paid.items() if fen > 0}

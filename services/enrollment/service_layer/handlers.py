@@ -26,7 +26,7 @@ from services.enrollment import domain as d
 from services.enrollment.domain import EnrollmentRefused, InsuredPerson, PolicyBook, check_not_registered, check_person_known
 from services.enrollment.domain.errors import InvalidPersonDetails, UnknownPerson
 from services.enrollment.service_layer.answers import answer_repeat, outcome, payload_hash, refuse
-from services.enrollment.service_layer.claims_batch import ClaimOutcomeRuns
+from services.enrollment.service_layer.fund_payments import ClaimFundPayments
 from services.enrollment.service_layer.ports import CommandRecord, EnrollmentStore, StoredPerson
 from services.enrollment.service_layer.snapshots import publish_snapshot
 from services.enrollment.service_layer.translate import business_day, to_domain
@@ -34,16 +34,13 @@ from services.enrollment.service_layer.translate import business_day, to_domain
 StoreFor = Callable[[Transaction], EnrollmentStore]
 Verb = Callable[[EnrollmentStore, Transaction, Envelope[Any], tuple[Any, ...], date], Awaitable[int]]
 
-# Settled and cancelled claims seldom change today's snapshot; they are not acknowledged to anyone.
-_QUIET = (c.ClaimSettled, c.ClaimCancelled)
-
-
 class EnrollmentService:
     def __init__(self, policy: PolicyBook, store_for: StoreFor) -> None:
         self.policy = policy
         self.store_for = store_for
         self._verbs: dict[type[Payload], Verb] = {w.RegisterPerson: self._register}
         self._verbs.update({t: self._relatives for t in (w.LinkRelative, w.UnlinkRelative)})
+        self.fund_payments = ClaimFundPayments(policy, store_for)
 
     def commands_table(self) -> dict[type[Payload], Any]:
         return {model: self.on_message for model in w.COMMANDS}
@@ -52,11 +49,12 @@ class EnrollmentService:
         return {wallet.RelativePremiumPaid: self.on_message}
 
     def claims_table(self) -> dict[type[Payload], Any]:
-        return {c.ClaimSettled: self.on_message, c.ClaimCancelled: self.on_message}
+        """Settled and cancelled claims into the register of fund payments (service_layer/fund_payments.py)."""
+        return {c.ClaimSettled: self.fund_payments.handle_one, c.ClaimCancelled: self.fund_payments.handle_one}
 
     def claims_batch_table(self) -> dict[type[Payload], BatchHandler]:
-        """Runs of settled or cancelled claims, set-based; `claims_table` stays the reference and the fallback."""
-        return ClaimOutcomeRuns(self.policy, self.store_for).table()
+        """Runs of settled or cancelled claims: the same handler, a run at a time."""
+        return self.fund_payments.table()
 
     async def on_message(self, tx: Transaction, env: Envelope[Any]) -> None:
         await self.execute(tx, env)
@@ -109,8 +107,7 @@ class EnrollmentService:
         if not new:
             return stored.snapshot_version  # nothing changed (the same group again, say)
         await store.append_events(command.psn_no, new, after=stored.stored_events)
-        return await publish_snapshot(store, tx, stored, today, correlation_id=command.command_id, causation=env,
-                                      only_if_changed=isinstance(env.payload, _QUIET))
+        return await publish_snapshot(store, tx, stored, today, correlation_id=command.command_id, causation=env)
 
     async def _relatives(self, store: EnrollmentStore, tx: Transaction, env: Envelope[Any],
                          commands: tuple[Any, ...], today: date) -> int:

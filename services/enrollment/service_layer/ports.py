@@ -7,7 +7,7 @@ unit tests use an in-memory one, and one contract test runs against both.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -44,6 +44,26 @@ class NewEvents:
     psn_no: str
     events: Sequence[Event]
     after: int  # events already in the stream
+
+
+@dataclass(frozen=True)
+class RegisteredClaim:
+    """A settled claim in the register of fund payments (service_layer/fund_payments.py)."""
+
+    claim_id: str
+    psn_no: str
+    settlement_year: int
+    fund_paid: int  # fen
+    cancel_id: str | None = None  # the cancellation that took it back, once cancelled
+
+
+@dataclass(frozen=True)
+class ClaimRegister:
+    """What a run of settled and cancelled claims reads, in one round trip."""
+
+    known_persons: frozenset[str]  # those of the run's persons who are registered, now locked
+    claims: dict[str, RegisteredClaim]  # the run's claims already in the register, by claim_id
+    year_totals: dict[tuple[str, int], int]  # (psn_no, settlement_year): fen paid by the funds, net of cancellations
 
 
 @dataclass(frozen=True)
@@ -94,6 +114,15 @@ class EnrollmentStore(Protocol):
 
     async def save_snapshots(self, snapshots: Sequence[SavedSnapshot]) -> None:
         """`save_snapshot` for each; at most one entry per person."""
+
+    async def read_claim_register(self, psn_nos: Sequence[str], claim_ids: Sequence[str],
+                                  years: Sequence[tuple[str, int]]) -> ClaimRegister:
+        """Lock the persons in psn_no order (whoever changes a person's register holds the person) and
+        read the named claims and the year totals of `years` and of the named claims' years."""
+
+    async def write_claim_register(self, added: Sequence[RegisteredClaim], cancelled: Sequence[RegisteredClaim],
+                                   totals: Mapping[tuple[str, int], int]) -> None:
+        """Add the new claims, mark the cancelled ones (`cancel_id` set) and set the changed year totals."""
 
     async def stale_snapshots(self, before: date, limit: int) -> list[str]:
         """Persons whose snapshot describes a day before `before`, locked (others skipped)."""

@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from libs.china_time import china_date
-from libs.contracts import claims as c
 from libs.contracts import enrollment as w
 from libs.contracts import wallet
 from libs.contracts.envelope import Payload
@@ -29,7 +28,7 @@ def business_day(moment: datetime) -> date:
     return china_date(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
-def _local_day(moment: datetime) -> date:
+def local_day(moment: datetime) -> date:
     """A hospital's timestamp: without a zone it is already China time."""
     return moment.date() if moment.tzinfo is None else china_date(moment)
 
@@ -117,11 +116,6 @@ _PERSON_COMMANDS: dict[type[Payload], Callable[[Any, date], d.Command]] = {
     wallet.RelativePremiumPaid: lambda m, today: d.EnrollResident(
         command_id=f"RelativePremiumPaid:{m.payment_id}", psn_no=m.psn_no, coverage_year=m.coverage_year,
         paid_on=business_day(m.paid_at), mutual_aid=d.MutualAidPayment(m.payer_psn_no, m.amount, m.payment_id)),
-    c.ClaimSettled: lambda m, today: d.RecordReimbursement(
-        command_id=f"ClaimSettled:{m.claim_id}", psn_no=m.psn_no, claim_id=m.claim_id,
-        settled_on=_local_day(m.setl_time), fund_paid=m.amounts.fund_pay_sumamt),
-    c.ClaimCancelled: lambda m, today: d.CancelReimbursement(
-        command_id=f"ClaimCancelled:{m.claim_id}:{m.cancel_id}", psn_no=m.psn_no, claim_id=m.claim_id),
 }
 
 TRANSLATED: frozenset[type[Payload]] = frozenset({w.RegisterPerson, *_PERSON_COMMANDS})

@@ -18,7 +18,7 @@ from libs.messaging import postgres
 from services.enrollment.adapters.person_cache import PersonCache
 from services.enrollment.adapters.repository import PgEnrollmentStore
 from services.enrollment.bootstrap import MIGRATIONS
-from services.enrollment.domain import InsuredPerson, RecordReimbursement
+from services.enrollment.domain import InsuredPerson, RecordFundPaymentYear
 from services.enrollment.domain.state import PersonState
 from services.enrollment.tests.unit.builders import next_id, person, policy
 
@@ -56,12 +56,18 @@ async def registered(conn: asyncpg.Connection, cache: PersonCache | None = None)
     return someone.state.psn_no
 
 
-async def record_claim(store: PgEnrollmentStore, psn_no: str, claim_id: str, fund_paid: int = 1_000) -> PersonState:
-    """Read the person, let them record a settled claim, append it; the state after it."""
+_MARKS: dict[int, str] = {}  # each recorded change gets a year of its own, named by its mark
+_YEARS = itertools.count(1900)
+
+
+async def record_claim(store: PgEnrollmentStore, psn_no: str, mark: str) -> PersonState:
+    """Read the person, let them record a change (a year with fund payments, named `mark`), append it."""
     stored = await store.get_person(psn_no)
     assert stored is not None
-    new = stored.person.handle(RecordReimbursement(command_id=next_id(), psn_no=psn_no, claim_id=claim_id,
-                                                   settled_on=date(2025, 3, 1), fund_paid=fund_paid), policy())
+    year = next(_YEARS)
+    _MARKS[year] = mark
+    new = stored.person.handle(RecordFundPaymentYear(command_id=next_id(), psn_no=psn_no, settlement_year=year,
+                                                     paid=True, claim_id=mark), policy())
     await store.append_events(psn_no, new, after=stored.stored_events)
     return stored.person.state
 
@@ -79,7 +85,8 @@ async def cached_read(conn: asyncpg.Connection, cache: PersonCache, psn_no: str)
 
 
 def claims(state: PersonState) -> list[str]:
-    return [r.claim_id for r in state.reimbursements]
+    """The marks of the changes the state holds, in the order they were recorded."""
+    return [_MARKS[year] for year in sorted(state.fund_paid_years)]
 
 
 async def test_a_cached_person_is_the_person_a_fresh_replay_gives_and_is_reused(connect: Connect) -> None:
@@ -103,8 +110,8 @@ async def test_a_handler_changing_its_person_leaves_the_cached_state_alone(conne
     async with conn.transaction():
         stored = await PgEnrollmentStore(conn, cache).get_person(psn_no)
         assert stored is not None
-        stored.person.handle(RecordReimbursement(command_id=next_id(), psn_no=psn_no, claim_id="NOT-STORED",
-                                                 settled_on=date(2025, 3, 1), fund_paid=1), policy())
+        stored.person.handle(RecordFundPaymentYear(command_id=next_id(), psn_no=psn_no, settlement_year=1800,
+                                                   paid=True, claim_id="NOT-STORED"), policy())
     assert await cached_read(conn, cache, psn_no) == before == await fresh_replay(conn, psn_no)
 
 
@@ -128,11 +135,11 @@ async def test_a_different_event_committed_at_a_rolled_back_position_is_read_as_
     psn_no = await registered(conn, cache)
     rolled_back = conn.transaction()
     await rolled_back.start()
-    await record_claim(PgEnrollmentStore(conn, cache), psn_no, "ROLLED-BACK", fund_paid=9_999)
+    await record_claim(PgEnrollmentStore(conn, cache), psn_no, "ROLLED-BACK")
     await rolled_back.rollback()
     other = await connect()  # another process, with a cache of its own
     async with other.transaction():
-        await record_claim(PgEnrollmentStore(other, PersonCache(100)), psn_no, "COMMITTED", fund_paid=1)
+        await record_claim(PgEnrollmentStore(other, PersonCache(100)), psn_no, "COMMITTED")
     state, seq = await cached_read(conn, cache, psn_no)
     assert (claims(state), seq) == (["COMMITTED"], 2)
     assert (state, seq) == await fresh_replay(conn, psn_no)

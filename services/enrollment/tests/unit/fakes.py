@@ -5,14 +5,21 @@ It looks its tables up afresh on every call: a rolled-back savepoint replaces th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from libs.masking import mask_id_number
 from services.enrollment.domain import Event, InsuredPerson
 from services.enrollment.domain.errors import DuplicateIdNumber, PersonAlreadyRegistered
-from services.enrollment.service_layer.ports import CommandRecord, NewEvents, SavedSnapshot, StoredPerson
+from services.enrollment.service_layer.ports import (
+    ClaimRegister,
+    CommandRecord,
+    NewEvents,
+    RegisteredClaim,
+    SavedSnapshot,
+    StoredPerson,
+)
 
 
 class InMemoryStore:
@@ -21,7 +28,7 @@ class InMemoryStore:
 
     @property
     def _tables(self) -> dict[str, dict[str, Any]]:
-        return self._state.setdefault("enrollment", {"persons": {}, "events": {}, "commands": {}})
+        return self._state.setdefault("enrollment", {"persons": {}, "events": {}, "commands": {}, "claims": {}, "years": {}})
 
     async def lock_command(self, command_id: str) -> None:
         return None  # one transaction at a time
@@ -86,3 +93,18 @@ class InMemoryStore:
     async def stale_snapshots(self, before: date, limit: int) -> list[str]:
         rows = self._tables["persons"].items()
         return sorted(p for p, row in rows if row["on"] is not None and row["on"] < before)[:limit]
+
+    async def read_claim_register(self, psn_nos: Sequence[str], claim_ids: Sequence[str],
+                                  years: Sequence[tuple[str, int]]) -> ClaimRegister:
+        claims = {k: self._tables["claims"][k] for k in claim_ids if k in self._tables["claims"]}
+        keys = {*years, *((k.psn_no, k.settlement_year) for k in claims.values())}
+        return ClaimRegister(
+            known_persons=frozenset(p for p in psn_nos if p in self._tables["persons"]), claims=claims,
+            year_totals={key: self._tables["years"][key] for key in keys if key in self._tables["years"]})
+
+    async def write_claim_register(self, added: Sequence[RegisteredClaim], cancelled: Sequence[RegisteredClaim],
+                                   totals: Mapping[tuple[str, int], int]) -> None:
+        assert not any(a.claim_id in self._tables["claims"] for a in added), "a claim is added once"
+        assert all(k.claim_id in self._tables["claims"] for k in cancelled), "only a registered claim is cancelled"
+        self._tables["claims"].update({k.claim_id: k for k in [*added, *cancelled]})
+        self._tables["years"].update(totals)

@@ -32,9 +32,13 @@ class Office:
         self.db = FakeDatabase()
         self.service = enrollment_service()
 
-    async def send(self, payload: Payload, at: datetime = JUNE_2026) -> w.CommandOutcome:
+    async def send(self, payload: Payload, at: datetime = JUNE_2026) -> w.CommandOutcome | None:
+        """A command's outcome; a settled or cancelled claim (from settlement) has none: it goes to the register."""
         env = new_envelope(payload, producer="test-office", correlation_id="c", occurred_at=at)
         async with self.db.transaction() as tx:
+            if isinstance(payload, c.ClaimSettled | c.ClaimCancelled):
+                await self.service.claims_table()[type(payload)](tx, env)
+                return None
             return await self.service.execute(tx, env)
 
     def published(self, event_type: str | None = None) -> list[Envelope[Any]]:
@@ -47,7 +51,7 @@ class Office:
 
     @property
     def tables(self) -> dict[str, dict[str, Any]]:
-        return self.db.state.get("enrollment", {"persons": {}, "events": {}, "commands": {}})
+        return self.db.state.get("enrollment", {"persons": {}, "events": {}, "commands": {}, "claims": {}, "years": {}})
 
 
 def resident(psn_no: str, seq: int, *, begndate: date | None = date(2020, 1, 1), region: str = "430100") -> w.RegisterPerson:

@@ -1,4 +1,4 @@
-"""The batch path of claims.outcomes against the per-message path, its reference, on the in-memory store."""
+"""The batch path of claims.outcomes against the per-message path (a run of one), on the in-memory store."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ async def office_with_history() -> Office:
 async def one_by_one(office: Office, run: list[Envelope[Any]]) -> None:
     async with office.db.transaction() as tx:
         for env in run:
-            await office.service.on_message(tx, env)
+            await office.service.claims_table()[type(env.payload)](tx, env)
 
 
 async def as_one_run(office: Office, run: list[Envelope[Any]]) -> None:
@@ -55,10 +55,10 @@ async def test_the_shared_run_takes_every_branch_it_claims_to() -> None:
     (p2,) = [e.payload for e in sent if e.event_type == "CoverageChanged" and e.payload.psn_no == "P2"]
     assert (p2.version, p2.no_claim_years) == (2, 5)  # C5 in 2024; C2 paid nothing in 2025
     assert office.tables["persons"]["P1"]["snapshot"]["as_of"] == "2026-06-02"
-    recorded = [(type(e).__name__, getattr(e, "claim_id", None) or e.reimbursement.claim_id)
-                for e in office.tables["events"]["P1"][-4:]]
-    assert recorded == [("ReimbursementRecorded", "C1"), ("ReimbursementRecorded", "C0"),
-                        ("ReimbursementCancelled", "C0"), ("ReimbursementCancelled", "OLD-2024")]
+    recorded = [(type(e).__name__, e.settlement_year, e.paid, e.claim_id) for e in office.tables["events"]["P1"][-3:]]
+    assert recorded == [("FundPaymentYearChanged", 2025, True, "C0"), ("FundPaymentYearChanged", 2025, False, "C0"),
+                        ("FundPaymentYearChanged", 2024, False, "OLD-2024")]
+    assert office.tables["years"][("P1", 2026)] == 8_000  # OLD-2026 and C1: no change of the year, no event
 
 
 async def test_each_person_of_a_run_is_replayed_once(monkeypatch) -> None:

@@ -4,18 +4,20 @@ Enrollment supplies the two counts."""
 
 from datetime import date
 
-import pytest
+import orjson
 
 from services.enrollment.domain import (
     ApplyForTransfer,
-    CancelReimbursement,
     CompleteTransfer,
     EnrollNewborn,
     EnrollResident,
-    RecordReimbursement,
+    RecordFundPaymentYear,
     RequestTransfer,
 )
-from services.enrollment.domain.errors import ReimbursementAlreadyRecorded, ReimbursementNotFound
+from services.enrollment.adapters.event_codec import decode_event, encode_event
+from services.enrollment.domain import InsuredPerson
+from services.enrollment.domain.events import ReimbursementCancelled, ReimbursementRecorded
+from services.enrollment.domain.state import Reimbursement
 from services.enrollment.tests.unit.builders import PREMIUM, next_id, person, policy
 
 
@@ -26,8 +28,10 @@ def enrolled_for(years, born=date(1990, 5, 17)):
     return someone
 
 
-def claim(someone, claim_id, settled_on, fund_paid=50_000):
-    someone.handle(RecordReimbursement(command_id=next_id(), psn_no=someone.state.psn_no, claim_id=claim_id, settled_on=settled_on, fund_paid=fund_paid), policy())
+def fund_year(someone, year, paid=True, claim_id="C-1"):
+    """What the register of settled claims sends when a year's fund payments cross zero (test_fund_payments.py)."""
+    return someone.handle(RecordFundPaymentYear(command_id=next_id(), psn_no=someone.state.psn_no, settlement_year=year,
+                                                paid=paid, claim_id=claim_id), policy())
 
 
 def test_five_unbroken_years_count_five_continuous_years_in_the_fifth():
@@ -55,8 +59,8 @@ def test_a_newborn_year_starts_the_count():
 
 def test_every_year_without_reimbursement_followed_by_normal_enrollment_is_a_no_claim_year():
     someone = enrolled_for(range(2025, 2029))
-    claim(someone, "C-1", date(2026, 7, 3))
-    assert someone.view(date(2028, 1, 10)).no_claim_years == 2  # 2025 and 2027; 2026 had a claim
+    fund_year(someone, 2026)
+    assert someone.view(date(2028, 1, 10)).no_claim_years == 2  # 2025 and 2027; the funds paid in 2026
 
 
 def test_the_current_year_is_not_yet_a_no_claim_year():
@@ -65,27 +69,34 @@ def test_the_current_year_is_not_yet_a_no_claim_year():
     assert someone.view(date(2026, 1, 1)).no_claim_years == 1
 
 
-def test_a_claim_that_paid_nothing_from_the_funds_keeps_the_year_claim_free():
+def test_a_year_whose_fund_payments_were_all_cancelled_is_claim_free_again():
     someone = enrolled_for([2025, 2026])
-    claim(someone, "C-0", date(2025, 3, 3), fund_paid=0)
-    assert someone.view(date(2026, 1, 1)).no_claim_years == 1
-
-
-def test_a_cancelled_reimbursement_gives_the_year_back():
-    someone = enrolled_for([2025, 2026])
-    claim(someone, "C-1", date(2025, 3, 3))
+    fund_year(someone, 2025)
     assert someone.view(date(2026, 1, 1)).no_claim_years == 0
-    someone.handle(CancelReimbursement(command_id=next_id(), psn_no=someone.state.psn_no, claim_id="C-1"), policy())
+    fund_year(someone, 2025, paid=False)
     assert someone.view(date(2026, 1, 1)).no_claim_years == 1
 
 
-def test_the_same_claim_cannot_be_recorded_twice_and_an_unknown_one_cannot_be_cancelled():
+def test_a_year_already_so_records_nothing():
     someone = enrolled_for([2025])
-    claim(someone, "C-1", date(2025, 3, 3))
-    with pytest.raises(ReimbursementAlreadyRecorded):
-        claim(someone, "C-1", date(2025, 3, 3))
-    with pytest.raises(ReimbursementNotFound):
-        someone.handle(CancelReimbursement(command_id=next_id(), psn_no=someone.state.psn_no, claim_id="C-9"), policy())
+    assert len(fund_year(someone, 2025)) == 1
+    assert fund_year(someone, 2025, claim_id="C-2") == ()
+    assert fund_year(someone, 2024, paid=False) == ()
+
+
+def test_a_stream_from_before_the_register_counts_its_per_claim_records_until_the_year_changes():
+    someone = enrolled_for([2024, 2025, 2026])
+    psn_no = someone.state.psn_no
+    legacy = [ReimbursementRecorded(command_id="S:A", psn_no=psn_no, reimbursement=Reimbursement("A", 2024, 3_000)),
+              ReimbursementRecorded(command_id="S:B", psn_no=psn_no, reimbursement=Reimbursement("B", 2025, 0)),
+              ReimbursementRecorded(command_id="S:C", psn_no=psn_no, reimbursement=Reimbursement("C", 2025, 800)),
+              ReimbursementCancelled(command_id="X:C", psn_no=psn_no, claim_id="C")]
+    stored = [decode_event(name, orjson.dumps(data)) for name, data in map(encode_event, [*someone.events, *legacy])]
+    replayed = InsuredPerson.replay(stored)
+    assert replayed.state.years_with_fund_payment() == {2024}
+    assert replayed.view(date(2026, 5, 1)).no_claim_years == 1  # 2025: C was cancelled, B paid nothing
+    fund_year(replayed, 2024, paid=False, claim_id="A")  # A cancelled after the upgrade, through the register
+    assert replayed.view(date(2026, 5, 1)).no_claim_years == 2
 
 
 def test_a_year_before_an_interruption_is_no_longer_counted():

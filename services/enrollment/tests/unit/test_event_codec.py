@@ -14,7 +14,7 @@ from services.enrollment.domain import (
     FileCrossRegionTreatment,
     FilingKind,
     LinkRelative,
-    RecordReimbursement,
+    RecordFundPaymentYear,
     Relation,
 )
 from services.enrollment.tests.unit.builders import PREMIUM, next_id, person, policy
@@ -27,8 +27,7 @@ def test_every_recorded_event_round_trips_through_its_stored_json() -> None:
         LinkRelative(command_id=next_id(), psn_no=psn_no, relative_psn_no="P-MUM", relation=Relation.PARENT),
         EnrollResident(command_id=next_id(), psn_no=psn_no, coverage_year=2026, paid_on=date(2025, 11, 1),
                        cash_amount=PREMIUM),
-        RecordReimbursement(command_id=next_id(), psn_no=psn_no, claim_id="C1", settled_on=date(2026, 3, 1),
-                            fund_paid=1_234),
+        RecordFundPaymentYear(command_id=next_id(), psn_no=psn_no, settlement_year=2026, paid=True, claim_id="C1"),
         FileCrossRegionTreatment(command_id=next_id(), psn_no=psn_no, filing_id="F1",
                                  kind=FilingKind.LONG_TERM_RESIDENCE, treatment_area="44", filed_on=date(2026, 2, 1)),
         DesignateSpecialDrug(command_id=next_id(), psn_no=psn_no, drug_code="XL01", hospital_codes=("H1", "H2"),
