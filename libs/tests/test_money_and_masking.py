@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from libs.masking import mask_id_number, mask_name, mask_text, mask_value
-from libs.money import MoneyError, apply_ratio, format_yuan, line_amount, ratio, split, yuan_to_fen
+from libs.money import MoneyError, apply_ratio, fen_to_yuan, format_yuan, line_amount, ratio, split, yuan_to_fen
 
 
 def test_ratios_round_half_up_to_the_fen() -> None:
@@ -44,3 +44,11 @@ def test_an_id_number_keeps_only_its_region_and_last_four() -> None:
 def test_nested_log_values_are_masked_by_key_and_by_shape() -> None:
     masked = mask_value("cmd", {"certno": "43010219900101123X", "psn_name": "张三", "note": ["43010219900101123X"]})
     assert masked == {"certno": "430***********123X", "psn_name": "张*", "note": ["430***********123X"]}
+
+
+@given(st.integers(min_value=-10**12, max_value=10**12))
+def test_fen_read_as_yuan_is_exact_to_the_fen_whatever_the_sign_or_size(amount):
+    as_decimal = (Decimal(amount) / 100).quantize(Decimal("0.01"))
+    assert fen_to_yuan(amount) == as_decimal and str(fen_to_yuan(amount)) == str(as_decimal)
+    assert format_yuan(amount) == f"{as_decimal:,.2f}"
+    assert yuan_to_fen(fen_to_yuan(amount)) == amount

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 
@@ -62,7 +62,11 @@ class Amounts:
     psn_part_amt: Fen
 
     def as_dict(self) -> dict[str, Fen | Decimal]:
-        return asdict(self)
+        # Not dataclasses.asdict: it deep-copies every value (each Decimal too), 3 % of settlement's CPU.
+        return {name: getattr(self, name) for name in _AMOUNT_FIELDS}
+
+
+_AMOUNT_FIELDS = tuple(f.name for f in fields(Amounts))
 
 
 @dataclass(frozen=True)
