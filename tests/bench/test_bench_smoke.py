@@ -17,6 +17,8 @@ async def test_the_short_benchmark_reports_throughput_latency_hops_resources_cei
     sustained = saved["sustained"]
     assert sustained["replies_per_second"] > 0 and saved["outcomes_by_type"]["replies_by_type"]
     assert {"p50", "p95", "p99"} <= set(saved["phases"][0]["latency_ms"]["all"])
+    timeline = saved["phases"][0]["latency_timeline_ms"]  # (second, replies, p50, p99) of each second
+    assert sum(replies for _, replies, _, _ in timeline) == sum(saved["phases"][0]["replies_by_type"].values())
     assert {"settlement", "wallet", "kafka", "postgres"} <= set(sustained["resources"]["cpu_percent_of_one_core"])
     assert saved["ceilings"]["kafka_produce_consume"]["messages_per_second"] > 0
     assert saved["ceilings"]["postgres_single_row_tx"]["transactions_per_second"] > 0

@@ -23,6 +23,7 @@ class Stats:
         self.latencies: dict[str, list[float]] = defaultdict(list)  # seconds, by operation
         self.per_second: Counter[int] = Counter()  # replies by whole second since `started`
         self.per_second_settled: Counter[int] = Counter()  # ClaimSettled replies, likewise
+        self.latencies_by_second: dict[int, list[float]] = defaultdict(list)  # by the second the reply came
 
     def record(self, operation: str, outcome: Outcome, latency: float) -> None:
         self.replies[(operation, outcome.event_type)] += 1
@@ -31,6 +32,7 @@ class Stats:
         self.latencies[operation].append(latency)
         second = int(outcome.received_at - self.started)
         self.per_second[second] += 1
+        self.latencies_by_second[second].append(latency)
         if outcome.event_type == "ClaimSettled":
             self.per_second_settled[second] += 1
 
@@ -63,7 +65,17 @@ class Stats:
             "replies": {f"{op}:{t}": n for (op, t), n in sorted(self.replies.items())},
             "rejection_reasons": dict(self.reasons), "no_reply": dict(self.no_reply),
             "latency_ms": {"all": self.latency_ms(), **{op: self.latency_ms(op) for op in sorted(self.latencies)}},
+            "latency_timeline_ms": self.latency_timeline(),
         }
+
+    def latency_timeline(self) -> list[tuple[int, int, float | None, float | None]]:
+        """(second, replies, p50 ms, p99 ms) of the replies received in each second: whether a phase's tail
+        is a steady queue, a queue growing or a few bad seconds."""
+        found = []
+        for second in sorted(self.latencies_by_second):
+            values = sorted(self.latencies_by_second[second])
+            found.append((second, len(values), percentile(values, 50), percentile(values, 99)))
+        return found
 
 
 def percentile(sorted_values: list[float], q: float) -> float | None:
