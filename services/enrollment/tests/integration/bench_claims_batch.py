@@ -2,8 +2,9 @@
 
     PGHOST=127.0.0.1 .venv/bin/python -m services.enrollment.tests.integration.bench_claims_batch [--cold] [--profile]
 
-Registers 250 persons and records 18 settled claims for each (20 events a person), then times 50 runs
-of 50 `ClaimSettled`, each run its own committed transaction, in a scratch database dropped at the end.
+Registers 250 persons and records 18 settled claims for each (over two years; each person's stream
+gets the years that changed), then times 50 runs of 50 `ClaimSettled`, each run its own committed
+transaction, in a scratch database dropped at the end.
 `--cold` times them with an empty cache of replayed persons, as right after a start;
 `ENROLLMENT_PERSON_CACHE_SIZE=0` without any cache.
 """

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +22,9 @@ import pytest
 from libs.contracts.envelope import Payload, new_envelope
 from libs.contracts.registry import encode
 from libs.contracts.topics import ENROLLMENT_COMMANDS, ENROLLMENT_EVENTS
-from services.enrollment.bootstrap import EnrollmentSettings
+from libs.db.migrations import migrate
+from libs.messaging import postgres
+from services.enrollment.bootstrap import MIGRATIONS, EnrollmentSettings
 from services.enrollment.bootstrap import bootstrap as enrollment_bootstrap
 from services.settlement.bootstrap import SettlementSettings
 from services.settlement.bootstrap import bootstrap as settlement_bootstrap
@@ -124,3 +126,22 @@ async def office(enrollment_namespace: Namespace) -> AsyncIterator[Office]:
         for runtime in reversed(started):
             await runtime.broker.stop()
             await runtime.stop()
+
+
+Connect = Callable[[], Awaitable[asyncpg.Connection]]
+
+
+@pytest.fixture
+async def connect(own_namespace) -> AsyncIterator[Connect]:
+    """Opens connections to a migrated enrollment database; closes them at the end."""
+    opened: list[asyncpg.Connection] = []
+
+    async def opened_connection() -> asyncpg.Connection:
+        conn = await asyncpg.connect(own_namespace.dsn("enrollment"))
+        opened.append(conn)
+        return conn
+
+    await migrate(await opened_connection(), {"messaging": postgres.MIGRATIONS, "enrollment": MIGRATIONS})
+    yield opened_connection
+    for conn in opened:
+        await conn.close()

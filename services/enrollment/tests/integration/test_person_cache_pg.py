@@ -7,41 +7,21 @@ These tests commit (a cache outlives transactions), so they run in a namespace o
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, timedelta
 
 import asyncpg
 import pytest
 
-from libs.db.migrations import migrate
-from libs.messaging import postgres
 from services.enrollment.adapters.person_cache import PersonCache
 from services.enrollment.adapters.repository import PgEnrollmentStore
-from services.enrollment.bootstrap import MIGRATIONS
 from services.enrollment.domain import InsuredPerson, RecordFundPaymentYear
 from services.enrollment.domain.state import PersonState
+from services.enrollment.tests.integration.conftest import Connect
 from services.enrollment.tests.unit.builders import next_id, person, policy
 
 pytestmark = pytest.mark.integration
 
 _births = itertools.count()
-Connect = Callable[[], Awaitable[asyncpg.Connection]]
-
-
-@pytest.fixture
-async def connect(own_namespace) -> AsyncIterator[Connect]:
-    """Opens connections to a migrated enrollment database; closes them at the end."""
-    opened: list[asyncpg.Connection] = []
-
-    async def opened_connection() -> asyncpg.Connection:
-        conn = await asyncpg.connect(own_namespace.dsn("enrollment"))
-        opened.append(conn)
-        return conn
-
-    await migrate(await opened_connection(), {"messaging": postgres.MIGRATIONS, "enrollment": MIGRATIONS})
-    yield opened_connection
-    for conn in opened:
-        await conn.close()
 
 
 def someone_new() -> InsuredPerson:

@@ -9,7 +9,7 @@ import pytest
 
 from services.enrollment.domain import EnrollResident, LinkRelative, Relation
 from services.enrollment.domain.errors import DuplicateIdNumber, PersonAlreadyRegistered
-from services.enrollment.service_layer.ports import CommandRecord, EnrollmentStore
+from services.enrollment.service_layer.ports import CommandRecord, EnrollmentStore, RegisteredClaim
 from services.enrollment.tests.unit.builders import PREMIUM, next_id, person, policy
 
 
@@ -68,3 +68,19 @@ class StoreContract:
         assert stored is not None and (stored.snapshot_version, stored.snapshot_on) == (1, date(2026, 1, 1))
         assert stored.snapshot == {"psn_no": old.state.psn_no, "version": 1}
         assert await store.stale_snapshots(date(2026, 6, 1), 10) == [old.state.psn_no]
+
+    async def test_the_register_of_fund_payments_keeps_claims_cancellations_and_year_totals(
+            self, store: EnrollmentStore) -> None:
+        someone = person()
+        await store.add_person(someone)
+        psn_no = someone.state.psn_no
+        empty = await store.read_claim_register([psn_no, "NOBODY"], ["K1"], [(psn_no, 2026)])
+        assert (empty.known_persons, empty.claims, empty.year_totals) == (frozenset({psn_no}), {}, {})
+        k1, k2 = RegisteredClaim("K1", psn_no, 2026, 1_000), RegisteredClaim("K2", psn_no, 2025, 0, cancel_id="X2")
+        await store.write_claim_register([k1, k2], [], {(psn_no, 2026): 1_000, (psn_no, 2025): 0})
+        await store.write_claim_register([], [RegisteredClaim("K1", psn_no, 2026, 1_000, cancel_id="X1")],
+                                         {(psn_no, 2026): 0})
+        # a claim's own year is read even when only the claim is named (a cancellation does not say its year)
+        read = await store.read_claim_register([psn_no], ["K1", "K2"], [])
+        assert read.claims == {"K1": RegisteredClaim("K1", psn_no, 2026, 1_000, cancel_id="X1"), "K2": k2}
+        assert read.year_totals == {(psn_no, 2026): 0, (psn_no, 2025): 0}
