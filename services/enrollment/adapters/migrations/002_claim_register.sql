@@ -23,13 +23,14 @@ CREATE TABLE fund_payment_years (
 
 -- Streams written before the register held one ReimbursementRecorded event a claim (and
 -- ReimbursementCancelled for its cancellation). Those claims enter the register, so a later
--- cancellation finds them; the events stay in the streams and are still read (evolve.py).
+-- cancellation finds them, and a repeated cancellation is known by its cancel_id (the last part of the
+-- command id "ClaimCancelled:<claim_id>:<cancel_id>"); the events stay in the streams and are still read.
 INSERT INTO claim_fund_payments (claim_id, psn_no, settlement_year, fund_paid, cancel_id, cancelled_at)
 SELECT r.data -> 'reimbursement' ->> 'claim_id', r.psn_no, (r.data -> 'reimbursement' ->> 'settlement_year')::int,
        (r.data -> 'reimbursement' ->> 'fund_paid')::bigint,
-       CASE WHEN x.seq IS NULL THEN NULL ELSE 'before-register' END, CASE WHEN x.seq IS NULL THEN NULL ELSE x.recorded_at END
+       substring(x.command_id FROM '[^:]*$'), x.recorded_at
   FROM person_events AS r
-  LEFT JOIN LATERAL (SELECT seq, recorded_at FROM person_events AS c
+  LEFT JOIN LATERAL (SELECT command_id, recorded_at FROM person_events AS c
                       WHERE c.psn_no = r.psn_no AND c.event_type = 'ReimbursementCancelled' AND c.seq > r.seq
                         AND c.data ->> 'claim_id' = r.data -> 'reimbursement' ->> 'claim_id'
                       ORDER BY seq LIMIT 1) AS x ON true

@@ -11,8 +11,8 @@ from services.enrollment.bootstrap import MIGRATIONS
 pytestmark = pytest.mark.integration
 
 
-def legacy(psn_no: str, seq: int, event_type: str, data: dict[str, object]) -> tuple[object, ...]:
-    return psn_no, seq, event_type, orjson.dumps({"command_id": f"cmd-{seq}", "psn_no": psn_no, **data}).decode(), f"cmd-{seq}"
+def legacy(psn_no: str, seq: int, event_type: str, data: dict[str, object], command_id: str) -> tuple[object, ...]:
+    return psn_no, seq, event_type, orjson.dumps({"command_id": command_id, "psn_no": psn_no, **data}).decode(), command_id
 
 
 async def test_claims_recorded_before_the_register_are_in_it_with_their_cancellations(own_namespace) -> None:
@@ -27,19 +27,19 @@ async def test_claims_recorded_before_the_register_are_in_it_with_their_cancella
         await conn.executemany(
             "INSERT INTO person_events (psn_no, seq, event_type, data, command_id) VALUES ($1, $2, $3, $4, $5)", [
                 legacy("P1", 1, "ReimbursementRecorded",
-                       {"reimbursement": {"claim_id": "A", "settlement_year": 2024, "fund_paid": 3000}}),
+                       {"reimbursement": {"claim_id": "A", "settlement_year": 2024, "fund_paid": 3000}}, "ClaimSettled:A"),
                 legacy("P1", 2, "ReimbursementRecorded",
-                       {"reimbursement": {"claim_id": "B", "settlement_year": 2025, "fund_paid": 800}}),
+                       {"reimbursement": {"claim_id": "B", "settlement_year": 2025, "fund_paid": 800}}, "ClaimSettled:B"),
                 legacy("P1", 3, "ReimbursementRecorded",
-                       {"reimbursement": {"claim_id": "C", "settlement_year": 2025, "fund_paid": 0}}),
-                legacy("P1", 4, "ReimbursementCancelled", {"claim_id": "B"}),
+                       {"reimbursement": {"claim_id": "C", "settlement_year": 2025, "fund_paid": 0}}, "ClaimSettled:C"),
+                legacy("P1", 4, "ReimbursementCancelled", {"claim_id": "B"}, "ClaimCancelled:B:K7"),
             ])
         await conn.execute((MIGRATIONS / "002_claim_register.sql").read_text())
-        register = await conn.fetch("SELECT claim_id, settlement_year, fund_paid, cancel_id IS NOT NULL AS cancelled"
+        register = await conn.fetch("SELECT claim_id, settlement_year, fund_paid, cancel_id, cancelled_at IS NOT NULL"
                                     " FROM claim_fund_payments ORDER BY claim_id")
         years = await conn.fetch("SELECT psn_no, settlement_year, fund_paid FROM fund_payment_years ORDER BY 2")
-        assert [tuple(r) for r in register] == [("A", 2024, 3000, False), ("B", 2025, 800, True),
-                                                ("C", 2025, 0, False)]
+        assert [tuple(r) for r in register] == [("A", 2024, 3000, None, False), ("B", 2025, 800, "K7", True),
+                                                ("C", 2025, 0, None, False)]
         assert [tuple(r) for r in years] == [("P1", 2024, 3000), ("P1", 2025, 0)]
     finally:
         await transaction.rollback()
