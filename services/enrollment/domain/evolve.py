@@ -52,7 +52,8 @@ def _changes(state: PersonState, event: e.Event) -> dict[str, Any]:
             return dict(retired_on=event.retired_on)
         case e.FundPaymentYearChanged():
             # The year's status replaces whatever an older stream's per-claim records said of it.
-            years = state.fund_paid_years | {event.settlement_year} if event.paid else state.fund_paid_years - {event.settlement_year}
+            year = {event.settlement_year}
+            years = (state.fund_paid_years | year) if event.paid else (state.fund_paid_years - year)
             return dict(fund_paid_years=years, reimbursements=tuple(
                 r for r in state.reimbursements if r.settlement_year != event.settlement_year))
         case e.ReimbursementRecorded():

@@ -62,8 +62,8 @@ class _Run:
     """The register as the run has changed it so far; written when every message is decided."""
 
     register: ClaimRegister
-    claims: dict[str, RegisteredClaim] = field(default_factory=dict)
-    totals: dict[tuple[str, int], int] = field(default_factory=dict)
+    claims: dict[str, RegisteredClaim] = field(init=False)  # the register's, as the run changed them
+    totals: dict[tuple[str, int], int] = field(init=False)
     added: dict[str, RegisteredClaim] = field(default_factory=dict)
     cancelled: dict[str, RegisteredClaim] = field(default_factory=dict)
 

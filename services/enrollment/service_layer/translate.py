@@ -118,8 +118,6 @@ _PERSON_COMMANDS: dict[type[Payload], Callable[[Any, date], d.Command]] = {
         paid_on=business_day(m.paid_at), mutual_aid=d.MutualAidPayment(m.payer_psn_no, m.amount, m.payment_id)),
 }
 
-TRANSLATED: frozenset[type[Payload]] = frozenset({w.RegisterPerson, *_PERSON_COMMANDS})
-
 
 def to_domain(message: Payload, today: date) -> tuple[Any, ...]:
     """The domain commands for one message; the first one's id and psn_no identify the whole."""
