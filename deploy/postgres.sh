@@ -74,6 +74,11 @@ max_connections = 200
 shared_buffers = 1GB
 checkpoint_timeout = 15min
 max_wal_size = 4GB
+# The working set is in memory (shared_buffers above, the page cache beyond it), so a page read out of
+# order costs about what the next one does. At the default 4 the planner seq-scanned tables of a few
+# thousand rows for a batch's 20 keys (accumulators, accounts, claim_payments), on the hospital's path:
+# 1.5 ms where the index takes 0.2 (docs/performance.md, the fifth round).
+random_page_cost = 1.1
 # What each statement costs, for operators and for profiling (docs/performance.md): SELECT * FROM pg_stat_statements
 shared_preload_libraries = 'pg_stat_statements'
 pg_stat_statements.track = all

@@ -112,6 +112,9 @@ class RunClaimStore:
         codes = list({code for m in claims for line in m.fee_details for code in line.drug_trac_codg})
         # The accumulator rows of the people who settle are created if missing and locked; rows read
         # FOR UPDATE are locked in key order (ORDER BY under FOR UPDATE), as every batch locks them.
+        # The daily rows are read by each column's `= ANY` (an index scan whatever the table's size),
+        # not by the pairs: a semi-join with the pairs seq-scanned the table once it held a few thousand
+        # rows. The few rows of other pairs it may return are true values, and never asked for.
         row = await conn.fetchrow(
             "WITH created AS (INSERT INTO accumulators (psn_no, year)"
             "  SELECT * FROM unnest($3::text[], $4::int[]) ORDER BY 1, 2 ON CONFLICT DO NOTHING"
@@ -122,7 +125,7 @@ class RunClaimStore:
             "   ORDER BY psn_no, year FOR UPDATE) AS yearly,"
             "  ARRAY(SELECT psn_no FROM created) AS created_people, ARRAY(SELECT year FROM created) AS created_years,"
             "  ARRAY(SELECT d FROM accumulators_daily d"
-            "   WHERE (psn_no, service_date) IN (SELECT * FROM unnest($7::text[], $8::date[]))) AS daily,"
+            "   WHERE psn_no = ANY($7::text[]) AND service_date = ANY($8::date[])) AS daily,"
             "  ARRAY(SELECT e FROM large_exams e WHERE psn_no = ANY($2::text[]) AND exam_date BETWEEN $9 AND $10"
             "   ORDER BY psn_no, exam_date) AS exams,"
             "  ARRAY(SELECT code FROM traceability_codes WHERE code = ANY($11::text[])) AS sold",
