@@ -9,10 +9,11 @@ show up in the end-to-end tests' projections.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -24,8 +25,12 @@ from libs.contracts.registry import encode
 from libs.contracts.topics import ENROLLMENT_COMMANDS, ENROLLMENT_EVENTS
 from libs.db.migrations import migrate
 from libs.messaging import postgres
+from services.enrollment.adapters.person_cache import PersonCache
+from services.enrollment.adapters.repository import PgEnrollmentStore
 from services.enrollment.bootstrap import MIGRATIONS, EnrollmentSettings
 from services.enrollment.bootstrap import bootstrap as enrollment_bootstrap
+from services.enrollment.domain import InsuredPerson
+from services.enrollment.tests.unit.builders import person
 from services.settlement.bootstrap import SettlementSettings
 from services.settlement.bootstrap import bootstrap as settlement_bootstrap
 from tests.support.clients import Publisher, TopicReader
@@ -145,3 +150,18 @@ async def connect(own_namespace) -> AsyncIterator[Connect]:
     yield opened_connection
     for conn in opened:
         await conn.close()
+
+
+_births = itertools.count()
+
+
+def someone_new() -> InsuredPerson:
+    """A person with an ID number no other test here uses (they all commit to the same database)."""
+    return person(born=date(1960, 1, 1) + timedelta(days=next(_births)))
+
+
+async def registered(conn: asyncpg.Connection, cache: PersonCache | None = None) -> str:
+    someone = someone_new()
+    async with conn.transaction():
+        await PgEnrollmentStore(conn, cache).add_person(someone)
+    return someone.state.psn_no

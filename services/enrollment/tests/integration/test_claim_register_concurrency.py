@@ -8,11 +8,12 @@ from datetime import datetime
 
 import pytest
 
+from libs.contracts.claims import ClaimSettled
 from services.enrollment.adapters.person_cache import PersonCache
 from services.enrollment.adapters.repository import PgEnrollmentStore
 from services.enrollment.service_layer.handlers import EnrollmentService
+from services.enrollment.tests.integration.conftest import registered
 from services.enrollment.tests.integration.test_claims_batch_pg import RecordingTransaction
-from services.enrollment.tests.integration.test_person_cache_pg import registered
 from services.enrollment.tests.unit.claim_runs import envelopes
 from services.enrollment.tests.unit.service_kit import POLICY, settled_claim
 
@@ -30,12 +31,12 @@ async def test_a_run_waiting_on_the_person_reads_the_year_total_the_first_run_co
     one = service().claims_batch_table()
     holding = first.transaction()
     await holding.start()
-    await one[type(settled_claim("A", psn_no, when, 1))](
+    await one[ClaimSettled](
         RecordingTransaction(first), envelopes([settled_claim("A", psn_no, when, 1_000)]))
 
     async def then_the_other() -> None:
         async with second.transaction():
-            await one[type(settled_claim("B", psn_no, when, 1))](
+            await one[ClaimSettled](
                 RecordingTransaction(second), envelopes([settled_claim("B", psn_no, when, 700)]))
 
     waiting = asyncio.create_task(then_the_other())

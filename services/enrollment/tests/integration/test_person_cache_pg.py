@@ -7,34 +7,18 @@ These tests commit (a cache outlives transactions), so they run in a namespace o
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
 
 import asyncpg
 import pytest
 
 from services.enrollment.adapters.person_cache import PersonCache
 from services.enrollment.adapters.repository import PgEnrollmentStore
-from services.enrollment.domain import InsuredPerson, RecordFundPaymentYear
+from services.enrollment.domain import RecordFundPaymentYear
 from services.enrollment.domain.state import PersonState
-from services.enrollment.tests.integration.conftest import Connect
-from services.enrollment.tests.unit.builders import next_id, person, policy
+from services.enrollment.tests.integration.conftest import Connect, registered
+from services.enrollment.tests.unit.builders import next_id, policy
 
 pytestmark = pytest.mark.integration
-
-_births = itertools.count()
-
-
-def someone_new() -> InsuredPerson:
-    """A person with an ID number no other test here uses (they all commit to the same database)."""
-    return person(born=date(1960, 1, 1) + timedelta(days=next(_births)))
-
-
-async def registered(conn: asyncpg.Connection, cache: PersonCache | None = None) -> str:
-    someone = someone_new()
-    async with conn.transaction():
-        await PgEnrollmentStore(conn, cache).add_person(someone)
-    return someone.state.psn_no
-
 
 _MARKS: dict[int, str] = {}  # each recorded change gets a year of its own, named by its mark
 _YEARS = itertools.count(1900)
