@@ -21,7 +21,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 
-SERVICES = ("enrollment", "settlement", "wallet", "clearing")
+SERVICES = ("enrollment", "settlement", "wallet", "clearing", "gateway")
 FOLLOWERS = frozenset({"enrollment", "clearing"})
 DEFAULT_FOLLOWER_NICE = 10
 DEFAULT_SPLITS = "settlement:wallet.payments"

@@ -358,6 +358,13 @@ class PersonCoverage(_Part):
     coverage: CoverageChanged = Field(description="The coverage snapshot on `coverage.as_of`, as projections hold it.")
 
 
+class PersonLookup(_Part):
+    """POST /v1/persons/lookup: find a person by resident ID number (1101 by credential)."""
+
+    certno: str = Field(min_length=1, max_length=40, description="The resident ID number; never logged.")
+    on: date | None = Field(default=None, description="Day of the coverage; default today.")
+
+
 class ResidentPremiumQuote(_Part):
     """What a resident pays for a coverage year: the counter's quote, also for a relative paying from their account."""
 

@@ -94,6 +94,8 @@ class Namespace:
             **self.env,
             **{f"{service.upper()}_HTTP_PORT": str(port) for service, port in self.http_ports.items()},
             "SETTLEMENT_URL": f"http://127.0.0.1:{self.http_ports['settlement']}",
+            "ENROLLMENT_URL": f"http://127.0.0.1:{self.http_ports['enrollment']}",
+            "WALLET_URL": f"http://127.0.0.1:{self.http_ports['wallet']}",
         }
 
     @property

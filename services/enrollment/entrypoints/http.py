@@ -91,6 +91,13 @@ def create_app(service: EnrollmentService, database: Database, clock: Clock = la
             found = await queries.person_coverage(service.store_for(tx), psn_no, on or business_day(clock()))
         return found or _problem(404, "UNKNOWN_PERSON", f"No insured person {psn_no} is registered.")
 
+    @app.post("/v1/persons/lookup", response_model=w.PersonCoverage, responses={404: {"description": "Unknown person"}})
+    async def lookup(query: w.PersonLookup) -> Any:
+        """1101 by credential: the person registered with this resident ID number (POSTed: it stays out of URLs)."""
+        async with database.transaction() as tx:
+            found = await queries.person_by_certno(service.store_for(tx), query.certno, query.on or business_day(clock()))
+        return found or _problem(404, "UNKNOWN_PERSON", "No insured person is registered with this ID number.")
+
     @app.get("/v1/persons/{psn_no}/resident-premium", response_model=w.ResidentPremiumQuote,
              responses={404: {"description": "Unknown person"}, 422: {"description": "Not configured"}})
     async def premium(psn_no: str, coverage_year: int = Query(ge=2000, le=2100)) -> Any:

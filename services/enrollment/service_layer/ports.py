@@ -85,6 +85,9 @@ class EnrollmentStore(Protocol):
     async def get_person(self, psn_no: str, *, for_update: bool = True) -> StoredPerson | None:
         """The person rebuilt from their events; `for_update` locks them until the transaction ends."""
 
+    async def psn_no_by_certno(self, certno: str) -> str | None:
+        """The person registered with this resident ID number (for the 1101-like lookup)."""
+
     async def add_person(self, person: InsuredPerson) -> None:
         """Store a newly registered person and their first events.
 

@@ -26,6 +26,12 @@ async def person_coverage(store: EnrollmentStore, psn_no: str, on: date) -> w.Pe
     )
 
 
+async def person_by_certno(store: EnrollmentStore, certno: str, on: date) -> w.PersonCoverage | None:
+    """The same answer found by the resident ID number (the national 1101 looks people up by credential)."""
+    psn_no = await store.psn_no_by_certno(certno)
+    return None if psn_no is None else await person_coverage(store, psn_no, on)
+
+
 async def resident_premium(store: EnrollmentStore, policy: PolicyBook, psn_no: str, coverage_year: int) -> w.ResidentPremiumQuote | None:
     """What the person pays for `coverage_year`; PolicyNotConfigured when the region or the group has no rule."""
     stored = await store.get_person(psn_no, for_update=False)

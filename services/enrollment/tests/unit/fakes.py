@@ -47,6 +47,9 @@ class InMemoryStore:
         events = self._tables["events"][psn_no]
         return StoredPerson(InsuredPerson.replay(events), len(events), row["version"], row["snapshot"], row["on"])
 
+    async def psn_no_by_certno(self, certno: str) -> str | None:
+        return next((psn for psn, row in self._tables["persons"].items() if row["certno"] == certno), None)
+
     async def add_person(self, person: InsuredPerson) -> None:
         state = person.state
         if state.psn_no in self._tables["persons"]:

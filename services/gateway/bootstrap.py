@@ -1,0 +1,81 @@
+"""The one place that wires the gateway's settings, runtime, store, outcome listener and HTTP API."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from faststream import FastStream
+from pydantic import Field
+
+from libs.china_time import CHINA_TIME
+from libs.hospital.outcomes import OutcomeRouter
+from libs.logging import configure
+from libs.messaging.runtime import ServiceRuntime
+from libs.settings import ServiceSettings
+from services.gateway.adapters.catalogue import FileCatalogues
+from services.gateway.adapters.outcomes import OutcomeListener
+from services.gateway.adapters.platform_http import PlatformQueries
+from services.gateway.adapters.repository import PgGatewayStore
+from services.gateway.domain.rate_limit import RateLimiter
+from services.gateway.entrypoints import http
+from services.gateway.entrypoints.housekeeping import NoncePurger
+from services.gateway.service_layer.deps import Deps
+from services.gateway.service_layer.ports import Queries
+from services.gateway.service_layer.service import GatewayService
+
+MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
+
+
+class GatewaySettings(ServiceSettings):
+    service_name: str = "gateway"
+    http_port: int | None = Field(default=8105, alias="GATEWAY_HTTP_PORT")
+    reply_timeout_s: float = Field(default=10.0, gt=0, alias="GATEWAY_REPLY_TIMEOUT_S")
+    signature_window_s: float = Field(default=300.0, gt=0, alias="GATEWAY_SIGNATURE_WINDOW_S")
+    rate_per_s: float = Field(default=200.0, gt=0, alias="GATEWAY_RATE_PER_S")
+    rate_burst: float = Field(default=400.0, ge=1, alias="GATEWAY_RATE_BURST")
+    sign_in_valid_s: float = Field(default=86_400.0, gt=0, alias="GATEWAY_SIGN_IN_VALID_S")
+    path_aliases: str = Field(default="", alias="GATEWAY_PATH_ALIASES")
+    enrollment_url: str = Field(default="http://127.0.0.1:8101", alias="ENROLLMENT_URL")
+    wallet_url: str = Field(default="http://127.0.0.1:8103", alias="WALLET_URL")
+    settlement_url: str = Field(default="http://127.0.0.1:8102", alias="SETTLEMENT_URL")
+    platform_token: str = Field(default="", alias="GATEWAY_PLATFORM_TOKEN")
+
+
+def china_now() -> datetime:
+    return datetime.now(CHINA_TIME)
+
+
+def bootstrap(settings: GatewaySettings | None = None, *, queries: Queries | None = None,
+              clock: Callable[[], datetime] = china_now) -> tuple[ServiceRuntime, FastStream]:
+    settings = settings or GatewaySettings()
+    configure(settings.service_name, settings.log_level)
+    runtime = ServiceRuntime(settings, MIGRATIONS)
+    router = OutcomeRouter()
+    listener = OutcomeListener(settings.kafka_bootstrap, settings.topic_prefix, router)
+    platform = queries or PlatformQueries(settings.enrollment_url, settings.wallet_url, settings.settlement_url,
+                                          settings.platform_token)
+    deps = Deps(database=runtime.database, store_for=lambda tx: PgGatewayStore(tx.conn), router=router,
+                queries=platform, catalogues=FileCatalogues(), reply_timeout_s=settings.reply_timeout_s,
+                sign_in_valid_s=settings.sign_in_valid_s, clock=clock)
+    gateway = http.Gateway(GatewayService(deps), runtime.database, window_s=settings.signature_window_s,
+                           limiter=RateLimiter(settings.rate_per_s, settings.rate_burst),
+                           aliases=json.loads(settings.path_aliases) if settings.path_aliases else None)
+    purger = NoncePurger(runtime.database, settings.signature_window_s)
+
+    async def start(_: ServiceRuntime) -> None:
+        await listener.start()  # before HTTP opens: no reply can be missed
+        purger.start()
+
+    async def stop(_: ServiceRuntime) -> None:
+        await purger.stop()
+        await listener.stop()
+        if isinstance(platform, PlatformQueries):
+            await platform.close()
+
+    runtime.on_started.append(start)
+    runtime.serve_http(http.create_app(gateway))
+    runtime.on_stopping.append(stop)
+    return runtime, runtime.app()

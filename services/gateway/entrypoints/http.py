@@ -1,0 +1,165 @@
+"""The national interface over HTTP: one POST per transaction, answered in the same response.
+
+Paths: the common endpoint routed by `infno` (`/fsi/api/rsfComIfsService/callService`, and Hebei's
+`/ebus/rio_fsi`), plus per-transaction paths (`/fsi/api/<service>/<method>`) from a configurable
+table, which refuse an `infno` that is not theirs. Order of checks: signature and freshness, nonce,
+rate, envelope, institution; then the session and the transaction. Access refusals are answered in the
+short shape with an HTTP status; business answers are HTTP 200 with the reply envelope.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import time
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import orjson
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+from libs.china_time import CHINA_TIME
+from libs.messaging.ports import Database
+from services.gateway.adapters.repository import PgGatewayStore
+from services.gateway.domain.errors import AccessRefused, BadSignature, Refusal, Replayed, WrongInstitution
+from services.gateway.domain.rate_limit import RateLimiter
+from services.gateway.domain.signing import SignedRequest
+from services.gateway.service_layer.call import Call
+from services.gateway.service_layer.service import GatewayService, base_infno
+
+log = structlog.get_logger("gateway.http")
+COMMON_PATHS = ("/fsi/api/rsfComIfsService/callService", "/ebus/rio_fsi")
+# Per-transaction paths seen in provincial deployments; extend with GATEWAY_PATH_ALIASES (JSON).
+DEFAULT_ALIASES = {
+    "/fsi/api/signInSignOutService/signIn": "9001",
+    "/fsi/api/fsiPsnInfoService/queryPsnInfo": "1101",
+    "/fsi/api/outpatientDocInfoService/outpatientRregistration": "2201",
+    "/fsi/api/outpatientDocInfoService/outpatientMdtrtinfoUp": "2203",
+    "/fsi/api/outpatientDocInfoService/outpatientFeeListUp": "2204",
+    "/fsi/api/outpatientSettleService/preSettletA": "2206",
+    "/fsi/api/outpatientSettleService/saveSettletA": "2207",
+    "/fsi/api/outpatientSettleService/cancleSettletA": "2208",
+}
+_SEQ = itertools.count(1)
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)  # two to six decimals: the shortest repr of the float is the decimal itself
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    raise TypeError(type(value))
+
+
+def _json(body: dict[str, Any], status: int = 200) -> Response:
+    return Response(orjson.dumps(body, default=_number), status_code=status, media_type="application/json; charset=UTF-8")
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y%m%d%H%M%S%f")[:17]
+
+
+def reply(region: str, received: datetime, *, output: Any = None, err_msg: str | None = None) -> dict[str, Any]:
+    now = datetime.now(CHINA_TIME)
+    ref = f"{region[:6] or '000000'}{now:%Y%m%d%H%M%S}{os.getpid() % 1000:03d}{next(_SEQ) % 10_000_000:07d}"
+    return {"infcode": 0 if err_msg is None else -1, "inf_refmsgid": ref, "refmsg_time": _stamp(received),
+            "respond_time": _stamp(now), "err_msg": err_msg, "warn_msg": None, "cainfo": None, "signtype": None,
+            "enctype": None, "output": output if err_msg is None else None}
+
+
+class Gateway:
+    def __init__(self, service: GatewayService, database: Database, *, window_s: float, limiter: RateLimiter,
+                 aliases: dict[str, str] | None = None) -> None:
+        self.service, self.database, self.window_s, self.limiter = service, database, window_s, limiter
+        self.aliases = {**DEFAULT_ALIASES, **(aliases or {})}
+
+    async def _access(self, request: Request, body: bytes):
+        signed = SignedRequest.from_headers(request.headers)
+        signed.check_fresh(time.time(), self.window_s)
+        async with self.database.transaction() as tx:
+            store = PgGatewayStore(tx.conn)
+            institution = await store.institution_by_app_id(signed.app_id)
+            if institution is None:
+                raise BadSignature(f"x-ca-key {signed.app_id!r} is not a registered app id")
+            signed.check_signature(institution.app_secret, body)
+            if not await store.remember_nonce(signed.app_id, signed.nonce, timedelta(seconds=self.window_s)):
+                raise Replayed("x-ca-nonce was already used: every request needs a new nonce (a resent request is signed again)")
+        self.limiter.take(institution.fixmedins_code, time.monotonic())
+        return institution
+
+    async def handle(self, request: Request, path_infno: str | None) -> Response:
+        received = datetime.now(CHINA_TIME)
+        body = await request.body()
+        try:
+            institution = await self._access(request, body)
+            try:
+                envelope = json.loads(body, parse_float=Decimal)
+            except ValueError:
+                return _json({"type": "error", "infcode": -1, "err_msg": "the body is not JSON (UTF-8)"}, 400)
+            if not isinstance(envelope, dict):
+                return _json({"type": "error", "infcode": -1, "err_msg": "the body must be a JSON object (the envelope)"}, 400)
+            if str(envelope.get("fixmedins_code") or "") != institution.fixmedins_code:
+                raise WrongInstitution(f"fixmedins_code {envelope.get('fixmedins_code')!r} is not the institution of "
+                                       f"these credentials ({institution.fixmedins_code})")
+        except AccessRefused as refused:
+            log.info("access_refused", code=refused.code, reason=refused.message, path=request.url.path)
+            return _json({"type": "error", "infcode": -1, "err_msg": refused.message}, refused.status)
+        region = institution.region
+        infno = msgid = ""
+        try:
+            infno = base_infno(envelope.get("infno"))
+            if path_infno is not None and path_infno != infno:
+                raise Refusal(f"infno {envelope.get('infno')} does not belong to {request.url.path} (its transaction is {path_infno})")
+            msgid = str(envelope.get("msgid") or "").strip()
+            if not msgid or len(msgid) > 30:
+                raise Refusal("发送方报文ID msgid 必填, at most 30 characters, unique per request")
+            call = Call(infno, msgid, envelope, institution, hashlib.sha256(body_identity(envelope)).hexdigest())
+            output = await self.service.handle(call)
+            answer = reply(region, received, output=output)
+        except Refusal as refused:
+            answer = reply(region, received, err_msg=refused.message)
+            log.info("refused", infno=infno, msgid=msgid, fixmedins_code=institution.fixmedins_code,
+                     code=refused.code, err_msg=refused.message)
+        else:
+            log.info("answered", infno=infno, msgid=msgid, fixmedins_code=institution.fixmedins_code,
+                     ms=round((datetime.now(CHINA_TIME) - received).total_seconds() * 1000, 1))
+        return _json(answer)
+
+
+def body_identity(envelope: dict[str, Any]) -> bytes:
+    """What makes two requests the same: the transaction and its input, not the send time or session."""
+    return orjson.dumps({"infno": envelope.get("infno"), "input": envelope.get("input")}, default=str,
+                        option=orjson.OPT_SORT_KEYS)
+
+
+def create_app(gateway: Gateway) -> FastAPI:
+    app = FastAPI(title="Hospital gateway (national interface 定点医药机构接口)", version="1",
+                  description="POST the national request envelope; see docs/hospital-integration.md.")
+
+    for path in COMMON_PATHS:
+        app.add_api_route(path, _common(gateway), methods=["POST"], name=path)
+
+    @app.post("/fsi/api/{service}/{method}")
+    async def per_transaction(service: str, method: str, request: Request) -> Response:
+        path = f"/fsi/api/{service}/{method}"
+        if path not in gateway.aliases:
+            return _json({"type": "error", "infcode": -1, "err_msg": f"no transaction is published at {path}"}, 404)
+        return await gateway.handle(request, gateway.aliases[path])
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def _common(gateway: Gateway):
+    async def endpoint(request: Request) -> Response:
+        return await gateway.handle(request, None)
+
+    return endpoint

@@ -1,0 +1,25 @@
+"""What every handler works with: the database, the store, the outcome router, the platform's queries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from libs.hospital.outcomes import OutcomeRouter
+from libs.messaging.ports import Database
+from services.gateway.adapters.repository import PgGatewayStore
+from services.gateway.service_layer.ports import Catalogues, Queries
+
+
+@dataclass
+class Deps:
+    database: Database
+    store_for: Callable[[Any], PgGatewayStore]
+    router: OutcomeRouter
+    queries: Queries
+    catalogues: Catalogues
+    reply_timeout_s: float
+    sign_in_valid_s: float
+    clock: Callable[[], datetime]

@@ -1,0 +1,22 @@
+"""What the service layer needs from the outside, as protocols (Postgres, Kafka and HTTP adapters
+implement them; unit tests use fakes)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from services.gateway.domain.line_split import CatalogueEntry
+
+
+class Catalogues(Protocol):
+    def for_region(self, region: str) -> dict[str, CatalogueEntry] | None: ...
+
+
+class Queries(Protocol):
+    async def person(self, psn_no: str) -> dict[str, Any] | None: ...
+
+    async def person_by_certno(self, certno: str) -> dict[str, Any] | None: ...
+
+    async def balance(self, psn_no: str) -> int | None: ...
+
+    async def accumulators(self, psn_no: str, year: int) -> dict[str, Any] | None: ...

@@ -1,0 +1,80 @@
+"""The gateway's service layer: one handler per transaction (one explicit table), with the session
+check and the msgid record around them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Awaitable, Callable
+
+from services.gateway.domain.errors import MsgidReused, NotSignedIn, UnknownCode
+from services.gateway.service_layer import lookups, settling, visits
+from services.gateway.service_layer.call import Call
+from services.gateway.service_layer.deps import Deps
+
+Handler = Callable[[Deps, Call], Awaitable[dict[str, Any] | None]]
+
+HANDLERS: dict[str, Handler] = {
+    "9001": lookups.sign_in,
+    "1101": lookups.person,
+    "2201": visits.register,
+    "2202": visits.cancel_visit,
+    "2203": visits.diagnose,
+    "2204": visits.upload,
+    "2205": visits.delete_lines,
+    "2206": settling.presettle,
+    "2207": settling.settle,
+    "2208": settling.cancel,
+    "2301": visits.upload,
+    "2302": visits.delete_lines,
+    "2303": settling.presettle,
+    "2304": settling.settle,
+    "2305": settling.cancel,
+    "2401": visits.admit,
+    "2402": visits.discharge,
+    "2404": visits.cancel_visit,
+    "2601": settling.reverse,
+    "3201": lookups.reconcile_totals,
+    "3202": lookups.reconcile_detail,
+    "5206": lookups.accumulators,
+}
+# Transactions that change something: each request is recorded by msgid, a repeat answered from it.
+RECORDED = frozenset({"2201", "2202", "2203", "2204", "2205", "2207", "2208", "2301", "2302", "2304", "2305",
+                      "2401", "2402", "2404", "2601"})
+
+
+def base_infno(infno: object) -> str:
+    """The handler's transaction: 2207A is 2207 with provincial extras."""
+    code = str(infno or "").strip()
+    base = code[:-1] if code.endswith("A") else code
+    if base not in HANDLERS:
+        raise UnknownCode("infno", "交易编号", code, ", ".join(sorted(HANDLERS)))
+    return base
+
+
+class GatewayService:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def handle(self, call: Call) -> dict[str, Any] | None:
+        if call.infno != "9001":
+            await self._check_session(call)
+        if call.infno in RECORDED:
+            async with self.deps.database.transaction() as tx:
+                seen = await self.deps.store_for(tx).message(call.code, call.msgid)
+            if seen is not None:
+                if seen.body_hash != call.body_hash:
+                    raise MsgidReused(f"报文ID msgid {call.msgid} 已使用 (was already used for another request); "
+                                      "give every request its own msgid")
+                if seen.reply is not None:
+                    return seen.reply or None  # the first answer, again
+        return await HANDLERS[call.infno](self.deps, call)
+
+    async def _check_session(self, call: Call) -> None:
+        sign_no = str(call.envelope.get("sign_no") or "")
+        if not sign_no:
+            raise NotSignedIn("交易签到流水号 sign_no 必填: sign in with 9001 first and send its sign_no")
+        since = self.deps.clock() - timedelta(seconds=self.deps.sign_in_valid_s)
+        async with self.deps.database.transaction() as tx:
+            ok = await self.deps.store_for(tx).signed_in(call.code, sign_no, since)
+        if not ok:
+            raise NotSignedIn(f"sign_no {sign_no} 无效或已过期 (is not a current sign-in of {call.code}); sign in again (9001)")

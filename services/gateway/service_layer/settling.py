@@ -1,0 +1,272 @@
+"""Pre-settlement, settlement and their cancellation (2206-2208, 2303-2305) and reversal (2601).
+
+The claim is built from the visit kept by the gateway and sent to `claims.submitted` through the
+outbox (in the transaction that records the request); this process waits for the outcome on
+`claims.outcomes` and answers in the same HTTP call. The claim id is derived from institution,
+visit, batch (and settlement generation), so a retry (same msgid or not) settles one claim once:
+the engine answers a repeat of a settled claim with the settlement it made.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from libs.contracts import claims as c
+from libs.contracts.topics import CLAIMS_SUBMITTED
+from libs.hospital.outcomes import Outcome, OutcomeTimeout
+from libs.messaging.emit import emit
+from services.gateway.domain import amounts, codes, replies
+from services.gateway.domain.errors import InvalidInput, NoReplyInTime, PlatformRefused, Refusal, VisitStateConflict
+from services.gateway.domain.visit import INPATIENT, FeeLine, Visit, require
+from services.gateway.service_layer.call import Call, text, when
+from services.gateway.service_layer.deps import Deps
+from services.gateway.service_layer.persons import balance
+
+log = structlog.get_logger("gateway")
+PRODUCER = "gateway"
+SCOPE_INPUT = {"fulamt_ownpay_amt": "fulamt_ownpay_amt", "overlmt_selfpay": "overlmt_amt",
+               "preselfpay_amt": "preselfpay_amt", "inscp_scp_amt": "inscp_scp_amt"}
+
+
+def _claim(call: Call, visit: Visit, lines: list[FeeLine], claim_id: str, action: str, data: dict[str, Any],
+           endtime: datetime | None) -> c.ClaimSubmitted:
+    inst = call.institution
+    bilg = next((ln.bilg_dr_codg for ln in lines if ln.bilg_dr_codg), None)
+    return c.ClaimSubmitted(
+        claim_id=claim_id, action=action, fixmedins_code=inst.fixmedins_code,  # type: ignore[arg-type]
+        fixmedins_type=inst.fixmedins_type, hosp_lv=inst.hosp_lv,  # type: ignore[arg-type]
+        mdtrt_id=visit.mdtrt_id, psn_no=visit.psn_no, insutype=visit.insutype,  # type: ignore[arg-type]
+        med_type=visit.med_type, insuplc_admdvs=visit.insuplc_admdvs,  # type: ignore[arg-type]
+        mdtrtarea_admvs=visit.mdtrtarea_admvs, begntime=visit.begntime, endtime=endtime,
+        dise_codg=visit.dise_codg, opsp_dise_code=visit.dise_codg if visit.med_type == "14" else None,
+        bilg_dr_codg=bilg, acct_used_flag=str(data.get("acct_used_flag", "1")) != "0",
+        fee_details=[c.FeeLine(feedetl_sn=ln.feedetl_sn, init_feedetl_sn=ln.init_feedetl_sn,
+                               med_list_codg=ln.med_list_codg, cnt=ln.cnt, pric=ln.pric,
+                               det_item_fee_sumamt=ln.amount) for ln in lines],
+    )
+
+
+def _prepare(call: Call, visit: Visit, data: dict[str, Any]) -> tuple[list[FeeLine], str | None, datetime | None]:
+    """The lines to settle and the stay's end; refuses what does not match what was uploaded."""
+    visit.check_open()
+    visit.check_person(text(data, "psn_no", required=False, max_length=30))
+    raw = text(data, "med_type", required=False, max_length=6)
+    if raw:
+        visit.med_type, visit.national_med_type = codes.med_type(raw, call.institution.region), raw
+    if visit.med_type is None:
+        raise InvalidInput(f"医疗类别 med_type of visit {visit.mdtrt_id} is unknown: send it with 2203 or in data")
+    if "insutype" in data and data["insutype"] not in (None, ""):
+        if codes.insutype(data["insutype"], call.institution.region) != visit.insutype:
+            raise InvalidInput(f"insutype {data['insutype']} is not the visit's ({visit.insutype}, from 2201/2401)")
+    batch = None if visit.kind == INPATIENT else text(data, "chrg_bchno", max_length=30)
+    lines = visit.batch(batch)
+    total = sum(ln.amount for ln in lines)
+    sent = amounts.fen(data.get("medfee_sumamt"), "medfee_sumamt", required=False)
+    if sent is not None and sent != total:
+        raise InvalidInput(f"medfee_sumamt {amounts.yuan(sent)} ≠ {amounts.yuan(total)}, the total of the uploaded lines "
+                           f"({len(lines)}); upload or delete lines so they match")
+    for name, part in SCOPE_INPUT.items():
+        sent_part = amounts.fen(data.get(name), name, required=False)
+        ours = sum(ln.split.__dict__[part] for ln in lines if ln.split)
+        if sent_part is not None and sent_part != ours:
+            raise InvalidInput(f"{name} {amounts.yuan(sent_part)} ≠ {amounts.yuan(ours)}, the sum of the 2204/2301 replies")
+    endtime = None
+    if visit.kind == INPATIENT:
+        interim = str(data.get("mid_setl_flag") or "0") == "1"
+        endtime = visit.endtime or when(data, "dscgTime", required=False) or (call_time(call) if interim else None)
+        if endtime is None and call.infno == "2304":
+            raise InvalidInput("出院 discharge is not recorded: send 2402 first (or mid_setl_flag 1 for an interim settlement)")
+    return lines, batch, endtime
+
+
+def call_time(call: Call) -> datetime | None:
+    return when(call.envelope, "inf_time", required=False)
+
+
+async def _await(deps: Deps, pending, what: str) -> Outcome:
+    try:
+        return await pending.outcome(deps.reply_timeout_s)
+    except OutcomeTimeout:
+        raise NoReplyInTime(f"{what}: 平台未在 {deps.reply_timeout_s:g} 秒内应答 (no answer in time); send the same "
+                            "request again (same msgid): it is never paid twice; or reverse it with 2601") from None
+
+
+def _refused(outcome: Outcome) -> PlatformRefused:
+    p = outcome.payload
+    return PlatformRefused(f"{p.reason} ({p.reason_code})", p.reason_code)
+
+
+async def presettle(deps: Deps, call: Call) -> dict[str, Any]:
+    """2206 / 2303: the split as it would be, nothing posted (balc as if posted)."""
+    data = call.node("data")
+    async with deps.database.transaction() as tx:
+        store = deps.store_for(tx)
+        visit = require(await store.visit(call.code, text(data, "mdtrt_id", max_length=30), for_update=False),
+                        str(data.get("mdtrt_id")))
+        lines, batch, endtime = _prepare(call, visit, data)
+        claim = _claim(call, visit, lines, visit.claim_id(batch), "presettle", data, endtime)
+        env = emit(tx, CLAIMS_SUBMITTED, claim.psn_no, claim, producer=PRODUCER, correlation_id=claim.claim_id)
+        pending = deps.router.expect(claim.claim_id, "presettle", str(env.event_id))
+    outcome = await _await(deps, pending, f"预结算 pre-settlement of {visit.mdtrt_id}")
+    if outcome.event_type != "ClaimPreSettled":
+        raise _refused(outcome)
+    p = outcome.payload
+    psn_part = p.amounts.psn_part_amt
+    own = await balance(deps, visit.psn_no) if claim.acct_used_flag else None
+    acct = min(psn_part, own) if own is not None and visit.insutype == "310" else 0
+    split = replies.Split(p.amounts.model_dump(), [(d.fund_pay_type, d.fund_payamt) for d in p.setldetail], acct, 0,
+                          psn_part - acct, None if own is None else own - acct)
+    info = replies.setlinfo(visit, split, national_med_type=visit.national_med_type or visit.med_type,
+                            medins_setl_id=call.msgid, posted=False)
+    return _output(info, replies.setldetail(split))
+
+
+def _output(info: dict[str, Any], detail: list[dict[str, Any]]) -> dict[str, Any]:
+    money = set(replies.MONEY) | {"balc"}
+    info = {k: amounts.yuan(v) if k in money else v for k, v in info.items()}
+    for row in detail:
+        row["inscp_scp_amt"], row["fund_payamt"] = amounts.yuan(row["inscp_scp_amt"]), amounts.yuan(row["fund_payamt"])
+    return {"setlinfo": info, "setldetail": detail}
+
+
+async def settle(deps: Deps, call: Call) -> dict[str, Any]:
+    """2207 / 2304: post the settlement once; a retry joins or repeats it."""
+    data = call.node("data")
+    mdtrt_id = text(data, "mdtrt_id", max_length=30)
+    async with deps.database.transaction() as tx:
+        store = deps.store_for(tx)
+        visit = require(await store.visit(call.code, mdtrt_id), mdtrt_id)
+        batch = None if visit.kind == INPATIENT else text(data, "chrg_bchno", max_length=30)
+        claim_id = visit.claim_id(batch)
+        done = await store.settlement(claim_id)
+        if done is not None and done["status"] == "settled":
+            await store.save_message(call.code, call.msgid, call.infno, call.body_hash, reply=None, claim_id=claim_id)
+            return _settled_output(done["setlinfo"])  # the same settlement again, whichever msgid asks
+        lines, batch, endtime = _prepare(call, visit, data)
+        claim = _claim(call, visit, lines, claim_id, "settle", data, endtime)
+        await store.start_settlement(claim_id, call.code, visit.mdtrt_id, batch, call.msgid, call.infno)
+        await store.save_message(call.code, call.msgid, call.infno, call.body_hash, reply=None,
+                                 mdtrt_id=visit.mdtrt_id, claim_id=claim_id)
+        await store.save_visit(visit)
+        env = emit(tx, CLAIMS_SUBMITTED, claim.psn_no, claim, producer=PRODUCER, correlation_id=claim_id)
+        pending = deps.router.expect(claim_id, "settle", str(env.event_id))
+    outcome = await _await(deps, pending, f"结算 settlement of {visit.mdtrt_id}")
+    async with deps.database.transaction() as tx:
+        store = deps.store_for(tx)
+        row = await store.settlement(claim_id, for_update=True)
+        if row["status"] == "settled":
+            return _settled_output(row["setlinfo"])  # another process recorded it first
+        if outcome.event_type != "ClaimSettled":
+            await store.finish_settlement(claim_id, "rejected")
+            raise _refused(outcome)
+        p = outcome.payload
+        visit = require(await store.visit(call.code, mdtrt_id), mdtrt_id)
+        split = replies.Split(p.amounts.model_dump(), [(d.fund_pay_type, d.fund_payamt) for d in p.setldetail],
+                              p.acct_pay, p.acct_mulaid_pay, p.psn_cash_pay, p.balc, p.setl_id, p.setl_time)
+        info = replies.setlinfo(visit, split, national_med_type=visit.national_med_type or visit.med_type,
+                                medins_setl_id=row["msgid"], posted=True)
+        stored = {"setlinfo": info, "setldetail": replies.setldetail(split)}
+        visit.mark_settled(lines, claim_id)
+        await store.mark_lines(visit, [ln.feedetl_sn for ln in lines], claim_id)
+        await store.finish_settlement(claim_id, "settled", setl_id=p.setl_id, setlinfo=stored, med_type=visit.med_type,
+                                      insutype=visit.insutype, setl_time=p.setl_time.replace(tzinfo=None))
+    log.info("settled", fixmedins_code=call.code, mdtrt_id=mdtrt_id, claim_id=claim_id, setl_id=p.setl_id)
+    return _settled_output(stored)
+
+
+def _settled_output(stored: dict[str, Any], sign: int = 1) -> dict[str, Any]:
+    info = dict(stored["setlinfo"])
+    if sign < 0:
+        for name in replies.MONEY:
+            info[name] = -int(info[name] or 0)
+    detail = [dict(row, inscp_scp_amt=sign * int(row["inscp_scp_amt"]), fund_payamt=sign * int(row["fund_payamt"]))
+              for row in stored["setldetail"]]
+    return _output(info, detail)
+
+
+async def cancel(deps: Deps, call: Call) -> dict[str, Any]:
+    """2208 / 2305: cancel a posted settlement by setl_id; the reply is the reversing split (negative)."""
+    data = call.node("data")
+    return await cancel_settlement(deps, call, text(data, "setl_id", max_length=30),
+                                   text(data, "mdtrt_id", required=False, max_length=30))
+
+
+async def cancel_settlement(deps: Deps, call: Call, setl_id: str, mdtrt_id: str | None) -> dict[str, Any]:
+    async with deps.database.transaction() as tx:
+        store = deps.store_for(tx)
+        row = await store.settlement_by_setl_id(call.code, setl_id)
+        if row is None or (mdtrt_id and row["mdtrt_id"] != mdtrt_id):
+            raise InvalidInput(f"结算ID setl_id {setl_id} 不存在 (no such settlement of visit {mdtrt_id} at {call.code})")
+        if row["status"] == "cancelled":
+            return _cancelled_output(row["setlinfo"], call.msgid)
+        await store.finish_settlement(row["claim_id"], "cancelling")
+        await store.save_message(call.code, call.msgid, call.infno, call.body_hash, reply=None,
+                                 mdtrt_id=row["mdtrt_id"], claim_id=row["claim_id"])
+        request = c.ClaimCancelRequested(claim_id=row["claim_id"], cancel_id=f"cancel:{row['claim_id']}"[:64],
+                                         fixmedins_code=call.code, psn_no=row["setlinfo"]["setlinfo"]["psn_no"],
+                                         reason=f"{call.infno} {call.msgid}")
+        env = emit(tx, CLAIMS_SUBMITTED, request.psn_no, request, producer=PRODUCER, correlation_id=row["claim_id"])
+        pending = deps.router.expect(row["claim_id"], "cancel", str(env.event_id))
+    outcome = await _await(deps, pending, f"结算撤销 cancellation of {setl_id}")
+    if outcome.event_type != "ClaimCancelled":
+        async with deps.database.transaction() as tx:
+            await deps.store_for(tx).finish_settlement(row["claim_id"], "settled")
+        raise _refused(outcome)
+    p = outcome.payload
+    async with deps.database.transaction() as tx:
+        store = deps.store_for(tx)
+        visit = require(await store.visit(call.code, row["mdtrt_id"]), row["mdtrt_id"])
+        released = [sn for sn, ln in visit.lines.items() if ln.claim_id == row["claim_id"]]
+        visit.release(row["claim_id"])
+        await store.mark_lines(visit, released, None)
+        await store.save_visit(visit)
+        stored = row["setlinfo"]
+        stored["setlinfo"].update(acct_pay=p.acct_pay, acct_mulaid_pay=p.acct_mulaid_pay, psn_cash_pay=p.psn_cash_pay)
+        await store.finish_settlement(row["claim_id"], "cancelled", setlinfo=stored,
+                                      cancel_time=p.cancel_time.replace(tzinfo=None))
+    stored["setlinfo"]["balc"] = await balance(deps, visit.psn_no)
+    return _cancelled_output(stored, call.msgid)
+
+
+def _cancelled_output(stored: dict[str, Any], msgid: str) -> dict[str, Any]:
+    out = _settled_output(stored, sign=-1)
+    out["setlinfo"]["medins_setl_id"] = msgid
+    return out
+
+
+async def reverse(deps: Deps, call: Call) -> None:
+    """2601: reverse an earlier message by omsgid + oinfno (a 2207/2304 whose reply the HIS never got,
+    or a 2201/2401 registration)."""
+    data = call.node("data")
+    omsgid, oinfno = text(data, "omsgid", max_length=30), text(data, "oinfno", max_length=6).rstrip("A")
+    async with deps.database.transaction() as tx:
+        store = deps.store_for(tx)
+        original = await store.message(call.code, omsgid)
+        if original is None:
+            raise InvalidInput(f"原报文 omsgid {omsgid} 不存在 (no such message from {call.code}): nothing to reverse")
+        if original.infno != oinfno:
+            raise InvalidInput(f"omsgid {omsgid} was a {original.infno}, not {oinfno}")
+        row = await store.settlement(original.claim_id) if original.claim_id else None
+    if oinfno in ("2207", "2304"):
+        if row is None or row["status"] == "rejected":
+            return None  # nothing was posted: the reversal has nothing to undo
+        if row["status"] == "cancelled":
+            raise VisitStateConflict(f"the settlement of omsgid {omsgid} is already cancelled (2208/2305)")
+        if row["status"] != "settled":
+            raise Refusal(f"the settlement of omsgid {omsgid} is still being processed; send 2601 again shortly", "TRY_AGAIN")
+        await cancel_settlement(deps, call, row["setl_id"], row["mdtrt_id"])
+        return None
+    if oinfno in ("2201", "2401"):
+        from services.gateway.service_layer.visits import close_visit
+
+        async with deps.database.transaction() as tx:
+            store = deps.store_for(tx)
+            visit = require(await store.visit(call.code, original.mdtrt_id or ""), original.mdtrt_id or "")
+            await close_visit(store, visit)
+            await store.save_message(call.code, call.msgid, call.infno, call.body_hash, reply={})
+        return None
+    raise InvalidInput(f"2601 reverses 2207/2304 settlements and 2201/2401 registrations here; {oinfno} is undone "
+                       "with its own cancellation (2205/2302 for fee lines, 2208/2305 for settlements)")

@@ -1,0 +1,357 @@
+"""The hospital gateway end to end: a HIS speaking the national interface over HTTP to two gateway
+processes in front of the whole platform (every service a process, real Kafka and Postgres)."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import time
+from collections.abc import AsyncIterator
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from libs.contracts.topics import ENROLLMENT_COMMANDS, WALLET_COMMANDS
+from libs.hospital.simulator.national import NationalClient
+from services.gateway.bootstrap import GatewaySettings
+from services.gateway.entrypoints.cli import register as register_institution
+from tests.gateway.national import check_line, check_settlement_identities, d, fee_line, keys
+from tests.support.clients import Publisher
+from tests.support.people import credit, register, resident_id
+from tests.support.processes import ServiceProcess, Services
+from tests.support.stack import free_port
+
+pytestmark = pytest.mark.e2e
+
+SAMPLES = Path("/work/shared/reference/nhsa/samples/hebei-outpatient")
+HOSPITAL, REGION = "H37130000001", "371300"  # treated where the 310 pack and the 37 catalogue exist
+EMPLOYEES = [f"GE{n:04d}" for n in range(12)]
+RESIDENTS = [f"GR{n:04d}" for n in range(4)]
+
+
+def certno(psn: str) -> str:
+    seq = (EMPLOYEES + RESIDENTS).index(psn)
+    cmd = register(psn, seq, insutype="310" if psn in EMPLOYEES else "390")
+    return cmd.certno
+
+
+async def count(namespace, service: str, sql: str, *args) -> int:
+    conn = await asyncpg.connect(namespace.dsn(service))
+    try:
+        return await conn.fetchval(sql, *args)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="module")
+async def platform(own_namespace, tmp_path_factory) -> AsyncIterator[dict]:
+    ns = own_namespace
+    logs = Path(tmp_path_factory.mktemp("logs"))
+    env = {**ns.process_env, "GATEWAY_REPLY_TIMEOUT_S": "6"}
+    services = Services(env, logs)
+    second = ServiceProcess("gateway", {**env, "GATEWAY_HTTP_PORT": str(free_port())}, logs, "gateway-2")
+    await asyncio.to_thread(services.start)
+    try:
+        second.start()
+        await asyncio.to_thread(second.wait_started)
+        settings = GatewaySettings(PGHOST=ns.stack.pghost, PGPORT=ns.stack.pgport, PGUSER=ns.stack.pguser,
+                                   PGPASSWORD=ns.stack.pgpassword, DB_PREFIX=ns.prefix)
+        inst = await register_institution(settings, HOSPITAL, "测试医院", "3", REGION)
+        other = await register_institution(settings, "H37130000002", "另一医院", "2", REGION)
+        async with Publisher(ns.stack.kafka_bootstrap, ns.topic_prefix) as office:
+            for seq, psn in enumerate(EMPLOYEES + RESIDENTS):
+                await office.send(ENROLLMENT_COMMANDS, psn, register(psn, seq, insutype="310" if psn in EMPLOYEES else "390"), f"reg-{psn}")
+            for psn in EMPLOYEES:
+                await office.send(WALLET_COMMANDS, psn, credit(psn, 300_00), f"credit-{psn}")
+        for _ in range(600):
+            if (await count(ns, "settlement", "SELECT count(*) FROM coverage") == len(EMPLOYEES + RESIDENTS)
+                    and await count(ns, "wallet", "SELECT count(*) FROM accounts WHERE prior_years + current_year + wallet > 0") == len(EMPLOYEES)):
+                break
+            await asyncio.sleep(0.1)
+        else:
+            pytest.fail("enrollment did not reach settlement and wallet")
+        urls = [f"http://127.0.0.1:{ns.http_ports['gateway']}", f"http://127.0.0.1:{second.env['GATEWAY_HTTP_PORT']}"]
+        yield {"services": services, "second": second, "urls": urls, "inst": inst, "other": other, "ns": ns}
+    finally:
+        second.stop()
+        await asyncio.to_thread(services.stop)
+
+
+@pytest.fixture
+async def his(platform) -> AsyncIterator[NationalClient]:
+    inst = platform["inst"]
+    async with NationalClient(platform["urls"][0], inst.fixmedins_code, inst.app_id, inst.app_secret,
+                              region=REGION) as client:
+        await client.sign_in()
+        yield client
+
+
+def ok(reply: dict) -> dict:
+    assert reply["infcode"] == 0, reply.get("err_msg")
+    return reply["output"]
+
+
+async def open_visit(his: NationalClient, psn: str, lines: list[tuple[str, str, str]], *, batch: str = "B1",
+                     med_type: str = "11") -> tuple[str, list[dict]]:
+    person = ok(await his.call("1101", {"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": certno(psn), "card_sn": "",
+                                                 "begntime": "", "psn_cert_type": "01", "certno": certno(psn),
+                                                 "psn_name": "测试人员"}}))
+    insured = person["insuinfo"][0]["insuplc_admdvs"]
+    now = f"{datetime.now():%Y-%m-%d %H:%M:%S}"
+    mdtrt_id = ok(await his.call("2201", {"data": {
+        "psn_no": psn, "insutype": person["insuinfo"][0]["insutype"], "begntime": now, "mdtrt_cert_type": "02",
+        "mdtrt_cert_no": certno(psn), "ipt_otp_no": f"OP{time.time_ns()}", "atddr_no": "D001", "dr_name": "医生",
+        "dept_code": "0301", "dept_name": "内科", "caty": "A03"}}, insuplc_admdvs=insured))["data"]["mdtrt_id"]
+    ok(await his.call("2203", {"mdtrtinfo": {"mdtrt_id": mdtrt_id, "psn_no": psn, "med_type": med_type, "begntime": now,
+                                            "main_cond_dscr": "咳嗽", "dise_codg": "", "dise_name": ""},
+                               "diseinfo": [{"diag_type": "1", "diag_srt_no": "1", "diag_code": "J06.900",
+                                             "diag_name": "急性上呼吸道感染", "diag_dept": "内科", "dise_dor_no": "D001",
+                                             "dise_dor_name": "医生", "diag_time": now, "vali_flag": "1"}]},
+                      insuplc_admdvs=insured))
+    result = ok(await his.call("2204", {"feedetail": [fee_line(f"L{i}", mdtrt_id, psn, batch, code, pric, cnt)
+                                                      for i, (code, pric, cnt) in enumerate(lines)]},
+                               insuplc_admdvs=insured))["result"]
+    return mdtrt_id, result
+
+
+def settle_data(psn: str, mdtrt_id: str, result: list[dict], batch: str = "B1") -> dict:
+    total = sum(d(r["det_item_fee_sumamt"]) for r in result)
+    data = {"psn_no": psn, "mdtrt_cert_type": "02", "mdtrt_cert_no": certno(psn), "med_type": "11",
+            "medfee_sumamt": total, "psn_setlway": "01", "mdtrt_id": mdtrt_id, "chrg_bchno": batch,
+            "acct_used_flag": "1", "insutype": "310", "invono": ""}
+    for name, part in (("fulamt_ownpay_amt", "fulamt_ownpay_amt"), ("overlmt_selfpay", "overlmt_amt"),
+                       ("preselfpay_amt", "preselfpay_amt"), ("inscp_scp_amt", "inscp_scp_amt")):
+        data[name] = sum(d(r[part]) for r in result)
+    return {"data": data}
+
+
+LINES = [("002501000010000", "10.00", "1"), ("XJ01DDA064B002010100367", "4.52", "3"),
+         ("XA11AAS001A001010100888", "12.00", "1")]
+
+
+async def test_a_whole_outpatient_visit_settles_with_replies_that_satisfy_every_identity(his, platform) -> None:
+    psn = EMPLOYEES[0]
+    mdtrt_id, result = await open_visit(his, psn, LINES)
+    for row in result:
+        check_line(row)
+    by_code = {r["feedetl_sn"]: r for r in result}
+    assert by_code["L1"]["chrgitm_lv"] == "02" and d(by_code["L1"]["preselfpay_amt"]) == Decimal("0.68")  # 13.56 × 0.05 = 0.678
+    assert by_code["L2"]["chrgitm_lv"] == "03" and d(by_code["L2"]["pric_uplmt_amt"]) == 999999
+    body = settle_data(psn, mdtrt_id, result)
+    pre = ok(await his.call("2206", body, insuplc_admdvs=REGION))
+    assert pre["setlinfo"]["setl_id"] is None and pre["setlinfo"]["clr_way"] is None
+    check_settlement_identities(pre["setlinfo"])
+    posted = ok(await his.call("2207", body, insuplc_admdvs=REGION))
+    info = posted["setlinfo"]
+    check_settlement_identities(info)
+    assert info["setl_id"] and info["clr_type"] == "11" and info["medins_setl_id"]
+    assert d(info["medfee_sumamt"]) == d(pre["setlinfo"]["medfee_sumamt"]) == Decimal("35.56")
+    assert d(info["fulamt_ownpay_amt"]) == Decimal("12.00") and d(info["preselfpay_amt"]) == Decimal("0.68")
+    assert "*" in (info["certno"] or "") and len(info["certno"]) == 18  # masked, never in clear
+    accounts = [r for r in posted["setldetail"] if r["fund_pay_type"] == "310200"]
+    assert sum(d(r["fund_payamt"]) for r in accounts) == d(info["acct_pay"])
+    cum = ok(await his.call("5206", {"data": {"psn_no": psn, "cum_ym": f"{date.today():%Y%m}"}}, insuplc_admdvs=REGION))
+    assert cum["cuminfo"] and {r["insutype"] for r in cum["cuminfo"]} == {"310"}
+    undone = ok(await his.call("2208", {"data": {"setl_id": info["setl_id"], "mdtrt_id": mdtrt_id, "psn_no": psn}},
+                               insuplc_admdvs=REGION))["setlinfo"]
+    check_settlement_identities(undone)
+    assert d(undone["medfee_sumamt"]) == -d(info["medfee_sumamt"]) and d(undone["acct_pay"]) == -d(info["acct_pay"])
+    assert undone["setl_id"] == info["setl_id"]
+
+
+async def test_the_reference_samples_come_back_in_the_same_shape(his) -> None:
+    psn = EMPLOYEES[1]
+    sample = {p.stem: json.loads(p.read_text())["message"] for p in SAMPLES.glob("*.json")}
+
+    def adapt(name: str, **ids: str) -> dict:
+        msg = copy.deepcopy(sample[name])
+        text = json.dumps(msg["input"], ensure_ascii=False)
+        for old, new in {"1303001130XXXXXXXXXX": psn, "130302************": certno(psn),
+                         "XR05XXX000A000000000000": "XJ01DDA064B002010100367", "2021-11-29": f"{date.today()}",
+                         **ids}.items():
+            text = text.replace(old, new)
+        return json.loads(text, parse_float=Decimal)
+
+    def same_shape(name: str, reply: dict) -> None:
+        expected, got = keys(sample[name]["output"]), keys(ok(reply))
+        if isinstance(expected, dict) and "expContent" in expected:
+            expected.pop("expContent")
+        assert _subset(expected, got), f"{name}: {expected} vs {got}"
+
+    same_shape("01-1101-reply", await his.call("1101", adapt("01-1101-request")))
+    reg = adapt("02-2201-request")
+    reg["data"].update(psn_no=psn, mdtrt_cert_no=certno(psn), begntime=f"{datetime.now():%Y-%m-%d %H:%M:%S}")
+    answer = await his.call("2201", reg, insuplc_admdvs=REGION)
+    same_shape("02-2201-reply", answer)
+    mdtrt_id = answer["output"]["data"]["mdtrt_id"]
+    assert answer["output"]["data"]["ipt_otp_no"] == reg["data"]["ipt_otp_no"]
+    ids = {"300179916": mdtrt_id}
+    assert (await his.call("2203", adapt("03-2203-request", **ids), insuplc_admdvs=REGION))["output"] is None
+    lines = await his.call("2204", adapt("04-2204-request", **ids), insuplc_admdvs=REGION)
+    same_shape("04-2204-reply", lines)
+    (row,) = lines["output"]["result"]
+    assert (row["chrgitm_lv"], d(row["preselfpay_amt"]), d(row["inscp_scp_amt"])) == ("02", Decimal("0.23"), Decimal("4.29"))
+    pre = await his.call("2206", adapt("05-2206-request", **ids), insuplc_admdvs=REGION)
+    same_shape("05-2206-reply", pre)
+    check_settlement_identities(pre["output"]["setlinfo"])
+    posted = await his.call("2207", adapt("06-2207-request", **ids), insuplc_admdvs=REGION)
+    same_shape("06-2207-reply", posted)
+    check_settlement_identities(posted["output"]["setlinfo"])
+    cancel = adapt("07-2208-request", **ids, **{"400120618": posted["output"]["setlinfo"]["setl_id"]})
+    undone = await his.call("2208", cancel, insuplc_admdvs=REGION)
+    same_shape("07-2208-reply", undone)
+    check_settlement_identities(undone["output"]["setlinfo"])
+
+
+def _subset(expected, got) -> bool:
+    if isinstance(expected, dict):
+        return isinstance(got, dict) and all(k in got and _subset(v, got[k]) for k, v in expected.items())
+    if isinstance(expected, list):
+        return isinstance(got, list) and (not expected or not got or _subset(expected[0], got[0]))
+    return True
+
+
+async def test_unsigned_badly_signed_replayed_and_foreign_requests_are_refused_before_any_handling(his, platform) -> None:
+    envelope = his.envelope("9001", {"signIn": {"opter_no": "0007"}})
+    body = json.dumps(envelope).encode()
+    assert (await his.post(body, {"content-type": "application/json"})).status_code == 401
+    bad = his.headers(body)
+    bad["x-ca-signature"] = "0" * 64
+    refused = await his.post(body, bad)
+    assert refused.status_code == 401 and refused.json()["infcode"] == -1 and "signature" in refused.json()["err_msg"]
+    stale = his.headers(body, timestamp=str(int(time.time()) - 3600))
+    assert (await his.post(body, stale)).status_code == 401
+    headers = his.headers(body)
+    assert (await his.post(body, headers)).status_code == 200
+    again = await his.post(body, headers)
+    assert again.status_code == 401 and "nonce" in again.json()["err_msg"]
+    other = platform["other"]  # another institution's credentials, this institution's code in the envelope
+    async with NationalClient(platform["urls"][0], other.fixmedins_code, other.app_id, other.app_secret,
+                              region=REGION) as thief:
+        response = await thief.post(body, thief.headers(body))
+        assert response.status_code == 403 and HOSPITAL in response.json()["err_msg"]
+    sm3 = NationalClient(platform["urls"][0], HOSPITAL, platform["inst"].app_id, platform["inst"].app_secret,
+                         region=REGION, method="HmacSM3")
+    async with sm3:
+        assert (await sm3.call("9001", {"signIn": {"opter_no": "0008"}}))["infcode"] == 0
+
+
+async def test_business_refusals_name_what_to_fix(his) -> None:
+    unknown = await his.call("2203", {"mdtrtinfo": {"mdtrt_id": "1", "psn_no": EMPLOYEES[2], "med_type": "9901",
+                                                   "begntime": "2026-12-05 10:00:00"}, "diseinfo": []},
+                             insuplc_admdvs=REGION)
+    assert unknown["infcode"] == -1 and "med_type" in unknown["err_msg"] and "9901" in unknown["err_msg"]
+    his.sign_no, kept = "", his.sign_no
+    assert "sign_no" in (await his.call("5206", {"data": {"psn_no": EMPLOYEES[2], "cum_ym": "202612"}}))["err_msg"]
+    his.sign_no = kept
+
+
+async def test_a_settlement_that_timed_out_is_paid_once_when_the_his_retries(his, platform) -> None:
+    psn, ns = EMPLOYEES[3], platform["ns"]
+    mdtrt_id, result = await open_visit(his, psn, LINES[:2])
+    wallet = platform["services"]["wallet"]
+    await asyncio.to_thread(wallet.stop)
+    body = settle_data(psn, mdtrt_id, result)
+    envelope = his.envelope("2207", body, insuplc_admdvs=REGION)
+    try:
+        first = await his.send(envelope)
+        assert first["infcode"] == -1 and "2601" in first["err_msg"]
+    finally:
+        await asyncio.to_thread(wallet.start)
+        await asyncio.to_thread(wallet.wait_started)
+    retried = ok(await his.send(envelope))  # the same msgid, signed anew
+    check_settlement_identities(retried["setlinfo"])
+    other_msgid = ok(await his.call("2207", body, insuplc_admdvs=REGION))  # a new msgid, the same batch
+    assert other_msgid["setlinfo"]["setl_id"] == retried["setlinfo"]["setl_id"]
+    claim_id = f"{HOSPITAL}:{mdtrt_id}:B1"
+    assert await count(ns, "wallet", "SELECT count(*) FROM claim_payments WHERE claim_id = $1", claim_id) == 1
+    assert await count(ns, "settlement", "SELECT count(*) FROM claims WHERE claim_id = $1 AND status = 'settled'", claim_id) == 1
+
+
+async def test_a_reversal_by_the_original_msgid_undoes_the_settlement(his, platform) -> None:
+    psn = EMPLOYEES[4]
+    mdtrt_id, result = await open_visit(his, psn, LINES[:2])
+    envelope = his.envelope("2207", settle_data(psn, mdtrt_id, result), insuplc_admdvs=REGION)
+    posted = ok(await his.send(envelope))
+    assert (await his.call("2601", {"data": {"psn_no": psn, "omsgid": envelope["msgid"], "oinfno": "2207"}},
+                           insuplc_admdvs=REGION))["infcode"] == 0
+    claim_id = f"{HOSPITAL}:{mdtrt_id}:B1"
+    assert await count(platform["ns"], "settlement", "SELECT count(*) FROM claims WHERE claim_id = $1 AND status = 'cancelled'",
+                       claim_id) == 1
+    again = await his.call("2601", {"data": {"psn_no": psn, "omsgid": envelope["msgid"], "oinfno": "2207"}},
+                           insuplc_admdvs=REGION)
+    assert again["infcode"] == -1 and "cancelled" in again["err_msg"]
+    assert posted["setlinfo"]["setl_id"]
+
+
+async def test_a_visit_opened_on_one_gateway_process_settles_on_the_other(his, platform) -> None:
+    psn = EMPLOYEES[5]
+    mdtrt_id, result = await open_visit(his, psn, LINES[:2])
+    inst = platform["inst"]
+    async with NationalClient(platform["urls"][1], HOSPITAL, inst.app_id, inst.app_secret, region=REGION) as second:
+        second.sign_no = his.sign_no
+        body = settle_data(psn, mdtrt_id, result)
+        replies = await asyncio.gather(second.call("2206", body, insuplc_admdvs=REGION),
+                                       his.call("2206", body, insuplc_admdvs=REGION))
+        for r in replies:
+            check_settlement_identities(ok(r)["setlinfo"])
+        posted = ok(await second.call("2207", body, insuplc_admdvs=REGION))
+    check_settlement_identities(posted["setlinfo"])
+
+
+async def test_a_whole_inpatient_stay_settles_and_cancels(his, platform) -> None:
+    psn = RESIDENTS[0]
+    person = ok(await his.call("1101", {"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": certno(psn)}}))
+    insured = person["insuinfo"][0]["insuplc_admdvs"]
+    inst = platform["inst"]
+    # a resident insured in 430100 is treated at home: a hospital registered in 430100
+    from services.gateway.entrypoints.cli import register as reg
+    ns = platform["ns"]
+    settings = GatewaySettings(PGHOST=ns.stack.pghost, PGPORT=ns.stack.pgport, PGUSER=ns.stack.pguser,
+                               PGPASSWORD=ns.stack.pgpassword, DB_PREFIX=ns.prefix)
+    home = await reg(settings, "H43010000009", "长沙医院", "2", insured)
+    async with NationalClient(platform["urls"][0], home.fixmedins_code, home.app_id, home.app_secret,
+                              region=insured) as h:
+        await h.sign_in()
+        admitted = ok(await h.call("2401", {"mdtrtinfo": {
+            "psn_no": psn, "insutype": "390", "begntime": "2026-12-01 08:00:00", "mdtrt_cert_type": "02",
+            "mdtrt_cert_no": certno(psn), "med_type": "2101", "ipt_no": "ZY001", "atddr_no": "D001", "chfpdr_name": "医生",
+            "adm_diag_dscr": "阑尾炎", "adm_dept_codg": "0401", "adm_dept_name": "外科", "adm_bed": "12",
+            "dscg_maindiag_code": "K35.800", "dscg_maindiag_name": "急性阑尾炎"},
+            "diseinfo": [{"psn_no": psn, "diag_type": "1", "maindiag_flag": "1", "diag_srt_no": "1",
+                          "diag_code": "K35.800", "diag_name": "急性阑尾炎", "diag_dept": "外科", "dise_dor_no": "D001",
+                          "dise_dor_name": "医生", "diag_time": "2026-12-01 08:00:00"}]}, insuplc_admdvs=insured))
+        mdtrt_id = admitted["result"]["mdtrt_id"]
+        day1 = ok(await h.call("2301", {"feedetail": [
+            fee_line("D1-1", mdtrt_id, psn, "", "001102000010000", "35.00", "1"),
+            fee_line("D1-2", mdtrt_id, psn, "", "003311000010000", "1200.00", "1"),
+            fee_line("D1-3", mdtrt_id, psn, "", "XJ01DDA064B002010100367", "8.80", "4")]}, insuplc_admdvs=insured))
+        day2 = ok(await h.call("2301", {"feedetail": [
+            fee_line("D2-1", mdtrt_id, psn, "", "001102000010000", "35.00", "1"),
+            fee_line("D2-2", mdtrt_id, psn, "", "XJ01DDA064B002010100367", "8.80", "-1", init="D1-3")]},
+            insuplc_admdvs=insured))
+        rows = day1["result"] + day2["result"]
+        for row in rows:
+            check_line(row)
+        ok(await h.call("2402", {"dscginfo": {"mdtrt_id": mdtrt_id, "psn_no": psn, "insutype": "390",
+                                              "endtime": "2026-12-04 10:00:00", "dise_codg": "K35.800"},
+                                 "diseinfo": []}, insuplc_admdvs=insured))
+        total = sum(d(r["det_item_fee_sumamt"]) for r in rows)
+        data = {"data": {"psn_no": psn, "mdtrt_cert_type": "02", "mdtrt_cert_no": certno(psn), "medfee_sumamt": total,
+                         "psn_setlway": "01", "mdtrt_id": mdtrt_id, "insutype": "390", "acct_used_flag": "0",
+                         "mid_setl_flag": "0", "invono": ""}}
+        pre = ok(await h.call("2303", data, insuplc_admdvs=insured))["setlinfo"]
+        check_settlement_identities(pre)
+        posted = ok(await h.call("2304", data, insuplc_admdvs=insured))["setlinfo"]
+        check_settlement_identities(posted)
+        assert posted["clr_type"] == "21" and posted["med_type"] == "2101" and d(posted["medfee_sumamt"]) == total
+        assert d(posted["hifp_pay"]) > 0
+        undone = ok(await h.call("2305", {"data": {"mdtrt_id": mdtrt_id, "setl_id": posted["setl_id"], "psn_no": psn}},
+                                 insuplc_admdvs=insured))["setlinfo"]
+        check_settlement_identities(undone)
+        assert d(undone["hifp_pay"]) == -d(posted["hifp_pay"])
+    assert inst
