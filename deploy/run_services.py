@@ -94,8 +94,9 @@ def main() -> None:
 
 def start_simulator(rate: float) -> subprocess.Popen[bytes]:
     """The simulated hospitals, their summary lines on this terminal (they wait for the services)."""
-    return subprocess.Popen([sys.executable, "-m", "libs.hospital.simulator", "--rate", f"{rate:g}", "--every", "15"],
-                            cwd=ROOT)
+    mode = os.environ.get("SIMULATOR_MODE", "national")  # national: HTTP to the gateway; kafka: claims to Kafka
+    return subprocess.Popen([sys.executable, "-m", "libs.hospital.simulator", "--rate", f"{rate:g}", "--every", "15",
+                             "--mode", mode], cwd=ROOT)
 
 
 if __name__ == "__main__":

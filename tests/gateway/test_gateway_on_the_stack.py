@@ -355,3 +355,27 @@ async def test_a_whole_inpatient_stay_settles_and_cancels(his, platform) -> None
         check_settlement_identities(undone)
         assert d(undone["hifp_pay"]) == -d(posted["hifp_pay"])
     assert inst
+
+
+async def test_the_simulated_hospitals_settle_whole_visits_over_the_national_interface(platform) -> None:
+    from libs.hospital.simulator.enroll import enroll
+    from libs.hospital.simulator.national_mode import VisitPlayer, connect
+    from libs.hospital.simulator.population import build_population
+
+    ns = platform["ns"]
+    population = build_population(3, 30, tag="NS-", year=date.today().year)
+    await enroll(ns.stack.kafka_bootstrap, ns.topic_prefix, population, date.today().year)
+    settings = GatewaySettings(PGHOST=ns.stack.pghost, PGPORT=ns.stack.pgport, PGUSER=ns.stack.pguser,
+                               PGPASSWORD=ns.stack.pgpassword, DB_PREFIX=ns.prefix)
+    clients = await connect(platform["urls"][1], population, settings)
+    try:
+        for _ in range(100):  # until the settlement engine knows the population
+            if await count(ns, "settlement", "SELECT count(*) FROM coverage WHERE psn_no LIKE 'NS-%'") >= len(population.people):
+                break
+            await asyncio.sleep(0.2)
+        stats = await VisitPlayer(clients, population, seed=3).run(rate=3, duration=4)
+    finally:
+        for client in clients.values():
+            await client.__aexit__()
+    assert stats.visits >= 10 and stats.errors == 0
+    assert stats.settled >= stats.visits * 0.8, stats.summary()

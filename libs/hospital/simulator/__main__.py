@@ -6,12 +6,18 @@
 Registers its population through the enrollment office's commands first (idempotent: a second run
 re-uses the same people), waits until the settlement engine knows them, then plays the stream.
 Kafka and the namespace come from the usual settings (KAFKA_BOOTSTRAP, TOPIC_PREFIX).
+
+`--mode national` (the default) is the hospitals' real path: whole outpatient visits in the national
+interface over HTTP to the gateway (GATEWAY_URL, default http://127.0.0.1:8105), which registers the
+simulated hospitals first (libs/hospital/simulator/national_mode.py). `--mode kafka` publishes the
+platform's own claims straight to Kafka, with the scenario mix of libs/hospital/simulator/stream.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 import time
@@ -34,6 +40,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=1, help="seed of the population and of the stream (default 1)")
     p.add_argument("--every", type=float, default=10.0, help="seconds between summary lines (default 10)")
     p.add_argument("--run-tag", default=None, help="prefix of claim ids (default: new for each run)")
+    p.add_argument("--mode", choices=("national", "kafka"), default=os.environ.get("SIMULATOR_MODE", "national"),
+                   help="national: visits over HTTP to the gateway (default); kafka: claims straight to Kafka")
     return p.parse_args(argv)
 
 
@@ -49,6 +57,9 @@ async def main(args: argparse.Namespace) -> None:
     sent = await enroll(settings.kafka_bootstrap, settings.topic_prefix, population, clock.year)
     say(f"{len(population.people)} people in {', '.join(population.treatment_regions)}, "
         f"{len(codes)} institutions; {sent} enrollment messages sent")
+    if args.mode == "national":
+        await national(args, population, stop)
+        return
     async with HospitalClient(settings.kafka_bootstrap, codes, settings.topic_prefix) as client, \
             RawSender(settings.kafka_bootstrap, settings.topic_prefix) as raw:
         if not await wait_until_insured(client, [stream.probe(p) for p in population.people[-3:]]):
@@ -60,6 +71,39 @@ async def main(args: argparse.Namespace) -> None:
         await driver.drain(timeout=5.0)
         reporter.cancel()
         say(driver.stats.summary_line())
+
+
+async def national(args: argparse.Namespace, population, stop: asyncio.Event) -> None:
+    from libs.hospital.simulator.national_mode import VisitPlayer, connect
+
+    url = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8105")
+    for attempt in range(120):  # the gateway may still be starting
+        try:
+            clients = await connect(url, population)
+            break
+        except Exception as exc:  # noqa: BLE001
+            if attempt == 119:
+                raise
+            say(f"waiting for the gateway at {url} ({type(exc).__name__})") if attempt % 10 == 0 else None
+            await asyncio.sleep(1.0)
+    player = VisitPlayer(clients, population, args.seed)
+    visits_per_s = max(args.rate / 7, 0.1)  # a visit is 7 messages
+    say(f"national interface over HTTP at {url}: {visits_per_s:.2g} outpatient visits a second; Ctrl-C stops")
+
+    async def summary() -> None:
+        started = time.monotonic()
+        while not stop.is_set():
+            await asyncio.sleep(args.every)
+            say(f"{time.monotonic() - started:5.0f}s  {player.stats.line()}")
+
+    reporter = asyncio.create_task(summary())
+    try:
+        await player.run(visits_per_s, args.duration, stop)
+    finally:
+        reporter.cancel()
+        for client in clients.values():
+            await client.__aexit__()
+    say(player.stats.line())
 
 
 async def report(driver: Driver, every: float, stop: asyncio.Event) -> None:
