@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY    := .venv/bin/python
 VENV_STAMP := .venv/.installed
 
-.PHONY: help venv up down status topics run demo test test-unit test-integration bench bench-hop simulate asyncapi clean
+.PHONY: help venv up down status topics run demo test test-unit test-integration bench bench-hop simulate asyncapi clean institution
 
 help:
 	@echo "make run    start Kafka, Postgres and the four services (Ctrl-C stops the services)"
@@ -55,6 +55,9 @@ bench: up
 
 bench-hop: up
 	$(PY) -m tests.bench.hop
+
+institution: venv  # register a hospital with the gateway and print its app id and secret
+	$(PY) -m services.gateway.entrypoints.cli register --code $(CODE) --name "$(or $(NAME),$(CODE))" --level $(or $(LEVEL),3) --region $(REGION)
 
 simulate: up
 	$(PY) -m libs.hospital.simulator --rate $(or $(RATE),20)

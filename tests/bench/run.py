@@ -123,6 +123,12 @@ async def run(profile: Profile, stack: StackSettings, out_dir: Path, env: dict[s
             merge(totals, phase.stats)
             print(report.phase_line(phase.as_dict()), flush=True)
             result["sustained"] = phase.as_dict()
+            step(began, "the national interface: whole outpatient visits over HTTP through the gateway")
+            try:  # the hospitals' real path, at a modest fixed load; a failure here must not end the run
+                result["national_http"] = await national_http(ns, population, profile.load_seconds)
+                print(f"[bench] national HTTP: {result['national_http']}", flush=True)
+            except Exception as exc:  # noqa: BLE001
+                print(f"[bench] national HTTP path not measured: {exc!r}", flush=True)
             result["outcomes_by_type"] = totals.as_dict()
             sizes = request_sizes(driver, stream)
         result["lag_after_drain"] = await consumer_lag(stack.kafka_bootstrap, ns.topic_prefix)
@@ -138,6 +144,24 @@ async def run(profile: Profile, stack: StackSettings, out_dir: Path, env: dict[s
     result["bench_seconds"] = round(time.monotonic() - began, 1)
     result["path"] = str(write(result, out_dir))
     return result
+
+
+async def national_http(ns: Namespace, population: Population, seconds: float,
+                        visits_per_second: float = 10.0) -> dict[str, Any]:
+    """Visits (1101, 2201, 2203, 2204, 2206, 2207) at a fixed rate through the gateway: latency per transaction."""
+    from libs.hospital.simulator.national_mode import VisitPlayer, connect
+    from services.gateway.bootstrap import GatewaySettings
+
+    s = ns.stack
+    settings = GatewaySettings(PGHOST=s.pghost, PGPORT=s.pgport, PGUSER=s.pguser, PGPASSWORD=s.pgpassword,
+                               DB_PREFIX=ns.prefix)
+    clients = await connect(f"http://127.0.0.1:{ns.http_ports['gateway']}", population, settings)
+    try:
+        stats = await VisitPlayer(clients, population).run(visits_per_second, seconds)
+    finally:
+        for client in clients.values():
+            await client.__aexit__()
+    return {"visits_per_second_offered": visits_per_second, "seconds": seconds, **stats.summary()}
 
 
 async def enroll_and_wait(ns: Namespace, population: Population, year: int, timeout: float = 180.0) -> None:

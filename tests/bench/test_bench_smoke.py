@@ -26,4 +26,5 @@ async def test_the_short_benchmark_reports_throughput_latency_hops_resources_cei
     assert "Ceilings of the parts" in run.report.table(saved)
     hops = saved["phases"][0]["hops"]  # where a settled claim's time went, hop by hop
     assert set(hops) == {name for name, _, _ in run.hops.HOPS} and all(h["claims"] > 0 for h in hops.values())
+    assert saved["national_http"]["settled"] > 0 and saved["national_http"]["2207_p99_ms"] > 0  # the HTTP path too
     assert "Hop by hop" in run.report.table(saved)

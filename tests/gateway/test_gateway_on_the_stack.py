@@ -379,3 +379,17 @@ async def test_the_simulated_hospitals_settle_whole_visits_over_the_national_int
             await client.__aexit__()
     assert stats.visits >= 10 and stats.errors == 0
     assert stats.settled >= stats.visits * 0.8, stats.summary()
+
+
+async def test_the_curl_example_settles_a_whole_outpatient_visit(platform) -> None:
+    import os
+    import subprocess
+
+    inst = platform["inst"]
+    env = {**os.environ, "GATEWAY": platform["urls"][0], "CODE": inst.fixmedins_code, "REGION": REGION,
+           "APP_ID": inst.app_id, "APP_SECRET": inst.app_secret, "CERTNO": certno(EMPLOYEES[6])}
+    root = Path(__file__).resolve().parents[2]
+    done = await asyncio.to_thread(subprocess.run, ["bash", str(root / "examples" / "outpatient-visit.sh")],
+                                   env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "2207 setl_id" in done.stdout and "total 14.52" in done.stdout
