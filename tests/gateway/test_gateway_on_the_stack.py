@@ -385,7 +385,10 @@ async def test_the_curl_example_settles_a_whole_outpatient_visit(platform) -> No
     import os
     import subprocess
 
-    inst = platform["inst"]
+    ns = platform["ns"]
+    settings = GatewaySettings(PGHOST=ns.stack.pghost, PGPORT=ns.stack.pgport, PGUSER=ns.stack.pguser,
+                               PGPASSWORD=ns.stack.pgpassword, DB_PREFIX=ns.prefix)
+    inst = await register_institution(settings, "H37130000077", "示例医院", "3", REGION)  # as `make institution`
     env = {**os.environ, "GATEWAY": platform["urls"][0], "CODE": inst.fixmedins_code, "REGION": REGION,
            "APP_ID": inst.app_id, "APP_SECRET": inst.app_secret, "CERTNO": certno(EMPLOYEES[6])}
     root = Path(__file__).resolve().parents[2]
