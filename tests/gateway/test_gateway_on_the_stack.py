@@ -288,6 +288,25 @@ async def test_a_reversal_by_the_original_msgid_undoes_the_settlement(his, platf
     assert posted["setlinfo"]["setl_id"]
 
 
+async def test_a_reversal_of_a_settlement_whose_reply_was_lost_undoes_whatever_was_posted(his, platform) -> None:
+    psn, ns = EMPLOYEES[7], platform["ns"]
+    mdtrt_id, result = await open_visit(his, psn, LINES[:2])
+    wallet = platform["services"]["wallet"]
+    await asyncio.to_thread(wallet.stop)
+    envelope = his.envelope("2207", settle_data(psn, mdtrt_id, result), insuplc_admdvs=REGION)
+    try:
+        assert (await his.send(envelope))["infcode"] == -1  # the HIS never learns what happened
+    finally:
+        await asyncio.to_thread(wallet.start)
+        await asyncio.to_thread(wallet.wait_started)
+    reversal = await his.call("2601", {"data": {"psn_no": psn, "omsgid": envelope["msgid"], "oinfno": "2207"}},
+                              insuplc_admdvs=REGION)
+    assert reversal["infcode"] == 0, reversal["err_msg"]
+    claim_id = f"{HOSPITAL}:{mdtrt_id}:B1"
+    assert await count(ns, "settlement", "SELECT count(*) FROM claims WHERE claim_id = $1 AND status = 'cancelled'", claim_id) == 1
+    assert await count(ns, "wallet", "SELECT count(*) FROM claim_payments WHERE claim_id = $1", claim_id) == 1
+
+
 async def test_a_visit_opened_on_one_gateway_process_settles_on_the_other(his, platform) -> None:
     psn = EMPLOYEES[5]
     mdtrt_id, result = await open_visit(his, psn, LINES[:2])

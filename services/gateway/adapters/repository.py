@@ -180,12 +180,13 @@ class PgGatewayStore:
         return _settlement(row)
 
     async def start_settlement(self, claim_id: str, code: str, mdtrt_id: str, chrg_bchno: str | None, msgid: str,
-                               infno: str) -> None:
+                               infno: str, claim: str) -> None:
+        """Record a settlement being asked for; a refused one may be asked for again (a new body)."""
         await self.conn.execute(
-            "INSERT INTO settlements (claim_id, fixmedins_code, mdtrt_id, chrg_bchno, msgid, infno, status)"
-            " VALUES ($1,$2,$3,$4,$5,$6,'settling') ON CONFLICT (claim_id) DO UPDATE SET status = 'settling'"
-            " WHERE settlements.status = 'rejected'",
-            claim_id, code, mdtrt_id, chrg_bchno, msgid, infno)
+            "INSERT INTO settlements (claim_id, fixmedins_code, mdtrt_id, chrg_bchno, msgid, infno, status, claim)"
+            " VALUES ($1,$2,$3,$4,$5,$6,'settling',$7::jsonb) ON CONFLICT (claim_id) DO UPDATE"
+            " SET status = 'settling', claim = EXCLUDED.claim WHERE settlements.status = 'rejected'",
+            claim_id, code, mdtrt_id, chrg_bchno, msgid, infno, claim)
 
     async def finish_settlement(self, claim_id: str, status: str, *, setl_id: str | None = None,
                                 setlinfo: dict[str, Any] | None = None, med_type: str | None = None,
@@ -212,6 +213,7 @@ def _settlement(row: asyncpg.Record | None) -> dict[str, Any] | None:
         return None
     out = dict(row)
     out["setlinfo"] = orjson.loads(row["setlinfo"]) if row["setlinfo"] else None
+    out["claim"] = orjson.loads(row["claim"]) if row["claim"] else None
     return out
 
 

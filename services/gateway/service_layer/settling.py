@@ -108,15 +108,14 @@ async def presettle(deps: Deps, call: Call) -> dict[str, Any]:
                         str(data.get("mdtrt_id")))
         lines, batch, endtime = _prepare(call, visit, data)
         claim = _claim(call, visit, lines, visit.claim_id(batch), "presettle", data, endtime)
-        env = emit(tx, CLAIMS_SUBMITTED, claim.psn_no, claim, producer=PRODUCER, correlation_id=claim.claim_id)
-        pending = deps.router.expect(claim.claim_id, "presettle", str(env.event_id))
+        pending = _send(deps, tx, claim)
     outcome = await _await(deps, pending, f"预结算 pre-settlement of {visit.mdtrt_id}")
     if outcome.event_type != "ClaimPreSettled":
         raise _refused(outcome)
     p = outcome.payload
     psn_part = p.amounts.psn_part_amt
-    own = await balance(deps, visit.psn_no) if claim.acct_used_flag else None
-    acct = min(psn_part, own) if own is not None and visit.insutype == "310" else 0
+    own = await balance(deps, visit.psn_no) if visit.insutype == "310" else None
+    acct = min(psn_part, own) if own is not None and claim.acct_used_flag else 0
     split = replies.Split(p.amounts.model_dump(), [(d.fund_pay_type, d.fund_payamt) for d in p.setldetail], acct, 0,
                           psn_part - acct, None if own is None else own - acct)
     info = replies.setlinfo(visit, split, national_med_type=visit.national_med_type or visit.med_type,
@@ -147,34 +146,46 @@ async def settle(deps: Deps, call: Call) -> dict[str, Any]:
             return _settled_output(done["setlinfo"])  # the same settlement again, whichever msgid asks
         lines, batch, endtime = _prepare(call, visit, data)
         claim = _claim(call, visit, lines, claim_id, "settle", data, endtime)
-        await store.start_settlement(claim_id, call.code, visit.mdtrt_id, batch, call.msgid, call.infno)
+        await store.start_settlement(claim_id, call.code, visit.mdtrt_id, batch, call.msgid, call.infno,
+                                     claim.model_dump_json())
         await store.save_message(call.code, call.msgid, call.infno, call.body_hash, reply=None,
                                  mdtrt_id=visit.mdtrt_id, claim_id=claim_id)
         await store.save_visit(visit)
-        env = emit(tx, CLAIMS_SUBMITTED, claim.psn_no, claim, producer=PRODUCER, correlation_id=claim_id)
-        pending = deps.router.expect(claim_id, "settle", str(env.event_id))
+        pending = _send(deps, tx, claim)
     outcome = await _await(deps, pending, f"结算 settlement of {visit.mdtrt_id}")
+    return _settled_output(await record_outcome(deps, call.code, claim, outcome))
+
+
+def _send(deps: Deps, tx: Any, claim: c.ClaimSubmitted):
+    """Queue the claim in this transaction's outbox and wait for its outcome from now on."""
+    env = emit(tx, CLAIMS_SUBMITTED, claim.psn_no, claim, producer=PRODUCER, correlation_id=claim.claim_id)
+    return deps.router.expect(claim.claim_id, claim.action, str(env.event_id))
+
+
+async def record_outcome(deps: Deps, code: str, claim: c.ClaimSubmitted, outcome: Outcome) -> dict[str, Any]:
+    """Keep a settlement's outcome (its split in fen, the lines settled); the stored split, or the refusal raised."""
     async with deps.database.transaction() as tx:
         store = deps.store_for(tx)
-        row = await store.settlement(claim_id, for_update=True)
-        if row["status"] == "settled":
-            return _settled_output(row["setlinfo"])  # another process recorded it first
+        row = await store.settlement(claim.claim_id, for_update=True)
+        if row["status"] in ("settled", "cancelling", "cancelled"):
+            return row["setlinfo"]  # another request (or process) recorded it first
         if outcome.event_type != "ClaimSettled":
-            await store.finish_settlement(claim_id, "rejected")
+            await store.finish_settlement(claim.claim_id, "rejected")
             raise _refused(outcome)
         p = outcome.payload
-        visit = require(await store.visit(call.code, mdtrt_id), mdtrt_id)
+        visit = require(await store.visit(code, claim.mdtrt_id), claim.mdtrt_id)
         split = replies.Split(p.amounts.model_dump(), [(d.fund_pay_type, d.fund_payamt) for d in p.setldetail],
                               p.acct_pay, p.acct_mulaid_pay, p.psn_cash_pay, p.balc, p.setl_id, p.setl_time)
         info = replies.setlinfo(visit, split, national_med_type=visit.national_med_type or visit.med_type,
                                 medins_setl_id=row["msgid"], posted=True)
         stored = {"setlinfo": info, "setldetail": replies.setldetail(split)}
-        visit.mark_settled(lines, claim_id)
-        await store.mark_lines(visit, [ln.feedetl_sn for ln in lines], claim_id)
-        await store.finish_settlement(claim_id, "settled", setl_id=p.setl_id, setlinfo=stored, med_type=visit.med_type,
-                                      insutype=visit.insutype, setl_time=p.setl_time.replace(tzinfo=None))
-    log.info("settled", fixmedins_code=call.code, mdtrt_id=mdtrt_id, claim_id=claim_id, setl_id=p.setl_id)
-    return _settled_output(stored)
+        settled = [line.feedetl_sn for line in claim.fee_details]
+        await store.mark_lines(visit, settled, claim.claim_id)
+        await store.finish_settlement(claim.claim_id, "settled", setl_id=p.setl_id, setlinfo=stored,
+                                      med_type=visit.med_type, insutype=visit.insutype,
+                                      setl_time=p.setl_time.replace(tzinfo=None))
+    log.info("settled", fixmedins_code=code, mdtrt_id=claim.mdtrt_id, claim_id=claim.claim_id, setl_id=p.setl_id)
+    return stored
 
 
 def _settled_output(stored: dict[str, Any], sign: int = 1) -> dict[str, Any]:
@@ -255,8 +266,18 @@ async def reverse(deps: Deps, call: Call) -> None:
             return None  # nothing was posted: the reversal has nothing to undo
         if row["status"] == "cancelled":
             raise VisitStateConflict(f"the settlement of omsgid {omsgid} is already cancelled (2208/2305)")
+        if row["status"] == "settling":  # its reply was lost: find out what happened, by sending the same claim
+            claim = c.ClaimSubmitted.model_validate(row["claim"])
+            async with deps.database.transaction() as tx:
+                pending = _send(deps, tx, claim)
+            try:
+                await record_outcome(deps, call.code, claim, await _await(deps, pending, f"冲正 reversal of {omsgid}"))
+            except PlatformRefused:
+                return None  # the engine refused the claim: nothing was posted, nothing to undo
+            async with deps.database.transaction() as tx:
+                row = await deps.store_for(tx).settlement(claim.claim_id)
         if row["status"] != "settled":
-            raise Refusal(f"the settlement of omsgid {omsgid} is still being processed; send 2601 again shortly", "TRY_AGAIN")
+            raise Refusal(f"the settlement of omsgid {omsgid} is being cancelled; send 2601 again shortly", "TRY_AGAIN")
         await cancel_settlement(deps, call, row["setl_id"], row["mdtrt_id"])
         return None
     if oinfno in ("2201", "2401"):

@@ -77,6 +77,7 @@ CREATE TABLE settlements (
     infno           text        NOT NULL,
     status          text        NOT NULL CHECK (status IN ('settling', 'settled', 'cancelling', 'cancelled', 'rejected')),
     setl_id         text,
+    claim           jsonb       NOT NULL,           -- the ClaimSubmitted sent, to send it again identically
     setlinfo        jsonb,                          -- the reply's split in fen, for repeats, 2208 and 3201/3202
     med_type        text,
     insutype        text,
