@@ -21,7 +21,7 @@ from services.gateway.bootstrap import GatewaySettings
 from services.gateway.entrypoints.cli import register as register_institution
 from tests.gateway.national import check_line, check_settlement_identities, d, fee_line, keys
 from tests.support.clients import Publisher
-from tests.support.people import credit, register, resident_id
+from tests.support.people import credit, register
 from tests.support.processes import ServiceProcess, Services
 from tests.support.stack import free_port
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -23,16 +24,18 @@ log = structlog.get_logger("gateway.outcomes")
 
 
 class OutcomeListener:
-    def __init__(self, bootstrap: str, topic_prefix: str, router: OutcomeRouter) -> None:
+    def __init__(self, bootstrap: str, topic_prefix: str, router: OutcomeRouter,
+                 client_options: dict[str, Any] | None = None) -> None:
         self.topic = topic_prefix + CLAIMS_OUTCOMES.name
         self.router = router
         self._bootstrap = bootstrap
+        self._options = client_options or {}  # the principal's SASL settings, where the broker wants them
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self._consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False,
-                                          fetch_max_wait_ms=20)
+                                          fetch_max_wait_ms=20, **self._options)
         await self._consumer.start()
         partitions = self._consumer.partitions_for_topic(self.topic)
         if not partitions:

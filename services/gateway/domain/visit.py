@@ -126,6 +126,9 @@ class Visit:
                  if ln.claim_id is None and (chrg_bchno is None or ln.chrg_bchno == chrg_bchno)]
         if not lines:
             what = f"收费批次 chrg_bchno {chrg_bchno}" if chrg_bchno else "this stay"
+            if any(chrg_bchno is None or ln.chrg_bchno == chrg_bchno for ln in self.lines.values()):
+                raise VisitStateConflict(f"{what} of visit {self.mdtrt_id} 已结算 (is settled); cancel the settlement "
+                                         "(2208/2305) to settle it again, or upload new lines")
             raise InvalidInput(f"{what} of visit {self.mdtrt_id} has no uploaded fee lines (upload them with 2204/2301)")
         return lines
 

@@ -25,7 +25,7 @@ from fastapi.responses import Response
 
 from libs.china_time import CHINA_TIME
 from libs.messaging.ports import Database
-from services.gateway.adapters.repository import PgGatewayStore
+from services.gateway.adapters.repository import Institution, PgGatewayStore
 from services.gateway.domain.errors import AccessRefused, BadSignature, Refusal, Replayed, WrongInstitution
 from services.gateway.domain.rate_limit import RateLimiter
 from services.gateway.domain.signing import SignedRequest
@@ -74,61 +74,82 @@ def reply(region: str, received: datetime, *, output: Any = None, err_msg: str |
 
 class Gateway:
     def __init__(self, service: GatewayService, database: Database, *, window_s: float, limiter: RateLimiter,
-                 aliases: dict[str, str] | None = None) -> None:
+                 aliases: dict[str, str] | None = None, credentials_ttl_s: float = 10.0) -> None:
         self.service, self.database, self.window_s, self.limiter = service, database, window_s, limiter
         self.aliases = {**DEFAULT_ALIASES, **(aliases or {})}
+        self._ttl = credentials_ttl_s
+        self._institutions: dict[str, tuple[Institution | None, float]] = {}  # app id -> (found, until)
 
-    async def _access(self, request: Request, body: bytes):
-        signed = SignedRequest.from_headers(request.headers)
-        signed.check_fresh(time.time(), self.window_s)
-        async with self.database.transaction() as tx:
-            store = PgGatewayStore(tx.conn)
-            institution = await store.institution_by_app_id(signed.app_id)
-            if institution is None:
-                raise BadSignature(f"x-ca-key {signed.app_id!r} is not a registered app id")
-            signed.check_signature(institution.app_secret, body)
-            if not await store.remember_nonce(signed.app_id, signed.nonce, timedelta(seconds=self.window_s)):
-                raise Replayed("x-ca-nonce was already used: every request needs a new nonce (a resent request is signed again)")
-        self.limiter.take(institution.fixmedins_code, time.monotonic())
-        return institution
+    async def _institution(self, store: PgGatewayStore, app_id: str) -> Institution | None:
+        """Credentials cached for a few seconds (a rotated secret stops working within that time)."""
+        found, until = self._institutions.get(app_id, (None, 0.0))
+        if until < time.monotonic():
+            found = await store.institution_by_app_id(app_id)
+            if len(self._institutions) > 10_000:
+                self._institutions.clear()
+            self._institutions[app_id] = (found, time.monotonic() + self._ttl)
+        return found
 
     async def handle(self, request: Request, path_infno: str | None) -> Response:
         received = datetime.now(CHINA_TIME)
         body = await request.body()
+        institution: Institution | None = None
         try:
-            institution = await self._access(request, body)
+            signed = SignedRequest.from_headers(request.headers)
+            signed.check_fresh(time.time(), self.window_s)
             try:
                 envelope = json.loads(body, parse_float=Decimal)
             except ValueError:
-                return _json({"type": "error", "infcode": -1, "err_msg": "the body is not JSON (UTF-8)"}, 400)
-            if not isinstance(envelope, dict):
-                return _json({"type": "error", "infcode": -1, "err_msg": "the body must be a JSON object (the envelope)"}, 400)
-            if str(envelope.get("fixmedins_code") or "") != institution.fixmedins_code:
-                raise WrongInstitution(f"fixmedins_code {envelope.get('fixmedins_code')!r} is not the institution of "
-                                       f"these credentials ({institution.fixmedins_code})")
+                envelope = None
+            # One transaction for everything before the transaction proper: credentials, nonce, session, msgid.
+            async with self.database.transaction() as tx:
+                store = PgGatewayStore(tx.conn)
+                institution = await self._institution(store, signed.app_id)
+                if institution is None:
+                    raise BadSignature(f"x-ca-key {signed.app_id!r} is not a registered app id")
+                signed.check_signature(institution.app_secret, body)
+                if not await store.remember_nonce(signed.app_id, signed.nonce, timedelta(seconds=self.window_s)):
+                    raise Replayed("x-ca-nonce was already used: every request needs a new nonce "
+                                   "(a resent request is signed again)")
+                if not isinstance(envelope, dict):
+                    return _json({"type": "error", "infcode": -1, "err_msg": "the body must be a JSON object (the envelope), UTF-8"}, 400)
+                if str(envelope.get("fixmedins_code") or "") != institution.fixmedins_code:
+                    raise WrongInstitution(f"fixmedins_code {envelope.get('fixmedins_code')!r} is not the institution "
+                                           f"of these credentials ({institution.fixmedins_code})")
+                self.limiter.take(institution.fixmedins_code, time.monotonic())
+                try:
+                    call = self._call(envelope, institution, path_infno, request.url.path)
+                    seen = await self.service.admit(store, call)
+                except Refusal as refused:  # the nonce stays used: commit, then answer the refusal
+                    call, seen, early = None, None, refused
+                else:
+                    early = None
         except AccessRefused as refused:
             log.info("access_refused", code=refused.code, reason=refused.message, path=request.url.path)
             return _json({"type": "error", "infcode": -1, "err_msg": refused.message}, refused.status)
-        region = institution.region
-        infno = msgid = ""
         try:
-            infno = base_infno(envelope.get("infno"))
-            if path_infno is not None and path_infno != infno:
-                raise Refusal(f"infno {envelope.get('infno')} does not belong to {request.url.path} (its transaction is {path_infno})")
-            msgid = str(envelope.get("msgid") or "").strip()
-            if not msgid or len(msgid) > 30:
-                raise Refusal("发送方报文ID msgid 必填, at most 30 characters, unique per request")
-            call = Call(infno, msgid, envelope, institution, hashlib.sha256(body_identity(envelope)).hexdigest())
-            output = await self.service.handle(call)
-            answer = reply(region, received, output=output)
+            if early is not None:
+                raise early
+            assert call is not None
+            output = seen.output if seen is not None else await self.service.handle(call)
+            answer = reply(institution.region, received, output=output)
         except Refusal as refused:
-            answer = reply(region, received, err_msg=refused.message)
-            log.info("refused", infno=infno, msgid=msgid, fixmedins_code=institution.fixmedins_code,
-                     code=refused.code, err_msg=refused.message)
+            answer = reply(institution.region, received, err_msg=refused.message)
+            log.info("refused", infno=envelope.get("infno"), msgid=envelope.get("msgid"),
+                     fixmedins_code=institution.fixmedins_code, code=refused.code, err_msg=refused.message)
         else:
-            log.info("answered", infno=infno, msgid=msgid, fixmedins_code=institution.fixmedins_code,
-                     ms=round((datetime.now(CHINA_TIME) - received).total_seconds() * 1000, 1))
+            log.info("answered", infno=call.infno, msgid=call.msgid, fixmedins_code=institution.fixmedins_code,
+                     repeat=seen is not None, ms=round((datetime.now(CHINA_TIME) - received).total_seconds() * 1000, 1))
         return _json(answer)
+
+    def _call(self, envelope: dict[str, Any], institution: Institution, path_infno: str | None, path: str) -> Call:
+        infno = base_infno(envelope.get("infno"))
+        if path_infno is not None and path_infno != infno:
+            raise Refusal(f"infno {envelope.get('infno')} does not belong to {path} (its transaction is {path_infno})")
+        msgid = str(envelope.get("msgid") or "").strip()
+        if not msgid or len(msgid) > 30:
+            raise Refusal("发送方报文ID msgid 必填, at most 30 characters, unique per request")
+        return Call(infno, msgid, envelope, institution, hashlib.sha256(body_identity(envelope)).hexdigest())
 
 
 def body_identity(envelope: dict[str, Any]) -> bytes:

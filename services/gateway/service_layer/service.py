@@ -3,9 +3,11 @@ check and the msgid record around them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Awaitable, Callable
 
+from services.gateway.adapters.repository import PgGatewayStore
 from services.gateway.domain.errors import MsgidReused, NotSignedIn, UnknownCode
 from services.gateway.service_layer import lookups, settling, visits
 from services.gateway.service_layer.call import Call
@@ -55,26 +57,33 @@ class GatewayService:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    async def handle(self, call: Call) -> dict[str, Any] | None:
+    async def admit(self, store: PgGatewayStore, call: Call) -> Answered | None:
+        """The checks before a transaction runs, in the caller's (access) transaction: a current sign-in,
+        and a msgid seen before (its first answer, again). None: run the transaction."""
         if call.infno != "9001":
-            await self._check_session(call)
+            sign_no = str(call.envelope.get("sign_no") or "")
+            if not sign_no:
+                raise NotSignedIn("交易签到流水号 sign_no 必填: sign in with 9001 first and send its sign_no")
+            since = self.deps.clock() - timedelta(seconds=self.deps.sign_in_valid_s)
+            if not await store.signed_in(call.code, sign_no, since):
+                raise NotSignedIn(f"sign_no {sign_no} 无效或已过期 (is not a current sign-in of {call.code}); "
+                                  "sign in again (9001)")
         if call.infno in RECORDED:
-            async with self.deps.database.transaction() as tx:
-                seen = await self.deps.store_for(tx).message(call.code, call.msgid)
+            seen = await store.message(call.code, call.msgid)
             if seen is not None:
                 if seen.body_hash != call.body_hash:
                     raise MsgidReused(f"报文ID msgid {call.msgid} 已使用 (was already used for another request); "
                                       "give every request its own msgid")
                 if seen.reply is not None:
-                    return seen.reply or None  # the first answer, again
+                    return Answered(seen.reply or None)
+        return None
+
+    async def handle(self, call: Call) -> dict[str, Any] | None:
         return await HANDLERS[call.infno](self.deps, call)
 
-    async def _check_session(self, call: Call) -> None:
-        sign_no = str(call.envelope.get("sign_no") or "")
-        if not sign_no:
-            raise NotSignedIn("交易签到流水号 sign_no 必填: sign in with 9001 first and send its sign_no")
-        since = self.deps.clock() - timedelta(seconds=self.deps.sign_in_valid_s)
-        async with self.deps.database.transaction() as tx:
-            ok = await self.deps.store_for(tx).signed_in(call.code, sign_no, since)
-        if not ok:
-            raise NotSignedIn(f"sign_no {sign_no} 无效或已过期 (is not a current sign-in of {call.code}); sign in again (9001)")
+
+@dataclass(frozen=True)
+class Answered:
+    """A request answered before: its first output (None for a transaction without output)."""
+
+    output: dict[str, Any] | None

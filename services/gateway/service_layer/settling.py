@@ -262,23 +262,8 @@ async def reverse(deps: Deps, call: Call) -> None:
             raise InvalidInput(f"omsgid {omsgid} was a {original.infno}, not {oinfno}")
         row = await store.settlement(original.claim_id) if original.claim_id else None
     if oinfno in ("2207", "2304"):
-        if row is None or row["status"] == "rejected":
-            return None  # nothing was posted: the reversal has nothing to undo
-        if row["status"] == "cancelled":
-            raise VisitStateConflict(f"the settlement of omsgid {omsgid} is already cancelled (2208/2305)")
-        if row["status"] == "settling":  # its reply was lost: find out what happened, by sending the same claim
-            claim = c.ClaimSubmitted.model_validate(row["claim"])
-            async with deps.database.transaction() as tx:
-                pending = _send(deps, tx, claim)
-            try:
-                await record_outcome(deps, call.code, claim, await _await(deps, pending, f"冲正 reversal of {omsgid}"))
-            except PlatformRefused:
-                return None  # the engine refused the claim: nothing was posted, nothing to undo
-            async with deps.database.transaction() as tx:
-                row = await deps.store_for(tx).settlement(claim.claim_id)
-        if row["status"] != "settled":
-            raise Refusal(f"the settlement of omsgid {omsgid} is being cancelled; send 2601 again shortly", "TRY_AGAIN")
-        await cancel_settlement(deps, call, row["setl_id"], row["mdtrt_id"])
+        await _reverse_settlement(deps, call, omsgid, row)
+        await _done(deps, call)
         return None
     if oinfno in ("2201", "2401"):
         from services.gateway.service_layer.visits import close_visit
@@ -291,3 +276,30 @@ async def reverse(deps: Deps, call: Call) -> None:
         return None
     raise InvalidInput(f"2601 reverses 2207/2304 settlements and 2201/2401 registrations here; {oinfno} is undone "
                        "with its own cancellation (2205/2302 for fee lines, 2208/2305 for settlements)")
+
+
+async def _done(deps: Deps, call: Call) -> None:
+    """Record that the request succeeded (no output), so its repeat is answered the same."""
+    async with deps.database.transaction() as tx:
+        await deps.store_for(tx).save_message(call.code, call.msgid, call.infno, call.body_hash, reply={})
+
+
+async def _reverse_settlement(deps: Deps, call: Call, omsgid: str, row: dict[str, Any] | None) -> None:
+    """Cancel what the 2207/2304 of `omsgid` posted; finds out first when its reply was lost."""
+    if row is None or row["status"] == "rejected":
+        return None  # nothing was posted: the reversal has nothing to undo
+    if row["status"] == "cancelled":
+        raise VisitStateConflict(f"the settlement of omsgid {omsgid} is already cancelled (2208/2305)")
+    if row["status"] == "settling":  # its reply was lost: find out what happened, by sending the same claim
+        claim = c.ClaimSubmitted.model_validate(row["claim"])
+        async with deps.database.transaction() as tx:
+            pending = _send(deps, tx, claim)
+        try:
+            await record_outcome(deps, call.code, claim, await _await(deps, pending, f"冲正 reversal of {omsgid}"))
+        except PlatformRefused:
+            return None  # the engine refused the claim: nothing was posted, nothing to undo
+        async with deps.database.transaction() as tx:
+            row = await deps.store_for(tx).settlement(claim.claim_id)
+    if row["status"] != "settled":
+        raise Refusal(f"the settlement of omsgid {omsgid} is being cancelled; send 2601 again shortly", "TRY_AGAIN")
+    await cancel_settlement(deps, call, row["setl_id"], row["mdtrt_id"])
