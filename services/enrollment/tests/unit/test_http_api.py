@@ -76,3 +76,14 @@ def test_every_wire_command_has_an_endpoint() -> None:
     from services.enrollment.entrypoints.http import ROUTES
 
     assert {model for _, model in ROUTES} == set(COMMANDS)
+
+
+async def test_a_person_is_found_by_resident_id_number_for_the_1101_lookup(api) -> None:
+    client, _ = api
+    registration = resident("P1", 1)
+    await client.post("/v1/persons", json=registration.model_dump(mode="json"))
+    found = await client.post("/v1/persons/lookup", json={"certno": registration.certno})
+    assert found.status_code == 200 and found.json()["coverage"]["psn_no"] == "P1"
+    assert registration.certno not in found.text  # masked in the answer
+    unknown = await client.post("/v1/persons/lookup", json={"certno": "110101199001011234"})
+    assert unknown.status_code == 404 and "110101199001011234" not in unknown.text
