@@ -1,4 +1,4 @@
-"""`make run`: the four services as separate processes on the native stack, until Ctrl-C.
+"""`make run`: the services as separate processes on the native stack, until Ctrl-C.
 
 Each service writes JSON log lines to .stack/logs/<service>.log; this prints where they are and how
 to submit a claim. Simulated hospitals and pharmacies (libs/hospital/simulator) send a gentle stream
