@@ -9,7 +9,7 @@ from typing import Any, Awaitable, Callable
 
 from services.gateway.adapters.repository import PgGatewayStore
 from services.gateway.domain.errors import MsgidReused, NotSignedIn, UnknownCode
-from services.gateway.service_layer import lookups, settling, visits
+from services.gateway.service_layer import lookups, reversals, settling, visits
 from services.gateway.service_layer.call import Call
 from services.gateway.service_layer.deps import Deps
 
@@ -25,16 +25,16 @@ HANDLERS: dict[str, Handler] = {
     "2205": visits.delete_lines,
     "2206": settling.presettle,
     "2207": settling.settle,
-    "2208": settling.cancel,
+    "2208": reversals.cancel,
     "2301": visits.upload,
     "2302": visits.delete_lines,
     "2303": settling.presettle,
     "2304": settling.settle,
-    "2305": settling.cancel,
+    "2305": reversals.cancel,
     "2401": visits.admit,
     "2402": visits.discharge,
     "2404": visits.cancel_visit,
-    "2601": settling.reverse,
+    "2601": reversals.reverse,
     "3201": lookups.reconcile_totals,
     "3202": lookups.reconcile_detail,
     "5206": lookups.accumulators,

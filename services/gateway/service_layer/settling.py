@@ -19,7 +19,7 @@ from libs.contracts.topics import CLAIMS_SUBMITTED
 from libs.hospital.outcomes import Outcome, OutcomeTimeout
 from libs.messaging.emit import emit
 from services.gateway.domain import amounts, codes, replies
-from services.gateway.domain.errors import InvalidInput, NoReplyInTime, PlatformRefused, Refusal, VisitStateConflict
+from services.gateway.domain.errors import InvalidInput, NoReplyInTime, PlatformRefused
 from services.gateway.domain.visit import INPATIENT, FeeLine, Visit, require
 from services.gateway.service_layer.call import Call, text, when
 from services.gateway.service_layer.deps import Deps
@@ -86,7 +86,7 @@ def call_time(call: Call) -> datetime | None:
     return when(call.envelope, "inf_time", required=False)
 
 
-async def _await(deps: Deps, pending, what: str) -> Outcome:
+async def await_outcome(deps: Deps, pending, what: str) -> Outcome:
     try:
         return await pending.outcome(deps.reply_timeout_s)
     except OutcomeTimeout:
@@ -94,7 +94,7 @@ async def _await(deps: Deps, pending, what: str) -> Outcome:
                             "request again (same msgid): it is never paid twice; or reverse it with 2601") from None
 
 
-def _refused(outcome: Outcome) -> PlatformRefused:
+def refusal_of(outcome: Outcome) -> PlatformRefused:
     p = outcome.payload
     return PlatformRefused(f"{p.reason} ({p.reason_code})", p.reason_code)
 
@@ -108,10 +108,10 @@ async def presettle(deps: Deps, call: Call) -> dict[str, Any]:
                         str(data.get("mdtrt_id")))
         lines, batch, endtime = _prepare(call, visit, data)
         claim = _claim(call, visit, lines, visit.claim_id(batch), "presettle", data, endtime)
-        pending = _send(deps, tx, claim)
-    outcome = await _await(deps, pending, f"预结算 pre-settlement of {visit.mdtrt_id}")
+        pending = send_claim(deps, tx, claim)
+    outcome = await await_outcome(deps, pending, f"预结算 pre-settlement of {visit.mdtrt_id}")
     if outcome.event_type != "ClaimPreSettled":
-        raise _refused(outcome)
+        raise refusal_of(outcome)
     p = outcome.payload
     psn_part = p.amounts.psn_part_amt
     own = await balance(deps, visit.psn_no) if visit.insutype == "310" else None
@@ -143,7 +143,7 @@ async def settle(deps: Deps, call: Call) -> dict[str, Any]:
         done = await store.settlement(claim_id)
         if done is not None and done["status"] == "settled":
             await store.save_message(call.code, call.msgid, call.infno, call.body_hash, reply=None, claim_id=claim_id)
-            return _settled_output(done["setlinfo"])  # the same settlement again, whichever msgid asks
+            return settled_output(done["setlinfo"])  # the same settlement again, whichever msgid asks
         lines, batch, endtime = _prepare(call, visit, data)
         claim = _claim(call, visit, lines, claim_id, "settle", data, endtime)
         await store.start_settlement(claim_id, call.code, visit.mdtrt_id, batch, call.msgid, call.infno,
@@ -151,12 +151,12 @@ async def settle(deps: Deps, call: Call) -> dict[str, Any]:
         await store.save_message(call.code, call.msgid, call.infno, call.body_hash, reply=None,
                                  mdtrt_id=visit.mdtrt_id, claim_id=claim_id)
         await store.save_visit(visit)
-        pending = _send(deps, tx, claim)
-    outcome = await _await(deps, pending, f"结算 settlement of {visit.mdtrt_id}")
-    return _settled_output(await record_outcome(deps, call.code, claim, outcome))
+        pending = send_claim(deps, tx, claim)
+    outcome = await await_outcome(deps, pending, f"结算 settlement of {visit.mdtrt_id}")
+    return settled_output(await record_outcome(deps, call.code, claim, outcome))
 
 
-def _send(deps: Deps, tx: Any, claim: c.ClaimSubmitted):
+def send_claim(deps: Deps, tx: Any, claim: c.ClaimSubmitted):
     """Queue the claim in this transaction's outbox and wait for its outcome from now on."""
     env = emit(tx, CLAIMS_SUBMITTED, claim.psn_no, claim, producer=PRODUCER, correlation_id=claim.claim_id)
     return deps.router.expect(claim.claim_id, claim.action, str(env.event_id))
@@ -171,7 +171,7 @@ async def record_outcome(deps: Deps, code: str, claim: c.ClaimSubmitted, outcome
             return row["setlinfo"]  # another request (or process) recorded it first
         if outcome.event_type != "ClaimSettled":
             await store.finish_settlement(claim.claim_id, "rejected")
-            raise _refused(outcome)
+            raise refusal_of(outcome)
         p = outcome.payload
         visit = require(await store.visit(code, claim.mdtrt_id), claim.mdtrt_id)
         split = replies.Split(p.amounts.model_dump(), [(d.fund_pay_type, d.fund_payamt) for d in p.setldetail],
@@ -188,7 +188,7 @@ async def record_outcome(deps: Deps, code: str, claim: c.ClaimSubmitted, outcome
     return stored
 
 
-def _settled_output(stored: dict[str, Any], sign: int = 1) -> dict[str, Any]:
+def settled_output(stored: dict[str, Any], sign: int = 1) -> dict[str, Any]:
     info = dict(stored["setlinfo"])
     if sign < 0:
         for name in replies.MONEY:
@@ -196,110 +196,3 @@ def _settled_output(stored: dict[str, Any], sign: int = 1) -> dict[str, Any]:
     detail = [dict(row, inscp_scp_amt=sign * int(row["inscp_scp_amt"]), fund_payamt=sign * int(row["fund_payamt"]))
               for row in stored["setldetail"]]
     return _output(info, detail)
-
-
-async def cancel(deps: Deps, call: Call) -> dict[str, Any]:
-    """2208 / 2305: cancel a posted settlement by setl_id; the reply is the reversing split (negative)."""
-    data = call.node("data")
-    return await cancel_settlement(deps, call, text(data, "setl_id", max_length=30),
-                                   text(data, "mdtrt_id", required=False, max_length=30))
-
-
-async def cancel_settlement(deps: Deps, call: Call, setl_id: str, mdtrt_id: str | None) -> dict[str, Any]:
-    async with deps.database.transaction() as tx:
-        store = deps.store_for(tx)
-        row = await store.settlement_by_setl_id(call.code, setl_id)
-        if row is None or (mdtrt_id and row["mdtrt_id"] != mdtrt_id):
-            raise InvalidInput(f"结算ID setl_id {setl_id} 不存在 (no such settlement of visit {mdtrt_id} at {call.code})")
-        if row["status"] == "cancelled":
-            return _cancelled_output(row["setlinfo"], call.msgid)
-        await store.finish_settlement(row["claim_id"], "cancelling")
-        await store.save_message(call.code, call.msgid, call.infno, call.body_hash, reply=None,
-                                 mdtrt_id=row["mdtrt_id"], claim_id=row["claim_id"])
-        request = c.ClaimCancelRequested(claim_id=row["claim_id"], cancel_id=f"cancel:{row['claim_id']}"[:64],
-                                         fixmedins_code=call.code, psn_no=row["setlinfo"]["setlinfo"]["psn_no"],
-                                         reason=f"{call.infno} {call.msgid}")
-        env = emit(tx, CLAIMS_SUBMITTED, request.psn_no, request, producer=PRODUCER, correlation_id=row["claim_id"])
-        pending = deps.router.expect(row["claim_id"], "cancel", str(env.event_id))
-    outcome = await _await(deps, pending, f"结算撤销 cancellation of {setl_id}")
-    if outcome.event_type != "ClaimCancelled":
-        async with deps.database.transaction() as tx:
-            await deps.store_for(tx).finish_settlement(row["claim_id"], "settled")
-        raise _refused(outcome)
-    p = outcome.payload
-    async with deps.database.transaction() as tx:
-        store = deps.store_for(tx)
-        visit = require(await store.visit(call.code, row["mdtrt_id"]), row["mdtrt_id"])
-        released = [sn for sn, ln in visit.lines.items() if ln.claim_id == row["claim_id"]]
-        visit.release(row["claim_id"])
-        await store.mark_lines(visit, released, None)
-        await store.save_visit(visit)
-        stored = row["setlinfo"]
-        stored["setlinfo"].update(acct_pay=p.acct_pay, acct_mulaid_pay=p.acct_mulaid_pay, psn_cash_pay=p.psn_cash_pay)
-        await store.finish_settlement(row["claim_id"], "cancelled", setlinfo=stored,
-                                      cancel_time=p.cancel_time.replace(tzinfo=None))
-    stored["setlinfo"]["balc"] = await balance(deps, visit.psn_no)
-    return _cancelled_output(stored, call.msgid)
-
-
-def _cancelled_output(stored: dict[str, Any], msgid: str) -> dict[str, Any]:
-    out = _settled_output(stored, sign=-1)
-    out["setlinfo"]["medins_setl_id"] = msgid
-    return out
-
-
-async def reverse(deps: Deps, call: Call) -> None:
-    """2601: reverse an earlier message by omsgid + oinfno (a 2207/2304 whose reply the HIS never got,
-    or a 2201/2401 registration)."""
-    data = call.node("data")
-    omsgid, oinfno = text(data, "omsgid", max_length=30), text(data, "oinfno", max_length=6).rstrip("A")
-    async with deps.database.transaction() as tx:
-        store = deps.store_for(tx)
-        original = await store.message(call.code, omsgid)
-        if original is None:
-            raise InvalidInput(f"原报文 omsgid {omsgid} 不存在 (no such message from {call.code}): nothing to reverse")
-        if original.infno != oinfno:
-            raise InvalidInput(f"omsgid {omsgid} was a {original.infno}, not {oinfno}")
-        row = await store.settlement(original.claim_id) if original.claim_id else None
-    if oinfno in ("2207", "2304"):
-        await _reverse_settlement(deps, call, omsgid, row)
-        await _done(deps, call)
-        return None
-    if oinfno in ("2201", "2401"):
-        from services.gateway.service_layer.visits import close_visit
-
-        async with deps.database.transaction() as tx:
-            store = deps.store_for(tx)
-            visit = require(await store.visit(call.code, original.mdtrt_id or ""), original.mdtrt_id or "")
-            await close_visit(store, visit)
-            await store.save_message(call.code, call.msgid, call.infno, call.body_hash, reply={})
-        return None
-    raise InvalidInput(f"2601 reverses 2207/2304 settlements and 2201/2401 registrations here; {oinfno} is undone "
-                       "with its own cancellation (2205/2302 for fee lines, 2208/2305 for settlements)")
-
-
-async def _done(deps: Deps, call: Call) -> None:
-    """Record that the request succeeded (no output), so its repeat is answered the same."""
-    async with deps.database.transaction() as tx:
-        await deps.store_for(tx).save_message(call.code, call.msgid, call.infno, call.body_hash, reply={})
-
-
-async def _reverse_settlement(deps: Deps, call: Call, omsgid: str, row: dict[str, Any] | None) -> None:
-    """Cancel what the 2207/2304 of `omsgid` posted; finds out first when its reply was lost."""
-    if row is None or row["status"] == "rejected":
-        return None  # nothing was posted: the reversal has nothing to undo
-    if row["status"] == "cancelled":
-        raise VisitStateConflict(f"the settlement of omsgid {omsgid} is already cancelled (2208/2305)")
-    if row["status"] == "settling":  # its reply was lost: find out what happened, by sending the same claim
-        claim = c.ClaimSubmitted.model_validate(row["claim"])
-        async with deps.database.transaction() as tx:
-            pending = _send(deps, tx, claim)
-        try:
-            await record_outcome(deps, call.code, claim, await _await(deps, pending, f"冲正 reversal of {omsgid}"))
-        except PlatformRefused:
-            return None  # the engine refused the claim: nothing was posted, nothing to undo
-        async with deps.database.transaction() as tx:
-            row = await deps.store_for(tx).settlement(claim.claim_id)
-    if row["status"] != "settled":
-        raise Refusal(f"the settlement of omsgid {omsgid} is being cancelled; send 2601 again shortly", "TRY_AGAIN")
-    await cancel_settlement(deps, call, row["setl_id"], row["mdtrt_id"])
