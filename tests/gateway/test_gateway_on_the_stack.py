@@ -90,6 +90,15 @@ async def his(platform) -> AsyncIterator[NationalClient]:
         yield client
 
 
+async def until_answered(send, attempts: int = 10) -> dict:
+    """What a HIS does after a time-out: send the same request again (same msgid) until it is answered."""
+    for _ in range(attempts):
+        reply = await send()
+        if reply["infcode"] == 0 or "no answer in time" not in (reply["err_msg"] or ""):
+            return reply
+    return reply
+
+
 def ok(reply: dict) -> dict:
     assert reply["infcode"] == 0, reply.get("err_msg")
     return reply["output"]
@@ -182,6 +191,7 @@ async def test_the_reference_samples_come_back_in_the_same_shape(his) -> None:
             expected.pop("expContent")
         assert _subset(expected, got), f"{name}: {expected} vs {got}"
 
+    same_shape("00-9001-reply", await his.call("9001", adapt("00-9001-request")))
     same_shape("01-1101-reply", await his.call("1101", adapt("01-1101-request")))
     reg = adapt("02-2201-request")
     reg["data"].update(psn_no=psn, mdtrt_cert_no=certno(psn), begntime=f"{datetime.now():%Y-%m-%d %H:%M:%S}")
@@ -245,6 +255,11 @@ async def test_business_refusals_name_what_to_fix(his) -> None:
                                                    "begntime": "2026-12-05 10:00:00"}, "diseinfo": []},
                              insuplc_admdvs=REGION)
     assert unknown["infcode"] == -1 and "med_type" in unknown["err_msg"] and "9901" in unknown["err_msg"]
+    per_path = his.envelope("5206", {"data": {"psn_no": EMPLOYEES[2], "cum_ym": "202612"}})
+    wrong_path = await his.send(per_path, "/fsi/api/outpatientSettleService/saveSettletA")  # the path of 2207
+    assert wrong_path["infcode"] == -1 and "does not belong" in wrong_path["err_msg"]
+    sign_in = await his.send(his.envelope("9001", {"signIn": {"opter_no": "0009"}}), "/fsi/api/signInSignOutService/signIn")
+    assert sign_in["infcode"] == 0
     his.sign_no, kept = "", his.sign_no
     assert "sign_no" in (await his.call("5206", {"data": {"psn_no": EMPLOYEES[2], "cum_ym": "202612"}}))["err_msg"]
     his.sign_no = kept
@@ -263,7 +278,7 @@ async def test_a_settlement_that_timed_out_is_paid_once_when_the_his_retries(his
     finally:
         await asyncio.to_thread(wallet.start)
         await asyncio.to_thread(wallet.wait_started)
-    retried = ok(await his.send(envelope))  # the same msgid, signed anew
+    retried = ok(await until_answered(lambda: his.send(envelope)))  # the same msgid, signed anew
     check_settlement_identities(retried["setlinfo"])
     other_msgid = ok(await his.call("2207", body, insuplc_admdvs=REGION))  # a new msgid, the same batch
     assert other_msgid["setlinfo"]["setl_id"] == retried["setlinfo"]["setl_id"]
@@ -299,8 +314,9 @@ async def test_a_reversal_of_a_settlement_whose_reply_was_lost_undoes_whatever_w
     finally:
         await asyncio.to_thread(wallet.start)
         await asyncio.to_thread(wallet.wait_started)
-    reversal = await his.call("2601", {"data": {"psn_no": psn, "omsgid": envelope["msgid"], "oinfno": "2207"}},
-                              insuplc_admdvs=REGION)
+    reversal_envelope = his.envelope("2601", {"data": {"psn_no": psn, "omsgid": envelope["msgid"], "oinfno": "2207"}},
+                                     insuplc_admdvs=REGION)
+    reversal = await until_answered(lambda: his.send(reversal_envelope))
     assert reversal["infcode"] == 0, reversal["err_msg"]
     claim_id = f"{HOSPITAL}:{mdtrt_id}:B1"
     assert await count(ns, "settlement", "SELECT count(*) FROM claims WHERE claim_id = $1 AND status = 'cancelled'", claim_id) == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,3 +23,6 @@ class Deps:
     reply_timeout_s: float
     sign_in_valid_s: float
     clock: Callable[[], datetime]
+    # Persons found by 1101, by psn_no (masked identity only), for the 2201 that usually follows at once.
+    recent_persons: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)
+    recent_person_s: float = 120.0

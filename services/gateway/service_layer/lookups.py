@@ -11,7 +11,7 @@ from services.gateway.domain import amounts, codes
 from services.gateway.domain.errors import InvalidInput, Refusal
 from services.gateway.service_layer.call import Call, text, when
 from services.gateway.service_layer.deps import Deps
-from services.gateway.service_layer.persons import balance, person_of
+from services.gateway.service_layer.persons import balance, person_of, remember
 
 
 async def sign_in(deps: Deps, call: Call) -> dict[str, Any]:
@@ -43,6 +43,7 @@ async def person(deps: Deps, call: Call) -> dict[str, Any]:
         raise Refusal("人员信息暂时无法查询 (the person register did not answer); send 1101 again", "TRY_AGAIN") from None
     if found is None:
         raise Refusal("未查询到参保信息 (no insured person with this ID number on this platform)", "UNKNOWN_PERSON")
+    remember(deps, found)
     p, cov = person_of(found), found["coverage"]
     own = await balance(deps, p.psn_no) if cov["insutype"] == "310" else None
     rows = [_insuinfo(cov, cov["insutype"], p.psn_type, own or 0)]

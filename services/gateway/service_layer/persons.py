@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from services.gateway.domain import codes
@@ -19,7 +20,17 @@ def person_of(found: dict[str, Any]) -> Person:
                   insuplc_admdvs=cov.get("insuplc_admdvs"))
 
 
+def remember(deps: Deps, found: dict[str, Any]) -> None:
+    """Keep what 1101 found for a moment: the registration that follows needs no second query."""
+    if len(deps.recent_persons) > 50_000:
+        deps.recent_persons.clear()
+    deps.recent_persons[found["coverage"]["psn_no"]] = (time.monotonic() + deps.recent_person_s, found)
+
+
 async def find_person(deps: Deps, psn_no: str) -> tuple[Person, dict[str, Any]]:
+    until, found = deps.recent_persons.get(psn_no, (0.0, None))
+    if found is not None and until > time.monotonic():
+        return person_of(found), found["coverage"]
     try:
         found = await deps.queries.person(psn_no)
     except PlatformUnavailable:

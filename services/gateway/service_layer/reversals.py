@@ -86,8 +86,9 @@ async def reverse(deps: Deps, call: Call) -> None:
         if original.infno != oinfno:
             raise InvalidInput(f"omsgid {omsgid} was a {original.infno}, not {oinfno}")
         row = await store.settlement(original.claim_id) if original.claim_id else None
+        retry = await store.message(call.code, call.msgid) is not None  # this 2601 was begun before
     if oinfno in ("2207", "2304"):
-        await _reverse_settlement(deps, call, omsgid, row)
+        await _reverse_settlement(deps, call, omsgid, row, retry)
         await _done(deps, call)
         return None
     if oinfno in ("2201", "2401"):
@@ -107,11 +108,13 @@ async def _done(deps: Deps, call: Call) -> None:
         await deps.store_for(tx).save_message(call.code, call.msgid, call.infno, call.body_hash, reply={})
 
 
-async def _reverse_settlement(deps: Deps, call: Call, omsgid: str, row: dict[str, Any] | None) -> None:
+async def _reverse_settlement(deps: Deps, call: Call, omsgid: str, row: dict[str, Any] | None, retry: bool) -> None:
     """Cancel what the 2207/2304 of `omsgid` posted; finds out first when its reply was lost."""
     if row is None or row["status"] == "rejected":
         return None  # nothing was posted: the reversal has nothing to undo
     if row["status"] == "cancelled":
+        if retry:
+            return None  # this reversal, sent again after its reply was lost: done
         raise VisitStateConflict(f"the settlement of omsgid {omsgid} is already cancelled (2208/2305)")
     if row["status"] == "settling":  # its reply was lost: find out what happened, by sending the same claim
         claim = c.ClaimSubmitted.model_validate(row["claim"])
@@ -123,6 +126,6 @@ async def _reverse_settlement(deps: Deps, call: Call, omsgid: str, row: dict[str
             return None  # the engine refused the claim: nothing was posted, nothing to undo
         async with deps.database.transaction() as tx:
             row = await deps.store_for(tx).settlement(claim.claim_id)
-    if row["status"] != "settled":
-        raise Refusal(f"the settlement of omsgid {omsgid} is being cancelled; send 2601 again shortly", "TRY_AGAIN")
+    if row["status"] not in ("settled", "cancelling"):
+        raise Refusal(f"the settlement of omsgid {omsgid} is still being decided; send 2601 again shortly", "TRY_AGAIN")
     await cancel_settlement(deps, call, row["setl_id"], row["mdtrt_id"])
