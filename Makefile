@@ -6,12 +6,13 @@ VENV_STAMP := .venv/.installed
 .PHONY: help venv up down status topics run demo test test-unit test-integration bench bench-hop simulate asyncapi clean institution
 
 help:
-	@echo "make run    start Kafka, Postgres and the four services (Ctrl-C stops the services)"
+	@echo "make run    start Kafka, Postgres and the services (Ctrl-C stops the services)"
 	@echo "make demo   (in a second terminal) enroll a person, submit a claim, print the reply"
 	@echo "make test   start what the tests need and run every test"
 	@echo "make up / make down / make status   the native Kafka + Postgres stack"
 	@echo "make bench  the end-to-end benchmark (make bench-hop: the messaging runtime alone)"
 	@echo "make simulate  simulated hospitals sending claims (RATE=20)"
+	@echo "make institution CODE=H37130000001 REGION=371300 LEVEL=3 NAME=...  credentials for a HIS on the gateway"
 
 $(VENV_STAMP): requirements.txt
 	python3 -m venv .venv
