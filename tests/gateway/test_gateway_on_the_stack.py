@@ -265,6 +265,43 @@ async def test_business_refusals_name_what_to_fix(his) -> None:
     his.sign_no = kept
 
 
+async def test_deleted_lines_and_a_cancelled_registration_cannot_be_settled(his) -> None:
+    psn = EMPLOYEES[8]
+    mdtrt_id, result = await open_visit(his, psn, LINES[:2])
+    deleted = await his.call("2205", {"data": {"chrg_bchno": "B1", "mdtrt_id": mdtrt_id, "psn_no": psn}}, insuplc_admdvs=REGION)
+    assert deleted["infcode"] == 0
+    refused = await his.call("2206", settle_data(psn, mdtrt_id, result), insuplc_admdvs=REGION)
+    assert refused["infcode"] == -1 and "2204" in refused["err_msg"]
+    assert ok(await his.call("2202", {"data": {"psn_no": psn, "mdtrt_id": mdtrt_id, "ipt_otp_no": "x"}},
+                             insuplc_admdvs=REGION)) is None
+    late = await his.call("2204", {"feedetail": [fee_line("L9", mdtrt_id, psn, "B2", "002501000010000", "10.00", "1")]},
+                          insuplc_admdvs=REGION)
+    assert late["infcode"] == -1 and "cancelled" in late["err_msg"]
+
+
+async def test_totals_reconcile_with_what_was_settled_for_the_period(platform) -> None:
+    ns = platform["ns"]
+    settings = GatewaySettings(PGHOST=ns.stack.pghost, PGPORT=ns.stack.pgport, PGUSER=ns.stack.pguser,
+                               PGPASSWORD=ns.stack.pgpassword, DB_PREFIX=ns.prefix)
+    inst = await register_institution(settings, "H37130000055", "对账医院", "3", REGION)
+    async with NationalClient(platform["urls"][0], inst.fixmedins_code, inst.app_id, inst.app_secret,
+                              region=REGION) as his:
+        await his.sign_in()
+        psn = EMPLOYEES[9]
+        mdtrt_id, result = await open_visit(his, psn, LINES[:2])
+        info = ok(await his.call("2207", settle_data(psn, mdtrt_id, result), insuplc_admdvs=REGION))["setlinfo"]
+        today = f"{datetime.now():%Y-%m-%d}"
+        totals = {"insutype": "310", "clr_type": "11", "setl_optins": REGION, "stmt_begndate": today,
+                  "stmt_enddate": today, "medfee_sumamt": info["medfee_sumamt"], "fund_pay_sumamt": info["fund_pay_sumamt"],
+                  "acct_pay": info["acct_pay"], "fixmedins_setl_cnt": 1, "refd_setl_flag": "0"}
+        balanced = ok(await his.call("3201", {"data": totals}))["stmtinfo"]
+        assert balanced["stmt_rslt"] == "0", balanced["stmt_rslt_dscr"]
+        unbalanced = ok(await his.call("3201", {"data": {**totals, "fixmedins_setl_cnt": 2}}))["stmtinfo"]
+        assert unbalanced["stmt_rslt"] == "1" and "count" in unbalanced["stmt_rslt_dscr"]
+        detail = ok(await his.call("3202", {"data": {**totals, "file_qury_no": "F1", "cash_payamt": info["psn_cash_pay"]}}))
+        assert detail["fileinfo"]["file_qury_no"] and detail["fileinfo"]["filename"].endswith("-0.txt")
+
+
 async def test_a_settlement_that_timed_out_is_paid_once_when_the_his_retries(his, platform) -> None:
     psn, ns = EMPLOYEES[3], platform["ns"]
     mdtrt_id, result = await open_visit(his, psn, LINES[:2])

@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from libs.china_time import CHINA_TIME
 from libs.money import Fen
 
 from services.gateway.domain.codes import FUND_PAY_TYPE_NAMES, MUTUAL_AID_ACCOUNT, PERSONAL_ACCOUNT
@@ -55,7 +56,7 @@ def setlinfo(visit: Visit, split: Split, *, national_med_type: str, medins_setl_
         "gend": person.gend, "naty": None, "brdy": None,
         "age": None if person.age is None else Decimal(person.age).quantize(Decimal("0.1")),
         "insutype": visit.insutype, "psn_type": person.psn_type, "cvlserv_flag": "0",
-        "setl_time": split.setl_time.strftime("%Y-%m-%d %H:%M:%S") if posted and split.setl_time else None,
+        "setl_time": china(split.setl_time).strftime("%Y-%m-%d %H:%M:%S") if posted and split.setl_time else None,
         "mdtrt_cert_type": visit.mdtrt_cert_type, "med_type": national_med_type,
     }
     info.update({name: sign * value for name, value in money.items()})
@@ -66,6 +67,11 @@ def setlinfo(visit: Visit, split: Split, *, national_med_type: str, medins_setl_
     info["clr_way"] = "1" if posted else None
     info["clr_type"] = "21" if visit.kind == INPATIENT else "41" if visit.med_type == "41" else "11"
     return info
+
+
+def china(moment: datetime) -> datetime:
+    """The platform's times are UTC; the interface's are China time, without a zone (R12)."""
+    return moment.astimezone(CHINA_TIME).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def setldetail(split: Split, sign: int = 1) -> list[dict[str, Any]]:

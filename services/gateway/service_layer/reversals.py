@@ -12,6 +12,7 @@ from typing import Any
 from libs.contracts import claims as c
 from libs.contracts.topics import CLAIMS_SUBMITTED
 from libs.messaging.emit import emit
+from services.gateway.domain import replies
 from services.gateway.domain.errors import InvalidInput, PlatformRefused, Refusal, VisitStateConflict
 from services.gateway.domain.visit import require
 from services.gateway.service_layer.call import Call, text
@@ -62,7 +63,7 @@ async def cancel_settlement(deps: Deps, call: Call, setl_id: str, mdtrt_id: str 
         stored = row["setlinfo"]
         stored["setlinfo"].update(acct_pay=p.acct_pay, acct_mulaid_pay=p.acct_mulaid_pay, psn_cash_pay=p.psn_cash_pay)
         await store.finish_settlement(row["claim_id"], "cancelled", setlinfo=stored,
-                                      cancel_time=p.cancel_time.replace(tzinfo=None))
+                                      cancel_time=replies.china(p.cancel_time))
     stored["setlinfo"]["balc"] = await balance(deps, visit.psn_no)
     return _cancelled_output(stored, call.msgid)
 

@@ -183,7 +183,7 @@ async def record_outcome(deps: Deps, code: str, claim: c.ClaimSubmitted, outcome
         await store.mark_lines(visit, settled, claim.claim_id)
         await store.finish_settlement(claim.claim_id, "settled", setl_id=p.setl_id, setlinfo=stored,
                                       med_type=visit.med_type, insutype=visit.insutype,
-                                      setl_time=p.setl_time.replace(tzinfo=None))
+                                      setl_time=replies.china(p.setl_time))
     log.info("settled", fixmedins_code=code, mdtrt_id=claim.mdtrt_id, claim_id=claim.claim_id, setl_id=p.setl_id)
     return stored
 

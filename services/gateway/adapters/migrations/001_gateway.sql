@@ -81,8 +81,8 @@ CREATE TABLE settlements (
     setlinfo        jsonb,                          -- the reply's split in fen, for repeats, 2208 and 3201/3202
     med_type        text,
     insutype        text,
-    setl_time       timestamptz,
-    cancel_time     timestamptz,
+    setl_time       timestamp,                      -- China time, as the interface states it (R12)
+    cancel_time     timestamp,
     updated_at      timestamptz NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX settlements_setl_id ON settlements (fixmedins_code, setl_id);
