@@ -9,8 +9,9 @@ exams (kept as rows). A delta names its `service_date`, so it can be applied to 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 from libs.money import Fen
 
@@ -37,6 +38,21 @@ COUNTERS = (
     "critical_illness_paid",  # critical-illness / large-amount fund paid
     "assistance_paid",  # medical assistance paid
 )
+# The counters kept per person and year (the daily one is kept per person and day).
+YEARLY = tuple(name for name in COUNTERS if name != "outpatient_pooling_paid_on_day")
+# How far around the date of service the person's large exams are read: wider than any pack's window.
+LARGE_EXAM_LOOKBACK_DAYS = 60
+
+
+def exam_window(day: date) -> tuple[date, date]:
+    """The first and last exam dates read for a claim on `day` (the one definition of the window)."""
+    reach = timedelta(days=LARGE_EXAM_LOOKBACK_DAYS)
+    return day - reach, day + reach
+
+
+def add_counters(counters: Mapping[str, int], delta: AccumulatorDelta, names: tuple[str, ...] = COUNTERS) -> dict[str, int]:
+    """`counter + delta` for each of `names`: the one definition of applying a delta's counters."""
+    return {name: counters[name] + getattr(delta, name) for name in names}
 
 
 @dataclass(frozen=True)
@@ -73,8 +89,7 @@ class Accumulators:
         for exam in delta.large_exams_removed:
             exams.remove(exam)
         exams.extend(delta.large_exams_added)
-        counters = {name: getattr(self, name) + getattr(delta, name) for name in COUNTERS}
-        return replace(self, large_exams=tuple(exams), **counters)
+        return replace(self, large_exams=tuple(exams), **add_counters(self.counters(), delta))
 
     def counters(self) -> dict[str, int]:
         """The flat row: year and every counter."""

@@ -54,7 +54,9 @@ def check_waiting_period(coverage: Coverage, claim: Claim) -> None:
 
 
 def check_cross_region_filing(coverage: Coverage, claim: Claim, pack: PolicyPack) -> None:
-    if not claim.is_cross_region:
+    """Direct settlement elsewhere needs a filing; a manual reimbursement (the patient paid in full,
+    typically an emergency elsewhere without one) is claimed at home and needs none."""
+    if not claim.is_cross_region or claim.manual:
         return
     if claim.care == "emergency" and pack.emergency_without_filing:
         return
