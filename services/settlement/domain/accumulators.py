@@ -37,7 +37,7 @@ COUNTERS = (
     "critical_illness_base",  # costs counted towards the critical-illness threshold
     "critical_illness_paid",  # critical-illness / large-amount fund paid
     "assistance_paid",  # medical assistance paid
-)
+)  # the fields of `_Counters` below, in order (a test holds them to it)
 # The counters kept per person and year (the daily one is kept per person and day).
 YEARLY = tuple(name for name in COUNTERS if name != "outpatient_pooling_paid_on_day")
 # How far around the date of service the person's large exams are read: wider than any pack's window.
@@ -55,11 +55,10 @@ def add_counters(counters: Mapping[str, int], delta: AccumulatorDelta, names: tu
     return {name: counters[name] + getattr(delta, name) for name in names}
 
 
-@dataclass(frozen=True)
-class Accumulators:
-    """What the person has used so far in `year`, before the claim being adjudicated."""
+@dataclass(frozen=True, kw_only=True)
+class _Counters:
+    """The additive counters (`COUNTERS`, in that order), declared once for both classes below."""
 
-    year: int
     deductible_paid: Fen = 0
     admissions: int = 0
     pooling_paid: Fen = 0
@@ -71,6 +70,13 @@ class Accumulators:
     critical_illness_base: Fen = 0
     critical_illness_paid: Fen = 0
     assistance_paid: Fen = 0
+
+
+@dataclass(frozen=True)
+class Accumulators(_Counters):
+    """What the person has used so far in `year`, before the claim being adjudicated."""
+
+    year: int
     large_exams: tuple[LargeExam, ...] = ()
 
     def __post_init__(self) -> None:
@@ -97,22 +103,11 @@ class Accumulators:
 
 
 @dataclass(frozen=True)
-class AccumulatorDelta:
+class AccumulatorDelta(_Counters):
     """The exact change one settlement makes; `negated()` is the change its cancellation makes."""
 
     year: int
     service_date: date
-    deductible_paid: Fen = 0
-    admissions: int = 0
-    pooling_paid: Fen = 0
-    outpatient_deductible_paid: Fen = 0
-    outpatient_pooling_paid: Fen = 0
-    outpatient_pooling_paid_on_day: Fen = 0
-    chronic_deductible_paid: Fen = 0
-    prenatal_paid: Fen = 0
-    critical_illness_base: Fen = 0
-    critical_illness_paid: Fen = 0
-    assistance_paid: Fen = 0
     large_exams_added: tuple[LargeExam, ...] = ()
     large_exams_removed: tuple[LargeExam, ...] = ()
 

@@ -158,8 +158,9 @@ class SettlementClaim:
             self.events.append(CancellationRefused(self.delta))
 
     def pay_out(self, region: str, amount: Fen) -> None:
-        if self.paid_out:
-            return  # recorded already
+        """Record the bank transfer; recorded already, nothing changes (no event)."""
+        if self.paid_out and self.kind is Kind.REIMBURSEMENT and self.insuplc_admdvs == region:
+            return
         self.check_payable(region, amount)
         self.paid_out = True
         self.events.append(PaidOut(payout_postings(self.insuplc_admdvs, self.psn_no, amount), amount))

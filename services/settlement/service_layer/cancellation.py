@@ -10,6 +10,7 @@ cancel of the same claim changes nothing (a cancelled claim answers again).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -68,16 +69,10 @@ class CancellationHandlers:
     async def complete(self, tx: Transaction, env: Envelope[c.PersonalPartRefunded]) -> None:
         refunded = env.payload
         store = self.stores.one(tx)
-        claim = await _answered(store, refunded.claim_id, refunded.setl_id)
-        claim.complete_cancel()
-        events = _drain(claim)
-        if not events:
-            log.info("refund_already_applied", setl_id=refunded.setl_id, status=claim.status.value)
+        claim, events = await _answered(store, refunded, SettlementClaim.complete_cancel)
         for event in events:
             if isinstance(event, Cancelled):
-                await store.release_sold(claim.setl_id)
-                if claim.kind is Kind.REIMBURSEMENT:
-                    await store.release_receipts(claim.claim_id)
+                await _release(store, claim)
                 row = await store.save(claim, refund=refunded.model_dump(include={"acct_pay", "acct_mulaid_pay",
                                                                                   "psn_cash_pay"}))
                 await store.post_entries(claim.setl_id, "reverse", event.postings)
@@ -87,17 +82,11 @@ class CancellationHandlers:
         """The wallet could not pay or refund: give back what adjudication took and tell the caller."""
         refused = env.payload
         store = self.stores.one(tx)
-        claim = await _answered(store, refused.claim_id, refused.setl_id)
-        claim.wallet_refused()
-        events = _drain(claim)
-        if not events:
-            log.info("wallet_refusal_ignored", setl_id=refused.setl_id, status=claim.status.value)
+        claim, events = await _answered(store, refused, SettlementClaim.wallet_refused)
         for event in events:
             if isinstance(event, Voided):  # the payment was refused: the claim never settled
                 await _move_accumulators(store, claim, event.delta)
-                await store.release_sold(claim.setl_id)
-                if claim.kind is Kind.REIMBURSEMENT:
-                    await store.release_receipts(claim.claim_id)
+                await _release(store, claim)
                 await store.save(claim, void_reason=f"{refused.reason_code}: {refused.reason}")
                 reason = f"the personal part could not be paid ({refused.reason}); nothing was settled"
             elif isinstance(event, CancellationRefused):  # the refund was refused: the settlement stands
@@ -114,12 +103,26 @@ def _drain(claim: SettlementClaim) -> list[Any]:
     return events
 
 
-async def _answered(store: SettlementStore, claim_id: str, setl_id: str) -> SettlementClaim:
-    """The claim a wallet answer refers to, locked; an answer for a settlement not held is an error."""
-    claim = await store.get_claim(claim_id, for_update=True)
-    if claim is None or claim.setl_id != setl_id:
-        raise LookupError(f"wallet answer for settlement {setl_id} that settlement does not hold")
-    return claim
+async def _answered(store: SettlementStore, answer: Any, transition: Callable[[SettlementClaim], None]
+                    ) -> tuple[SettlementClaim, list[Any]]:
+    """The claim a wallet answer refers to, locked, after the answer's transition, with the events it
+    recorded (none: the answer was already applied). An answer for a settlement not held is an error."""
+    claim = await store.get_claim(answer.claim_id, for_update=True)
+    if claim is None or claim.setl_id != answer.setl_id:
+        raise LookupError(f"wallet answer for settlement {answer.setl_id} that settlement does not hold")
+    transition(claim)
+    events = _drain(claim)
+    if not events:
+        log.info("wallet_answer_already_applied", event=type(answer).__name__, setl_id=answer.setl_id,
+                 status=claim.status.value)
+    return claim, events
+
+
+async def _release(store: SettlementStore, claim: SettlementClaim) -> None:
+    """What an unsettled claim gives back for reuse: its traceability codes, a reimbursement's receipts."""
+    await store.release_sold(claim.setl_id)
+    if claim.kind is Kind.REIMBURSEMENT:
+        await store.release_receipts(claim.claim_id)
 
 
 async def _move_accumulators(store: SettlementStore, claim: SettlementClaim, delta: AccumulatorDelta) -> None:

@@ -11,6 +11,7 @@ out. Payout: the office's bank transferred the payable; the payable is cleared a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from libs.contracts import claims as c
@@ -19,9 +20,10 @@ from libs.contracts.envelope import Envelope
 from libs.messaging.ports import Transaction
 from services.settlement.domain import Claim, PolicyPack, Rejection
 from services.settlement.domain.reimbursement import Receipt, check_reimbursable, reimbursement_claim_id
-from services.settlement.domain.settlement_claim import ClaimStateError, Kind, PaidOut, Status
+from services.settlement.domain.settlement_claim import ClaimStateError, Kind, PaidOut, SettlementClaim, Status
 from services.settlement.service_layer import outcomes
 from services.settlement.service_layer.handlers import SettlementHandlers, body_hash
+from services.settlement.service_layer.ports import SettlementStore
 
 
 def as_claim(m: r.SubmitReimbursement) -> c.ClaimSubmitted:
@@ -78,37 +80,38 @@ class ReimbursementHandlers:
         await store.record_receipts(claim.claim_id, [rc.receipt_no for rc in m.receipts])
 
     async def cancel(self, tx: Transaction, env: Envelope[r.CancelReimbursement]) -> None:
-        m = env.payload
-        store, claim_id = self.stores.one(tx), reimbursement_claim_id(m.insuplc_admdvs, m.office_ref)
-        claim = await store.get_claim(claim_id, for_update=True)
-        try:
-            if claim is None:
-                raise ClaimStateError(f"no reimbursement {m.office_ref} of region {m.insuplc_admdvs}", "CLAIM_NOT_FOUND")
-            claim.check_cancellable_by_office(m.insuplc_admdvs)
-        except ClaimStateError as refusal:
-            outcomes.reimbursement_rejected(tx, m.office_ref, m.insuplc_admdvs, m.psn_no, refusal.reason_code,
-                                            refusal.sentence, env, correlation_id=claim_id)
-            return
-        await self.settlement.cancellation.cancel(tx, store, claim, f"office-{m.office_ref}", env)
+        m, store = env.payload, self.stores.one(tx)
+        claim = await self._guarded(tx, store, env, lambda found: found.check_cancellable_by_office(m.insuplc_admdvs))
+        if claim is not None:
+            await self.settlement.cancellation.cancel(tx, store, claim, f"office-{m.office_ref}", env)
 
     async def record_payout(self, tx: Transaction, env: Envelope[r.RecordReimbursementPayout]) -> None:
-        m = env.payload
-        store, claim_id = self.stores.one(tx), reimbursement_claim_id(m.insuplc_admdvs, m.office_ref)
-        claim = await store.get_claim(claim_id, for_update=True)
-        try:
-            if claim is None:
-                raise ClaimStateError(f"no reimbursement {m.office_ref} of region {m.insuplc_admdvs}", "CLAIM_NOT_FOUND")
-            if claim.paid_out:  # recorded already: answer again
-                outcomes.paid_out(tx, claim.record, env)
-                return
-            claim.pay_out(m.insuplc_admdvs, m.amount)
-        except ClaimStateError as refusal:
-            outcomes.reimbursement_rejected(tx, m.office_ref, m.insuplc_admdvs, m.psn_no, refusal.reason_code,
-                                            refusal.sentence, env, correlation_id=claim_id)
+        m, store = env.payload, self.stores.one(tx)
+        claim = await self._guarded(tx, store, env, lambda found: found.pay_out(m.insuplc_admdvs, m.amount))
+        if claim is None:
             return
+        if not claim.events:  # recorded already: answer again
+            outcomes.paid_out(tx, claim.record, env)
         for event in claim.events:
             if isinstance(event, PaidOut):
                 await store.post_entries(claim.setl_id, "payout", event.postings)
                 row = await store.save(claim, payout={"bank_ref": m.bank_ref, "amount": event.amount})
                 outcomes.paid_out(tx, row, env)
         claim.events.clear()
+
+    async def _guarded(self, tx: Transaction, store: SettlementStore, env: Envelope[Any],
+                       step: Callable[[SettlementClaim], None]) -> SettlementClaim | None:
+        """The office's reimbursement, locked, after `step` (a guard or a transition); None when it was
+        refused, the office having been told why."""
+        m = env.payload
+        claim_id = reimbursement_claim_id(m.insuplc_admdvs, m.office_ref)
+        claim = await store.get_claim(claim_id, for_update=True)
+        try:
+            if claim is None:
+                raise ClaimStateError(f"no reimbursement {m.office_ref} of region {m.insuplc_admdvs}", "CLAIM_NOT_FOUND")
+            step(claim)
+        except ClaimStateError as refusal:
+            outcomes.reimbursement_rejected(tx, m.office_ref, m.insuplc_admdvs, m.psn_no, refusal.reason_code,
+                                            refusal.sentence, env, correlation_id=claim_id)
+            return None
+        return claim
