@@ -48,10 +48,13 @@ def postings_from_json(data: Any) -> tuple[Posting, ...]:
 
 
 def claim_from_row(row: Mapping[str, Any]) -> SettlementClaim:
+    """The aggregate of a stored row (or of a row a run inserted, still holding its domain objects)."""
+    delta, postings = row["accumulator_delta"], row["postings"]
     return SettlementClaim(
         claim_id=row["claim_id"], setl_id=row["setl_id"], kind=Kind(row.get("kind") or Kind.DIRECT),
         status=Status(row["status"]), psn_no=row["psn_no"], fixmedins_code=row["fixmedins_code"],
-        insuplc_admdvs=row["insuplc_admdvs"], delta=delta_from_json(_loaded(row["accumulator_delta"])),
-        postings=postings_from_json(row["postings"]), office_ref=row.get("office_ref"), cancel_id=row.get("cancel_id"),
+        insuplc_admdvs=row["insuplc_admdvs"],
+        delta=delta if isinstance(delta, AccumulatorDelta) else delta_from_json(_loaded(delta)),
+        postings=postings if isinstance(postings, tuple) else postings_from_json(postings), office_ref=row.get("office_ref"), cancel_id=row.get("cancel_id"),
         paid_out=row.get("paid_out_at") is not None, record=row,
     )

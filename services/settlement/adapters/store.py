@@ -15,7 +15,9 @@ from typing import Any
 import asyncpg
 import orjson
 
-from services.settlement.adapters.rows import claim_from_row, postings_from_json, postings_to_json, to_json
+from services.settlement.adapters.rows import (
+    claim_from_row, delta_to_json, postings_from_json, postings_to_json, to_json,
+)
 from services.settlement.adapters.sql import named
 from services.settlement.domain import YEARLY, AccumulatorDelta, Accumulators, LargeExam, Posting, exam_window
 from services.settlement.domain.ledger import check_balanced
@@ -59,8 +61,17 @@ def claim_columns(rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
     """The named arrays of `INSERT_CLAIMS` for these claim rows."""
     columns: dict[str, list[Any]] = {f"c_{k}": [r.get(k) for r in rows] for k in CLAIM_TEXT}
     columns |= {"c_setl_year": [r["setl_year"] for r in rows], "c_begntime": [r["begntime"] for r in rows]}
-    columns |= {f"c_{k}": [to_json(r[k]) for r in rows] for k in CLAIM_JSON}
+    columns |= {f"c_{k}": [to_json(_serialized(r[k])) for r in rows] for k in CLAIM_JSON}
     return columns
+
+
+def _serialized(value: Any) -> Any:
+    """A claim row's delta and postings as stored (they come as domain objects, or already as JSON)."""
+    if isinstance(value, AccumulatorDelta):
+        return delta_to_json(value)
+    if isinstance(value, tuple) and all(isinstance(p, Posting) for p in value):
+        return postings_to_json(value)
+    return value
 
 
 def delta_columns(yearly: Mapping[tuple[str, int], Sequence[int]], daily: Mapping[tuple[str, date], int],

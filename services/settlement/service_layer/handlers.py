@@ -24,7 +24,6 @@ from libs.contracts.topics import CLAIMS_ADJUDICATED, CLAIMS_OUTCOMES
 from libs.contracts.wallet import PersonalPartRefused
 from libs.messaging.emit import emit
 from libs.messaging.ports import Transaction
-from services.settlement.adapters.rows import delta_to_json, postings_to_json
 from services.settlement.domain import Rejection, Settlement, fund_postings
 from services.settlement.domain.ledger import account_postings
 from services.settlement.domain.settlement_claim import Kind, SettlementClaim, Status
@@ -54,7 +53,7 @@ def claim_row(claim: c.ClaimSubmitted, result: Settlement, setl_id: str, digest:
         "setl_year": result.delta.year, "begntime": claim.begntime,
         "amounts": contract_amounts(result).model_dump(mode="json"),
         "setldetail": result.setldetail(), "explanation": list(result.explanation),
-        "accumulator_delta": delta_to_json(result.delta), "postings": postings_to_json(fund_postings(result)),
+        "accumulator_delta": result.delta, "postings": fund_postings(result),  # the store serializes them
     }
 
 

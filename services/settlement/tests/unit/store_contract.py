@@ -15,7 +15,6 @@ import asyncpg
 import pytest
 
 from libs.contracts.claims import ClaimSubmitted
-from services.settlement.adapters.rows import delta_to_json, postings_to_json
 from services.settlement.domain import AccumulatorDelta, Accumulators, LargeExam, Posting
 from services.settlement.domain.ledger import UnbalancedPostings
 from services.settlement.domain.settlement_claim import Kind, Status
@@ -41,8 +40,8 @@ def claim_row(claim: ClaimSubmitted, setl_id: str, *, kind: str = "direct") -> d
             "fixmedins_code": claim.fixmedins_code, "insutype": "390", "med_type": "11", "insuplc_admdvs": "430100",
             "mdtrtarea_admvs": "430100", "kind": kind, "office_ref": "REF1" if kind == "reimbursement" else None,
             "setl_year": 2026, "begntime": claim.begntime, "amounts": {"medfee_sumamt": 1000},
-            "setldetail": [], "explanation": ["why"], "accumulator_delta": delta_to_json(delta),
-            "postings": postings_to_json(postings)}
+            "setldetail": [], "explanation": ["why"], "accumulator_delta": delta,
+            "postings": tuple(postings)}
 
 
 class StoreContract:
