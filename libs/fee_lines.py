@@ -19,18 +19,30 @@ import math
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from libs.money import Fen
 
 
 class LineLike(Protocol):
-    feedetl_sn: str
-    init_feedetl_sn: str | None
-    med_list_codg: str
-    cnt: Decimal | None
-    pric: Decimal | None
-    drug_trac_codg: Any
+    """A fee line as the hospital's HIS holds it (count or price may be unreadable: None) or as
+    settlement reads it from the contract."""
+
+    @property
+    def feedetl_sn(self) -> str: ...
+    @property
+    def init_feedetl_sn(self) -> str | None: ...
+    @property
+    def med_list_codg(self) -> str: ...
+    @property
+    def cnt(self) -> Decimal | None: ...
+    @property
+    def pric(self) -> Decimal | None: ...
+    @property
+    def drug_trac_codg(self) -> Any: ...
+
+
+L = TypeVar("L", bound=LineLike)
 
 
 def _name(field: str) -> str:
@@ -51,13 +63,13 @@ def line_faults(line: LineLike, label: Callable[[str], str] = _name) -> list[str
     return faults
 
 
-def refund_faults(lines: Sequence[LineLike], label: Callable[[str], str] = _name) -> list[tuple[LineLike, str]]:
+def refund_faults(lines: Sequence[L], label: Callable[[str], str] = _name) -> list[tuple[L, str]]:
     """Every refund rule a bill breaks, with the line that breaks it."""
-    charges: dict[str, LineLike] = {}
+    charges: dict[str, L] = {}
     for line in lines:
         if not is_refund(line):
             charges.setdefault(line.feedetl_sn, line)
-    faults: list[tuple[LineLike, str]] = []
+    faults: list[tuple[L, str]] = []
     refunded: dict[str, Decimal] = {}
     for line in lines:
         if not is_refund(line):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from faststream import FastStream
 from pydantic import Field
 
 from libs.contracts import claims as c
 from libs.logging import configure
+from libs.messaging.ports import Transaction
 from libs.messaging.postgres import PgTransaction
 from libs.messaging.runtime import ServiceRuntime
 from libs.settings import ServiceSettings
@@ -33,11 +34,11 @@ class PgStores:
     """Settlement's store port on the runtime's Postgres transactions (the only place that knows the
     transaction holds a connection)."""
 
-    def one(self, tx: PgTransaction) -> PgSettlementStore:
-        return PgSettlementStore(tx.conn)
+    def one(self, tx: Transaction) -> PgSettlementStore:
+        return PgSettlementStore(cast(PgTransaction, tx).conn)
 
-    async def run(self, tx: PgTransaction, claims: Iterable[c.ClaimSubmitted]) -> RunClaimStore:
-        return await RunClaimStore.load(tx.conn, claims)
+    async def run(self, tx: Transaction, claims: Iterable[c.ClaimSubmitted]) -> RunClaimStore:
+        return await RunClaimStore.load(cast(PgTransaction, tx).conn, claims)
 
     def on(self, conn: Any) -> PgSettlementStore:
         return PgSettlementStore(conn)

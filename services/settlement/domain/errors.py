@@ -34,7 +34,7 @@ class ReasonCode(StrEnum):
 class ClaimRefused(DomainError):
     """A rule refuses the claim; `reason` is a sentence a hospital clerk can act on."""
 
-    reason_code: ReasonCode  # type: ignore[assignment]  # set per instance
+    reason_code: ReasonCode  # type: ignore[misc]  # set per instance
 
     def __init__(self, reason_code: ReasonCode, reason: str) -> None:
         super().__init__(reason, reason_code)
