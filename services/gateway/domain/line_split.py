@@ -5,6 +5,10 @@
     preselfpay_amt      = round_half_up((det − fulamt − overlmt) × selfpay_prop, 2) for 乙类 (02)
     class 03 (and a code outside the catalogue): selfpay_prop 1, the whole line in fulamt_ownpay_amt
 
+A refund line (negative `cnt`, `init_feedetl_sn`) takes back its share of the charge line's split,
+part by part, on the count refunded so far (`libs/fee_lines.refund_share`, as the engine does), so
+refunding every unit takes back the charge's split exactly.
+
 These are the catalogue's answer at upload. The settlement engine decides the bill: its totals
 (which also apply the pack's exclusions, such as a repeated large-equipment exam) are what 2207 posts.
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from libs.fee_lines import refund_share
 from libs.money import Fen, apply_ratio, line_amount
 
 
@@ -56,3 +61,13 @@ def split_line(amount: Fen, cnt: Decimal, entry: CatalogueEntry | None) -> LineS
     ratio = entry.selfpay_prop if entry.chrgitm_lv == "2" else Decimal(0)
     pre = apply_ratio(base, ratio)
     return LineSplit(entry.chrgitm_lv, ratio, entry.cap, 0, over, pre, base - pre)
+
+
+def split_refund(amount: Fen, cnt: Decimal, charge: LineSplit, charged: Decimal, before: Decimal) -> LineSplit:
+    """The split of a refund of `cnt` (negative) units of a line that charged `charged`, `before` already
+    refunded; the largest part absorbs the rounding so the parts sum to the refund line's own amount."""
+    parts = [charge.fulamt_ownpay_amt, charge.overlmt_amt, charge.preselfpay_amt, charge.inscp_scp_amt]
+    taken = [refund_share(part, charged, before, cnt) for part in parts]
+    largest = max(range(4), key=lambda i: parts[i])
+    taken[largest] = amount - (sum(taken) - taken[largest])
+    return LineSplit(charge.chrgitm_lv, charge.selfpay_prop, charge.cap, *taken)

@@ -11,7 +11,7 @@ from typing import Any
 
 from services.gateway.domain import amounts, codes
 from services.gateway.domain.errors import InvalidInput, VisitStateConflict
-from services.gateway.domain.line_split import split_line
+from services.gateway.domain.line_split import split_line, split_refund
 from services.gateway.domain.visit import CANCELLED, INPATIENT, OUTPATIENT, FeeLine, Visit, require
 from services.gateway.service_layer.call import Call, region, text, when
 from services.gateway.service_layer.deps import Deps
@@ -207,12 +207,16 @@ async def upload(deps: Deps, call: Call) -> dict[str, Any]:
         catalogue = deps.catalogues.for_region(visit.mdtrtarea_admvs)
         if catalogue is None:
             raise InvalidInput(f"no catalogue is loaded for treatment region {visit.mdtrtarea_admvs}")
-        split = []
+        split: list[FeeLine] = []
         for line in lines:
-            entry = catalogue.get(line.med_list_codg)
-            if line.init_feedetl_sn and line.init_feedetl_sn in visit.lines:
-                entry = catalogue.get(visit.lines[line.init_feedetl_sn].med_list_codg)
-            split.append(FeeLine(**{**line.__dict__, "split": split_line(line.amount, line.cnt, entry)}))
+            charge = visit.lines.get(line.init_feedetl_sn or "") if line.cnt < 0 else None
+            if charge is not None and charge.split is not None:
+                before = -sum(ln.cnt for ln in (*visit.lines.values(), *split)
+                              if ln.init_feedetl_sn == charge.feedetl_sn and ln.feedetl_sn != line.feedetl_sn)
+                parts = split_refund(line.amount, line.cnt, charge.split, charge.cnt, before)
+            else:
+                parts = split_line(line.amount, line.cnt, catalogue.get(line.med_list_codg))
+            split.append(FeeLine(**{**line.__dict__, "split": parts}))
         kept = visit.upload(split)
         await store.save_lines(visit, kept)
         return {"result": [result_row(line) for line in kept]}

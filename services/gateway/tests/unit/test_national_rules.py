@@ -162,3 +162,14 @@ def test_the_reply_identities_hold_for_a_split_and_its_cancellation() -> None:
         assert replies.identities_hold(info) == []
     rows = replies.setldetail(split)
     assert [(r["fund_pay_type"], r["fund_payamt"]) for r in rows] == [("310100", 6000), ("310200", 3000)]
+
+
+def test_refunds_take_back_their_share_of_the_charge_and_all_of_it_once_every_unit_is_refunded() -> None:
+    from services.gateway.domain.line_split import split_refund
+
+    charge = split_line(3520, Decimal(4), CatalogueEntry("X", "2", Decimal("0.05"), None))  # 8.80 × 4, 乙类
+    first = split_refund(-880, Decimal(-1), charge, Decimal(4), Decimal(0))
+    assert (first.preselfpay_amt, first.inscp_scp_amt, first.total) == (-44, -836, -880)
+    rest = split_refund(-2640, Decimal(-3), charge, Decimal(4), Decimal(1))
+    assert first.preselfpay_amt + rest.preselfpay_amt == -charge.preselfpay_amt
+    assert first.inscp_scp_amt + rest.inscp_scp_amt == -charge.inscp_scp_amt
