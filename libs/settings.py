@@ -111,7 +111,7 @@ class StackSettings(BaseSettings):
     def kafka_credentials(self, default_principal: str) -> KafkaCredentials:
         """`KAFKA_USERNAME` (else `default_principal`) and `KAFKA_PASSWORD` (else its secret)."""
         username = self.kafka_username or default_principal
-        if self.kafka_password is not None and self.kafka_username:
+        if self.kafka_password is not None and self.kafka_password.get_secret_value() and self.kafka_username:
             password = self.kafka_password.get_secret_value()
         else:
             password = kafka_password_of(username)

@@ -19,7 +19,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from libs.contracts.topics import ALL_TOPICS
 from libs.messaging.acl import ADMIN, PRINCIPALS, Acl, acls
-from libs.messaging.kafka import client_options
+from libs.messaging.connection import client_options
 from libs.settings import KafkaCredentials, StackSettings, kafka_password_of
 
 SCRAM_ITERATIONS = 8192

@@ -4,51 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import ssl
 from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaProducer
-from aiokafka.helpers import create_ssl_context
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.security import SASLScram512
 
 from libs.contracts.topics import Topic
+from libs.messaging.connection import BACKOFF, client_options, ssl_context
 from libs.messaging.consumer import BatchProcessor
 from libs.messaging.records import Record
 from libs.settings import KafkaCredentials
 
 log = structlog.get_logger("kafka")
-
-# During a broker outage a client retries: metadata, connections, the group coordinator. aiokafka's
-# default 100 ms between retries (and 0 for some paths) made a process spin; these bound the rate at
-# which any client of the platform knocks on a closed door (docs/security.md, tested by
-# tests/kafka/test_broker_outage.py). Connections themselves are not retried faster than
-# `retry_backoff_ms` either: aiokafka waits that long after a failed metadata round.
-BACKOFF: dict[str, int] = {
-    "retry_backoff_ms": 500,
-    "request_timeout_ms": 30_000,
-    "metadata_max_age_ms": 60_000,
-}
-
-
-def client_options(credentials: KafkaCredentials) -> dict[str, Any]:
-    """aiokafka keyword arguments every client of the platform uses: SASL/SCRAM as `credentials`, and
-    the backoff above. There is no unauthenticated variant."""
-    options: dict[str, Any] = {
-        "security_protocol": credentials.security_protocol, "sasl_mechanism": credentials.mechanism,
-        "sasl_plain_username": credentials.username, "sasl_plain_password": credentials.password,
-        **BACKOFF,
-    }
-    if credentials.security_protocol == "SASL_SSL":
-        options["ssl_context"] = _ssl_context(credentials)
-    return options
-
-
-def _ssl_context(credentials: KafkaCredentials) -> ssl.SSLContext:
-    return create_ssl_context(cafile=credentials.ca_file)
-
 
 def make_broker(bootstrap: str, client_id: str, credentials: KafkaCredentials) -> KafkaBroker:
     # Publishing goes through the outbox relay's own producer; the broker consumes.
@@ -57,9 +27,10 @@ def make_broker(bootstrap: str, client_id: str, credentials: KafkaCredentials) -
     # message argument in a worker thread, now off: handlers take the batch of records directly.
     tls = credentials.security_protocol == "SASL_SSL"
     security = SASLScram512(credentials.username, credentials.password, use_ssl=tls,
-                            ssl_context=_ssl_context(credentials) if tls else None)
+                            ssl_context=ssl_context(credentials) if tls else None)
     return KafkaBroker(bootstrap, client_id=client_id, graceful_timeout=30.0, logger=log,
-                       log_level=logging.DEBUG, apply_types=False, security=security, **BACKOFF)
+                       log_level=logging.DEBUG, apply_types=False, security=security,
+                       allow_auto_create_topics=False, **BACKOFF)
 
 
 def to_records(raw: Any) -> list[Record]:
@@ -158,3 +129,4 @@ class KafkaSender:
             for topic, key, value, headers in rows
         ]
         await asyncio.gather(*futures)
+
