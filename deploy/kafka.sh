@@ -121,7 +121,7 @@ wait_ready() {
 }
 
 render_config() {
-  (umask 077 && sed -e "s|{{HOST}}|$HOST|g" -e "s|{{BROKER_PORT}}|$PORT|g" \
+  (umask 077 && sed -e "s|{{HOST}}|$HOST|g" -e "s|{{ADVERTISED_HOST}}|$HOST|g" -e "s|{{BROKER_PORT}}|$PORT|g" \
       -e "s|{{CONTROLLER_PORT}}|$CONTROLLER_PORT|g" -e "s|{{DATA_DIR}}|$DATA|g" \
       -e "s|{{ADMIN_PASSWORD}}|$ADMIN_PASSWORD|g" \
       "$CONF_DIR/server.properties.template" >"$STATE/server.properties")

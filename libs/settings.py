@@ -100,6 +100,8 @@ class StackSettings(BaseSettings):
     kafka_security_protocol: SecurityProtocol = Field(default="SASL_PLAINTEXT", alias="KAFKA_SECURITY_PROTOCOL")
     kafka_sasl_mechanism: SaslMechanism = Field(default="SCRAM-SHA-512", alias="KAFKA_SASL_MECHANISM")
     kafka_ca_file: str | None = Field(default=None, alias="KAFKA_CA_FILE")
+    # Where the generated passwords are (read by load_secrets() itself; here so that it is a known setting).
+    secrets_file: str | None = Field(default=None, alias="SECRETS_FILE")
     pghost: str = Field(default="127.0.0.1", alias="PGHOST")
     pgport: int = Field(default=54329, alias="PGPORT")
     pguser: str = Field(default="medins", alias="PGUSER")
