@@ -124,3 +124,16 @@ def writers(topic: Topic) -> list[str]:
 def group_of(principal: str, name: str = "") -> str:
     """A consumer group `principal` may join: its name, then `-name` if given (without the namespace)."""
     return f"{principal}-{name}" if name else principal
+
+
+def markdown_table() -> str:
+    """The table as docs/security.md prints it (a test keeps the two the same)."""
+    rows = ["| principal | writes | reads | consumer groups | why |", "|---|---|---|---|---|",
+            "| `admin` | everything (super user) | everything | any | topics, ACLs, SCRAM users, tooling; no service |"]
+    for g in GRANTS:
+        reads = [f"`{t.name}`" for t in g.consumes]
+        if g.describes_everything:
+            reads.append("describe every topic and group (lag)")
+        rows.append(f"| `{g.principal}` | {', '.join(f'`{t.name}`' for t in g.produces) or '—'} | "
+                    f"{', '.join(reads) or '—'} | {f'`{g.principal}*`' if g.consumes else '—'} | {g.why} |")
+    return "\n".join(rows)
