@@ -152,6 +152,9 @@ format_once() {
 start() {
   load_admin_password
   if running; then
+    if ! grep -qs '^sasl.enabled.mechanisms=' "$STATE/server.properties"; then
+      die "the running broker (pid $(<"$PIDFILE")) was started before authentication existed: restart it with '$0 stop' then '$0 start'"
+    fi
     log "already running (pid $(<"$PIDFILE")), checking it answers on $KAFKA_BOOTSTRAP"
     write_admin_props
     wait_ready

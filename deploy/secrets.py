@@ -28,6 +28,7 @@ if sys.path and os.path.abspath(sys.path[0] or ".") == _HERE:
     sys.path[0] = os.path.dirname(_HERE)  # the repository instead, for the lazy `libs` imports
 
 import argparse  # noqa: E402
+import re  # noqa: E402
 import secrets  # noqa: E402
 import tempfile  # noqa: E402
 from collections.abc import Callable, Iterable  # noqa: E402
@@ -145,10 +146,20 @@ def rotate(names: Iterable[str] = (), path: Path | None = None) -> list[str]:
 
         apply_scram_credentials(kafka, admin_password=old[kafka_password_name("admin")])
     write(path, {**old, **new})
+    if "admin" in kafka:
+        _refresh_admin_properties(path.parent / "kafka" / "admin.properties", kafka["admin"])
     pg = {r: new[pg_password_name(r)] for r in PG_ROLES if pg_password_name(r) in new}
     if pg:
         _alter_pg_roles(pg)
     return sorted(new)
+
+
+def _refresh_admin_properties(props: Path, password: str) -> None:
+    """The Kafka CLI tools' admin configuration that deploy/kafka.sh wrote, with the new password."""
+    if props.exists():
+        text = re.sub(r'password="[^"]*"', f'password="{password}"', props.read_text())
+        props.write_text(text)
+        os.chmod(props, 0o600)
 
 
 def _alter_pg_roles(passwords: dict[str, str]) -> None:

@@ -37,6 +37,7 @@ def _confluent_admin(bootstrap: str, credentials: KafkaCredentials) -> Any:
         "security.protocol": credentials.security_protocol, "sasl.mechanism": credentials.mechanism,
         "sasl.username": credentials.username, "sasl.password": credentials.password,
         "reconnect.backoff.ms": 500, "reconnect.backoff.max.ms": 5000,
+        "log_level": 4,  # librdkafka's notices ("Purging 1 unserved events" at close) are not ours to print
     }
     if credentials.ca_file:
         config["ssl.ca.location"] = credentials.ca_file
