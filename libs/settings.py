@@ -58,7 +58,8 @@ def load_secrets() -> dict[str, str]:
 def secret(name: str) -> str:
     value = load_secrets().get(name)
     if not value:
-        raise MissingSecret(f"{name} is not in {secrets_file()}: run `make up` (or `python -m deploy.secrets ensure`)")
+        raise MissingSecret(f"{name} is not in {secrets_file()}: run `make up` (or `python -m deploy.secrets ensure`), "
+                            "or point SECRETS_FILE at the secrets file of the stack you use")
     return value
 
 
