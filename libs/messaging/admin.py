@@ -32,7 +32,7 @@ def admin_credentials() -> KafkaCredentials:
 def _confluent_admin(bootstrap: str, credentials: KafkaCredentials) -> Any:
     from confluent_kafka.admin import AdminClient
 
-    config = {
+    config: dict[str, str | int | float | bool] = {
         "bootstrap.servers": bootstrap, "client.id": "platform-admin",
         "security.protocol": credentials.security_protocol, "sasl.mechanism": credentials.mechanism,
         "sasl.username": credentials.username, "sasl.password": credentials.password,
@@ -125,8 +125,9 @@ def describe_acls(bootstrap: str) -> list[Acl]:
         ResourceType,
     )
 
-    flt = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None, AclOperation.ANY,
-                           AclPermissionType.ANY)
+    # None: any name, principal, host (the library's documented filter; its stubs say str)
+    flt = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None,  # type: ignore[arg-type]
+                           AclOperation.ANY, AclPermissionType.ANY)
     found = _call(bootstrap, admin_credentials(), "describe_acls", flt)
     return sorted(_from_binding(b) for b in found)
 

@@ -41,7 +41,8 @@ def client_options(credentials: KafkaCredentials) -> dict[str, Any]:
 
 
 def ssl_context(credentials: KafkaCredentials) -> ssl.SSLContext:
-    return create_ssl_context(cafile=credentials.ca_file)
+    context: ssl.SSLContext = create_ssl_context(cafile=credentials.ca_file)
+    return context
 
 
 def credentials_of(principal: str) -> KafkaCredentials:

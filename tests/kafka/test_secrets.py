@@ -57,7 +57,7 @@ async def can_connect(bootstrap: str, credentials: KafkaCredentials) -> bool:
     try:
         await asyncio.wait_for(producer.start(), 20)
         return True
-    except (KafkaError, asyncio.TimeoutError):
+    except (TimeoutError, KafkaError):
         return False
     finally:
         await producer.stop()
