@@ -10,7 +10,8 @@ scripts with `. file` (values are URL-safe base64: no quoting needed).
 
 `ENTRIES` is the one table of secrets: add a row for a new one. Rotating a Kafka password changes the
 principal's SCRAM credential in the running broker first (as admin, with the admin password the file
-held), then the file; a Postgres password is changed with ALTER ROLE where that role exists. Running
+held), then each Postgres role's with ALTER ROLE where that role exists (connected with the passwords the
+file held), then the file (deploy/postgres.sh also sets every role's password from it at start). Running
 services keep their connections; restart them (`make run`) so that new connections use the new values.
 Keys that protect stored data (PII_ENCRYPTION_KEY, PII_HASH_KEY) are not rotated by `rotate`: that needs
 a re-encryption of the data, which is not this tool's job (name them explicitly to force it).
@@ -145,12 +146,12 @@ def rotate(names: Iterable[str] = (), path: Path | None = None) -> list[str]:
         from libs.messaging.admin import apply_scram_credentials  # the broker first: if it refuses, nothing changed
 
         apply_scram_credentials(kafka, admin_password=old[kafka_password_name("admin")])
+    pg = {r: new[pg_password_name(r)] for r in PG_ROLES if pg_password_name(r) in new}
+    if pg:
+        _alter_pg_roles(pg)  # connects with the passwords the file still holds
     write(path, {**old, **new})
     if "admin" in kafka:
         _refresh_admin_properties(path.parent / "kafka" / "admin.properties", kafka["admin"])
-    pg = {r: new[pg_password_name(r)] for r in PG_ROLES if pg_password_name(r) in new}
-    if pg:
-        _alter_pg_roles(pg)
     return sorted(new)
 
 
