@@ -5,7 +5,9 @@ and joins only consumer groups named after itself (`<principal>...`, the runtime
 `<service>-<topic>`). A service's own event topics have no other writer. `dead-letter` is written by
 every service (each dead-letters what it could not handle) and read by the console alone.
 
-- `offices` (the enrollment offices' systems) only sends commands to enrollment.
+- `offices` (the enrollment offices' systems) sends commands to enrollment and manual reimbursements
+  to settlement, and reads the reimbursements' outcomes; settlement also writes its own command topic
+  (its offices' HTTP API queues a reimbursement there, through its outbox).
 - `gateway` is the only way a hospital's claim gets in (hospitals hold no broker credentials): it
   writes `claims.submitted` and reads `claims.outcomes` to answer each hospital. The load generator,
   the benchmark and the tests that play hospitals use it.
@@ -32,6 +34,8 @@ from libs.contracts.topics import (
     DEAD_LETTER,
     ENROLLMENT_COMMANDS,
     ENROLLMENT_EVENTS,
+    REIMBURSEMENTS_COMMANDS,
+    REIMBURSEMENTS_OUTCOMES,
     WALLET_COMMANDS,
     WALLET_EVENTS,
     WALLET_PAYMENTS,
@@ -54,9 +58,11 @@ GRANTS: tuple[Grant, ...] = (
     Grant("enrollment", produces=(ENROLLMENT_EVENTS, DEAD_LETTER),
           consumes=(ENROLLMENT_COMMANDS, WALLET_EVENTS, CLAIMS_OUTCOMES),
           why="the register of insured persons: office commands, premiums paid by relatives, settled claims"),
-    Grant("settlement", produces=(CLAIMS_ADJUDICATED, CLAIMS_OUTCOMES, DEAD_LETTER),
-          consumes=(CLAIMS_SUBMITTED, WALLET_PAYMENTS, ENROLLMENT_EVENTS),
-          why="adjudicates claims, answers hospitals"),
+    Grant("settlement", produces=(CLAIMS_ADJUDICATED, CLAIMS_OUTCOMES, REIMBURSEMENTS_OUTCOMES,
+                                  REIMBURSEMENTS_COMMANDS, DEAD_LETTER),
+          consumes=(CLAIMS_SUBMITTED, WALLET_PAYMENTS, ENROLLMENT_EVENTS, REIMBURSEMENTS_COMMANDS),
+          why="adjudicates claims and manual reimbursements (its offices' HTTP API queues those on its own "
+              "command topic), answers hospitals and offices"),
     Grant("wallet", produces=(WALLET_PAYMENTS, WALLET_EVENTS, DEAD_LETTER),
           consumes=(CLAIMS_ADJUDICATED, WALLET_COMMANDS, ENROLLMENT_EVENTS),
           why="personal accounts: pays the personal part, holders' commands"),
@@ -64,12 +70,13 @@ GRANTS: tuple[Grant, ...] = (
           why="clearing between pooling regions from settled claims"),
     Grant("gateway", produces=(CLAIMS_SUBMITTED,), consumes=(CLAIMS_OUTCOMES,),
           why="the hospitals' only way in: submits their claims, routes the outcomes back"),
-    Grant("offices", produces=(ENROLLMENT_COMMANDS,),
-          why="enrollment offices' systems send registrations, filings, approvals"),
+    Grant("offices", produces=(ENROLLMENT_COMMANDS, REIMBURSEMENTS_COMMANDS), consumes=(REIMBURSEMENTS_OUTCOMES,),
+          why="enrollment offices' systems: registrations, filings, approvals; manual reimbursements and their outcomes"),
     Grant("console", consumes=(DEAD_LETTER,), describes_everything=True,
           why="operations console: dead letters, consumer lag"),
 )
 PRINCIPALS: tuple[str, ...] = (ADMIN, *(g.principal for g in GRANTS))
+CLIENTS = ("gateway", "offices")  # the platform's clients' principals (not services)
 BY_PRINCIPAL = {g.principal: g for g in GRANTS}
 
 ResourceType = Literal["topic", "group"]
@@ -119,6 +126,13 @@ def may_consume(principal: str, topic: Topic) -> bool:
 def writers(topic: Topic) -> list[str]:
     """The principals (not admin) that may write `topic`."""
     return [g.principal for g in GRANTS if topic in g.produces]
+
+
+def acting_principal(topic: Topic) -> str:
+    """Who a tool playing the platform's clients sends `topic` as: a client's principal that may write
+    it, else a service's, else admin (account credits)."""
+    allowed = writers(topic)
+    return next((p for p in allowed if p in CLIENTS), allowed[0] if allowed else ADMIN)
 
 
 def group_of(principal: str, name: str = "") -> str:

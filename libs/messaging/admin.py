@@ -11,6 +11,7 @@ literal ACLs for them (`ensure_topics(..., acls=True)`); `delete_topics` removes
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -132,10 +133,28 @@ def describe_acls(bootstrap: str) -> list[Acl]:
     return sorted(_from_binding(b) for b in found)
 
 
+NAMESPACE = re.compile(r"^t[0-9a-f]{8}\.")  # a test namespace's names (tests/support/stack.py)
+
+
+def platform_acls_held(bootstrap: str) -> set[Acl]:
+    """The platform's own entries on the broker: those of its principals, not of a test namespace."""
+    return {a for a in describe_acls(bootstrap) if a.principal in PRINCIPALS and not NAMESPACE.match(a.name)}
+
+
+def sync_acls(bootstrap: str) -> tuple[list[Acl], list[Acl]]:
+    """Make the broker hold exactly the table for the platform's topics: add what is missing, remove
+    what the table no longer grants (a revoked grant must not linger). Returns (added, removed)."""
+    wanted, held = set(acls()), platform_acls_held(bootstrap)
+    added, removed = sorted(wanted - held), sorted(held - wanted)
+    create_acls(bootstrap, added)
+    delete_acls(bootstrap, removed)
+    return added, removed
+
+
 def ensure_security(bootstrap: str) -> None:
     """What `make up` and a test session need before any service connects: users and the ACL table."""
     ensure_users(bootstrap)
-    create_acls(bootstrap, acls())
+    sync_acls(bootstrap)
 
 
 # -- topics ----------------------------------------------------------------------------------------
@@ -183,11 +202,15 @@ def main() -> None:
     settings = StackSettings()
     bootstrap = settings.kafka_bootstrap
     users = ensure_users(bootstrap)
-    table = acls(settings.topic_prefix)
-    create_acls(bootstrap, table)
+    if settings.topic_prefix:  # a second environment on a shared broker: its own names' entries
+        create_acls(bootstrap, acls(settings.topic_prefix))
+        added, removed = acls(settings.topic_prefix), []
+    else:
+        added, removed = sync_acls(bootstrap)
     created = asyncio.run(ensure_topics(bootstrap, settings.topic_prefix))
-    print(f"kafka on {bootstrap}: SCRAM users {', '.join(users)}; {len(table)} ACL entries (libs/messaging/acl.py); "
-          f"topics created {created or 'none'}; all {[t.name for t in ALL_TOPICS]}", file=sys.stderr)
+    print(f"kafka on {bootstrap}: SCRAM users {', '.join(users)}; ACLs as libs/messaging/acl.py says "
+          f"({len(acls())} entries; {len(added)} added, {len(removed)} revoked); topics created {created or 'none'}",
+          file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -71,9 +71,9 @@ class ActingProducer:
         await self.stop()
 
     async def producer_for(self, topic: Topic) -> AIOKafkaProducer:
-        from libs.messaging.acl import ADMIN, writers
+        from libs.messaging.acl import acting_principal
 
-        principal = (writers(topic) or [ADMIN])[0]
+        principal = acting_principal(topic)
         if principal not in self._producers:
             producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, client_id=f"acting-{principal}",
                                         **self._options, **client_options(credentials_of(principal)))

@@ -35,6 +35,8 @@ from libs.contracts.topics import (
     DEAD_LETTER,
     ENROLLMENT_COMMANDS,
     ENROLLMENT_EVENTS,
+    REIMBURSEMENTS_COMMANDS,
+    REIMBURSEMENTS_OUTCOMES,
     WALLET_COMMANDS,
     WALLET_EVENTS,
     WALLET_PAYMENTS,
@@ -42,7 +44,7 @@ from libs.contracts.topics import (
 )
 from libs.contracts.wallet import CreditPersonalAccount
 from libs.messaging.acl import ADMIN, GRANTS, PRINCIPALS, acls, may_consume, may_produce
-from libs.messaging.admin import describe_acls
+from libs.messaging.admin import describe_acls, platform_acls_held, sync_acls
 from libs.messaging.connection import client_options, credentials_of
 from libs.settings import KafkaCredentials
 from tests.support.stack import Namespace
@@ -74,6 +76,12 @@ HAND_WRITTEN = [
     ("console", "produce", DEAD_LETTER, False),
     ("console", "consume", CLAIMS_OUTCOMES, False),
     ("admin", "produce", WALLET_COMMANDS, True),
+    ("offices", "produce", REIMBURSEMENTS_COMMANDS, True),
+    ("offices", "consume", REIMBURSEMENTS_OUTCOMES, True),
+    ("offices", "produce", REIMBURSEMENTS_OUTCOMES, False),   # a forged ReimbursementSettled
+    ("gateway", "produce", REIMBURSEMENTS_COMMANDS, False),
+    ("settlement", "consume", REIMBURSEMENTS_COMMANDS, True),
+    ("clearing", "consume", REIMBURSEMENTS_OUTCOMES, False),
 ]
 MATRIX = [(p, op, t) for p in PRINCIPALS for t in ALL_TOPICS for op in ("produce", "consume")]
 READ_WAIT_S = 8.0  # a refused read returns nothing (aiokafka logs the refusal): wait this long for a record
@@ -141,18 +149,31 @@ def test_every_principal_but_admin_has_a_grant_and_every_topic_a_writer_or_admin
 def test_a_services_own_event_topics_have_no_other_writer() -> None:
     own = {ENROLLMENT_EVENTS: "enrollment", WALLET_EVENTS: "wallet", WALLET_PAYMENTS: "wallet",
            CLAIMS_ADJUDICATED: "settlement", CLAIMS_OUTCOMES: "settlement", CLEARING_EVENTS: "clearing",
-           CLAIMS_SUBMITTED: "gateway", ENROLLMENT_COMMANDS: "offices"}
+           CLAIMS_SUBMITTED: "gateway", ENROLLMENT_COMMANDS: "offices", REIMBURSEMENTS_OUTCOMES: "settlement"}
     for topic, owner in own.items():
         assert [g.principal for g in GRANTS if topic in g.produces] == [owner], topic.name
 
 
 async def test_the_broker_holds_the_table_for_the_platform_and_for_a_namespace(seeded: Namespace) -> None:
     held = set(await asyncio.to_thread(describe_acls, seeded.stack.kafka_bootstrap))
-    assert set(acls()) <= held
+    assert await asyncio.to_thread(platform_acls_held, seeded.stack.kafka_bootstrap) == set(acls())
     assert set(acls(seeded.topic_prefix, wildcards=False)) <= held
     # and nothing more for the namespace's topics than the table says
     mine = {a for a in held if a.name.startswith(seeded.topic_prefix)}
     assert mine == set(acls(seeded.topic_prefix, wildcards=False))
+
+
+async def test_a_grant_the_table_no_longer_has_is_revoked_by_the_next_make_up(seeded: Namespace) -> None:
+    from libs.messaging.acl import Acl
+    from libs.messaging.admin import create_acls
+
+    bootstrap = seeded.stack.kafka_bootstrap
+    stale = Acl("offices", "topic", WALLET_COMMANDS.name, "literal", "write")  # e.g. granted by hand once
+    await asyncio.to_thread(create_acls, bootstrap, [stale])
+    assert stale in await asyncio.to_thread(platform_acls_held, bootstrap)
+    added, removed = await asyncio.to_thread(sync_acls, bootstrap)
+    assert (added, removed) == ([], [stale])
+    assert await asyncio.to_thread(platform_acls_held, bootstrap) == set(acls())
 
 
 async def test_every_principal_produces_and_consumes_exactly_what_the_table_says(seeded: Namespace) -> None:
