@@ -13,6 +13,7 @@ from pydantic import Field
 from libs.china_time import CHINA_TIME
 from libs.hospital.outcomes import OutcomeRouter
 from libs.logging import configure
+from libs.messaging.connection import client_options
 from libs.messaging.runtime import ServiceRuntime
 from libs.settings import ServiceSettings
 from services.gateway.adapters.catalogue import FileCatalogues
@@ -54,7 +55,8 @@ def bootstrap(settings: GatewaySettings | None = None, *, queries: Queries | Non
     configure(settings.service_name, settings.log_level)
     runtime = ServiceRuntime(settings, MIGRATIONS)
     router = OutcomeRouter()
-    listener = OutcomeListener(settings.kafka_bootstrap, settings.topic_prefix, router)
+    listener = OutcomeListener(settings.kafka_bootstrap, settings.topic_prefix, router,
+                               client_options(settings.kafka))  # as the `gateway` principal
     platform = queries or PlatformQueries(settings.enrollment_url, settings.wallet_url, settings.settlement_url,
                                           settings.platform_token)
     deps = Deps(database=runtime.database, store_for=lambda tx: PgGatewayStore(tx.conn), router=router,
