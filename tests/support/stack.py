@@ -22,6 +22,7 @@ import asyncpg
 
 from deploy.launch import SERVICES  # re-exported: listed once, where the launchers read it
 from libs.messaging.admin import delete_topics, ensure_topics
+from libs.pii import new_key
 from libs.settings import StackSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,6 +78,7 @@ class Namespace:
         self.stack = stack
         self.prefix = f"t{uuid.uuid4().hex[:8]}_"
         self.http_ports = {service: free_port() for service in SERVICES}
+        self.pii_keys = {"PII_ENCRYPTION_KEY": new_key(), "PII_HASH_KEY": new_key()}  # this run's own
 
     @property
     def env(self) -> dict[str, str]:
@@ -84,7 +86,7 @@ class Namespace:
         return {
             "KAFKA_BOOTSTRAP": s.kafka_bootstrap, "PGHOST": s.pghost, "PGPORT": str(s.pgport),
             "PGUSER": s.pguser, "PGPASSWORD": s.pgpassword,
-            "TOPIC_PREFIX": self.prefix.replace("_", "."), "DB_PREFIX": self.prefix,
+            "TOPIC_PREFIX": self.prefix.replace("_", "."), "DB_PREFIX": self.prefix, **self.pii_keys,
         }
 
     @property
