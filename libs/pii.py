@@ -14,9 +14,11 @@ without re-hashing every row, so it is one key.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
+import secrets
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -30,14 +32,16 @@ class PiiKeyError(ValueError):
 
 
 def new_key() -> str:
-    """A fresh 256-bit key, base64 (what deploy/secrets.py writes)."""
-    return base64.b64encode(os.urandom(32)).decode()
+    """A fresh 256-bit key, URL-safe base64 (what deploy/secrets.py writes)."""
+    return secrets.token_urlsafe(32)
 
 
 def _key(text: str, name: str) -> bytes:
+    """A key from base64, URL-safe or standard, padded or not."""
+    urlsafe = text.strip().replace("+", "-").replace("/", "_").rstrip("=")
     try:
-        raw = base64.b64decode(text, validate=True)
-    except ValueError:
+        raw = base64.urlsafe_b64decode(urlsafe + "=" * (-len(urlsafe) % 4))
+    except (ValueError, binascii.Error):
         raise PiiKeyError(f"{name} is not base64") from None
     if len(raw) != 32:
         raise PiiKeyError(f"{name} must be 32 bytes (base64 of 256 bits), got {len(raw)}")

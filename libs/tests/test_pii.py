@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from cryptography.exceptions import InvalidTag
 
@@ -47,7 +49,15 @@ def test_the_lookup_hash_is_stable_keyed_and_hides_the_number() -> None:
     assert ID_NUMBER not in one.lookup_hash(ID_NUMBER)
 
 
-@pytest.mark.parametrize("keys", [("", new_key()), (new_key(), ""), ("not-base64!", new_key()), ("c2hvcnQ=", new_key())])
+def test_keys_are_read_in_either_base64_alphabet() -> None:
+    raw = bytes(range(250, 256)) * 5 + b"ab"  # 32 bytes whose base64 has both + and /
+    standard, urlsafe = base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    assert "+" in standard or "/" in standard
+    sealed = PiiVault.from_settings(standard, new_key()).seal("name", "李四")
+    assert PiiVault.from_settings(urlsafe, new_key()).open("name", sealed) == "李四"
+
+
+@pytest.mark.parametrize("keys", [("", new_key()), (new_key(), ""), ("not base64!", new_key()), ("c2hvcnQ", new_key())])
 def test_missing_or_malformed_keys_are_refused_at_start(keys: tuple[str, str]) -> None:
     with pytest.raises(PiiKeyError):
         PiiVault.from_settings(*keys)
