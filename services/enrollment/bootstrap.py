@@ -11,7 +11,7 @@ from libs.logging import configure
 from libs.pii import PiiVault
 from libs.messaging.ports import Transaction
 from libs.messaging.runtime import Hook, ServiceRuntime
-from libs.settings import ServiceSettings
+from libs.settings import ServiceSettings, secret
 from services.enrollment.adapters.person_cache import PersonCache
 from services.enrollment.adapters.policy_file import load_policy
 from services.enrollment.adapters.repository import PgEnrollmentStore
@@ -31,7 +31,8 @@ class EnrollmentSettings(ServiceSettings):
     snapshot_refresh_seconds: float = Field(default=3600.0, alias="ENROLLMENT_SNAPSHOT_REFRESH_SECONDS")
     # Replayed persons kept between transactions (see docs/enrollment.md, "Replaying a person"); 0 turns it off.
     person_cache_size: int = Field(default=10_000, ge=0, alias="ENROLLMENT_PERSON_CACHE_SIZE")
-    # ID numbers and names are sealed at rest with these (libs/pii.py); deploy/secrets.py generates them.
+    # ID numbers and names are sealed at rest with these (libs/pii.py); by default the secrets file's
+    # entries of the same names (deploy/secrets.py generates them).
     pii_encryption_key: str = Field(default="", alias="PII_ENCRYPTION_KEY", repr=False)
     pii_hash_key: str = Field(default="", alias="PII_HASH_KEY", repr=False)
 
@@ -56,7 +57,8 @@ def bootstrap(settings: EnrollmentSettings | None = None) -> tuple[ServiceRuntim
     settings = settings or EnrollmentSettings()
     configure(settings.service_name, settings.log_level)
     runtime = ServiceRuntime(settings, MIGRATIONS)
-    vault = PiiVault.from_settings(settings.pii_encryption_key, settings.pii_hash_key)
+    vault = PiiVault.from_settings(settings.pii_encryption_key or secret("PII_ENCRYPTION_KEY"),
+                                   settings.pii_hash_key or secret("PII_HASH_KEY"))
     runtime.on_started.insert(0, seal_at_start(vault))
     service = EnrollmentService(load_policy(settings.policy_file),
                                 pg_stores(vault, PersonCache(settings.person_cache_size)))
