@@ -40,14 +40,15 @@ async def ensure_role(conn: asyncpg.Connection, role: str, password: str | None 
     set every time (a rotation in the secrets file takes effect at the next provisioning).
     """
     name = _quoted(role)
-    exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
-    if not exists:
-        await conn.execute(f"CREATE ROLE {name} NOLOGIN")
-    attributes = "NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
+    rights = await conn.fetchrow(
+        "SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls FROM pg_roles WHERE rolname = $1",
+        role)
+    if rights is None:
+        await conn.execute(f"CREATE ROLE {name} NOLOGIN")  # the defaults: no superuser, no CREATEDB...
+    elif any(rights):
+        raise PermissionError(f"role {role} has rights beyond its database (superuser, CREATEDB...): not a service role")
     if password is not None:
-        await conn.execute(f"ALTER ROLE {name} {attributes} LOGIN PASSWORD {_literal(password)}")
-    else:
-        await conn.execute(f"ALTER ROLE {name} {attributes}")
+        await conn.execute(f"ALTER ROLE {name} LOGIN PASSWORD {_literal(password)}")
     # The administration role acts for the service role: it creates the role's databases (Postgres
     # requires membership for CREATE DATABASE ... OWNER) and can drop them in the tests.
     admin = await conn.fetchval("SELECT current_user")
@@ -58,6 +59,7 @@ async def ensure_role(conn: asyncpg.Connection, role: str, password: str | None 
 
 async def create_service_database(admin_dsn: str, name: str, role: str, password: str | None = None) -> None:
     """Database `name` owned by `role` (created if missing), which alone (with the admin) may connect."""
+    _quoted(name), _quoted(role)  # refused before any connection
     conn = await asyncpg.connect(admin_dsn)
     try:
         await ensure_role(conn, role, password)
@@ -75,6 +77,7 @@ async def create_service_database(admin_dsn: str, name: str, role: str, password
 
 async def drop_service_database(admin_dsn: str, name: str) -> None:
     """Drop `name` if it exists, closing its connections (a test namespace's cleanup)."""
+    _quoted(name)
     conn = await asyncpg.connect(admin_dsn)
     try:
         await conn.execute(f"DROP DATABASE IF EXISTS {_quoted(name)} WITH (FORCE)")
