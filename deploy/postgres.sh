@@ -9,8 +9,9 @@ LOG_TAG=postgres
 # shellcheck source=common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-DATABASES=(enrollment settlement wallet clearing gateway console)  # one role and one database each
-ADMIN_ROLE=owner   # the administration role: CREATEDB CREATEROLE, not superuser (docs/database-roles.md)
+# DATABASES, ADMIN_ROLE and provision_sql: the same roles and SQL as docker-compose's Postgres.
+# shellcheck source=postgres-roles.sh
+. "$DEPLOY_DIR/postgres-roles.sh"
 
 # Who runs the server. It refuses to run as root: as root, the `postgres` system user; as anyone else,
 # that user (initdb and pg_ctl as yourself, no sudo needed once the package is installed). The cluster's
@@ -126,66 +127,13 @@ pg_ready() { env -u PGPASSWORD "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PGPORT" -U
 # Roles and databases (docs/database-roles.md); safe to run on every start, and a password changed in
 # the secrets file (a rotation) is set again here. As the cluster's superuser over the private socket.
 provision() {
-  local role pass sql=""
+  local sql
   ensure_secrets "$ADMIN_ROLE" "${DATABASES[@]}"
   # Passwords go to psql on its standard input, never on a command line (which `ps` shows to everyone).
-  for role in "$ADMIN_ROLE" "${DATABASES[@]}"; do
-    pass="$(secret "PG_${role^^}_PASSWORD")"
-    [[ -n $pass ]] || die "no PG_${role^^}_PASSWORD in $SECRETS_FILE"
-    [[ $pass != *[\'\\]* ]] || die "PG_${role^^}_PASSWORD in $SECRETS_FILE has a quote or a backslash"
-    sql+="\\set pass_$role '$pass'"$'\n'
-  done
-  sql+="$(provision_sql)"
+  sql="$(password_lines secret)" || die "the secrets file $SECRETS_FILE is incomplete"
   as_pg "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$RUN" -p "$PGPORT" -U "$PG_OS_USER" -d postgres -v admin="$ADMIN_ROLE" \
-    >"$LOGS/provision.log" 2>&1 <<<"$sql" || { cat "$LOGS/provision.log" >&2; die "provisioning roles and databases failed"; }
-}
-
-provision_sql() {
-  local db
-  cat <<'SQL'
--- The administration role: creates databases and roles, is no superuser.
-SELECT format('CREATE ROLE %I', :'admin') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'admin') \gexec
-\set admin_pass :pass_owner
-SELECT format('ALTER ROLE %I LOGIN NOSUPERUSER CREATEDB CREATEROLE NOREPLICATION PASSWORD %L', :'admin', :'admin_pass') \gexec
-SELECT format('GRANT pg_signal_backend TO %I', :'admin') \gexec
--- The maintenance database is the administration role's alone, like every service's database.
-REVOKE CONNECT, TEMPORARY ON DATABASE postgres FROM PUBLIC;
-SELECT format('GRANT CONNECT ON DATABASE postgres TO %I', :'admin') \gexec
-SQL
-  for db in "${DATABASES[@]}"; do
-    cat <<SQL
-\\set role $db
-\\set pass :pass_$db
-SQL
-    cat <<'SQL'
-SELECT format('CREATE ROLE %I', :'role') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \gexec
-SELECT format('ALTER ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD %L',
-              :'role', :'pass') \gexec
-SELECT format('GRANT %I TO %I', :'role', :'admin') \gexec
-SELECT format('CREATE DATABASE %I OWNER %I', :'role', :'role')
- WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'role') \gexec
-SELECT format('ALTER DATABASE %I OWNER TO %I', :'role', :'role') \gexec
-SELECT format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', :'role') \gexec
-SELECT format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO %I', :'role', :'role') \gexec
-SQL
-  done
-  # A stack made before these roles existed: its one superuser `medins` (password in the repository)
-  # owned everything. Its other databases go to the administration role, each service's tables to the
-  # service, and it can no longer log in.
-  cat <<'SQL'
-SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'medins') AS legacy \gset
-\if :legacy
-SELECT format('ALTER DATABASE %I OWNER TO %I', datname, :'admin') FROM pg_database
- WHERE datdba = 'medins'::regrole \gexec
-SQL
-  for db in "${DATABASES[@]}"; do
-    printf '\\connect %s\nREASSIGN OWNED BY medins TO %s;\n' "$db" "$db"
-  done
-  cat <<'SQL'
-\connect postgres
-ALTER ROLE medins NOLOGIN NOSUPERUSER;
-\endif
-SQL
+    >"$LOGS/provision.log" 2>&1 <<<"$sql"$'\n'"$(provision_sql)" ||
+    { cat "$LOGS/provision.log" >&2; die "provisioning roles and databases failed"; }
 }
 
 start() {
