@@ -34,7 +34,7 @@ fetch_jars() {
   mkdir -p "$LOGS"
   # A line per jar downloaded (Maven's own repository, ~/.m2, serves the ones it already has).
   mvn -B -f "$CONF_DIR/pom.xml" dependency:copy-dependencies 2>&1 | tee "$LOGS/mvn.log" |
-    sed -un 's|^Downloaded from [^:]*: .*/\([^/]*\.jar\) (\(.*\))$|  fetched \1 (\2)|p' \
+    sed -un 's|^\(\[INFO\] \)\{0,1\}Downloaded from [^:]*: .*/\([^/]*\.jar\) (\(.*\))$|  fetched \2 (\3)|p' \
     || { tail -n 30 "$LOGS/mvn.log" >&2; die "Maven could not fetch the Kafka jars (see $LOGS/mvn.log)"; }
   echo "$want" >"$stamp"
   log "fetched $(compgen -G "$LIB/*.jar" | wc -l) jars"
