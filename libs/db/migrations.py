@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 _FILE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 _LOCK_KEY = 7_305_1101  # any constant; shared by every process migrating the same database
@@ -27,7 +28,7 @@ def migration_files(folder: Path) -> list[tuple[int, Path]]:
     return found
 
 
-async def migrate(conn: asyncpg.Connection, namespaces: dict[str, Path]) -> list[str]:
+async def migrate(conn: asyncpg.Connection | PoolConnectionProxy, namespaces: dict[str, Path]) -> list[str]:
     """Apply what is missing; return the names of the files applied."""
     applied: list[str] = []
     await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
