@@ -14,6 +14,8 @@ end-to-end tests and the benchmark (tests/support/processes.py).
   when the machine is busy the processes a hospital is waiting for are served first, and the
   followers catch up in the gaps (their lag is reported by `make bench`). docker-compose.yml gives
   them a quarter of the CPU shares for the same reason. Measured: docs/performance.md.
+- **Each process connects to Postgres as its service's role** (`PGUSER=<service>`, an empty `PGPASSWORD`:
+  the role's password is read from the secrets file), whatever PGUSER the caller had (docs/database-roles.md).
 """
 
 from __future__ import annotations
@@ -56,12 +58,14 @@ def processes(env: Mapping[str, str]) -> list[tuple[str, str, dict[str, str]]]:
     split = splits(env.get("SPLIT_CONSUMERS", DEFAULT_SPLITS))
     out = []
     for name in SERVICES:
-        own = {"CONSUME_EXCEPT": ",".join(split[name])} if name in split else {}
+        role = {"PGUSER": name, "PGPASSWORD": ""}
+        own = {**role, "CONSUME_EXCEPT": ",".join(split[name])} if name in split else role
         for i in range(1, counts[name] + 1):
             out.append((name if i == 1 else f"{name}-{i}", name,
                         own if i == 1 else {**own, f"{name.upper()}_HTTP_PORT": "0"}))
         for topic in split.get(name, ()):
-            out.append((f"{name}-{topic.rsplit('.', 1)[-1]}", name, {"CONSUME_ONLY": topic, f"{name.upper()}_HTTP_PORT": "0"}))
+            out.append((f"{name}-{topic.rsplit('.', 1)[-1]}", name,
+                        {**role, "CONSUME_ONLY": topic, f"{name.upper()}_HTTP_PORT": "0"}))
     return out
 
 

@@ -2,7 +2,7 @@
 # The platform's Postgres roles and databases (docs/database-roles.md), for both stacks:
 # - deploy/postgres.sh sources this file for DATABASES, ADMIN_ROLE and provision_sql;
 # - docker-compose.yml mounts it as an init script of the postgres image (PG_DOCKER_INIT=1), which runs
-#   it once, on an empty data directory, with the passwords PG_<ROLE>_PASSWORD in its environment.
+#   it once, on an empty data directory, with the secrets file (PG_<ROLE>_PASSWORD) at $SECRETS_FILE.
 # provision_sql prints psql input that expects `-v admin=<role>` and `\set pass_<role> '...'` lines before it.
 
 DATABASES=(enrollment settlement wallet clearing gateway console)  # one role and one database each
@@ -68,8 +68,8 @@ password_lines() {   # password_lines LOOKUP: LOOKUP NAME prints the value of NA
 }
 
 if [[ -n ${PG_DOCKER_INIT:-} ]]; then   # the postgres image's first start
-  from_env() { printenv "$1" || true; }
-  sql="$(password_lines from_env)" || exit 1
+  from_file() { sed -n "s/^$1=//p" "$SECRETS_FILE" | tail -n 1; }
+  sql="$(password_lines from_file)" || exit 1
   psql -X -q -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres -v admin="$ADMIN_ROLE" \
     <<<"$sql"$'\n'"$(provision_sql)"
   # The image's bootstrap superuser keeps no password: it is reached over the container's socket alone.

@@ -119,22 +119,43 @@ def test_host_tools_reach_kafka_and_postgres_at_the_native_stacks_addresses() ->
 
 
 def test_each_service_connects_to_postgres_as_its_own_role_with_its_own_secret() -> None:
+    _, databases = roles_of_the_stack()
+    platform = compose()["secrets"]["platform"]
+    assert platform == {"file": "./.stack/secrets.env"}
+    for label, name, extra in processes({}):
+        service = services()[label]
+        assert service["environment"]["PGUSER"] == extra["PGUSER"] == name and name in databases, label
+        assert service["environment"]["PGPASSWORD"] == extra["PGPASSWORD"] == "", label  # from the secrets file
+        assert service["environment"]["SECRETS_FILE"] == "/run/secrets/platform"
+        assert [s["source"] for s in service["secrets"]] == ["platform"]
+    postgres = services()["postgres"]
+    assert postgres["environment"]["SECRETS_FILE"] == "/run/secrets/platform"
+    assert postgres["environment"]["PG_DOCKER_INIT"] == "1"
+    assert "./deploy/postgres-roles.sh:/docker-entrypoint-initdb.d/10-roles.sh:ro" in postgres["volumes"]
+
+
+def test_postgres_init_script_creates_the_roles_from_the_mounted_secrets_file(tmp_path: Path) -> None:
+    """The image's first start, with a stand-in psql that records what it is given."""
     admin, databases = roles_of_the_stack()
-    for label, name, _ in processes({}):
-        env = services()[label]["environment"]
-        assert env["PGUSER"] == name and name in databases, label
-        assert env["PGPASSWORD"].startswith(f"${{PG_{name.upper()}_PASSWORD:?"), label
-    postgres_env = services()["postgres"]["environment"]
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text("".join(f"PG_{role.upper()}_PASSWORD=pw-{role}\n" for role in (admin, *databases)))
+    (tmp_path / "psql").write_text(f'#!/bin/sh\necho "psql $*" >> {tmp_path}/calls\ncat >> {tmp_path}/calls\n')
+    (tmp_path / "psql").chmod(0o755)
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "PG_DOCKER_INIT": "1", "SECRETS_FILE": str(secrets),
+           "POSTGRES_USER": "postgres"}
+    subprocess.run(["bash", str(ROOT / "deploy" / "postgres-roles.sh")], env=env, check=True, cwd=tmp_path)
+    calls = (tmp_path / "calls").read_text()
     for role in (admin, *databases):
-        assert postgres_env[f"PG_{role.upper()}_PASSWORD"].startswith(f"${{PG_{role.upper()}_PASSWORD:?")
-    assert "./deploy/postgres-roles.sh:/docker-entrypoint-initdb.d/10-roles.sh:ro" in services()["postgres"]["volumes"]
+        assert f"\\set pass_{role} 'pw-{role}'" in calls
+    assert "CREATE DATABASE %I OWNER %I" in calls and "REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC" in calls
+    assert 'ALTER ROLE "postgres" PASSWORD NULL' in calls
 
 
 def test_no_password_is_written_in_the_compose_file() -> None:
     for name, service in services().items():
         for key, value in (service.get("environment") or {}).items():
             if "PASSWORD" in key:
-                assert str(value).startswith("${"), (name, key)
+                assert value == "" or key.endswith("_FILE"), (name, key)
 
 
 def test_the_topics_compose_names_are_the_platforms() -> None:
