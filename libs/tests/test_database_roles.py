@@ -125,3 +125,16 @@ async def test_each_service_of_the_stack_logs_in_as_itself_and_reaches_no_other_
             await asyncpg.connect(as_role(stack, service, password, other))
         with pytest.raises(asyncpg.InvalidPasswordError):
             await asyncpg.connect(as_role(stack, service, "medins", service))
+
+
+async def test_migrations_started_by_the_administration_role_create_tables_the_service_owns(stack, scratch) -> None:
+    name, _ = scratch
+    conn = await asyncpg.connect(stack.dsn(name))  # as the administration role, a member of the service's role
+    try:
+        await migrate(conn, {"messaging": postgres.MIGRATIONS})
+        owners = {r["tableowner"] for r in await conn.fetch("SELECT tableowner FROM pg_tables WHERE schemaname = 'public'")}
+        role_after = await conn.fetchval("SELECT current_user")
+    finally:
+        await conn.close()
+    assert owners == {name}
+    assert role_after == stack.pguser  # the switch ends with the migrations
