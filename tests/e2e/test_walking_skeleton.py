@@ -36,9 +36,11 @@ async def count_reaches(namespace, service: str, sql: str, expected: int, timeou
     """`count` once it equals `expected`, or its last value after `timeout`: for a follower (clearing), which
     runs at a lower CPU priority and gathers its batches, so it may trail the outcomes on a busy machine."""
     deadline = asyncio.get_running_loop().time() + timeout
-    while (found := await count(namespace, service, sql)) != expected and asyncio.get_running_loop().time() < deadline:
+    while True:
+        found = await count(namespace, service, sql)
+        if found == expected or asyncio.get_running_loop().time() >= deadline:
+            return found
         await asyncio.sleep(0.5)
-    return found
 
 
 @pytest.fixture(scope="module")
