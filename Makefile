@@ -56,8 +56,10 @@ test: venv
 
 # Style and types (pyproject.toml: [tool.ruff], [tool.mypy]); .ci/run runs this before the tests.
 lint: venv
-	$(PY) -m ruff check .
-	$(PY) -m mypy
+	@status=0; \
+	echo "ruff check ."; $(PY) -m ruff check . || status=1; \
+	echo "mypy"; $(PY) -m mypy || status=1; \
+	exit $$status
 
 lint-fix: venv
 	$(PY) -m ruff check --fix .
