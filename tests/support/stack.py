@@ -23,9 +23,8 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import asyncpg
-
 from deploy.launch import SERVICES  # re-exported: listed once, where the launchers read it
+from libs.db.provision import create_service_database, drop_service_database
 from libs.messaging.admin import delete_topics, ensure_security, ensure_topics
 from libs.settings import StackSettings
 
@@ -60,7 +59,8 @@ class Namespace:
         s = self.stack
         return {
             "KAFKA_BOOTSTRAP": s.kafka_bootstrap, "PGHOST": s.pghost, "PGPORT": str(s.pgport),
-            "PGUSER": s.pguser, "PGPASSWORD": s.pgpassword,
+            # Empty: each service as its own role, with its password from the secrets file.
+            "PGUSER": "", "PGPASSWORD": "",
             "TOPIC_PREFIX": self.prefix.replace("_", "."), "DB_PREFIX": self.prefix,
         }
 
@@ -80,22 +80,15 @@ class Namespace:
         return self.env["TOPIC_PREFIX"]
 
     def dsn(self, service: str) -> str:
-        return self.stack.dsn(self.prefix + service)
+        """The service's database in this namespace, as the service's own role."""
+        return self.stack.dsn(self.prefix + service, user=service)
 
     async def create(self) -> None:
-        conn = await asyncpg.connect(self.stack.dsn("postgres"))
-        try:
-            for service in SERVICES:
-                await conn.execute(f'CREATE DATABASE "{self.prefix}{service}"')
-        finally:
-            await conn.close()
+        for service in SERVICES:  # owned by the service's role, closed to the others (docs/database-roles.md)
+            await create_service_database(self.stack.dsn("postgres"), self.prefix + service, service)
         await ensure_topics(self.stack.kafka_bootstrap, self.topic_prefix, namespace_acls=True)
 
     async def drop(self) -> None:
-        conn = await asyncpg.connect(self.stack.dsn("postgres"))
-        try:
-            for service in SERVICES:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{self.prefix}{service}" WITH (FORCE)')
-        finally:
-            await conn.close()
+        for service in SERVICES:
+            await drop_service_database(self.stack.dsn("postgres"), self.prefix + service)
         await delete_topics(self.stack.kafka_bootstrap, self.topic_prefix)
