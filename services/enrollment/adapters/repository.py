@@ -81,7 +81,8 @@ class PgEnrollmentStore:
         return (await self._rebuilt([row]))[psn_no]
 
     async def psn_no_by_certno(self, certno: str) -> str | None:
-        return await self.conn.fetchval("SELECT psn_no FROM persons WHERE certno = $1", certno)
+        return await self.conn.fetchval("SELECT psn_no FROM persons WHERE certno_hash = $1",
+                                        self.vault.lookup_hash(certno))
 
     async def add_person(self, person: InsuredPerson) -> None:
         state = person.state

@@ -42,6 +42,12 @@ class StoreContract:
         with pytest.raises(DuplicateIdNumber):
             await store.add_person(person())
 
+    async def test_a_person_is_found_by_their_id_number(self, store: EnrollmentStore) -> None:
+        someone = person()
+        await store.add_person(someone)
+        assert await store.psn_no_by_certno(someone.state.id_number) == someone.state.psn_no
+        assert await store.psn_no_by_certno(person(born=date(1970, 1, 2)).state.id_number) is None
+
     async def test_the_same_person_number_twice_is_refused(self, store: EnrollmentStore) -> None:
         someone = person()
         await store.add_person(someone)
