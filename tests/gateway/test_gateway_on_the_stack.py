@@ -27,7 +27,12 @@ from tests.support.stack import free_port
 
 pytestmark = pytest.mark.e2e
 
-SAMPLES = Path("/work/shared/reference/nhsa/samples/hebei-outpatient")
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = Path(__file__).parent / "samples" / "hebei-outpatient"  # the reference pack's real replies
+
+
+def load_samples() -> dict[str, dict]:
+    return {p.stem: json.loads(p.read_text())["message"] for p in SAMPLES.glob("*.json")}
 HOSPITAL, REGION = "H37130000001", "371300"  # treated where the 310 pack and the 37 catalogue exist
 EMPLOYEES = [f"GE{n:04d}" for n in range(12)]
 RESIDENTS = [f"GR{n:04d}" for n in range(4)]
@@ -69,7 +74,8 @@ async def platform(own_namespace, tmp_path_factory) -> AsyncIterator[dict]:
                 await office.send(WALLET_COMMANDS, psn, credit(psn, 300_00), f"credit-{psn}")
         for _ in range(600):
             if (await count(ns, "settlement", "SELECT count(*) FROM coverage") == len(EMPLOYEES + RESIDENTS)
-                    and await count(ns, "wallet", "SELECT count(*) FROM accounts WHERE prior_years + current_year + wallet > 0") == len(EMPLOYEES)):
+                    and await count(ns, "wallet", "SELECT count(*) FROM accounts WHERE prior_years + current_year + wallet > 0")
+                    == len(EMPLOYEES)):
                 break
             await asyncio.sleep(0.1)
         else:
@@ -174,7 +180,7 @@ async def test_a_whole_outpatient_visit_settles_with_replies_that_satisfy_every_
 
 async def test_the_reference_samples_come_back_in_the_same_shape(his) -> None:
     psn = EMPLOYEES[1]
-    sample = {p.stem: json.loads(p.read_text())["message"] for p in SAMPLES.glob("*.json")}
+    sample = load_samples()
 
     def adapt(name: str, **ids: str) -> dict:
         msg = copy.deepcopy(sample[name])
@@ -463,8 +469,7 @@ async def test_the_curl_example_settles_a_whole_outpatient_visit(platform) -> No
     inst = await register_institution(settings, "H37130000077", "示例医院", "3", REGION)  # as `make institution`
     env = {**os.environ, "GATEWAY": platform["urls"][0], "CODE": inst.fixmedins_code, "REGION": REGION,
            "APP_ID": inst.app_id, "APP_SECRET": inst.app_secret, "CERTNO": certno(EMPLOYEES[6])}
-    root = Path(__file__).resolve().parents[2]
-    done = await asyncio.to_thread(subprocess.run, ["bash", str(root / "examples" / "outpatient-visit.sh")],
+    done = await asyncio.to_thread(subprocess.run, ["bash", str(ROOT / "examples" / "outpatient-visit.sh")],
                                    env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr + done.stdout
     assert "2207 setl_id" in done.stdout and "total 14.52" in done.stdout

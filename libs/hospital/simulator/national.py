@@ -75,7 +75,8 @@ class NationalClient:
     async def send(self, envelope: dict[str, Any], path: str = PATH) -> dict[str, Any]:
         body = json.dumps(envelope, ensure_ascii=False, default=_default).encode()
         response = await self.post(body, self.headers(body), path)
-        return json.loads(response.content, parse_float=Decimal)
+        reply: dict[str, Any] = json.loads(response.content, parse_float=Decimal)
+        return reply
 
     async def call(self, infno: str, input_: dict[str, Any], *, msgid: str | None = None,
                    insuplc_admdvs: str = "") -> dict[str, Any]:

@@ -28,7 +28,7 @@ from services.gateway.entrypoints.cli import register
 class NationalStats:
     visits: int = 0
     settled: int = 0
-    refused: Counter = field(default_factory=Counter)  # by infno
+    refused: Counter[str] = field(default_factory=Counter)  # by infno
     errors: int = 0
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # infno -> seconds
 
@@ -90,11 +90,11 @@ class VisitPlayer:
             await asyncio.gather(*tasks, return_exceptions=True)
         return self.stats
 
-    async def _call(self, client: NationalClient, infno: str, body: dict[str, Any], insured: str = "") -> dict | None:
+    async def _call(self, client: NationalClient, infno: str, body: dict[str, Any], insured: str = "") -> dict[str, Any] | None:
         began = time.perf_counter()
         try:
             reply = await client.call(infno, body, insuplc_admdvs=insured)
-        except Exception:  # noqa: BLE001 - a connection failure counts as an error of the visit
+        except Exception:
             self.stats.errors += 1
             return None
         self.stats.latencies[infno].append(time.perf_counter() - began)
@@ -127,7 +127,7 @@ class VisitPlayer:
             return
         lines = []
         for sn, entry in enumerate(self.rng.sample(self.items[inst.region], self.rng.randint(1, 3))):
-            pric = (Decimal(entry.cap) / 100 * Decimal(self.rng.choice(("0.5", "0.8", "1")))).quantize(Decimal("0.01"))
+            pric = (Decimal(entry.cap or 0) / 100 * Decimal(self.rng.choice(("0.5", "0.8", "1")))).quantize(Decimal("0.01"))
             cnt = Decimal(self.rng.randint(1, 3))
             lines.append({"feedetl_sn": f"L{sn}", "mdtrt_id": mdtrt_id, "psn_no": person.psn_no, "chrg_bchno": "B1",
                           "med_list_codg": entry.med_list_codg, "medins_list_codg": entry.med_list_codg,

@@ -58,7 +58,7 @@ def _as_text(value: Any) -> Any:
 
 
 class PgGatewayStore:
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy) -> None:
         self.conn = conn
 
     # -- institutions and access ------------------------------------------------------------------

@@ -7,16 +7,16 @@ What arrives is lenient: a JSON number (read as a Decimal, never a float), a str
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Literal, overload
 
 from libs.money import Fen, MoneyError, fen_to_yuan, yuan_to_fen
-
 from services.gateway.domain.errors import InvalidInput
 
 
 def _decimal(value: object, field: str) -> Decimal | None:
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise InvalidInput(f"{field} {value!r} must be a decimal number")
     try:
         return Decimal(str(value).strip())
@@ -24,6 +24,10 @@ def _decimal(value: object, field: str) -> Decimal | None:
         raise InvalidInput(f"{field} {value!r} is not a number") from None
 
 
+@overload
+def fen(value: object, field: str, *, required: Literal[True] = ...) -> Fen: ...
+@overload
+def fen(value: object, field: str, *, required: bool) -> Fen | None: ...
 def fen(value: object, field: str, *, required: bool = True) -> Fen | None:
     """A yuan amount (at most two decimals) as fen; None when absent and not required."""
     d = _decimal(value, field)
@@ -37,6 +41,10 @@ def fen(value: object, field: str, *, required: bool = True) -> Fen | None:
         raise InvalidInput(f"{field} {value} 金额最多两位小数 (has more than two decimals)") from None
 
 
+@overload
+def decimal(value: object, field: str, *, places: int, required: Literal[True] = ...) -> Decimal: ...
+@overload
+def decimal(value: object, field: str, *, places: int, required: bool) -> Decimal | None: ...
 def decimal(value: object, field: str, *, places: int, required: bool = True) -> Decimal | None:
     """A count, price or ratio with at most `places` decimals."""
     d = _decimal(value, field)

@@ -15,7 +15,6 @@ from typing import Any
 
 from libs.china_time import CHINA_TIME
 from libs.money import Fen
-
 from services.gateway.domain.codes import FUND_PAY_TYPE_NAMES, MUTUAL_AID_ACCOUNT, PERSONAL_ACCOUNT
 from services.gateway.domain.visit import INPATIENT, Visit
 
@@ -44,7 +43,7 @@ def setlinfo(visit: Visit, split: Split, *, national_med_type: str, medins_setl_
              sign: int = 1) -> dict[str, Any]:
     """The `setlinfo` object in fen (`sign` -1 for a cancellation)."""
     a = split.amounts
-    money: dict[str, Fen] = {name: 0 for name in MONEY}
+    money: dict[str, Fen] = dict.fromkeys(MONEY, 0)
     for name in ("medfee_sumamt", *SCOPE, "act_pay_dedc", "hifp_pay", "hifmi_pay", "hifob_pay", "maf_pay", "oth_pay",
                  "fund_pay_sumamt", "psn_part_amt"):
         money[name] = int(a.get(name, 0) or 0)

@@ -18,8 +18,9 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 from hashlib import sha256
+from typing import Any
 
-from gmssl import sm3 as _sm3
+from gmssl import sm3 as _sm3  # type: ignore[import-untyped]
 
 from services.gateway.domain.errors import BadSignature, Replayed
 
@@ -41,13 +42,13 @@ class _Sm3:
         return _Sm3(bytes(self._data))
 
     def digest(self) -> bytes:
-        return bytes.fromhex(_sm3.sm3_hash(list(self._data)))
+        return bytes.fromhex(str(_sm3.sm3_hash(list(self._data))))
 
     def hexdigest(self) -> str:
         return self.digest().hex()
 
 
-ALGORITHMS = {SHA256: sha256, SM3: _Sm3}
+ALGORITHMS: dict[str, Any] = {SHA256: sha256, SM3: _Sm3}
 
 
 def signature(secret: str, timestamp: str, nonce: str, body: bytes, method: str = SHA256) -> str:
@@ -55,7 +56,7 @@ def signature(secret: str, timestamp: str, nonce: str, body: bytes, method: str 
     if digestmod is None:
         raise BadSignature(f"x-ca-signature-method {method!r} is not HmacSHA256 or HmacSM3")
     message = f"{timestamp}\n{nonce}\n".encode() + body
-    return hmac.new(secret.encode(), message, digestmod).hexdigest()
+    return str(hmac.new(secret.encode(), message, digestmod).hexdigest())
 
 
 @dataclass(frozen=True)

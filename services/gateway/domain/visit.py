@@ -12,9 +12,9 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from libs.money import Fen, line_amount
-
 from services.gateway.domain.errors import InvalidInput, UnknownVisit, VisitStateConflict
 from services.gateway.domain.line_split import LineSplit
 
@@ -73,7 +73,7 @@ class Visit:
     status: str = OPEN
     endtime: datetime | None = None
     dise_codg: str | None = None
-    diagnoses: list[dict] = field(default_factory=list)
+    diagnoses: list[dict[str, Any]] = field(default_factory=list)
     lines: dict[str, FeeLine] = field(default_factory=dict)
     generation: int = 0  # raised by each cancelled settlement, so the batch can be settled again
     national_med_type: str | None = None  # med_type as the HIS sent it (2101, 12 ...), echoed in replies

@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
-from libs.messaging.ports import Database
+from libs.messaging.postgres import PgDatabase
 from services.gateway.adapters.repository import PgGatewayStore
 
 log = structlog.get_logger("gateway.housekeeping")
 
 
 class NoncePurger:
-    def __init__(self, database: Database, window_s: float, every_s: float = 60.0) -> None:
+    def __init__(self, database: PgDatabase, window_s: float, every_s: float = 60.0) -> None:
         self.database, self.keep, self.every_s = database, timedelta(seconds=2 * window_s), every_s
         self._task: asyncio.Task[None] | None = None
 

@@ -24,7 +24,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from libs.china_time import CHINA_TIME
-from libs.messaging.ports import Database
+from libs.messaging.postgres import PgDatabase
 from services.gateway.adapters.repository import Institution, PgGatewayStore
 from services.gateway.domain.errors import AccessRefused, BadSignature, Refusal, Replayed, WrongInstitution
 from services.gateway.domain.rate_limit import RateLimiter
@@ -73,7 +73,7 @@ def reply(region: str, received: datetime, *, output: Any = None, err_msg: str |
 
 
 class Gateway:
-    def __init__(self, service: GatewayService, database: Database, *, window_s: float, limiter: RateLimiter,
+    def __init__(self, service: GatewayService, database: PgDatabase, *, window_s: float, limiter: RateLimiter,
                  aliases: dict[str, str] | None = None, credentials_ttl_s: float = 10.0) -> None:
         self.service, self.database, self.window_s, self.limiter = service, database, window_s, limiter
         self.aliases = {**DEFAULT_ALIASES, **(aliases or {})}
@@ -94,6 +94,9 @@ class Gateway:
         received = datetime.now(CHINA_TIME)
         body = await request.body()
         institution: Institution | None = None
+        early: Refusal | None = None
+        call: Call | None = None
+        seen = None
         try:
             signed = SignedRequest.from_headers(request.headers)
             signed.check_fresh(time.time(), self.window_s)

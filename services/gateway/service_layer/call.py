@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 from services.gateway.adapters.repository import Institution
 from services.gateway.domain.errors import InvalidInput
@@ -42,6 +42,10 @@ class Call:
         return value
 
 
+@overload
+def text(data: dict[str, Any], name: str, *, required: Literal[True] = ..., max_length: int = ...) -> str: ...
+@overload
+def text(data: dict[str, Any], name: str, *, required: bool, max_length: int = ...) -> str | None: ...
 def text(data: dict[str, Any], name: str, *, required: bool = True, max_length: int = 50) -> str | None:
     value = data.get(name)
     if value is None or str(value).strip() == "":
@@ -54,6 +58,10 @@ def text(data: dict[str, Any], name: str, *, required: bool = True, max_length: 
     return value
 
 
+@overload
+def when(data: dict[str, Any], name: str, *, required: Literal[True] = ...) -> datetime: ...
+@overload
+def when(data: dict[str, Any], name: str, *, required: bool) -> datetime | None: ...
 def when(data: dict[str, Any], name: str, *, required: bool = True) -> datetime | None:
     value = text(data, name, required=required, max_length=30)
     if value is None:

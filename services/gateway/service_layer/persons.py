@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from services.gateway.adapters.platform_http import PlatformUnavailable
 from services.gateway.domain import codes
 from services.gateway.domain.errors import InvalidInput, Refusal
 from services.gateway.domain.visit import Person
-from services.gateway.adapters.platform_http import PlatformUnavailable
 from services.gateway.service_layer.deps import Deps
 
 

@@ -19,7 +19,12 @@ from services.gateway.service_layer.call import Call, text
 from services.gateway.service_layer.deps import Deps
 from services.gateway.service_layer.persons import balance
 from services.gateway.service_layer.settling import (
-    PRODUCER, await_outcome, record_outcome, refusal_of, send_claim, settled_output,
+    PRODUCER,
+    await_outcome,
+    record_outcome,
+    refusal_of,
+    send_claim,
+    settled_output,
 )
 from services.gateway.service_layer.visits import close_visit
 
@@ -127,6 +132,7 @@ async def _reverse_settlement(deps: Deps, call: Call, omsgid: str, row: dict[str
             return None  # the engine refused the claim: nothing was posted, nothing to undo
         async with deps.database.transaction() as tx:
             row = await deps.store_for(tx).settlement(claim.claim_id)
+        assert row is not None
     if row["status"] not in ("settled", "cancelling"):
         raise Refusal(f"the settlement of omsgid {omsgid} is still being decided; send 2601 again shortly", "TRY_AGAIN")
     await cancel_settlement(deps, call, row["setl_id"], row["mdtrt_id"])

@@ -3,9 +3,10 @@ check and the msgid record around them."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from services.gateway.adapters.repository import PgGatewayStore
 from services.gateway.domain.errors import MsgidReused, NotSignedIn, UnknownCode

@@ -36,10 +36,10 @@ def _claim(call: Call, visit: Visit, lines: list[FeeLine], claim_id: str, action
     inst = call.institution
     bilg = next((ln.bilg_dr_codg for ln in lines if ln.bilg_dr_codg), None)
     return c.ClaimSubmitted(
-        claim_id=claim_id, action=action, fixmedins_code=inst.fixmedins_code,  # type: ignore[arg-type]
-        fixmedins_type=inst.fixmedins_type, hosp_lv=inst.hosp_lv,  # type: ignore[arg-type]
-        mdtrt_id=visit.mdtrt_id, psn_no=visit.psn_no, insutype=visit.insutype,  # type: ignore[arg-type]
-        med_type=visit.med_type, insuplc_admdvs=visit.insuplc_admdvs,  # type: ignore[arg-type]
+        claim_id=claim_id, action=action, fixmedins_code=inst.fixmedins_code,
+        fixmedins_type=inst.fixmedins_type, hosp_lv=inst.hosp_lv,
+        mdtrt_id=visit.mdtrt_id, psn_no=visit.psn_no, insutype=visit.insutype,
+        med_type=visit.med_type, insuplc_admdvs=visit.insuplc_admdvs,
         mdtrtarea_admvs=visit.mdtrtarea_admvs, begntime=visit.begntime, endtime=endtime,
         dise_codg=visit.dise_codg, opsp_dise_code=visit.dise_codg if visit.med_type == "14" else None,
         bilg_dr_codg=bilg, acct_used_flag=str(data.get("acct_used_flag", "1")) != "0",
@@ -58,9 +58,9 @@ def _prepare(call: Call, visit: Visit, data: dict[str, Any]) -> tuple[list[FeeLi
         visit.med_type, visit.national_med_type = codes.med_type(raw, call.institution.region), raw
     if visit.med_type is None:
         raise InvalidInput(f"医疗类别 med_type of visit {visit.mdtrt_id} is unknown: send it with 2203 or in data")
-    if "insutype" in data and data["insutype"] not in (None, ""):
-        if codes.insutype(data["insutype"], call.institution.region) != visit.insutype:
-            raise InvalidInput(f"insutype {data['insutype']} is not the visit's ({visit.insutype}, from 2201/2401)")
+    sent_insutype = data.get("insutype")
+    if sent_insutype not in (None, "") and codes.insutype(sent_insutype, call.institution.region) != visit.insutype:
+        raise InvalidInput(f"insutype {data['insutype']} is not the visit's ({visit.insutype}, from 2201/2401)")
     batch = None if visit.kind == INPATIENT else text(data, "chrg_bchno", max_length=30)
     lines = visit.batch(batch)
     total = sum(ln.amount for ln in lines)
@@ -118,7 +118,7 @@ async def presettle(deps: Deps, call: Call) -> dict[str, Any]:
     acct = min(psn_part, own) if own is not None and claim.acct_used_flag else 0
     split = replies.Split(p.amounts.model_dump(), [(d.fund_pay_type, d.fund_payamt) for d in p.setldetail], acct, 0,
                           psn_part - acct, None if own is None else own - acct)
-    info = replies.setlinfo(visit, split, national_med_type=visit.national_med_type or visit.med_type,
+    info = replies.setlinfo(visit, split, national_med_type=visit.national_med_type or visit.med_type or "",
                             medins_setl_id=call.msgid, posted=False)
     return _output(info, replies.setldetail(split))
 
@@ -167,6 +167,7 @@ async def record_outcome(deps: Deps, code: str, claim: c.ClaimSubmitted, outcome
     async with deps.database.transaction() as tx:
         store = deps.store_for(tx)
         row = await store.settlement(claim.claim_id, for_update=True)
+        assert row is not None, "a settlement is recorded before its claim is sent"
         if row["status"] in ("settled", "cancelling", "cancelled"):
             return row["setlinfo"]  # another request (or process) recorded it first
         if outcome.event_type != "ClaimSettled":
@@ -176,7 +177,7 @@ async def record_outcome(deps: Deps, code: str, claim: c.ClaimSubmitted, outcome
         visit = require(await store.visit(code, claim.mdtrt_id), claim.mdtrt_id)
         split = replies.Split(p.amounts.model_dump(), [(d.fund_pay_type, d.fund_payamt) for d in p.setldetail],
                               p.acct_pay, p.acct_mulaid_pay, p.psn_cash_pay, p.balc, p.setl_id, p.setl_time)
-        info = replies.setlinfo(visit, split, national_med_type=visit.national_med_type or visit.med_type,
+        info = replies.setlinfo(visit, split, national_med_type=visit.national_med_type or visit.med_type or "",
                                 medins_setl_id=row["msgid"], posted=True)
         stored = {"setlinfo": info, "setldetail": replies.setldetail(split)}
         settled = [line.feedetl_sn for line in claim.fee_details]

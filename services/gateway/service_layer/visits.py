@@ -19,7 +19,7 @@ from services.gateway.service_layer.persons import find_person
 
 
 async def _open(deps: Deps, call: Call, *, kind: str, data: dict[str, Any], med_type_raw: str | None,
-                serial: str, diagnoses: list[dict[str, Any]]) -> Visit:
+                serial: str, diagnoses: list[dict[str, Any]]) -> dict[str, Any]:
     psn_no = text(data, "psn_no", max_length=30)
     insutype = codes.insutype(data.get("insutype"), call.institution.region)
     codes.cert_type(data.get("mdtrt_cert_type"))
@@ -211,8 +211,8 @@ async def upload(deps: Deps, call: Call) -> dict[str, Any]:
         for line in lines:
             charge = visit.lines.get(line.init_feedetl_sn or "") if line.cnt < 0 else None
             if charge is not None and charge.split is not None:
-                before = -sum(ln.cnt for ln in (*visit.lines.values(), *split)
-                              if ln.init_feedetl_sn == charge.feedetl_sn and ln.feedetl_sn != line.feedetl_sn)
+                before = -sum((ln.cnt for ln in (*visit.lines.values(), *split)
+                               if ln.init_feedetl_sn == charge.feedetl_sn and ln.feedetl_sn != line.feedetl_sn), Decimal(0))
                 parts = split_refund(line.amount, line.cnt, charge.split, charge.cnt, before)
             else:
                 parts = split_line(line.amount, line.cnt, catalogue.get(line.med_list_codg))

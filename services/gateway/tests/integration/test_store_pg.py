@@ -13,7 +13,7 @@ from libs.db.migrations import migrate
 from libs.messaging import postgres
 from services.gateway.adapters.repository import PgGatewayStore
 from services.gateway.bootstrap import MIGRATIONS
-from services.gateway.domain.line_split import split_line, CatalogueEntry
+from services.gateway.domain.line_split import CatalogueEntry, split_line
 from services.gateway.domain.visit import OUTPATIENT, FeeLine, Person, Visit
 
 pytestmark = pytest.mark.integration

@@ -9,7 +9,14 @@ from decimal import Decimal
 import pytest
 
 from services.gateway.domain import amounts, codes, replies
-from services.gateway.domain.errors import BadSignature, InvalidInput, RateLimited, Replayed, UnknownCode, VisitStateConflict
+from services.gateway.domain.errors import (
+    BadSignature,
+    InvalidInput,
+    RateLimited,
+    Replayed,
+    UnknownCode,
+    VisitStateConflict,
+)
 from services.gateway.domain.line_split import CatalogueEntry, split_line
 from services.gateway.domain.rate_limit import RateLimiter
 from services.gateway.domain.signing import SM3, SignedRequest, signature
