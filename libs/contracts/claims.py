@@ -20,7 +20,7 @@ Insutype = Literal["310", "390", "510"]
 MedType = Literal["11", "13", "14", "15", "21", "41", "51", "52"]
 Admdvs = Region
 Code = text(50, min_length=1)  # a catalogue, diagnosis or doctor code as the HIS keys it
-ReasonCode = text(60, min_length=1)  # a stable machine code such as `INVALID_CLAIM`
+ReasonCode = text(60)  # a stable machine code such as `INVALID_CLAIM`
 ExplanationLine = text(2000)
 
 

@@ -85,6 +85,8 @@ def _decode_step_by_step(value: bytes | None, accepted: frozenset[str] | None) -
     try:
         data = orjson.loads(value)
     except orjson.JSONDecodeError as exc:
+        if "infinity" in str(exc):  # 1E+999997 as a JSON number: beyond a double, let alone a bound
+            raise UndecodableMessage(f"a number is far too large for any field ({exc})") from exc
         raise UndecodableMessage(f"not JSON: {exc}") from exc
     try:
         raw = RawEnvelope.model_validate(data)
