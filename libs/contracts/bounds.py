@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
 
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 """No control characters (NUL among them): every text field, whatever its script."""
@@ -32,13 +32,26 @@ Count = Annotated[int, Field(ge=0, le=10**9)]
 Version = Annotated[int, Field(ge=1, le=10**9)]
 """A version that rises by one a change: a billion changes of one thing do not happen."""
 
-Quantity = Annotated[Decimal, Field(max_digits=16, decimal_places=4, ge=-10**8, le=10**8, allow_inf_nan=False)]
-"""数量 as the national interface has it (16 digits, 4 decimals): negative only on refund lines."""
 
-UnitPrice = Annotated[Decimal, Field(max_digits=16, decimal_places=6, ge=0, le=10**9, allow_inf_nan=False)]
-"""单价 in yuan (16 digits, 6 decimals)."""
 
-Ratio = Annotated[Decimal, Field(max_digits=12, decimal_places=6, ge=0, le=1, allow_inf_nan=False)]
+def _number(value: object) -> object:
+    """A decimal is given as a JSON number or a string: pydantic would also take a list as the tuple
+    form of `Decimal((sign, digits, exponent))`, and raise a ValueError rather than refuse it."""
+    if isinstance(value, (list, tuple, dict)):
+        raise ValueError("a number is expected, as a JSON number or a string")
+    return value
+
+
+Decimal_ = BeforeValidator(_number)
+
+Quantity = Annotated[Decimal, Decimal_, Field(max_digits=16, decimal_places=4, ge=-10**6, le=10**6, allow_inf_nan=False)]
+"""数量 as the national interface has it (16 digits, 4 decimals), at most a million units:
+negative only on refund lines. With `UnitPrice` a line stays inside `MAX_FEN`."""
+
+UnitPrice = Annotated[Decimal, Decimal_, Field(max_digits=16, decimal_places=6, ge=0, le=10**7, allow_inf_nan=False)]
+"""单价 in yuan (16 digits, 6 decimals), at most ten million yuan a unit."""
+
+Ratio = Annotated[Decimal, Decimal_, Field(max_digits=12, decimal_places=6, ge=0, le=1, allow_inf_nan=False)]
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=IDENTIFIER)]
 """An id one system gives a thing (claim, command, settlement, person, institution)."""

@@ -144,6 +144,9 @@ class BatchProcessor:
             envelope = decode(record.value)
         except UndecodableMessage as exc:
             return _Item(record, f"raw:{record.position}", problem=safe_text(exc.reason), answerable=True, digest=digest)
+        except Exception as exc:  # a decoder bug must not stall the partition: the record is parked
+            return _Item(record, f"raw:{record.position}", problem=f"could not be decoded: {type(exc).__name__}",
+                         digest=digest)
         item = _Item(record, str(envelope.event_id), envelope=envelope, digest=digest)
         if self.carried is not None and envelope.event_type not in self.carried:
             item.problem = f"{envelope.event_type} does not travel on {safe_text(record.topic, 300)}"
