@@ -161,3 +161,30 @@ async def test_a_malformed_claim_whose_hospital_cannot_be_read_is_dead_lettered(
                           answer=claim_refusal("settlement"))
     stats = await proc.process(records(unroutable, topic="claims.submitted"))
     assert stats.answered == 0 and stats.dead_lettered == 1 and db.outbox[0].topic == "dead-letter"
+
+
+def command_record(topic: str, payload: dict) -> Record:
+    envelope = {"event_id": "6f0b3c1e-4a2b-4c3d-9e8f-0a1b2c3d4e5f", "event_type": "EnrollResident", "schema_version": 1,
+                "occurred_at": "2026-06-01T10:00:00Z", "producer": "office", "correlation_id": "c", "payload": payload}
+    return Record(topic, 0, 0, b"P1", orjson.dumps(envelope))
+
+
+def test_a_malformed_enrollment_command_is_refused_to_the_office_with_invalid_command() -> None:
+    from libs.messaging.answers import command_refusal
+
+    record = command_record("enrollment.commands", {"command_id": "K1", "psn_no": "P1", "coverage_year": 10**30})
+    answer = command_refusal("enrollment")(record, "invalid EnrollResident: coverage_year: too large")
+    assert answer is not None and answer.topic == "enrollment.events" and answer.key == "P1"
+    payload = orjson.loads(answer.value)["payload"]
+    assert (payload["command_id"], payload["reason_code"], payload["command_type"]) == ("K1", "INVALID_COMMAND", "EnrollResident")
+    assert command_refusal("enrollment")(command_record("enrollment.commands", {"command_id": "K\x00"}), "x") is None
+
+
+def test_a_malformed_wallet_command_is_refused_to_the_holder_and_an_unroutable_one_is_not() -> None:
+    from libs.messaging.answers import wallet_refusal
+
+    record = command_record("wallet.commands", {"transfer_id": "T1", "psn_no": "P1", "amount": "lots"})
+    answer = wallet_refusal("wallet")(record, "invalid TransferToRelative: amount: not an integer")
+    assert answer is not None and answer.topic == "wallet.events"
+    assert orjson.loads(answer.value)["payload"]["reason_code"] == "INVALID_COMMAND"
+    assert wallet_refusal("wallet")(command_record("wallet.commands", {"transfer_id": "T1"}), "x") is None
