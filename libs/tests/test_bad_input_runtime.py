@@ -172,7 +172,7 @@ def command_record(topic: str, payload: dict) -> Record:
 def test_a_malformed_enrollment_command_is_refused_to_the_office_with_invalid_command() -> None:
     from libs.messaging.answers import command_refusal
 
-    record = command_record("enrollment.commands", {"command_id": "K1", "psn_no": "P1", "coverage_year": 10**30})
+    record = command_record("enrollment.commands", {"command_id": "K1", "psn_no": "P1", "coverage_year": 1900})
     answer = command_refusal("enrollment")(record, "invalid EnrollResident: coverage_year: too large")
     assert answer is not None and answer.topic == "enrollment.events" and answer.key == "P1"
     payload = orjson.loads(answer.value)["payload"]
