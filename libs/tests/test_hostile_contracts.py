@@ -46,14 +46,14 @@ def hostile_body(model: type[BaseModel]) -> st.SearchStrategy[dict[str, object]]
 
 
 def refused_or_accepted_quickly(validate, data) -> None:
-    """Refused with a validation error, or accepted; either way in far less than a batch's time (a
-    generous bound on a shared machine: the pathology it guards against took 25 s)."""
-    start = time.perf_counter()
+    """Refused with a validation error, or accepted; either way in far less than a batch's time (CPU
+    time, with a generous bound for a shared machine: the pathology it guards against took 25 s)."""
+    start = time.process_time()
     try:
         validate(data)
     except (ValidationError, UndecodableMessage):
         pass
-    assert time.perf_counter() - start < 0.5
+    assert time.process_time() - start < 0.5
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
@@ -95,10 +95,10 @@ def test_any_bytes_decode_to_an_envelope_or_an_undecodable_message(raw) -> None:
 def test_an_exponent_bomb_in_a_fee_line_is_refused_in_microseconds_not_seconds(number) -> None:
     line = {"feedetl_sn": "1", "med_list_codg": "X", "cnt": "1", "pric": number, "det_item_fee_sumamt": 1}
     for raw in (orjson.dumps(line), orjson.dumps(line).replace(f'"{number}"'.encode(), number.encode())):
-        start = time.perf_counter()
+        start = time.process_time()
         with pytest.raises(ValidationError):
             claims.FeeLine.model_validate_json(raw)
-        assert time.perf_counter() - start < 0.005
+        assert time.process_time() - start < 0.005
 
 
 @settings(max_examples=300, deadline=None)
@@ -108,9 +108,9 @@ def test_whatever_fee_line_is_accepted_its_amount_is_computed_at_once(cnt: Decim
         line = claims.FeeLine(feedetl_sn="1", med_list_codg="X", cnt=cnt, pric=pric, det_item_fee_sumamt=0)
     except ValidationError:
         return
-    start = time.perf_counter()
+    start = time.process_time()
     amount = line_amount(line.cnt, line.pric)
-    assert time.perf_counter() - start < 0.001 and abs(amount) <= MAX_FEN
+    assert time.process_time() - start < 0.001 and abs(amount) <= MAX_FEN
 
 
 def test_coverage_changed_refuses_a_version_meant_to_pin_a_persons_coverage_for_good() -> None:

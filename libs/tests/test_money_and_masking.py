@@ -58,7 +58,7 @@ def test_fen_read_as_yuan_is_exact_to_the_fen_whatever_the_sign_or_size(amount):
 def test_a_yuan_amount_beyond_any_bound_is_refused_at_once(bomb) -> None:
     import time
 
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(MoneyError):
         yuan_to_fen(bomb)
-    assert time.perf_counter() - start < 0.005
+    assert time.process_time() - start < 0.005
