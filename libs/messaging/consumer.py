@@ -155,12 +155,12 @@ class BatchProcessor:
     async def _run(self, items: list[_Item], careful: bool, stats: BatchStats) -> BatchStats:
         stats.handled = stats.ignored = stats.duplicates = stats.dead_lettered = stats.answered = 0
         async with self.database.transaction() as tx:
-            live = [i for i in items if not i.skipped]
-            first: dict[str, _Item] = {}
-            for item in live:
-                first.setdefault(item.message_id, item)
+            first: dict[str, _Item] = {}  # each id's first record in the batch: it claims the id
+            for item in items:
+                if not item.skipped:
+                    first.setdefault(item.message_id, item)
             new = await tx.claim_new(self.consumer, list(first), [i.digest for i in first.values()]) if first else set()
-            known = await self._known_digests(tx, live, first, new)
+            known = await self._known_digests(tx, first, new)
             run: list[object] = []  # consecutive envelopes of one type that has a batch handler
             for item in items:
                 if item.skipped:
@@ -204,8 +204,7 @@ class BatchProcessor:
                 await self._handle_run(tx, run)
         return stats
 
-    async def _known_digests(self, tx: Transaction, live: list[_Item], first: dict[str, _Item],
-                             new: set[str]) -> dict[str, bytes | None]:
+    async def _known_digests(self, tx: Transaction, first: dict[str, _Item], new: set[str]) -> dict[str, bytes | None]:
         """What the inbox holds for ids received in an earlier batch: asked only when there are some."""
         repeated = [m for m in first if m not in new and not m.startswith("raw:")]
         return await tx.digests(self.consumer, repeated) if repeated else {}
