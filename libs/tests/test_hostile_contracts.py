@@ -10,10 +10,10 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from libs.contracts import claims, clearing, enrollment, wallet
-from libs.contracts.bounds import MAX_FEN
+from libs.contracts.bounds import MAX_FEN, Id, Region
 from libs.contracts.registry import PAYLOAD_TYPES, UndecodableMessage, decode
 from libs.money import line_amount
 
@@ -119,9 +119,9 @@ def test_coverage_changed_refuses_a_version_meant_to_pin_a_persons_coverage_for_
                                    gend="1", age=30, active=True)
 
 
-@pytest.mark.parametrize("region", ["４３０１００", "43010０", "430100\x00", "²30100"])
-def test_region_codes_are_ascii_digits_only(region) -> None:
+@pytest.mark.parametrize("code", ["４３０１００", "43010０", "430100\x00", "²30100", "٤٣٠١٠٠"])
+def test_region_codes_and_ids_are_ascii_only_so_a_look_alike_cannot_pose_as_another(code) -> None:
     with pytest.raises(ValidationError):
-        claims.FeeLine  # noqa: B018  (the module is imported; the adapter is the claim's field)
-        claims.ClaimCancelRequested.model_validate({"claim_id": "C1", "cancel_id": "X1", "fixmedins_code": region,
-                                                    "psn_no": "P1"})
+        TypeAdapter(Region).validate_python(code)
+    with pytest.raises(ValidationError):
+        TypeAdapter(Id).validate_python(code)

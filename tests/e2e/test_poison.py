@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
-import orjson
 import pytest
 
 from libs.contracts.enrollment import CoverageChanged
