@@ -2,7 +2,8 @@
 
 A hospital whose claim is malformed (a field out of bounds, a NUL byte, an exponent bomb) learns why
 from a `ClaimRejected` with reason code `INVALID_CLAIM`, as it would for a bill that does not add up;
-an enrollment office or a wallet client gets its service's refusal with `INVALID_COMMAND`. The
+an enrollment office, a wallet client or an office's reimbursement gets its service's refusal with
+`INVALID_COMMAND`. The
 answer needs the fields that route it (the claim id and the institution; the command id), read with
 orjson and held to the contracts' bounds; when they cannot be read, the record is dead-lettered
 instead (consumer.py). The reason names the fields at fault, never their values.
@@ -18,12 +19,14 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from libs.contracts.bounds import Id
+from libs.contracts.bounds import Id, Region
 from libs.contracts.claims import ClaimRejected
 from libs.contracts.enrollment import CommandRefused
 from libs.contracts.envelope import Payload, new_envelope
+from libs.contracts.reimbursement import ReimbursementRejected
 from libs.contracts.topics import (
-    CLAIMS_OUTCOMES, CLAIMS_SUBMITTED, ENROLLMENT_COMMANDS, ENROLLMENT_EVENTS, WALLET_COMMANDS, WALLET_EVENTS, Topic,
+    CLAIMS_OUTCOMES, CLAIMS_SUBMITTED, ENROLLMENT_COMMANDS, ENROLLMENT_EVENTS, REIMBURSEMENTS_COMMANDS,
+    REIMBURSEMENTS_OUTCOMES, WALLET_COMMANDS, WALLET_EVENTS, Topic,
 )
 from libs.contracts.wallet import WalletCommandRefused
 from libs.messaging.consumer import Answer
@@ -35,13 +38,14 @@ INVALID_COMMAND = "INVALID_COMMAND"
 UNKNOWN_PERSON = "UNKNOWN"  # psn_no of an answer whose request named none that could be read
 
 _ID = TypeAdapter(Id)
+_REGION = TypeAdapter(Region)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _COMMAND_IDS = ("command_id", "transfer_id", "payment_id", "credit_id")
 
 
-def _id(value: Any) -> str | None:
+def _id(value: Any, adapter: TypeAdapter[str] = _ID) -> str | None:
     try:
-        return _ID.validate_python(value) if isinstance(value, str) else None
+        return adapter.validate_python(value) if isinstance(value, str) else None
     except (ValidationError, ValueError):  # a lone surrogate is a UnicodeError, a ValueError
         return None
 
@@ -130,6 +134,29 @@ def wallet_refusal(producer: str) -> Answer:
     return answer
 
 
+def reimbursement_refusal(producer: str) -> Answer:
+    """A `ReimbursementRejected` to the office of a malformed reimbursement command (its reference,
+    region and person must be readable: the region keys the office's answers)."""
+
+    def answer(record: Record, reason: str) -> OutgoingMessage | None:
+        fields = _fields(record)
+        if fields is None:
+            return None
+        data, payload = fields
+        office_ref, region = _id(payload.get("office_ref")), _id(payload.get("insuplc_admdvs"), _REGION)
+        psn_no = _id(payload.get("psn_no"))
+        if office_ref is None or region is None or psn_no is None:
+            return None
+        rejected = ReimbursementRejected(
+            office_ref=office_ref, insuplc_admdvs=region, psn_no=psn_no, reason_code=INVALID_COMMAND,
+            reason=_sentence(f"Reimbursement {office_ref}", reason, "correct it and send it again; nothing was recorded."),
+        )
+        correlation = _id(data.get("correlation_id")) or office_ref
+        return _answer(REIMBURSEMENTS_OUTCOMES, region, rejected, producer, correlation, data)
+
+    return answer
+
+
 def _answer(topic: Topic, key: str, payload: Payload, producer: str, correlation_id: str,
             data: dict[str, Any]) -> OutgoingMessage:
     envelope = new_envelope(payload, producer=producer, correlation_id=correlation_id, causation_id=_causation(data))
@@ -140,5 +167,6 @@ ANSWERS: dict[str, Callable[[str], Answer]] = {
     CLAIMS_SUBMITTED.name: claim_refusal,
     ENROLLMENT_COMMANDS.name: command_refusal,
     WALLET_COMMANDS.name: wallet_refusal,
+    REIMBURSEMENTS_COMMANDS.name: reimbursement_refusal,
 }
 """The answer for undecodable records of each topic a service takes requests on."""
