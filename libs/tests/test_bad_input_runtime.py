@@ -188,3 +188,16 @@ def test_a_malformed_wallet_command_is_refused_to_the_holder_and_an_unroutable_o
     assert answer is not None and answer.topic == "wallet.events"
     assert orjson.loads(answer.value)["payload"]["reason_code"] == "INVALID_COMMAND"
     assert wallet_refusal("wallet")(command_record("wallet.commands", {"transfer_id": "T1"}), "x") is None
+
+
+def test_a_malformed_reimbursement_is_refused_to_its_office_keyed_by_region() -> None:
+    from libs.messaging.answers import reimbursement_refusal
+
+    record = command_record("reimbursements.commands", {"office_ref": "MR-1", "insuplc_admdvs": "371300",
+                                                        "psn_no": "P1", "fee_details": [{"pric": "1E+999997"}]})
+    answer = reimbursement_refusal("settlement")(record, "invalid SubmitReimbursement: fee_details.0.pric: too large")
+    assert answer is not None and answer.topic == "reimbursements.outcomes" and answer.key == "371300"
+    assert orjson.loads(answer.value)["payload"]["reason_code"] == "INVALID_COMMAND"
+    unroutable = command_record("reimbursements.commands", {"office_ref": "MR-1", "insuplc_admdvs": "３７１３００",
+                                                            "psn_no": "P1"})
+    assert reimbursement_refusal("settlement")(unroutable, "x") is None
