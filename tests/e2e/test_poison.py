@@ -88,7 +88,7 @@ async def test_poison_records_are_answered_or_dead_lettered_and_a_good_claim_beh
         for claim_id, replace in answered.items():
             await pub.send_raw(CLAIMS_SUBMITTED, PATIENT, claim_bytes(pub, claim_id, **replace))
         for key, value in raw_poison.values():
-            await pub._producer.send(namespace.topic_prefix + CLAIMS_SUBMITTED.name, value=value, key=key)
+            await pub._producer.send(CLAIMS_SUBMITTED, namespace.topic_prefix + CLAIMS_SUBMITTED.name, value=value, key=key)
         await pub.send_raw(CLAIMS_SUBMITTED, PATIENT, encode(pub.envelope(forged, "x")), [("event_type", b"CoverageChanged")])
         await pub.send_raw(CLAIMS_SUBMITTED, PATIENT, encode(pub.envelope(forged, "y")))
         good = outpatient_claim(new_id("GOOD"), PATIENT)
