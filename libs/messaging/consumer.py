@@ -29,6 +29,7 @@ Bad input (docs/security.md, "Bad input") never stalls a partition and always le
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -95,6 +96,9 @@ class BatchProcessor:
     select: Select | None = None
     carried: frozenset[str] | None = None  # the types the topic carries; others are dead-lettered
     answer: Answer | None = None
+    # Seals the bytes of a record parked from a topic that carries personal data (enrollment's commands):
+    # its dead-letter row and the copy on the dead-letter topic hold the sealed value, never the clear one.
+    seal: Callable[[bytes], bytes] | None = None
 
     async def process(self, records: Sequence[Record]) -> BatchStats:
         items = [self._decode(r) for r in records]
@@ -251,5 +255,8 @@ class BatchProcessor:
     def _park(self, tx: Transaction, item: _Item, reason: str, *, release: bool = True) -> None:
         reason = safe_text(reason)
         log.error("dead_lettered", consumer=self.consumer, source=item.record.position, reason=reason)
-        message = dead_letter_message(self.consumer, item.record, reason, DEAD_LETTER.name, str(uuid.uuid4()))
-        tx.park(DeadLetter(self.consumer, item.record, reason, message, item.message_id if release else None))
+        record = item.record
+        if self.seal is not None and record.value is not None:
+            record = dataclasses.replace(record, value=self.seal(record.value))
+        message = dead_letter_message(self.consumer, record, reason, DEAD_LETTER.name, str(uuid.uuid4()))
+        tx.park(DeadLetter(self.consumer, record, reason, message, item.message_id if release else None))

@@ -76,7 +76,8 @@ class ServiceRuntime:
         return (not only or topic.name in only) and topic.name not in excluded
 
     def consume(self, topic: Topic, table: HandlerTable, batch: BatchTable | None = None, *,
-                follower: bool = False, select: Select | None = None) -> BatchProcessor | None:
+                follower: bool = False, select: Select | None = None,
+                seal_dead_letters: Callable[[bytes], bytes] | None = None) -> BatchProcessor | None:
         """Subscribe to `topic` with its own consumer group, handling the payload types in `table`;
         runs of consecutive messages of a type in `batch` go to that set-based handler instead.
         `follower`: a consumer off the hospital's path, which gathers each batch for
@@ -95,7 +96,8 @@ class ServiceRuntime:
         answer = ANSWERS.get(topic.name)
         processor = BatchProcessor(consumer, self.database, handler, accepted, batch_dispatcher(batch, accepted),
                                    select=select, carried=carried,
-                                   answer=answer(self.settings.service_name) if answer else None)
+                                   answer=answer(self.settings.service_name) if answer else None,
+                                   seal=seal_dead_letters)
         subscribe(self.broker, topic, processor, group_id=consumer, topic_prefix=self.settings.topic_prefix,
                   max_records=self.settings.batch_max_records, batch_timeout_ms=self.settings.batch_timeout_ms,
                   linger_ms=self.settings.follower_linger_ms if follower else 0)
