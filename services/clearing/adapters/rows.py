@@ -9,7 +9,13 @@ from typing import Any
 import asyncpg
 
 from services.clearing.domain import (
-    CHINA_TIME, ClearingCycle, Confirmation, Mismatch, Obligation, PrepaymentEntry, ReconciliationReport,
+    CHINA_TIME,
+    ClearingCycle,
+    Confirmation,
+    Mismatch,
+    Obligation,
+    PrepaymentEntry,
+    ReconciliationReport,
 )
 
 MISMATCH_COLUMNS = (

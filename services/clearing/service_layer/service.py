@@ -17,7 +17,13 @@ from libs.messaging.consumer import TRANSIENT_ERRORS
 from libs.messaging.ports import Database, Transaction
 from libs.retry import RetryPolicy, retry_transient
 from services.clearing.domain import (
-    ClaimFact, ClearingRepository, CycleCalendar, CycleClosing, CycleNotDue, CycleNotOpen, Obligation,
+    ClaimFact,
+    ClearingRepository,
+    CycleCalendar,
+    CycleClosing,
+    CycleNotDue,
+    CycleNotOpen,
+    Obligation,
     ReconciliationReport,
 )
 from services.clearing.service_layer import handlers, queries

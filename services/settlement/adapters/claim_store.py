@@ -26,7 +26,12 @@ from libs.contracts import claims as c
 from services.settlement.adapters.rows import claim_from_row
 from services.settlement.adapters.sql import named
 from services.settlement.adapters.store import (
-    INSERT_CLAIMS, WRITE_DELTAS, PgSettlementStore, claim_columns, delta_columns, split_delta,
+    INSERT_CLAIMS,
+    WRITE_DELTAS,
+    PgSettlementStore,
+    claim_columns,
+    delta_columns,
+    split_delta,
 )
 from services.settlement.domain import YEARLY, AccumulatorDelta, Accumulators, LargeExam, add_counters, exam_window
 from services.settlement.domain.settlement_claim import SettlementClaim

@@ -16,7 +16,11 @@ import asyncpg
 import orjson
 
 from services.settlement.adapters.rows import (
-    claim_from_row, delta_to_json, postings_from_json, postings_to_json, to_json,
+    claim_from_row,
+    delta_to_json,
+    postings_from_json,
+    postings_to_json,
+    to_json,
 )
 from services.settlement.adapters.sql import named
 from services.settlement.domain import YEARLY, AccumulatorDelta, Accumulators, LargeExam, Posting, exam_window

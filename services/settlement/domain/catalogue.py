@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from libs.money import Fen
-
 from services.settlement.domain.errors import NoCatalogue, ReferenceDataError
 
 COLUMNS = (

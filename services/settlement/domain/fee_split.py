@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from libs.fee_lines import refund_share, refunded_before
 from libs.money import Fen, apply_ratio, format_yuan, line_amount
-
 from services.settlement.domain.accumulators import LargeExam
 from services.settlement.domain.catalogue import CLASS_B, SELF_PAY, Catalogue, CatalogueItem
 from services.settlement.domain.claim import Claim, FeeLine

@@ -13,9 +13,20 @@ from typing import Any
 from services.settlement.domain.claim import HOSPITAL_LEVELS, INSUTYPES
 from services.settlement.domain.document import Node
 from services.settlement.domain.policy_pack import (
-    Assistance, AssistanceGroup, ChronicCare, ChronicDisease, ChronicGroup, CriticalIllness,
-    Exclusions, FundRatio, InpatientDeductible, Maternity, OutpatientPooling, PolicyPack,
-    SpecialDrugs, Tier,
+    Assistance,
+    AssistanceGroup,
+    ChronicCare,
+    ChronicDisease,
+    ChronicGroup,
+    CriticalIllness,
+    Exclusions,
+    FundRatio,
+    InpatientDeductible,
+    Maternity,
+    OutpatientPooling,
+    PolicyPack,
+    SpecialDrugs,
+    Tier,
 )
 
 _TOP_KEYS = (

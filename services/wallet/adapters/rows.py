@@ -8,8 +8,22 @@ from typing import Any
 import orjson
 
 from services.wallet.domain import (
-    Binding, Bucket, ClaimPayment, ClaimRefund, Credited, CreditKind, Draw, Entry, PersonalAccount, Posting,
-    PostingKind, PremiumPayment, Relation, Transfer, Use, owner_of,
+    Binding,
+    Bucket,
+    ClaimPayment,
+    ClaimRefund,
+    Credited,
+    CreditKind,
+    Draw,
+    Entry,
+    PersonalAccount,
+    Posting,
+    PostingKind,
+    PremiumPayment,
+    Relation,
+    Transfer,
+    Use,
+    owner_of,
 )
 
 Row = Mapping[str, Any]

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from libs.contracts import wallet as w
 from services.wallet.domain import (
-    Bucket, StatementLine, WalletBook, account_statement, balances_of, person_statement, personal,
+    Bucket,
+    StatementLine,
+    WalletBook,
+    account_statement,
+    balances_of,
+    person_statement,
+    personal,
 )
 
 

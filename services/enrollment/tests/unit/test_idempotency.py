@@ -12,7 +12,12 @@ from services.enrollment.domain import (
     check_not_registered,
     check_person_known,
 )
-from services.enrollment.domain.errors import FilingUnknownPerson, PersonAlreadyRegistered, PremiumAmountMismatch, UnknownPerson
+from services.enrollment.domain.errors import (
+    FilingUnknownPerson,
+    PersonAlreadyRegistered,
+    PremiumAmountMismatch,
+    UnknownPerson,
+)
 from services.enrollment.tests.unit.builders import PREMIUM, next_id, person, policy, register
 
 

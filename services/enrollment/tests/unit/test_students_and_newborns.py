@@ -2,7 +2,14 @@ from datetime import date
 
 import pytest
 
-from services.enrollment.domain import ContributionSource, EnrollmentKind, EnrollNewborn, EnrollResident, EnrollStudent, HardshipGroup
+from services.enrollment.domain import (
+    ContributionSource,
+    EnrollmentKind,
+    EnrollNewborn,
+    EnrollResident,
+    EnrollStudent,
+    HardshipGroup,
+)
 from services.enrollment.domain.errors import (
     CoverageOverlap,
     InvalidStudyPeriod,

@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 
 from services.enrollment.domain import (
+    EmploymentStatus,
     EndEmployeeCoverage,
     EnrollEmployee,
-    EmploymentStatus,
     EnrollNewborn,
     EnrollResident,
     WaitingPeriodRules,

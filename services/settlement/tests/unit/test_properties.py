@@ -10,7 +10,15 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from services.settlement.domain import (
-    Accumulators, CrossRegionFiling, LargeExam, PolicyPack, Settlement, SpecialDrugDesignation, adjudicate, balances, fund_postings,
+    Accumulators,
+    CrossRegionFiling,
+    LargeExam,
+    PolicyPack,
+    Settlement,
+    SpecialDrugDesignation,
+    adjudicate,
+    balances,
+    fund_postings,
     reverse,
 )
 from services.settlement.domain.claim import HOSPITAL_LEVELS

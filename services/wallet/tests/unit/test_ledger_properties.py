@@ -17,9 +17,24 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
 
 from services.wallet.domain import (
-    BindRelative, Bucket, ChangeUses, CreditAccount, CreditKind, InsuranceStatus, PayResidentPremium, Relation,
-    RevokeBinding, TransferToRelative, UnknownClaim, Use, WalletRefusal, balances_of, china_day, china_time,
-    china_year, trial_balance,
+    BindRelative,
+    Bucket,
+    ChangeUses,
+    CreditAccount,
+    CreditKind,
+    InsuranceStatus,
+    PayResidentPremium,
+    Relation,
+    RevokeBinding,
+    TransferToRelative,
+    UnknownClaim,
+    Use,
+    WalletRefusal,
+    balances_of,
+    china_day,
+    china_time,
+    china_year,
+    trial_balance,
 )
 from services.wallet.service_layer import recipes
 from services.wallet.tests.unit.builders import POLICY, cancel, claim, cst

@@ -3,8 +3,19 @@ from datetime import UTC, datetime
 import pytest
 
 from services.wallet.domain import (
-    Bucket, DailyTransferCountExceeded, Entry, InsufficientBalance, InvalidAmount, NotBoundRelative, RevokeBinding,
-    SelfTransfer, TransferIdReused, TransferLimitExceeded, TransferNightWindow, TransferToRelative, decide_revocation,
+    Bucket,
+    DailyTransferCountExceeded,
+    Entry,
+    InsufficientBalance,
+    InvalidAmount,
+    NotBoundRelative,
+    RevokeBinding,
+    SelfTransfer,
+    TransferIdReused,
+    TransferLimitExceeded,
+    TransferNightWindow,
+    TransferToRelative,
+    decide_revocation,
     decide_transfer,
 )
 from services.wallet.tests.unit.builders import POLICY, account, binding, cst, locked
