@@ -114,7 +114,8 @@ class RunClaimStore(PgSettlementStore):
         self._claims = {r["claim_id"]: r for r in row["claims"]}
         self._coverage = {r["psn_no"]: orjson.loads(r["snapshot"]) for r in row["coverage"]}
         self._yearly = {(r["psn_no"], r["year"]): {name: r[name] for name in YEARLY} for r in row["yearly"]}
-        for key in zip(row["created_people"], row["created_years"]):  # new rows: every counter at zero
+        # new rows: every counter at zero
+        for key in zip(row["created_people"], row["created_years"], strict=False):
             self._yearly[key] = dict.fromkeys(YEARLY, 0)
         unseen = [key for key in settling if key not in self._yearly]
         if unseen:  # created by a concurrent transaction after this statement's snapshot: lock and read them

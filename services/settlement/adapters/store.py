@@ -170,7 +170,8 @@ class PgSettlementStore:
             ids=ids, setl_ids=[answers[i][0] for i in ids], wallets=[to_json(answers[i][1]) for i in ids]))
         for claim in row["settled"]:
             check_balanced(claim["setl_id"], postings_from_json(claim["postings"]))
-        found = {i: (setl_id, status) for i, setl_id, status in zip(row["ids"], row["setl_ids"], row["statuses"])}
+        found = {i: (setl_id, status)
+                 for i, setl_id, status in zip(row["ids"], row["setl_ids"], row["statuses"], strict=False)}
         return found, {r["claim_id"]: r for r in row["settled"]}
 
     async def post_entries(self, setl_id: str, kind: str, postings: Sequence[Posting]) -> None:

@@ -151,7 +151,7 @@ class WalletMachine(RuleBasedStateMachine):
         self.active.pop((holder, member), None)
 
     # -- claims ---------------------------------------------------------------------------------
-    @rule(target=claims, patient=st.sampled_from(PEOPLE + ("R1", "E2")), amount=st.integers(0, 600_000),
+    @rule(target=claims, patient=st.sampled_from((*PEOPLE, "R1", "E2")), amount=st.integers(0, 600_000),
           used=st.booleans())
     def pay_claim(self, patient, amount, used):
         before = self.totals()
