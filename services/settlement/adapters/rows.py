@@ -55,6 +55,7 @@ def claim_from_row(row: Mapping[str, Any]) -> SettlementClaim:
         status=Status(row["status"]), psn_no=row["psn_no"], fixmedins_code=row["fixmedins_code"],
         insuplc_admdvs=row["insuplc_admdvs"],
         delta=delta if isinstance(delta, AccumulatorDelta) else delta_from_json(_loaded(delta)),
-        postings=postings if isinstance(postings, tuple) else postings_from_json(postings), office_ref=row.get("office_ref"), cancel_id=row.get("cancel_id"),
+        postings=postings if isinstance(postings, tuple) else postings_from_json(postings),
+        office_ref=row.get("office_ref"), cancel_id=row.get("cancel_id"),
         paid_out=row.get("paid_out_at") is not None, record=row,
     )
