@@ -4,7 +4,8 @@ prepayments, institution confirmation, late changes and reconciliation. Pure: no
 See docs/clearing.md for the rules and `ports.py` for what the service layer stores.
 """
 
-from services.clearing.domain.calendar import CHINA_TIME, MONTHLY, CycleCalendar, Period, business_date
+from libs.china_time import CHINA_TIME
+from services.clearing.domain.calendar import MONTHLY, CycleCalendar, Period, business_date
 from services.clearing.domain.confirmation import (
     Confirmation,
     DetailLine,

@@ -111,6 +111,7 @@ class RunClaimStore(PgSettlementStore):
             year_people=[p for p, _ in years], years=[y for _, y in years],
             day_people=[p for p, _ in days], days=[d for _, d in days], first=first, last=last,
             codes=list({code for m in claims for line in m.fee_details for code in line.drug_trac_codg})))
+        assert row is not None  # a SELECT of arrays only: always one row
         self._claims = {r["claim_id"]: r for r in row["claims"]}
         self._coverage = {r["psn_no"]: orjson.loads(r["snapshot"]) for r in row["coverage"]}
         self._yearly = {(r["psn_no"], r["year"]): {name: r[name] for name in YEARLY} for r in row["yearly"]}

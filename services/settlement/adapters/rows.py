@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
+import asyncpg
 import orjson
 
 from services.settlement.domain import COUNTERS, AccumulatorDelta, LargeExam, Posting
 from services.settlement.domain.settlement_claim import Kind, SettlementClaim, Status
+
+
+def stored(row: asyncpg.Record) -> Mapping[str, Any]:
+    """A stored row as the service reads it: by column name ([], get, keys, items). asyncpg's Record reads
+    so, but its stubs do not call it a Mapping (iterating one yields its values, which nothing here does)."""
+    return cast(Mapping[str, Any], row)
 
 
 def to_json(value: Any) -> str:

@@ -101,7 +101,7 @@ def _settle(claim: Claim, person: Coverage, acc: Accumulators, pack: PolicyPack,
     counters = {**basic.delta, **upper.delta, **aid.delta}
     delta = AccumulatorDelta(
         year=acc.year, service_date=claim.service_date,
-        large_exams_added=exams_performed(claim, catalogue, pack, acc.large_exams), **counters,
+        large_exams_added=exams_performed(claim, catalogue, pack, acc.large_exams), large_exams_removed=(), **counters,
     )
     explanation = (
         f"pack {pack.id} ({pack.name}) for insured region {claim.insuplc_admdvs}; catalogue {catalogue.region} "

@@ -121,7 +121,7 @@ def _split_refund(line: FeeLine, original: LineSplit, original_cnt: Decimal, bef
                  "so the line's refunds never return more than it charged")
     return LineSplit(
         line.feedetl_sn, original.med_list_codg, original.name, original.chrgitm_lv, original.selfpay_prop,
-        original.pric_uplmt_amt, amount, *taken, note=note,
+        original.pric_uplmt_amt, amount, **dict(zip(_PARTS, taken, strict=True)), note=note,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import asyncpg
 import orjson
 
 from services.wallet.domain import (
@@ -26,7 +27,7 @@ from services.wallet.domain import (
     owner_of,
 )
 
-Row = Mapping[str, Any]
+Row = asyncpg.Record | Mapping[str, Any]  # read by column name; asyncpg's Record is no Mapping by its stubs
 
 
 def draws_json(draws: Iterable[Draw]) -> str:
