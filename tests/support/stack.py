@@ -1,12 +1,15 @@
-"""Finding Kafka and Postgres for tests, in order: the environment, the native stack.
+"""Finding Kafka and Postgres for tests, in order: the environment, testcontainers, the native stack.
 
 1. `KAFKA_BOOTSTRAP` and `PGHOST` set: use those servers.
-2. Otherwise: `deploy/stack.sh up` starts the project's own Kafka and Postgres (idempotent).
+2. A Docker daemon answers: testcontainers starts docker-compose.yml's own `kafka` and `postgres`
+   (the same pinned images, SASL/SCRAM broker configuration and per-service Postgres roles as a user's
+   `docker compose up`), with the secrets file generated first; they are removed with their volumes
+   at the end of the session.
+3. Otherwise: `deploy/stack.sh up` starts the project's own Kafka and Postgres (idempotent).
 
 Kafka authenticates every client (SASL/SCRAM, docs/security.md): the session first makes sure every
 principal's credential and the ACL table are on the broker (as admin, from the secrets file), as
-`make up` does. (The testcontainers path is gone: its Kafka image has no SASL users; the native stack
-is the test stack, docker-compose.yml the container one.)
+`make up` does.
 
 Each test session then works in its own namespace: topics and databases prefixed with a run id, so a
 developer's `make run` data on the same servers is never touched; the namespace's topics get the ACL
@@ -19,6 +22,7 @@ import contextlib
 import os
 import socket
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,13 +35,42 @@ from libs.settings import StackSettings
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _docker_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=2).ping()
+        return True
+    except Exception:
+        return False
+
+
+@contextlib.contextmanager
+def _compose_servers() -> Iterator[None]:
+    """docker-compose.yml's broker and database (not the services: the tests start those themselves)."""
+    from testcontainers.compose import DockerCompose
+
+    subprocess.run([sys.executable, str(ROOT / "deploy" / "secrets.py"), "ensure"], check=True,
+                   env={**os.environ, "SECRETS_FILE": str(ROOT / ".stack" / "secrets.env")})
+    with DockerCompose(ROOT, services=["kafka", "postgres"], wait=True):
+        os.environ.update({
+            "KAFKA_BOOTSTRAP": "127.0.0.1:19092", "PGHOST": "127.0.0.1", "PGPORT": "54329",
+            "PGUSER": "owner", "PGPASSWORD": "", "SECRETS_FILE": str(ROOT / ".stack" / "secrets.env"),
+        })  # the addresses compose publishes for host tools (docker-compose.yml)
+        yield
+
+
 @contextlib.contextmanager
 def servers() -> Iterator[StackSettings]:
-    if not (os.environ.get("KAFKA_BOOTSTRAP") and os.environ.get("PGHOST")):
-        subprocess.run([str(ROOT / "deploy" / "stack.sh"), "up"], check=True)
-    settings = StackSettings()
-    ensure_security(settings.kafka_bootstrap)
-    yield settings
+    with contextlib.ExitStack() as stack:
+        if not (os.environ.get("KAFKA_BOOTSTRAP") and os.environ.get("PGHOST")):
+            if _docker_answers():
+                stack.enter_context(_compose_servers())
+            else:
+                subprocess.run([str(ROOT / "deploy" / "stack.sh"), "up"], check=True)
+        settings = StackSettings()
+        ensure_security(settings.kafka_bootstrap)
+        yield settings
 
 
 def free_port() -> int:
