@@ -127,7 +127,7 @@ async def run(profile: Profile, stack: StackSettings, out_dir: Path, env: dict[s
             try:  # the hospitals' real path, at a modest fixed load; a failure here must not end the run
                 result["national_http"] = await national_http(ns, population, profile.load_seconds)
                 print(f"[bench] national HTTP: {result['national_http']}", flush=True)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 print(f"[bench] national HTTP path not measured: {exc!r}", flush=True)
             result["outcomes_by_type"] = totals.as_dict()
             sizes = request_sizes(driver, stream)

@@ -27,7 +27,7 @@ from datetime import datetime
 from libs.hospital.client import HospitalClient
 from libs.hospital.simulator.driver import Driver, RawSender
 from libs.hospital.simulator.enroll import enroll, wait_until_insured
-from libs.hospital.simulator.population import build_population
+from libs.hospital.simulator.population import Population, build_population
 from libs.hospital.simulator.stream import TrafficStream
 from libs.settings import StackSettings
 
@@ -73,7 +73,7 @@ async def main(args: argparse.Namespace) -> None:
         say(driver.stats.summary_line())
 
 
-async def national(args: argparse.Namespace, population, stop: asyncio.Event) -> None:
+async def national(args: argparse.Namespace, population: Population, stop: asyncio.Event) -> None:
     from libs.hospital.simulator.national_mode import VisitPlayer, connect
 
     url = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8105")
@@ -81,7 +81,7 @@ async def national(args: argparse.Namespace, population, stop: asyncio.Event) ->
         try:
             clients = await connect(url, population)
             break
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # the gateway may not answer yet
             if attempt == 119:
                 raise
             say(f"waiting for the gateway at {url} ({type(exc).__name__})") if attempt % 10 == 0 else None
