@@ -7,21 +7,23 @@ HIS developer recognises them. Every amount is integer fen (分); unit prices an
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from libs.contracts import topics
-from libs.contracts.bounds import MAX_LINES, Fen, Id, Quantity, Ratio, Reason, Region, UnitPrice, text
+from libs.contracts.bounds import MAX_LINES, PRINTABLE, Fen, Id, Quantity, Ratio, Reason, Region, UnitPrice
 from libs.contracts.envelope import Payload
 
 HospitalLevel = Literal["primary", "1", "2", "3", "provincial"]
 Insutype = Literal["310", "390", "510"]
 MedType = Literal["11", "13", "14", "15", "21", "41", "51", "52"]
 Admdvs = Region
-Code = text(50, min_length=1)  # a catalogue, diagnosis or doctor code as the HIS keys it
-ReasonCode = text(60)  # a stable machine code such as `INVALID_CLAIM`
-ExplanationLine = text(2000)
+# a catalogue, diagnosis or doctor code as the HIS keys it
+Code = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=PRINTABLE)]
+# a stable machine code such as `INVALID_CLAIM`
+ReasonCode = Annotated[str, StringConstraints(min_length=0, max_length=60, pattern=PRINTABLE)]
+ExplanationLine = Annotated[str, StringConstraints(min_length=0, max_length=2000, pattern=PRINTABLE)]
 
 
 class _Part(BaseModel):

@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from libs.contracts import topics
-from libs.contracts.bounds import Fen, Id, Reason, text
+from libs.contracts.bounds import PRINTABLE, Fen, Id, Reason
 from libs.contracts.envelope import Payload
 
 Relation = Literal["spouse", "parent", "child", "near_relative"]
@@ -24,9 +24,9 @@ MutualAidUse = Literal["medical", "premium"]
 _PSN_NO = dict(min_length=1, max_length=40)
 _ID = dict(min_length=1, max_length=64)
 Uses = Annotated[list[MutualAidUse], Field(max_length=2)]
-ReasonCode = text(60, min_length=1)
-CommandType = text(80, min_length=1)
-Key = text(200, min_length=1)
+ReasonCode = Annotated[str, StringConstraints(min_length=1, max_length=60, pattern=PRINTABLE)]
+CommandType = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=PRINTABLE)]
+Key = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=PRINTABLE)]
 
 
 class CreditPersonalAccount(Payload):
