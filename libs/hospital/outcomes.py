@@ -81,7 +81,7 @@ class Pending:
     async def outcome(self, timeout: float = 30.0) -> Outcome:
         try:
             return await asyncio.wait_for(asyncio.shield(self.future), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.router.forget(self)
             raise OutcomeTimeout(self.claim_id, self.operation, timeout) from None
 

@@ -40,7 +40,7 @@ hostile_values = st.recursive(hostile_scalars, lambda inner: st.one_of(
 def hostile_body(model: type[BaseModel]) -> st.SearchStrategy[dict[str, object]]:
     """The model's own field names (most of them), each with a hostile value, and sometimes one more field."""
     names = list(model.model_fields)
-    return st.fixed_dictionaries({}, optional={n: hostile_values for n in names}).flatmap(
+    return st.fixed_dictionaries({}, optional=dict.fromkeys(names, hostile_values)).flatmap(
         lambda body: st.one_of(st.just(body), st.dictionaries(st.text(max_size=8), hostile_values, max_size=2).map(
             lambda extra: {**extra, **body})))
 

@@ -6,19 +6,19 @@ from datetime import date
 
 import orjson
 
+from services.enrollment.adapters.event_codec import decode_event, encode_event
 from services.enrollment.domain import (
     ApplyForTransfer,
     CompleteTransfer,
     EnrollNewborn,
     EnrollResident,
+    InsuredPerson,
     RecordFundPaymentYear,
     RequestTransfer,
 )
-from services.enrollment.adapters.event_codec import decode_event, encode_event
-from services.enrollment.domain import InsuredPerson
 from services.enrollment.domain.events import ReimbursementCancelled, ReimbursementRecorded
 from services.enrollment.domain.state import Reimbursement
-from services.enrollment.tests.unit.builders import VAULT, PREMIUM, next_id, person, policy
+from services.enrollment.tests.unit.builders import PREMIUM, VAULT, next_id, person, policy
 
 
 def enrolled_for(years, born=date(1990, 5, 17)):
