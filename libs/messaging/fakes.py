@@ -18,7 +18,7 @@ class FakeTransaction:
     async def claim_new(self, consumer: str, message_ids: list[str], digests: list[bytes] | None = None) -> set[str]:
         seen = self.state.setdefault("inbox", {})
         new = {m for m in message_ids if (consumer, m) not in seen}
-        for m, digest in zip(message_ids, digests or [None] * len(message_ids)):
+        for m, digest in zip(message_ids, digests or [None] * len(message_ids), strict=False):
             if m in new:
                 seen[(consumer, m)] = digest
         return new

@@ -79,17 +79,17 @@ class PgTransaction:
                 [m.topic for m in self._outbox], [m.key for m in self._outbox], [m.event_id for m in self._outbox],
                 [m.value for m in self._outbox], [orjson.dumps(m.headers).decode() if m.headers else "{}" for m in self._outbox],
             )
-            written = list(zip(sorted(r["id"] for r in rows), self._outbox))
+            written = list(zip(sorted(r["id"] for r in rows), self._outbox, strict=False))
         return written
 
     async def _write_dead_letters(self) -> None:
         """The rows first: a position parked before (a redelivered batch) gets no second copy on the
         topic. Then the parked ids leave the inbox, so a replay of the same bytes is processed."""
         rows = [d.row for d in self._dead]
-        columns = [list(c) for c in zip(*rows)]
+        columns = [list(c) for c in zip(*rows, strict=False)]
         columns[8] = [orjson.dumps(h).decode() for h in columns[8]]
         new = {tuple(r) for r in await self.conn.fetch(_INSERT_DEAD, *columns)}
-        self._outbox.extend(d.message for d, row in zip(self._dead, rows) if tuple(row[:4]) in new)
+        self._outbox.extend(d.message for d, row in zip(self._dead, rows, strict=False) if tuple(row[:4]) in new)
         released = [(d.consumer, d.message_id) for d in self._dead if d.message_id is not None]
         if released:
             await self.conn.execute(

@@ -115,7 +115,7 @@ async def test_a_thousand_claims_each_get_exactly_one_outcome_and_are_stored_onc
     assert await count(namespace, "settlement", f"SELECT count(DISTINCT claim_id) FROM claims WHERE claim_id IN {in_list} AND status = 'settled'") == 1000
     assert await count(namespace, "wallet", f"SELECT count(*) FROM claim_payments WHERE claim_id IN {in_list}") == 1000
     # Clearing records what a fund paid across regions; a bill under the deductible creates nothing.
-    cross = sum(1 for c, s in zip(claims, settled) if c.mdtrtarea_admvs != c.insuplc_admdvs and s.amounts.fund_pay_sumamt)
+    cross = sum(1 for c, s in zip(claims, settled, strict=False) if c.mdtrtarea_admvs != c.insuplc_admdvs and s.amounts.fund_pay_sumamt)
     assert cross > 0
     assert await count_reaches(namespace, "clearing",
                                f"SELECT count(DISTINCT setl_id) FROM obligations WHERE claim_id IN {in_list}", cross) == cross
