@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import cast
 
 import asyncpg
 import orjson
@@ -112,7 +113,8 @@ class PgDatabase:
     async def transaction(self) -> AsyncIterator[PgTransaction]:
         assert self.pool is not None, "database used before start-up"
         async with self.pool.acquire() as conn:
-            tx = PgTransaction(conn)
+            # asyncpg types a pool's connection as a proxy; it forwards every Connection method to one
+            tx = PgTransaction(cast(asyncpg.Connection, conn))
             async with conn.transaction():
                 yield tx
                 written = await tx.flush()
