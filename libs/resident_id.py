@@ -29,7 +29,7 @@ def check_character(first_17: str) -> str:
     """The check character for the first 17 digits."""
     if len(first_17) != 17 or not _DIGITS.issuperset(first_17):
         raise ValueError("the first 17 characters of a resident ID are ASCII digits")
-    return CHECK_CHARACTERS[sum(int(d) * w for d, w in zip(first_17, WEIGHTS)) % 11]
+    return CHECK_CHARACTERS[sum(int(d) * w for d, w in zip(first_17, WEIGHTS, strict=False)) % 11]
 
 
 def with_check_character(first_17: str) -> str:

@@ -9,8 +9,9 @@ length and no control characters (docs/security.md, "Bad input").
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, PlainSerializer, PlainValidator, StringConstraints, WithJsonSchema
 
@@ -33,11 +34,9 @@ Version = Annotated[int, Field(ge=1, le=10**9)]
 """A version that rises by one a change: a billion changes of one thing do not happen."""
 
 
-
-
-def bounded_decimal(max_digits: int, decimal_places: int, low: int, high: int, what: str) -> object:
-    """A decimal given as a JSON number or a string, with at most `max_digits` digits, of which at
-    most `decimal_places` after the point, between `low` and `high`; NaN and Infinity refused.
+def _check(max_digits: int, decimal_places: int, low: int, high: int, what: str) -> Callable[[object], Decimal]:
+    """A validator for a decimal given as a JSON number or a string, with at most `max_digits` digits, of
+    which at most `decimal_places` after the point, between `low` and `high`; NaN and Infinity refused.
 
     One plain validator instead of pydantic's decimal constraints: as fast (2.6 µs a field against
     1.2 µs for an unchecked Decimal, measured), and pydantic's accepted a list as the tuple form of
@@ -53,12 +52,14 @@ def bounded_decimal(max_digits: int, decimal_places: int, low: int, high: int, w
                 raise ValueError(f"{what} is not a number") from None
         elif isinstance(value, Decimal):
             number = value
-        elif isinstance(value, int) and not isinstance(value, bool) and -(10**max_digits) < value < 10**max_digits:
+        elif (isinstance(value, int) and not isinstance(value, bool)
+              and -(10**max_digits) < value < 10**max_digits):
             number = Decimal(value)
         elif isinstance(value, float):
             number = Decimal(repr(value))  # a JSON number: its shortest text, not the binary fraction
         else:
-            raise ValueError(f"{what} must be a number of at most {max_digits} digits, as a JSON number or a string")
+            raise ValueError(
+                f"{what} must be a number of at most {max_digits} digits, as a JSON number or a string")
         if not number.is_finite():
             raise ValueError(f"{what} must be a finite number")
         _, digits, exponent = number.as_tuple()
@@ -70,20 +71,29 @@ def bounded_decimal(max_digits: int, decimal_places: int, low: int, high: int, w
             raise ValueError(f"{what} must be between {low} and {high}")
         return number
 
-    schema = {"anyOf": [{"type": "number"}, {"type": "string"}], "minimum": low, "maximum": high,
-              "description": f"At most {max_digits} digits, {decimal_places} after the point."}
-    return Annotated[Decimal, PlainValidator(check), PlainSerializer(str, return_type=str, when_used="json"),
-                     WithJsonSchema(schema)]
+    return check
 
 
-Quantity = bounded_decimal(16, 4, -10**6, 10**6, "the count")
+def _schema(max_digits: int, decimal_places: int, low: int, high: int) -> dict[str, Any]:
+    """The JSON schema of a bounded decimal: a number or a string, within its range."""
+    return {"anyOf": [{"type": "number"}, {"type": "string"}], "minimum": low, "maximum": high,
+            "description": f"At most {max_digits} digits, {decimal_places} after the point."}
+
+
+_AS_TEXT = PlainSerializer(str, return_type=str, when_used="json")
+"""A bounded decimal travels as a string in JSON, so no digit is lost to a float."""
+
+Quantity = Annotated[Decimal, PlainValidator(_check(16, 4, -10**6, 10**6, "the count")), _AS_TEXT,
+                     WithJsonSchema(_schema(16, 4, -10**6, 10**6))]
 """数量 as the national interface has it (16 digits, 4 decimals), at most a million units:
 negative only on refund lines. With `UnitPrice` a line stays inside `MAX_FEN`."""
 
-UnitPrice = bounded_decimal(16, 6, 0, 10**7, "the unit price")
+UnitPrice = Annotated[Decimal, PlainValidator(_check(16, 6, 0, 10**7, "the unit price")), _AS_TEXT,
+                      WithJsonSchema(_schema(16, 6, 0, 10**7))]
 """单价 in yuan (16 digits, 6 decimals), at most ten million yuan a unit."""
 
-Ratio = bounded_decimal(12, 6, 0, 1, "the ratio")
+Ratio = Annotated[Decimal, PlainValidator(_check(12, 6, 0, 1, "the ratio")), _AS_TEXT,
+                  WithJsonSchema(_schema(12, 6, 0, 1))]
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=IDENTIFIER)]
 """An id one system gives a thing (claim, command, settlement, person, institution)."""
@@ -95,14 +105,18 @@ RegionOrProvince = Annotated[str, StringConstraints(pattern=r"^([0-9]{2}|[0-9]{6
 
 
 def text(max_length: int, min_length: int = 0) -> object:
-    """Free text of at most `max_length` characters, in any script, without control characters."""
+    """Free text of at most `max_length` characters, in any script, without control characters.
+
+    The value is not a type for mypy: a module-level field type is spelled out as
+    `Annotated[str, StringConstraints(..., pattern=PRINTABLE)]`, as `Reason` and `Name` are.
+    """
     return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length, pattern=PRINTABLE)]
 
 
-Reason = text(500)
+Reason = Annotated[str, StringConstraints(min_length=0, max_length=500, pattern=PRINTABLE)]
 """A sentence for a clerk."""
 
-Name = text(80)
+Name = Annotated[str, StringConstraints(min_length=0, max_length=80, pattern=PRINTABLE)]
 
 MAX_LINES = 5000
 """Fee lines of one bill: a long inpatient stay has a few thousand."""

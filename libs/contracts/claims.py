@@ -7,21 +7,23 @@ HIS developer recognises them. Every amount is integer fen (分); unit prices an
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from libs.contracts import topics
-from libs.contracts.bounds import MAX_LINES, Fen, Id, Quantity, Ratio, Reason, Region, UnitPrice, text
+from libs.contracts.bounds import MAX_LINES, PRINTABLE, Fen, Id, Quantity, Ratio, Reason, Region, UnitPrice
 from libs.contracts.envelope import Payload
 
 HospitalLevel = Literal["primary", "1", "2", "3", "provincial"]
 Insutype = Literal["310", "390", "510"]
 MedType = Literal["11", "13", "14", "15", "21", "41", "51", "52"]
 Admdvs = Region
-Code = text(50, min_length=1)  # a catalogue, diagnosis or doctor code as the HIS keys it
-ReasonCode = text(60)  # a stable machine code such as `INVALID_CLAIM`
-ExplanationLine = text(2000)
+# a catalogue, diagnosis or doctor code as the HIS keys it
+Code = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=PRINTABLE)]
+# a stable machine code such as `INVALID_CLAIM`
+ReasonCode = Annotated[str, StringConstraints(min_length=0, max_length=60, pattern=PRINTABLE)]
+ExplanationLine = Annotated[str, StringConstraints(min_length=0, max_length=2000, pattern=PRINTABLE)]
 
 
 class _Part(BaseModel):
@@ -37,7 +39,8 @@ class FeeLine(_Part):
     cnt: Quantity = Field(description="数量: count; negative on a refund line.")
     pric: UnitPrice = Field(description="单价: unit price in yuan (up to 6 decimals).")
     det_item_fee_sumamt: Fen = Field(description="明细项目费用总额: line amount in fen; must equal cnt × pric rounded half-up to the fen.")
-    drug_trac_codg: list[Id] = Field(default_factory=list, max_length=1000, description="药品追溯码: traceability codes of the boxes sold on this line.")
+    drug_trac_codg: list[Id] = Field(default_factory=list, max_length=1000,
+                                     description="药品追溯码: traceability codes of the boxes sold on this line.")
 
 
 class ClaimSubmitted(Payload):
@@ -46,23 +49,27 @@ class ClaimSubmitted(Payload):
     event_type = "ClaimSubmitted"
 
     claim_id: Id = Field( description="The institution's own id for this settlement request; idempotency key and correlation id.")
-    action: Literal["settle", "presettle"] = Field(description="`settle` posts the money; `presettle` computes the same split with no side effect.")
+    action: Literal["settle", "presettle"] = Field(description="`settle` posts the money; "
+                                                               "`presettle` computes the same split with no side effect.")
     fixmedins_code: Id = Field(max_length=30, description="定点医药机构编号: the hospital or pharmacy.")
     fixmedins_type: Literal["hospital", "pharmacy"] = Field(default="hospital", description="Kind of designated institution.")
     hosp_lv: HospitalLevel = Field(description="Hospital level: primary (基层), 1, 2, 3, or provincial.")
     mdtrt_id: Id = Field( description="就诊ID: the visit or admission.")
     psn_no: Id = Field(max_length=40, description="人员编号: the insured person's number (from the 1101 person query).")
     insutype: Insutype = Field(description="险种类型: 310 employee, 390 resident, 510 maternity.")
-    med_type: MedType = Field(description="医疗类别: 11 outpatient, 13 emergency, 14 chronic/special outpatient, 15 special drug, 21 inpatient, 41 pharmacy, 51/52 maternity.")
+    med_type: MedType = Field(description="医疗类别: 11 outpatient, 13 emergency, 14 chronic/special outpatient, 15 special drug, "
+                                          "21 inpatient, 41 pharmacy, 51/52 maternity.")
     insuplc_admdvs: Admdvs = Field(description="参保地医保区划: the insured region.")
     mdtrtarea_admvs: Admdvs = Field(description="就医地医保区划: the treatment region.")
     begntime: datetime = Field(description="开始时间: date and time of service (admission for inpatients).")
     endtime: datetime | None = Field(default=None, description="结束时间: discharge time for inpatients.")
     dise_codg: Code | None = Field(default=None, description="病种编码: main diagnosis (ICD-10).")
-    opsp_dise_code: Code | None = Field(default=None, description="门慢门特病种代码: chronic or special outpatient disease, for med_type 14.")
+    opsp_dise_code: Code | None = Field(default=None,
+                                        description="门慢门特病种代码: chronic or special outpatient disease, for med_type 14.")
     bilg_dr_codg: Code | None = Field(default=None, description="开单医生编码: prescribing doctor (needed for special drugs).")
     acct_used_flag: bool = Field(default=True, description="个人账户使用标志: whether the patient chose to pay from the personal account.")
-    work_injury: bool = Field(default=False, description="The hospital declares the injury work-related (工伤): not payable by medical insurance.")
+    work_injury: bool = Field(default=False,
+                              description="The hospital declares the injury work-related (工伤): not payable by medical insurance.")
     fee_details: list[FeeLine] = Field(min_length=1, max_length=MAX_LINES, description="The bill's fee lines.")
 
 
@@ -81,7 +88,8 @@ class ClaimCancelRequested(Payload):
 class FundDetail(_Part):
     """One fund's payment in a settlement (setldetail)."""
 
-    fund_pay_type: ReasonCode = Field(description="基金支付类型: pooling (hifp), critical illness (hifmi/hifob), assistance (maf), maternity.")
+    fund_pay_type: ReasonCode = Field(description="基金支付类型: pooling (hifp), critical illness (hifmi/hifob), "
+                                                  "assistance (maf), maternity.")
     fund_payamt: Fen = Field(description="基金支付金额 in fen.")
 
 
@@ -182,7 +190,8 @@ class ClaimSettled(_Outcome):
     psn_cash_pay: Fen = Field(description="个人现金支出.")
     balc: Fen = Field(description="余额: personal account balance after payment.")
     setldetail: list[FundDetail] = Field(max_length=50, description="One row per fund that paid.")
-    explanation: list[ExplanationLine] = Field(default_factory=list, max_length=500, description="Why each amount is what it is, for the clerk.")
+    explanation: list[ExplanationLine] = Field(default_factory=list, max_length=500,
+                                               description="Why each amount is what it is, for the clerk.")
 
 
 class ClaimPreSettled(_Outcome):

@@ -28,9 +28,11 @@ class RegionNetPosition(_Part):
     """One pooling region's result of a closed cycle: it pays or receives one net amount."""
 
     admdvs: Region = Field(description="医保区划: the pooling region.")
-    gross_payable: Fen = Field(ge=0, description="What the region owes in the cycle (its insured treated elsewhere, plus late cancellations it must pay back).")
+    gross_payable: Fen = Field(ge=0, description="What the region owes in the cycle (its insured treated elsewhere, "
+                                                 "plus late cancellations it must pay back).")
     gross_receivable: Fen = Field(ge=0, description="What the region is owed in the cycle.")
-    net: Fen = Field(description="gross_receivable − gross_payable: positive, the region receives; negative, it pays. The nets of a cycle sum to zero.")
+    net: Fen = Field(description="gross_receivable − gross_payable: positive, the region receives; negative, "
+                                 "it pays. The nets of a cycle sum to zero.")
     prepayment_applied: Fen = Field(ge=0, description="预付金 used to cover the net payable.")
     cash_to_pay: Fen = Field(ge=0, description="What the region transfers to the platform: net payable less prepayment applied.")
     cash_to_receive: Fen = Field(ge=0, description="What the platform transfers to the region.")
@@ -46,7 +48,8 @@ class ClearingCycleClosed(Payload):
     period_start: date = Field(description="First day of the cycle's period (China calendar).")
     period_end: date = Field(description="Day after the period's last day.")
     closed_at: datetime = Field(description="When the cycle closed.")
-    close_reason: Literal["command", "schedule"] = Field(description="Closed by an operator's command or by the schedule after the period ended.")
+    close_reason: Literal["command", "schedule"] = Field(description="Closed by an operator's command or by the schedule after "
+                                                                     "the period ended.")
     next_cycle_id: Id = Field(description="The cycle that opened in the same step; later facts of the scope land there.")
     fund_pay_sumamt: Fen = Field(ge=0, description="Gross amount cleared: the sum of every region's gross payable.")
     net_positions: list[RegionNetPosition] = Field(max_length=MAX_ITEMS, description="One line per region of the cycle, sorted by admdvs.")
@@ -109,7 +112,7 @@ class ReconciliationCompleted(Payload):
     amount_differs: Count = Field( description="3202 lines both have with different amounts; every line is listed by the HTTP report.")
 
 
-CARRIES: dict[str, tuple] = {
+CARRIES: dict[str, tuple[type[Payload], ...]] = {
     topics.CLEARING_EVENTS.name: (
         ClearingCycleClosed, ClearingItemsConfirmed, ClearingItemsRolledBack, PrepaymentRecorded,
         ReconciliationCompleted,

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from functools import lru_cache
-from typing import Any, ClassVar, Generic, TypeVar
+from functools import cache
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from libs.contracts.bounds import text
+from libs.contracts.bounds import PRINTABLE
 
-EventType = text(80, min_length=1)
-Producer = text(64, min_length=1)
-CorrelationId = text(128, min_length=1)
-CausationId = text(64)
+EventType = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=PRINTABLE)]
+Producer = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=PRINTABLE)]
+CorrelationId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=PRINTABLE)]
+CausationId = Annotated[str, StringConstraints(min_length=0, max_length=64, pattern=PRINTABLE)]
 
 
 class Payload(BaseModel):
@@ -62,7 +62,7 @@ class RawEnvelope(BaseModel):
     payload: dict[str, Any]
 
 
-@lru_cache(maxsize=None)
+@cache
 def envelope_type(model: type[Payload]) -> type[Envelope[Any]]:
     """`Envelope[model]`, built once per payload type (pydantic builds a class per parametrization)."""
     return Envelope[model]  # type: ignore[valid-type]

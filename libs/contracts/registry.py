@@ -68,7 +68,7 @@ def decode(value: bytes | None, accepted: frozenset[str] | None = None) -> Envel
     """
     found = _EVENT_TYPE.search(value, 0, 400) if value else None
     model = PAYLOAD_TYPES.get(found.group(1).decode()) if found else None
-    if model is not None and (accepted is None or model.event_type in accepted):
+    if model is not None and value is not None and (accepted is None or model.event_type in accepted):
         try:
             envelope = envelope_type(model).model_validate_json(value)
         except (ValidationError, ValueError, TypeError, ArithmeticError, RecursionError):

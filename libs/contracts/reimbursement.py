@@ -20,9 +20,18 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from libs.contracts import topics
-from libs.contracts.bounds import MAX_LINES, Id, Reason
+from libs.contracts.bounds import MAX_LINES, Fen, Id, Reason
 from libs.contracts.claims import (
-    Admdvs, Code, ExplanationLine, Fen, FeeLine, FundDetail, HospitalLevel, Insutype, MedType, ReasonCode, SettlementAmounts,
+    Admdvs,
+    Code,
+    ExplanationLine,
+    FeeLine,
+    FundDetail,
+    HospitalLevel,
+    Insutype,
+    MedType,
+    ReasonCode,
+    SettlementAmounts,
 )
 from libs.contracts.envelope import Payload
 
@@ -44,14 +53,17 @@ class SubmitReimbursement(Payload):
 
     event_type = "SubmitReimbursement"
 
-    office_ref: Id = Field(min_length=1, max_length=64, description="The office's own reference for this claim; idempotency key within its region.")
+    office_ref: Id = Field(min_length=1, max_length=64,
+                           description="The office's own reference for this claim; idempotency key within its region.")
     reason: WhyManual = Field(description="Why the bill was not settled directly.")
-    received_on: date = Field(description="受理日期: the day the office received the claim (China time); the pack's time limit counts to it.")
+    received_on: date = Field(description="受理日期: the day the office received the claim (China time); "
+                                          "the pack's time limit counts to it.")
     psn_no: Id = Field(min_length=1, max_length=40, description="人员编号 of the insured person.")
     insutype: Insutype = Field(description="险种类型: 310 employee, 390 resident, 510 maternity.")
     insuplc_admdvs: Admdvs = Field(description="参保地医保区划: the insured region, the office's own.")
     mdtrtarea_admvs: Admdvs = Field(description="就医地医保区划: where the care was given.")
-    fixmedins_code: Id = Field(min_length=1, max_length=30, description="定点医药机构编号 of the institution that gave the care (or its registration code).")
+    fixmedins_code: Id = Field(min_length=1, max_length=30,
+                               description="定点医药机构编号 of the institution that gave the care (or its registration code).")
     fixmedins_type: Literal["hospital", "pharmacy"] = Field(default="hospital", description="Kind of institution.")
     hosp_lv: HospitalLevel = Field(description="The institution's level: primary, 1, 2, 3, provincial.")
     med_type: MedType = Field(description="医疗类别 of the care, as for a direct settlement.")
@@ -60,9 +72,11 @@ class SubmitReimbursement(Payload):
     dise_codg: Code | None = Field(default=None, description="病种编码: main diagnosis (ICD-10).")
     opsp_dise_code: Code | None = Field(default=None, description="门慢门特病种代码, for med_type 14.")
     bilg_dr_codg: Code | None = Field(default=None, description="开单医生编码, for special drugs.")
-    acct_used_flag: bool = Field(default=True, description="Whether the person's personal account pays their share (employees); the account's part is transferred with the funds'.")
+    acct_used_flag: bool = Field(default=True, description="Whether the person's personal account pays their share (employees); "
+                                                           "the account's part is transferred with the funds'.")
     receipts: list[Receipt] = Field(min_length=1, max_length=50, description="The receipts the bill is proven by.")
-    fee_details: list[FeeLine] = Field(min_length=1, max_length=MAX_LINES, description="The bill's fee lines, from the receipts' itemised lists.")
+    fee_details: list[FeeLine] = Field(min_length=1, max_length=MAX_LINES,
+                                       description="The bill's fee lines, from the receipts' itemised lists.")
 
 
 class CancelReimbursement(Payload):
@@ -114,7 +128,8 @@ class ReimbursementRejected(_Outcome):
 
     event_type = "ReimbursementRejected"
 
-    reason_code: ReasonCode = Field(description="Stable code: ALREADY_SETTLED_DIRECTLY, OUTSIDE_TIME_LIMIT, RECEIPT_ALREADY_REIMBURSED, OFFICE_REF_REUSED, REIMBURSEMENT_PAID_OUT, or any claim reason code.")
+    reason_code: ReasonCode = Field(description="Stable code: ALREADY_SETTLED_DIRECTLY, OUTSIDE_TIME_LIMIT, RECEIPT_ALREADY_REIMBURSED, "
+                                                "OFFICE_REF_REUSED, REIMBURSEMENT_PAID_OUT, or any claim reason code.")
     reason: Reason = Field(description="A sentence an office clerk can act on.")
 
 

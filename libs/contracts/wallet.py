@@ -12,21 +12,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from libs.contracts import topics
-from libs.contracts.bounds import Fen, Id, Reason, text
+from libs.contracts.bounds import PRINTABLE, Fen, Id, Reason
 from libs.contracts.envelope import Payload
 
 Relation = Literal["spouse", "parent", "child", "near_relative"]
 MutualAidUse = Literal["medical", "premium"]
 
-_PSN_NO = dict(min_length=1, max_length=40)
-_ID = dict(min_length=1, max_length=64)
 Uses = Annotated[list[MutualAidUse], Field(max_length=2)]
-ReasonCode = text(60, min_length=1)
-CommandType = text(80, min_length=1)
-Key = text(200, min_length=1)
+ReasonCode = Annotated[str, StringConstraints(min_length=1, max_length=60, pattern=PRINTABLE)]
+CommandType = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=PRINTABLE)]
+Key = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=PRINTABLE)]
 
 
 class CreditPersonalAccount(Payload):
@@ -46,11 +44,13 @@ class BindRelative(Payload):
 
     event_type = "BindRelative"
 
-    command_id: Id = Field(**_ID, description="The requester's id for this command; answers carry it as correlation id.")
-    psn_no: Id = Field(**_PSN_NO, description="人员编号 of the account holder, an insured employee (the message key).")
-    relative_psn_no: Id = Field(**_PSN_NO, description="人员编号 of the insured relative who may use the account.")
+    command_id: Id = Field(min_length=1, max_length=64,
+                           description="The requester's id for this command; answers carry it as correlation id.")
+    psn_no: Id = Field(min_length=1, max_length=40, description="人员编号 of the account holder, an insured employee (the message key).")
+    relative_psn_no: Id = Field(min_length=1, max_length=40, description="人员编号 of the insured relative who may use the account.")
     relation: Relation = Field(description="The relative is the holder's spouse, parent, child, or near_relative (其他近亲属).")
-    uses: Uses = Field(description="What the money may pay: `medical` (共济支付, self-pay medical costs) and/or `premium` (共济缴费, resident premiums); at least one.")
+    uses: Uses = Field(description="What the money may pay: `medical` (共济支付, self-pay medical costs) and/or `premium` (共济缴费, "
+                                   "resident premiums); at least one.")
 
 
 class ChangeMutualAidUses(Payload):
@@ -58,9 +58,9 @@ class ChangeMutualAidUses(Payload):
 
     event_type = "ChangeMutualAidUses"
 
-    command_id: Id = Field(**_ID, description="The requester's id for this command.")
-    psn_no: Id = Field(**_PSN_NO, description="人员编号 of the account holder (the message key).")
-    relative_psn_no: Id = Field(**_PSN_NO, description="人员编号 of the bound relative.")
+    command_id: Id = Field(min_length=1, max_length=64, description="The requester's id for this command.")
+    psn_no: Id = Field(min_length=1, max_length=40, description="人员编号 of the account holder (the message key).")
+    relative_psn_no: Id = Field(min_length=1, max_length=40, description="人员编号 of the bound relative.")
     uses: Uses = Field(description="The new uses, replacing the old: `medical` and/or `premium`; at least one.")
 
 
@@ -69,9 +69,9 @@ class RevokeBinding(Payload):
 
     event_type = "RevokeBinding"
 
-    command_id: Id = Field(**_ID, description="The requester's id for this command.")
-    psn_no: Id = Field(**_PSN_NO, description="人员编号 of the account holder (the message key).")
-    relative_psn_no: Id = Field(**_PSN_NO, description="人员编号 of the bound relative.")
+    command_id: Id = Field(min_length=1, max_length=64, description="The requester's id for this command.")
+    psn_no: Id = Field(min_length=1, max_length=40, description="人员编号 of the account holder (the message key).")
+    relative_psn_no: Id = Field(min_length=1, max_length=40, description="人员编号 of the bound relative.")
 
 
 class TransferToRelative(Payload):
@@ -79,10 +79,12 @@ class TransferToRelative(Payload):
 
     event_type = "TransferToRelative"
 
-    transfer_id: Id = Field(**_ID, description="Idempotency key: the same id with the same body is answered once; with another body it is refused.")
-    psn_no: Id = Field(**_PSN_NO, description="人员编号 of the account holder who pays (the message key).")
-    relative_psn_no: Id = Field(**_PSN_NO, description="人员编号 of the bound relative whose wallet receives the money.")
-    amount: Fen = Field(description="Amount in fen: positive, at most 200,000 (2,000 yuan); at most 3 transfers a day, none 22:00-06:00 China time.")
+    transfer_id: Id = Field(min_length=1, max_length=64, description="Idempotency key: the same id with the same body is answered once; "
+                                                                     "with another body it is refused.")
+    psn_no: Id = Field(min_length=1, max_length=40, description="人员编号 of the account holder who pays (the message key).")
+    relative_psn_no: Id = Field(min_length=1, max_length=40, description="人员编号 of the bound relative whose wallet receives the money.")
+    amount: Fen = Field(description="Amount in fen: positive, at most 200,000 (2,000 yuan); at most 3 transfers a day, "
+                                    "none 22:00-06:00 China time.")
 
 
 class PayRelativePremium(Payload):
@@ -90,9 +92,10 @@ class PayRelativePremium(Payload):
 
     event_type = "PayRelativePremium"
 
-    payment_id: Id = Field(**_ID, description="Idempotency key of the payment.")
-    psn_no: Id = Field(**_PSN_NO, description="人员编号 of the account holder who pays (the message key).")
-    relative_psn_no: Id = Field(**_PSN_NO, description="人员编号 of the relative whose premium is paid; the binding must grant the `premium` use.")
+    payment_id: Id = Field(min_length=1, max_length=64, description="Idempotency key of the payment.")
+    psn_no: Id = Field(min_length=1, max_length=40, description="人员编号 of the account holder who pays (the message key).")
+    relative_psn_no: Id = Field(min_length=1, max_length=40,
+                                description="人员编号 of the relative whose premium is paid; the binding must grant the `premium` use.")
     coverage_year: int = Field(ge=2000, le=2100, description="The coverage year the premium is for.")
     amount: Fen = Field(description="Amount in fen, paid whole or not at all.")
 
@@ -157,7 +160,8 @@ class WalletCommandRefused(Payload):
     command_id: Id = Field(description="The refused command's id (its command_id, transfer_id, payment_id or credit_id).")
     command_type: CommandType = Field(description="The refused command's event type, e.g. `TransferToRelative`.")
     psn_no: Id = Field(description="人员编号 of the holder who asked (the message key).")
-    reason_code: ReasonCode = Field(description="Stable machine code, e.g. `TRANSFER_LIMIT_EXCEEDED`, `NOT_BOUND_RELATIVE` (docs/wallet.md).")
+    reason_code: ReasonCode = Field(description="Stable machine code, e.g. `TRANSFER_LIMIT_EXCEEDED`, "
+                                                "`NOT_BOUND_RELATIVE` (docs/wallet.md).")
     reason: Reason = Field(description="A sentence the holder or the clerk can act on.")
 
 
@@ -170,7 +174,8 @@ class PersonalPartRefused(Payload):
     setl_id: Id = Field(description="结算ID.")
     cancel_id: Id | None = Field(default=None, description="The cancel request, when a refund was refused.")
     psn_no: Id = Field(description="人员编号 of the patient (the message key).")
-    reason_code: ReasonCode = Field(description="Stable machine code: `SETTLEMENT_ID_REUSED`, `UNKNOWN_CLAIM`, `CLAIM_MISMATCH`, `INVALID_REQUEST`.")
+    reason_code: ReasonCode = Field(description="Stable machine code: `SETTLEMENT_ID_REUSED`, `UNKNOWN_CLAIM`, `CLAIM_MISMATCH`, "
+                                                "`INVALID_REQUEST`.")
     reason: Reason = Field(description="A sentence a hospital clerk or operator can act on.")
 
 

@@ -16,7 +16,7 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeGuard
 
 import orjson
 
@@ -81,7 +81,7 @@ class Pending:
     async def outcome(self, timeout: float = 30.0) -> Outcome:
         try:
             return await asyncio.wait_for(asyncio.shield(self.future), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.router.forget(self)
             raise OutcomeTimeout(self.claim_id, self.operation, timeout) from None
 
@@ -169,13 +169,13 @@ def parse_outcome(value: bytes | None, received_at: float) -> Outcome | None:
         return None
     event_type, claim_id, fixmedins_code = data.get("event_type"), payload.get("claim_id"), payload.get("fixmedins_code")
     causation_id, reason_code = data.get("causation_id"), payload.get("reason_code")
-    if not all(_short(v) for v in (event_type, claim_id, fixmedins_code)) or not all(
+    if not (_short(event_type) and _short(claim_id) and _short(fixmedins_code)) or not all(
             v is None or _short(v) for v in (causation_id, reason_code)):
         return None
     return Outcome(event_type, claim_id, fixmedins_code, causation_id, received_at, value or b"", reason_code)
 
 
-def _short(value: Any) -> bool:
+def _short(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and len(value) <= 200
 
 

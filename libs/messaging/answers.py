@@ -25,8 +25,15 @@ from libs.contracts.enrollment import CommandRefused
 from libs.contracts.envelope import Payload, new_envelope
 from libs.contracts.reimbursement import ReimbursementRejected
 from libs.contracts.topics import (
-    CLAIMS_OUTCOMES, CLAIMS_SUBMITTED, ENROLLMENT_COMMANDS, ENROLLMENT_EVENTS, REIMBURSEMENTS_COMMANDS,
-    REIMBURSEMENTS_OUTCOMES, WALLET_COMMANDS, WALLET_EVENTS, Topic,
+    CLAIMS_OUTCOMES,
+    CLAIMS_SUBMITTED,
+    ENROLLMENT_COMMANDS,
+    ENROLLMENT_EVENTS,
+    REIMBURSEMENTS_COMMANDS,
+    REIMBURSEMENTS_OUTCOMES,
+    WALLET_COMMANDS,
+    WALLET_EVENTS,
+    Topic,
 )
 from libs.contracts.wallet import WalletCommandRefused
 from libs.messaging.consumer import Answer

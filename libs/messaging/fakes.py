@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -18,7 +18,8 @@ class FakeTransaction:
     async def claim_new(self, consumer: str, message_ids: list[str], digests: list[bytes] | None = None) -> set[str]:
         seen = self.state.setdefault("inbox", {})
         new = {m for m in message_ids if (consumer, m) not in seen}
-        for m, digest in zip(message_ids, digests or [None] * len(message_ids)):
+        padded: Sequence[bytes | None] = digests or [None] * len(message_ids)
+        for m, digest in zip(message_ids, padded, strict=False):
             if m in new:
                 seen[(consumer, m)] = digest
         return new
@@ -71,4 +72,5 @@ class FakeDatabase:
 
     @property
     def outbox(self) -> list[OutgoingMessage]:
-        return self.state.get("outbox", [])
+        outbox: list[OutgoingMessage] = self.state.get("outbox", [])
+        return outbox

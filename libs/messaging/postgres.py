@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import cast
 
 import asyncpg
 import orjson
@@ -79,17 +80,17 @@ class PgTransaction:
                 [m.topic for m in self._outbox], [m.key for m in self._outbox], [m.event_id for m in self._outbox],
                 [m.value for m in self._outbox], [orjson.dumps(m.headers).decode() if m.headers else "{}" for m in self._outbox],
             )
-            written = list(zip(sorted(r["id"] for r in rows), self._outbox))
+            written = list(zip(sorted(r["id"] for r in rows), self._outbox, strict=False))
         return written
 
     async def _write_dead_letters(self) -> None:
         """The rows first: a position parked before (a redelivered batch) gets no second copy on the
         topic. Then the parked ids leave the inbox, so a replay of the same bytes is processed."""
         rows = [d.row for d in self._dead]
-        columns = [list(c) for c in zip(*rows)]
+        columns = [list(c) for c in zip(*rows, strict=False)]
         columns[8] = [orjson.dumps(h).decode() for h in columns[8]]
         new = {tuple(r) for r in await self.conn.fetch(_INSERT_DEAD, *columns)}
-        self._outbox.extend(d.message for d, row in zip(self._dead, rows) if tuple(row[:4]) in new)
+        self._outbox.extend(d.message for d, row in zip(self._dead, rows, strict=False) if tuple(row[:4]) in new)
         released = [(d.consumer, d.message_id) for d in self._dead if d.message_id is not None]
         if released:
             await self.conn.execute(
@@ -112,7 +113,8 @@ class PgDatabase:
     async def transaction(self) -> AsyncIterator[PgTransaction]:
         assert self.pool is not None, "database used before start-up"
         async with self.pool.acquire() as conn:
-            tx = PgTransaction(conn)
+            # asyncpg types a pool's connection as a proxy; it forwards every Connection method to one
+            tx = PgTransaction(cast(asyncpg.Connection, conn))
             async with conn.transaction():
                 yield tx
                 written = await tx.flush()

@@ -105,9 +105,9 @@ def dead_letter_message(consumer: str, record: Record, reason: str, dlq_topic: s
     """The original bytes with where they came from and why they were parked (cut if too large)."""
     value = record.value or b""
     headers = dict(zip(DLQ_HEADERS, (safe_text(consumer, 200), safe_text(record.topic, 300), str(record.partition),
-                                     str(record.offset), safe_text(reason))))
+                                     str(record.offset), safe_text(reason)), strict=False))
     if len(value) > DLQ_VALUE_LIMIT:
-        headers.update(zip(DLQ_TRUNCATED_HEADERS, ("true", str(len(value)), hashlib.sha256(value).hexdigest())))
+        headers.update(zip(DLQ_TRUNCATED_HEADERS, ("true", str(len(value)), hashlib.sha256(value).hexdigest()), strict=False))
         value = value[:DLQ_VALUE_LIMIT]
     return OutgoingMessage(topic=dlq_topic, key=safe_text(record.key, KEY_LIMIT), event_id=event_id, value=value,
                            headers=headers)

@@ -123,7 +123,7 @@ async def test_when_parking_itself_fails_the_record_is_quarantined_and_the_rest_
     stats = await processor(db, bad_then_unparkable).process(records(credit("a"), credit("poison"), credit("b")))
     assert db.state["credited"] == ["a", "b"]
     assert stats.quarantined == 1
-    [(consumer, position, reason)] = db.state["quarantined"]
+    [(_consumer, position, reason)] = db.state["quarantined"]
     assert position == "wallet.commands/0@1" and "quarantined" in reason
 
 

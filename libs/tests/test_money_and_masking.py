@@ -1,7 +1,8 @@
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from libs.masking import mask_id_number, mask_name, mask_text, mask_value
 from libs.money import MoneyError, apply_ratio, fen_to_yuan, format_yuan, line_amount, ratio, split, yuan_to_fen

@@ -77,8 +77,9 @@ async def test_poison_records_are_answered_or_dead_lettered_and_a_good_claim_beh
         }
         raw_poison = {
             "nul key and bytes": (b"P\x00\xff", b'\x00{"event_id": "\x00\xff"}\xc3\x28'),
-            "unroutable NUL hospital": (PATIENT.encode(), claim_bytes(pub, new_id("NULH"),
-                                                                      **{f'"fixmedins_code":"{HOSPITAL}"': b'"fixmedins_code":"H\\u0000"'})),
+            "unroutable NUL hospital": (
+                PATIENT.encode(),
+                claim_bytes(pub, new_id("NULH"), **{f'"fixmedins_code":"{HOSPITAL}"': b'"fixmedins_code":"H\\u0000"'})),
             "near 1 MiB garbage": (PATIENT.encode(), b"\xff" * 1_000_000),
             "changed body under a known id": (PATIENT.encode(), encode(known_env).replace(b'"cnt":"1"', b'"cnt":"99"', 1)),
         }

@@ -63,7 +63,8 @@ async def enroll_everyone(namespace) -> None:
             await office.send(WALLET_COMMANDS, psn, credit(psn, 300_00), f"credit-{psn}")
     for _ in range(600):
         if (await count(namespace, "settlement", "SELECT count(*) FROM coverage") == len(PEOPLE)
-                and await count(namespace, "wallet", "SELECT count(*) FROM accounts WHERE prior_years + current_year + wallet > 0") == len(EMPLOYEES)):
+                and await count(namespace, "wallet",
+                                "SELECT count(*) FROM accounts WHERE prior_years + current_year + wallet > 0") == len(EMPLOYEES)):
             break
         await asyncio.sleep(0.1)
     else:
@@ -112,10 +113,12 @@ async def test_a_thousand_claims_each_get_exactly_one_outcome_and_are_stored_onc
         assert a.medfee_sumamt == a.fund_pay_sumamt + a.psn_part_amt
         assert a.psn_part_amt == s.acct_pay + s.acct_mulaid_pay + s.psn_cash_pay
     in_list = "(" + ",".join(f"'{i}'" for i in ids) + ")"
-    assert await count(namespace, "settlement", f"SELECT count(DISTINCT claim_id) FROM claims WHERE claim_id IN {in_list} AND status = 'settled'") == 1000
+    assert await count(namespace, "settlement",
+                       f"SELECT count(DISTINCT claim_id) FROM claims WHERE claim_id IN {in_list} AND status = 'settled'") == 1000
     assert await count(namespace, "wallet", f"SELECT count(*) FROM claim_payments WHERE claim_id IN {in_list}") == 1000
     # Clearing records what a fund paid across regions; a bill under the deductible creates nothing.
-    cross = sum(1 for c, s in zip(claims, settled) if c.mdtrtarea_admvs != c.insuplc_admdvs and s.amounts.fund_pay_sumamt)
+    cross = sum(1 for c, s in zip(claims, settled, strict=False)
+                if c.mdtrtarea_admvs != c.insuplc_admdvs and s.amounts.fund_pay_sumamt)
     assert cross > 0
     assert await count_reaches(namespace, "clearing",
                                f"SELECT count(DISTINCT setl_id) FROM obligations WHERE claim_id IN {in_list}", cross) == cross
@@ -145,7 +148,8 @@ async def test_duplicates_and_a_restart_mid_stream_double_nothing_and_lose_nothi
     assert all(len(distinct_outcomes(outcomes, i)) == 1 for i in ids)
     in_list = "(" + ",".join(f"'{i}'" for i in ids) + ")"
     assert await count(namespace, "wallet", f"SELECT count(*) FROM claim_payments WHERE claim_id IN {in_list}") == 300
-    paid = await count(namespace, "wallet", f"SELECT coalesce(sum(acct_pay + acct_mulaid_pay), 0) FROM claim_payments WHERE claim_id IN {in_list}")
+    paid = await count(namespace, "wallet",
+                       f"SELECT coalesce(sum(acct_pay + acct_mulaid_pay), 0) FROM claim_payments WHERE claim_id IN {in_list}")
     assert await count(namespace, "wallet", "SELECT sum(prior_years + current_year + wallet) FROM accounts") == balance_before - paid
     fund_paid = sum(outcomes.by_correlation[i][0].payload.amounts.fund_pay_sumamt for i in ids)
     entries = f"FROM fund_entries e JOIN claims c USING (setl_id) WHERE c.claim_id IN {in_list}"

@@ -55,7 +55,7 @@ async def test_a_retry_joins_the_request_still_in_flight() -> None:
 
 async def test_a_settlement_arriving_after_the_timeout_answers_the_retry() -> None:
     router = OutcomeRouter()
-    with pytest.raises(OutcomeTimeout, match="never pays twice|settles a claim id once"):
+    with pytest.raises(OutcomeTimeout, match=r"never pays twice|settles a claim id once"):
         await router.expect("C1", "settle", "e1").outcome(timeout=0.01)
     router.deliver(settled("C1"), received_at=2.0)  # late: the platform settled it once
     retry = router.expect("C1", "settle", "e2")

@@ -10,7 +10,6 @@ is sealed in the stored JSON (libs/pii.py), so a dump of the database does not s
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 import orjson
@@ -36,9 +35,16 @@ def _all_event_types() -> dict[str, type[e.Event]]:
 EVENT_TYPES = _all_event_types()
 
 
-@cache
+_ADAPTERS: dict[type[e.Event], TypeAdapter[Any]] = {}
+
+
 def _adapter(event_type: type[e.Event]) -> TypeAdapter[Any]:
-    return TypeAdapter(event_type)
+    """One TypeAdapter per event class, built on first use (a dict: mypy does not see a class as
+    Hashable for `functools.cache`)."""
+    adapter = _ADAPTERS.get(event_type)
+    if adapter is None:
+        adapter = _ADAPTERS[event_type] = TypeAdapter(event_type)
+    return adapter
 
 
 def encode_event(event: e.Event, vault: PiiVault) -> tuple[str, dict[str, Any]]:

@@ -28,11 +28,11 @@ from libs.contracts.envelope import Envelope
 from libs.db.migrations import migrate
 from libs.messaging import postgres
 from libs.settings import StackSettings
-from services.enrollment.tests.unit.builders import VAULT
 from services.enrollment.adapters.person_cache import PersonCache
 from services.enrollment.bootstrap import MIGRATIONS, EnrollmentSettings, pg_stores
 from services.enrollment.service_layer.handlers import EnrollmentService
 from services.enrollment.tests.integration.test_claims_batch_pg import RecordingTransaction
+from services.enrollment.tests.unit.builders import VAULT
 from services.enrollment.tests.unit.claim_runs import envelopes
 from services.enrollment.tests.unit.service_kit import JUNE_2026, POLICY, resident, settled_claim
 

@@ -9,12 +9,12 @@ from datetime import datetime
 import pytest
 
 from libs.contracts.claims import ClaimSettled
-from services.enrollment.tests.unit.builders import VAULT
 from services.enrollment.adapters.person_cache import PersonCache
 from services.enrollment.adapters.repository import PgEnrollmentStore
 from services.enrollment.service_layer.handlers import EnrollmentService
 from services.enrollment.tests.integration.conftest import registered
 from services.enrollment.tests.integration.test_claims_batch_pg import RecordingTransaction
+from services.enrollment.tests.unit.builders import VAULT
 from services.enrollment.tests.unit.claim_runs import envelopes
 from services.enrollment.tests.unit.service_kit import POLICY, settled_claim
 

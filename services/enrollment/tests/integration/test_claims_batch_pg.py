@@ -22,11 +22,11 @@ from libs.contracts.envelope import Envelope
 from libs.db.migrations import migrate
 from libs.messaging import postgres
 from libs.messaging.records import OutgoingMessage, Record
-from services.enrollment.tests.unit.builders import VAULT
 from services.enrollment.adapters.person_cache import PersonCache
 from services.enrollment.adapters.repository import PgEnrollmentStore
 from services.enrollment.bootstrap import MIGRATIONS
 from services.enrollment.service_layer.handlers import EnrollmentService
+from services.enrollment.tests.unit.builders import VAULT
 from services.enrollment.tests.unit.claim_runs import envelopes, history, outgoing, run
 from services.enrollment.tests.unit.service_kit import JUNE_2026, POLICY, cancelled_claim, resident, settled_claim
 

@@ -9,10 +9,10 @@ import pytest
 
 from libs.db.migrations import migrate
 from libs.messaging import postgres
-from services.enrollment.tests.unit.builders import VAULT
 from services.enrollment.adapters.person_cache import PersonCache
 from services.enrollment.adapters.repository import PgEnrollmentStore
 from services.enrollment.bootstrap import MIGRATIONS
+from services.enrollment.tests.unit.builders import VAULT
 from services.enrollment.tests.unit.store_contract import StoreContract
 
 pytestmark = pytest.mark.integration

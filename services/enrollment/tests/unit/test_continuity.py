@@ -6,25 +6,26 @@ from datetime import date
 
 import orjson
 
+from services.enrollment.adapters.event_codec import decode_event, encode_event
 from services.enrollment.domain import (
     ApplyForTransfer,
     CompleteTransfer,
     EnrollNewborn,
     EnrollResident,
+    InsuredPerson,
     RecordFundPaymentYear,
     RequestTransfer,
 )
-from services.enrollment.adapters.event_codec import decode_event, encode_event
-from services.enrollment.domain import InsuredPerson
 from services.enrollment.domain.events import ReimbursementCancelled, ReimbursementRecorded
 from services.enrollment.domain.state import Reimbursement
-from services.enrollment.tests.unit.builders import VAULT, PREMIUM, next_id, person, policy
+from services.enrollment.tests.unit.builders import PREMIUM, VAULT, next_id, person, policy
 
 
 def enrolled_for(years, born=date(1990, 5, 17)):
     someone = person(born=born)
     for year in years:
-        someone.handle(EnrollResident(command_id=next_id(), psn_no=someone.state.psn_no, coverage_year=year, paid_on=date(year - 1, 11, 1), cash_amount=PREMIUM), policy())
+        someone.handle(EnrollResident(command_id=next_id(), psn_no=someone.state.psn_no, coverage_year=year,
+                                      paid_on=date(year - 1, 11, 1), cash_amount=PREMIUM), policy())
     return someone
 
 
@@ -53,7 +54,8 @@ def test_nobody_uncovered_on_the_day_has_continuous_years():
 def test_a_newborn_year_starts_the_count():
     baby = person(born=date(2025, 4, 9), registered_on=date(2025, 5, 6))
     baby.handle(EnrollNewborn(command_id=next_id(), psn_no=baby.state.psn_no, enrolled_on=date(2025, 5, 6)), policy())
-    baby.handle(EnrollResident(command_id=next_id(), psn_no=baby.state.psn_no, coverage_year=2026, paid_on=date(2025, 12, 1), cash_amount=PREMIUM), policy())
+    baby.handle(EnrollResident(command_id=next_id(), psn_no=baby.state.psn_no, coverage_year=2026,
+                               paid_on=date(2025, 12, 1), cash_amount=PREMIUM), policy())
     assert baby.view(date(2026, 2, 1)).continuous_years == 2
 
 
@@ -108,7 +110,8 @@ def test_a_year_before_an_interruption_is_no_longer_counted():
 def test_a_transfer_between_regions_keeps_the_years_continuous():
     someone = enrolled_for(range(2023, 2027))
     psn_no = someone.state.psn_no
-    someone.handle(ApplyForTransfer(command_id=next_id(), psn_no=psn_no, transfer_id="T1", to_region="430102", applied_on=date(2025, 5, 1)), policy())
+    someone.handle(ApplyForTransfer(command_id=next_id(), psn_no=psn_no, transfer_id="T1", to_region="430102",
+                                    applied_on=date(2025, 5, 1)), policy())
     someone.handle(RequestTransfer(command_id=next_id(), psn_no=psn_no, transfer_id="T1", requested_on=date(2025, 5, 3)), policy())
     someone.handle(CompleteTransfer(command_id=next_id(), psn_no=psn_no, transfer_id="T1", effective_on=date(2025, 6, 1)), policy())
     assert someone.view(date(2026, 5, 1)).continuous_years == 4

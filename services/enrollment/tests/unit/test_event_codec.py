@@ -17,7 +17,7 @@ from services.enrollment.domain import (
     RecordFundPaymentYear,
     Relation,
 )
-from services.enrollment.tests.unit.builders import VAULT, PREMIUM, next_id, person, policy
+from services.enrollment.tests.unit.builders import PREMIUM, VAULT, next_id, person, policy
 
 
 def test_every_recorded_event_round_trips_through_its_stored_json() -> None:
