@@ -28,6 +28,7 @@ from libs.contracts.registry import PAYLOAD_TYPES, UndecodableMessage, decode
 from libs.contracts.topics import DEAD_LETTER
 from libs.messaging.ports import BatchHandler, Database, Handler, Transaction
 from libs.messaging.records import Record, dead_letter_message
+from libs.observability import hooks
 
 log = structlog.get_logger("consumer")
 
@@ -83,12 +84,14 @@ class BatchProcessor:
 
     async def process(self, records: Sequence[Record]) -> BatchStats:
         items = [self._decode(r) for r in records]
+        hooks.begin_batch(self.consumer, items)  # trace context of each message (libs/observability)
         careful = False
         stats = BatchStats()
         while True:
             stats.attempts += 1
             try:
-                return await self._run(items, careful, stats)
+                with hooks.transaction_timer(self.consumer):
+                    return await self._run(items, careful, stats)
             except TRANSIENT_ERRORS as exc:
                 if stats.attempts >= self.retry.attempts:
                     log.error("batch_gave_up", consumer=self.consumer, attempts=stats.attempts, error=repr(exc))

@@ -20,6 +20,7 @@ deleting re-publishes the same rows with the same event ids, which every consume
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from typing import Protocol
 
@@ -29,6 +30,7 @@ import structlog
 
 from libs.messaging.consumer import TRANSIENT_ERRORS
 from libs.messaging.records import OutgoingMessage
+from libs.observability import hooks
 
 log = structlog.get_logger("relay")
 
@@ -153,6 +155,7 @@ class OutboxRelay:
         return len(rows)
 
     async def _publish(self, conn: asyncpg.Connection, rows: list[tuple[int, str, str, bytes, dict[str, str]]]) -> None:
+        started = time.perf_counter()
         await self._sender.send_batch([
             (topic, key, value, [(k, v.encode()) for k, v in headers.items()]) for _, topic, key, value, headers in rows
         ])
@@ -160,4 +163,5 @@ class OutboxRelay:
         # Postgres work of marking them sent and purging them later.
         await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", [row[0] for row in rows])
         self.published += len(rows)
+        hooks.relay_published(len(rows), started)
 
