@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Local dev/CI stack: PostgreSQL + Kafka, state in <repo>/.stack, defaults in deploy/stack.env.
+# Local dev/CI stack: PostgreSQL + Kafka (+ Prometheus, deploy/prometheus.sh), state in <repo>/.stack, defaults in deploy/stack.env.
 # Installs/fetches whatever is missing (Debian packages, Kafka jars) on first use.
 #
 #   deploy/stack.sh up       start both (idempotent; waits until they answer)
@@ -12,9 +12,11 @@ case "${1:-}" in
   up)
     "$DIR/postgres.sh" start
     "$DIR/kafka.sh" start
+    "$DIR/prometheus.sh" start
     echo "[stack] up in ${SECONDS}s"
     ;;
   down)
+    "$DIR/prometheus.sh" stop
     "$DIR/kafka.sh" stop
     "$DIR/postgres.sh" stop
     ;;
@@ -22,6 +24,7 @@ case "${1:-}" in
     rc=0
     "$DIR/postgres.sh" status || rc=1
     "$DIR/kafka.sh" status || rc=1
+    "$DIR/prometheus.sh" status || rc=1
     exit "$rc"
     ;;
   *)

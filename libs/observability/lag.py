@@ -56,7 +56,7 @@ async def measure(admin: AIOKafkaAdminClient, consumer: AIOKafkaConsumer, prefix
     return out
 
 
-@dataclass
+@dataclass(eq=False)  # hashable: a registry keeps its collectors in a dict
 class LagCollector(Collector):
     """Measures periodically in the event loop; `collect` (a scrape) exports the last measurement."""
 

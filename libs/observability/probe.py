@@ -57,3 +57,19 @@ def wait_ready(directory: Path, processes: Iterable[str], timeout: float = 120.0
             raise TimeoutError(f"not ready after {timeout:g}s: {', '.join(sorted(waiting))}")
         time.sleep(poll)
     return ready
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m libs.observability.probe URL`: exit 0 if URL answers 200 (docker-compose healthchecks)."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m libs.observability.probe http://127.0.0.1:8102/ready", file=sys.stderr)
+        return 2
+    status, _ = get(args[0])
+    return 0 if status == 200 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
