@@ -19,36 +19,51 @@ from libs.observability import metrics as m
 from libs.observability import tracing
 
 
+def _child(metric: Any, *labels: str) -> Any:
+    """`metric.labels(*labels)`, kept: prometheus_client validates and locks on every `labels` call."""
+    key = (id(metric), labels)
+    child = _CHILDREN.get(key)
+    if child is None:
+        child = _CHILDREN[key] = metric.labels(*labels)
+    return child
+
+
+_CHILDREN: dict[tuple[int, tuple[str, ...]], Any] = {}
+
+
 def _outcome(outcome: str) -> Callable[[OutgoingMessage, dict[str, Any]], None]:
     def observe(msg: OutgoingMessage, envelope: dict[str, Any]) -> None:
         p = envelope["payload"]
-        m.CLAIMS.labels(outcome, p.get("reason_code", ""), p.get("fixmedins_code", "")).inc()
+        _child(m.CLAIMS, outcome, p.get("reason_code", ""), p.get("fixmedins_code", "")).inc()
         origin = tracing.origin_time(msg.headers)
         if origin is not None:
-            m.REPLY_SECONDS.labels(outcome).observe(max(0.0, time.time() - origin))
+            _child(m.REPLY_SECONDS, outcome).observe(max(0.0, time.time() - origin))
     return observe
 
 
+_settled_outcome, _cancelled_outcome = _outcome("settled"), _outcome("cancelled")
+
+
 def _settled(msg: OutgoingMessage, envelope: dict[str, Any]) -> None:
-    _outcome("settled")(msg, envelope)
+    _settled_outcome(msg, envelope)
     p = envelope["payload"]
     region = p["insuplc_admdvs"]
     for detail in p.get("setldetail", ()):
         if detail["fund_payamt"]:
-            m.FUND_PAID.labels(detail["fund_pay_type"], region).inc(detail["fund_payamt"])
+            _child(m.FUND_PAID, detail["fund_pay_type"], region).inc(detail["fund_payamt"])
     for via, field in (("acct", "acct_pay"), ("mulaid", "acct_mulaid_pay"), ("cash", "psn_cash_pay")):
         if p.get(field):
-            m.PERSONAL_PAID.labels(via).inc(p[field])
+            _child(m.PERSONAL_PAID, via).inc(p[field])
     if p.get("acct_mulaid_pay"):
         m.MUTUAL_AID_PAYMENTS.inc()
 
 
 def _cancelled(msg: OutgoingMessage, envelope: dict[str, Any]) -> None:
-    _outcome("cancelled")(msg, envelope)
+    _cancelled_outcome(msg, envelope)
     p = envelope["payload"]
     for detail in p.get("setldetail", ()):
         if detail["fund_payamt"]:
-            m.FUND_REVERSED.labels(detail["fund_pay_type"], p["insuplc_admdvs"]).inc(detail["fund_payamt"])
+            _child(m.FUND_REVERSED, detail["fund_pay_type"], p["insuplc_admdvs"]).inc(detail["fund_payamt"])
 
 
 def _transfer(msg: OutgoingMessage, envelope: dict[str, Any]) -> None:
@@ -61,7 +76,7 @@ def _premium(msg: OutgoingMessage, envelope: dict[str, Any]) -> None:
 
 
 def _refused(msg: OutgoingMessage, envelope: dict[str, Any]) -> None:
-    m.WALLET_REFUSALS.labels(envelope["payload"]["reason_code"]).inc()
+    _child(m.WALLET_REFUSALS, envelope["payload"]["reason_code"]).inc()
 
 
 def _reconciled(msg: OutgoingMessage, envelope: dict[str, Any]) -> None:
