@@ -6,7 +6,7 @@ VENV_STAMP := .venv/.installed
 .PHONY: help venv up down status topics run demo test test-unit test-integration bench bench-hop simulate asyncapi clean
 
 help:
-	@echo "make run    start Kafka, Postgres and the four services (Ctrl-C stops the services)"
+	@echo "make run    start Kafka, Postgres, Prometheus and the services, wait until all are ready (Ctrl-C stops the services)"
 	@echo "make demo   (in a second terminal) enroll a person, submit a claim, print the reply"
 	@echo "make test   start what the tests need and run every test"
 	@echo "make up / make down / make status   the native Kafka + Postgres stack"

@@ -23,7 +23,7 @@ from deploy.launch import command, processes
 from libs.observability.probe import wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGETS = ROOT / ".stack" / "prometheus" / "targets"
+TARGETS = Path(os.environ.get("STACK_DIR") or ROOT / ".stack") / "prometheus" / "targets"  # as deploy/prometheus.sh
 READY_TIMEOUT = float(os.environ.get("READY_TIMEOUT_S", "180"))
 
 BANNER = """
