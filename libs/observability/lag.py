@@ -1,8 +1,9 @@
 """Consumer lag per group, measured against Kafka and exported as `medins_consumer_group_lag`.
 
 Lag is what is on a partition (its end offset) and not yet committed by the group. One process of
-the platform measures it for every group (`LAG_EXPORTER`, see libs/observability/service.py: by default
-the first enrollment process, a follower off the hospital's path) every `every` seconds, with one
+a service measures it for every group (`LAG_EXPORTER`, see libs/observability/service.py: by default
+the first process of the console, whose Kafka principal may describe every group, and of enrollment,
+a follower off the hospital's path; a principal that may not stops trying) every `every` seconds, with one
 admin client and one consumer that never joins a group; a scrape reads the last measurement, never
 Kafka itself. `medins_consumer_group_lag_measured_timestamp_seconds` says when that was, so a stale
 figure shows (and `LagCollectorStale` fires).
@@ -14,12 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import ClusterAuthorizationFailedError, GroupAuthorizationFailedError, TopicAuthorizationFailedError
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import REGISTRY, Collector, CollectorRegistry
 
@@ -63,14 +66,15 @@ class LagCollector(Collector):
     bootstrap: str
     prefix: str = ""
     every: float = 10.0
+    options: Mapping[str, Any] = field(default_factory=dict)  # aiokafka's: credentials, backoff
     last: list[PartitionLag] = field(default_factory=list)
     measured_at: float = 0.0
     _task: asyncio.Task[None] | None = None
 
     async def measure_once(self) -> list[PartitionLag]:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, client_id="lag-collector")
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, client_id="lag-collector", **self.options)
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, client_id="lag-collector",
-                                    enable_auto_commit=False)
+                                    enable_auto_commit=False, **self.options)
         await admin.start()
         try:
             await consumer.start()
@@ -98,6 +102,10 @@ class LagCollector(Collector):
         while True:
             try:
                 await asyncio.wait_for(self.measure_once(), timeout=max(self.every, 10.0))
+            except (ClusterAuthorizationFailedError, GroupAuthorizationFailedError, TopicAuthorizationFailedError) as exc:
+                # this process's principal may not describe the groups (Kafka's ACLs): another measures
+                log.warning("lag_not_permitted", error=repr(exc))
+                return
             except Exception as exc:  # Kafka away: keep the last figure; its timestamp ages
                 log.warning("lag_not_measured", error=repr(exc))
             await asyncio.sleep(self.every)

@@ -6,8 +6,8 @@ service process has it without a line in its bootstrap:
 - `/health`, `/ready`, `/metrics` and request metrics on the service's HTTP app (`install`);
 - the outbox's depth and oldest row, measured every `OUTBOX_POLL_S` seconds (default 5);
 - the process's metrics address written for Prometheus's file discovery (`PROMETHEUS_TARGETS_DIR`);
-- the consumer-lag collector, in one process (`LAG_EXPORTER`: `on`, `off`, or `auto`, the default:
-  the enrollment process that serves the configured HTTP port, i.e. its first process);
+- the consumer-lag collector (`LAG_EXPORTER`: `on`, `off`, or `auto`, the default: the first process
+  of the console and of enrollment, i.e. the one on the configured HTTP port);
 - OpenTelemetry export when `OTEL_TRACES_EXPORTER` asks for it (libs/observability/tracing.py).
 """
 
@@ -37,7 +37,10 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("observability")
 
-LAG_SERVICE = "enrollment"  # a follower, off the hospital's path, one process by default
+# The services whose first process measures consumer lag: the console (its Kafka principal describes
+# every group) and enrollment (a follower, off the hospital's path; where Kafka's ACLs let it see only
+# its own groups, it exports those). The recording rules take the maximum of what several export.
+LAG_SERVICES = frozenset({"console", "enrollment"})
 
 
 class ObservabilitySettings(BaseSettings):
@@ -65,7 +68,7 @@ class Observability:
         runtime.broker.add_middleware(faststream_middleware())
         tracing.configure(service)
         self.lag = LagCollector(runtime.settings.kafka_bootstrap, runtime.settings.topic_prefix,
-                                self.settings.lag_every_s) if self._measures_lag() else None
+                                self.settings.lag_every_s, self._kafka_options()) if self._measures_lag() else None
         self._target: Path | None = None
         self._outbox_task: asyncio.Task[None] | None = None
         self.started_at = time.time()
@@ -79,7 +82,12 @@ class Observability:
         if choice != "auto":
             return False
         s = self.runtime.settings
-        return s.service_name == LAG_SERVICE and bool(s.http_port) and not s.consume_only
+        return s.service_name in LAG_SERVICES and bool(s.http_port) and not s.consume_only
+
+    def _kafka_options(self) -> dict[str, Any]:
+        """The process's own Kafka client options (credentials, backoff), as its relay's producer has them."""
+        config = getattr(self.runtime._sender, "_config", {})
+        return {k: v for k, v in config.items() if k not in ("bootstrap_servers", "client_id")}
 
     # -- HTTP ----------------------------------------------------------------------------------------------
     def install(self, app: FastAPI) -> FastAPI:
