@@ -30,6 +30,6 @@ def emit(
         payload, producer=producer, correlation_id=correlation_id,
         causation_id=str(causation.event_id) if causation else None,
     )
-    traced = headers_for(causation)  # the trace context the causing message carried (libs/observability)
-    tx.publish(outgoing(topic, key, envelope, {**traced, **headers} if headers and traced else headers or traced))
+    # with the trace context the causing message carried (libs/observability/tracing.py)
+    tx.publish(outgoing(topic, key, envelope, {**headers_for(causation), **(headers or {})}))
     return envelope
