@@ -66,6 +66,16 @@ def _cancelled(msg: OutgoingMessage, envelope: dict[str, Any]) -> None:
             _child(m.FUND_REVERSED, detail["fund_pay_type"], p["insuplc_admdvs"]).inc(detail["fund_payamt"])
 
 
+def _reimbursement(outcome: str) -> Callable[[OutgoingMessage, dict[str, Any]], None]:
+    def observe(msg: OutgoingMessage, envelope: dict[str, Any]) -> None:
+        p = envelope["payload"]
+        _child(m.REIMBURSEMENTS, outcome, p.get("reason_code", "")).inc()
+        for detail in p.get("setldetail", ()) if outcome == "settled" else ():
+            if detail["fund_payamt"]:
+                _child(m.FUND_PAID, detail["fund_pay_type"], p["insuplc_admdvs"]).inc(detail["fund_payamt"])
+    return observe
+
+
 def _transfer(msg: OutgoingMessage, envelope: dict[str, Any]) -> None:
     m.WALLET_TRANSFERS.inc()
     m.WALLET_TRANSFERRED.inc(envelope["payload"]["amount"])
@@ -91,6 +101,10 @@ OBSERVED: dict[str, Callable[[OutgoingMessage, dict[str, Any]], None]] = {
     "ClaimPreSettled": _outcome("presettled"),
     "ClaimRejected": _outcome("rejected"),
     "ClaimCancelled": _cancelled,
+    "ReimbursementSettled": _reimbursement("settled"),
+    "ReimbursementRejected": _reimbursement("rejected"),
+    "ReimbursementCancelled": _reimbursement("cancelled"),
+    "ReimbursementPaidOut": _reimbursement("paid_out"),
     "TransferCompleted": _transfer,
     "RelativePremiumPaid": _premium,
     "WalletCommandRefused": _refused,

@@ -60,10 +60,13 @@ REPLY_SECONDS = Histogram(
     "medins_claim_reply_seconds", "From a claim's submission (its envelope's occurred_at) to its outcome's "
     "commit, by outcome.", ["outcome"], buckets=REPLY)
 FUND_PAID = Counter(
-    "medins_fund_paid_fen", "Fund payments of settled claims in fen, by fund type (setldetail.fund_pay_type) "
+    "medins_fund_paid_fen", "Fund payments of settled claims and manual reimbursements in fen, by fund type (setldetail.fund_pay_type) "
     "and the insured region whose fund pays.", ["fund", "insuplc_admdvs"])
 FUND_REVERSED = Counter(
     "medins_fund_reversed_fen", "Fund payments taken back by cancellations, in fen.", ["fund", "insuplc_admdvs"])
+REIMBURSEMENTS = Counter(
+    "medins_reimbursements", "Manual reimbursements' outcomes sent to offices: settled, rejected (with its "
+    "reason_code), cancelled, paid_out.", ["outcome", "reason_code"])
 PERSONAL_PAID = Counter(
     "medins_personal_part_paid_fen", "The personal part of settled claims in fen, by how it was paid: "
     "acct (own account), mulaid (a relative's account, mutual aid), cash.", ["via"])

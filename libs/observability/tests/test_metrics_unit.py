@@ -85,3 +85,18 @@ def test_a_process_announces_its_address_for_prometheus_and_withdraws_it(tmp_pat
                                              "labels": {"service": "settlement", "process": "settlement-payments"}}]
     targets.withdraw(path)
     assert not path.exists()
+
+
+def test_a_settled_manual_reimbursement_counts_its_outcome_and_its_fund_payment() -> None:
+    import orjson
+
+    payload = {"office_ref": "R1", "insuplc_admdvs": "371300", "psn_no": "P1",
+               "setldetail": [{"fund_pay_type": "310100", "fund_payamt": 80_00}]}
+    row = OutgoingMessage("reimbursements.outcomes", "371300", "e5",
+                          orjson.dumps({"event_type": "ReimbursementSettled", "payload": payload}),
+                          {"event_type": "ReimbursementSettled"})
+    before = (value("medins_reimbursements_total", outcome="settled", reason_code=""),
+              value("medins_fund_paid_fen_total", fund="310100", insuplc_admdvs="371300"))
+    business.observe_committed([(1, row)])
+    assert value("medins_reimbursements_total", outcome="settled", reason_code="") == before[0] + 1
+    assert value("medins_fund_paid_fen_total", fund="310100", insuplc_admdvs="371300") == before[1] + 80_00
