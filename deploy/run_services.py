@@ -1,9 +1,10 @@
 """`make run`: the four services as separate processes on the native stack, until Ctrl-C.
 
-Each service writes JSON log lines to .stack/logs/<service>.log. Every process announces its metrics
-address in .stack/prometheus/targets/<process>.json (Prometheus's file discovery, deploy/prometheus.sh);
-this waits until every process answers `/ready` (database, migrations, Kafka, consumers assigned) and
-only then prints where the logs, metrics and Prometheus are and how to submit a claim. Simulated hospitals and pharmacies (libs/hospital/simulator) send a gentle stream
+Each service writes JSON log lines to $STACK_DIR/logs/<service>.log (default .stack/logs). Every process
+announces its metrics address in $STACK_DIR/prometheus/targets/<process>.json (Prometheus's file
+discovery, deploy/prometheus.sh); this waits until every process answers `/ready` (database, migrations,
+Kafka, consumers assigned) and only then prints where the logs, metrics and Prometheus are and how to
+submit a claim. Simulated hospitals and pharmacies (libs/hospital/simulator) send a gentle stream
 of claims so the system shows live traffic, with a summary line every 15 s; `SIMULATOR=off make run`
 (or `--no-simulator`) leaves it out, `SIMULATOR_RATE=20 make run` (or `--simulator-rate 20`) changes
 its rate. Ctrl-C (or SIGTERM) stops everything gracefully; `make down` stops the stack.
@@ -54,7 +55,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    logs = ROOT / ".stack" / "logs"
+    logs = Path(os.environ.get("STACK_DIR") or ROOT / ".stack") / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     TARGETS.mkdir(parents=True, exist_ok=True)
     for stale in TARGETS.glob("*.json"):  # left by a process that was killed
@@ -73,7 +74,7 @@ def main() -> None:
         stop_all(procs)
         sys.exit(1)
     simulator = start_simulator(args.simulator_rate) if args.simulator else None
-    print(BANNER.format(names=", ".join(procs), logs=logs.relative_to(ROOT),
+    print(BANNER.format(names=", ".join(procs), logs=logs.relative_to(ROOT) if logs.is_relative_to(ROOT) else logs,
                         metrics="  ".join(f"http://{addr}/metrics" for addr in ready.values()),
                         prometheus=prometheus_address(),
                         simulator=SIMULATOR_ON.format(rate=args.simulator_rate) if simulator else SIMULATOR_OFF),
