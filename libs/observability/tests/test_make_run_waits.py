@@ -13,6 +13,7 @@ import time
 import pytest
 
 from libs.observability.probe import address, get
+from libs.settings import secrets_file
 from tests.support.stack import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -33,7 +34,7 @@ def read_until_banner(proc: subprocess.Popen[str], timeout: float) -> str:
 
 async def test_the_banner_comes_when_every_process_answers_ready(own_namespace, tmp_path) -> None:
     env = {**os.environ, **own_namespace.process_env, "STACK_DIR": str(tmp_path), "SIMULATOR": "off",
-           "PYTHONPATH": str(ROOT)}
+           "SECRETS_FILE": str(secrets_file()), "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "deploy.run_services"], cwd=ROOT, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:

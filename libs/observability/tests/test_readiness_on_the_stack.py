@@ -7,7 +7,7 @@ import asyncio
 import httpx
 import pytest
 
-from libs.contracts.topics import CLEARING_EVENTS
+from libs.contracts.topics import CLAIMS_OUTCOMES
 from libs.messaging.runtime import ServiceRuntime
 from libs.settings import ServiceSettings
 from tests.support.stack import free_port
@@ -16,16 +16,12 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def runtime(namespace, tmp_path):
-    settings = ServiceSettings(
-        service_name="readiness", database="clearing", http_port=free_port(), **{
-            "KAFKA_BOOTSTRAP": namespace.stack.kafka_bootstrap, "PGHOST": namespace.stack.pghost,
-            "PGPORT": namespace.stack.pgport, "PGUSER": namespace.stack.pguser,
-            "PGPASSWORD": namespace.stack.pgpassword, "TOPIC_PREFIX": namespace.topic_prefix,
-            "DB_PREFIX": namespace.prefix, "LAG_EXPORTER": "off",
-        })
-    runtime = ServiceRuntime(settings, tmp_path)  # no migrations of its own: the messaging tables only
-    runtime.consume(CLEARING_EVENTS, {})
+async def runtime(namespace, tmp_path, monkeypatch):
+    monkeypatch.setenv("LAG_EXPORTER", "off")
+    # clearing's database, role and Kafka principal; no migrations of its own: the messaging tables only
+    settings = ServiceSettings(service_name="clearing", http_port=free_port(), **namespace.env)
+    runtime = ServiceRuntime(settings, tmp_path)
+    runtime.consume(CLAIMS_OUTCOMES, {})
     from fastapi import FastAPI
 
     runtime.serve_http(FastAPI())
