@@ -36,7 +36,7 @@ class HttpServer:
     @property
     def port(self) -> int:
         """The port it listens on (the system's choice when configured with 0)."""
-        return self._server.servers[0].sockets[0].getsockname()[1]
+        return int(self._server.servers[0].sockets[0].getsockname()[1])
 
     async def stop(self) -> None:
         self._server.should_exit = True

@@ -67,5 +67,5 @@ def install(app: FastAPI, alive: Callable[[], dict[str, Any]],
     async def metrics() -> Response:
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
-    app.add_middleware(HttpMetrics)  # type: ignore[arg-type]
+    app.add_middleware(HttpMetrics)
     return app

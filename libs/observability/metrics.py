@@ -2,8 +2,9 @@
 
 Every name is listed with its labels and meaning in docs/operations.md. Money is counted in integer
 fen. No metric has a service label: Prometheus adds `service` and `process` to every series from
-the target it scraped (deploy/prometheus/prometheus.yml). Label values are bounded sets: consumers, routes, outcomes, reason codes, fund types, regions and
-institutions (a few thousand at most), never a claim or a person.
+the target it scraped (deploy/prometheus/prometheus.yml). Label values are bounded sets: consumers,
+routes, outcomes, reason codes, fund types, regions and institutions (a few thousand at most), never
+a claim or a person.
 
 The functions here are what the runtime calls on its hot path: each is a few label look-ups and
 increments, once per batch or once per committed message of interest (measured by `make bench`).

@@ -17,14 +17,14 @@ from libs.observability.targets import target_file
 def address(directory: Path, process: str) -> str | None:
     """`host:port` of a process's metrics, from its targets file (None until it wrote it)."""
     try:
-        return json.loads(target_file(directory, process).read_text())[0]["targets"][0]
+        return str(json.loads(target_file(directory, process).read_text())[0]["targets"][0])
     except (OSError, ValueError, LookupError):
         return None
 
 
 def get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (our own http URL)
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()

@@ -62,7 +62,7 @@ class Readiness:
     async def run(self) -> dict[str, bool]:
         names = list(self.checks)
         results = await asyncio.gather(*(self._one(self.checks[n]) for n in names))
-        return dict(zip(names, results))
+        return dict(zip(names, results, strict=True))
 
     @staticmethod
     async def _one(check: Check) -> bool:

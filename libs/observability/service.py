@@ -146,5 +146,7 @@ class Observability:
         row = await pool.fetchrow(
             "SELECT count(*) AS depth, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest"
             " FROM outbox")
+        if row is None:
+            return
         OUTBOX_DEPTH.set(row["depth"])
         OUTBOX_OLDEST.set(max(0.0, row["oldest"]))

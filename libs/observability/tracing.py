@@ -143,7 +143,7 @@ def configure(service: str, environ: Mapping[str, str] = os.environ) -> bool:
         if exporter_name == "console":
             exporter: Any = ConsoleSpanExporter()
         elif exporter_name == "otlp":
-            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter  # type: ignore[import-not-found]
 
             exporter = OTLPSpanExporter()
         else:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
-import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from libs.contracts.topics import WALLET_COMMANDS

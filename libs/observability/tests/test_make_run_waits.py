@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
@@ -32,13 +31,13 @@ def read_until_banner(proc: subprocess.Popen[str], timeout: float) -> str:
     raise AssertionError("no banner: " + "".join(seen))
 
 
-async def test_the_banner_comes_when_every_process_answers_ready(own_namespace, tmp_path) -> None:
+def test_the_banner_comes_when_every_process_answers_ready(own_namespace, tmp_path) -> None:
     env = {**os.environ, **own_namespace.process_env, "STACK_DIR": str(tmp_path), "SIMULATOR": "off",
            "SECRETS_FILE": str(secrets_file()), "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "deploy.run_services"], cwd=ROOT, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        banner = await asyncio.to_thread(read_until_banner, proc, 180)
+        banner = read_until_banner(proc, 180)
         targets = tmp_path / "prometheus" / "targets"
         processes = {p.stem for p in targets.glob("*.json")}
         assert processes == {"enrollment", "settlement", "settlement-payments", "wallet", "clearing"}
@@ -49,5 +48,5 @@ async def test_the_banner_comes_when_every_process_answers_ready(own_namespace, 
         assert "Services ready:" in banner
     finally:
         proc.send_signal(signal.SIGINT)
-        await asyncio.to_thread(proc.wait, 90)
+        proc.wait(90)
     assert not list(targets.glob("*.json"))  # each process withdrew its address

@@ -20,7 +20,13 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from libs.contracts.registry import decode
-from libs.contracts.topics import CLAIMS_ADJUDICATED, CLAIMS_OUTCOMES, CLAIMS_SUBMITTED, ENROLLMENT_COMMANDS, WALLET_COMMANDS
+from libs.contracts.topics import (
+    CLAIMS_ADJUDICATED,
+    CLAIMS_OUTCOMES,
+    CLAIMS_SUBMITTED,
+    ENROLLMENT_COMMANDS,
+    WALLET_COMMANDS,
+)
 from libs.observability.probe import get, wait_ready
 from tests.support.claims import outpatient_claim
 from tests.support.clients import Publisher, TopicReader, new_id
