@@ -12,7 +12,7 @@ STACK_ENV = eval "$$(deploy/stack.sh env)"
         lint lint-fix lock clean secrets rotate-secrets institution
 
 help:
-	@echo "make run    start Kafka, Postgres and the services (Ctrl-C stops the services)"
+	@echo "make run    start Kafka, Postgres, Prometheus and the services, wait until all are ready (Ctrl-C stops the services)"
 	@echo "make demo   (in a second terminal) enroll a person, submit a claim, print the reply"
 	@echo "make test   start what the tests need and run every test"
 	@echo "make up / make down / make status   the native Kafka + Postgres stack"

@@ -1,7 +1,10 @@
 """`make run`: the services as separate processes on the native stack, until Ctrl-C.
 
-Each service writes JSON log lines to $STACK_DIR/logs/<service>.log (default .stack/logs); this prints where they are and how
-to submit a claim. Simulated hospitals and pharmacies (libs/hospital/simulator) send a gentle stream
+Each service writes JSON log lines to $STACK_DIR/logs/<service>.log (default .stack/logs). Every process
+announces its metrics address in $STACK_DIR/prometheus/targets/<process>.json (Prometheus's file
+discovery, deploy/prometheus.sh); this waits until every process answers `/ready` (database, migrations,
+Kafka, consumers assigned) and only then prints where the logs, metrics and Prometheus are and how to
+submit a claim. Simulated hospitals and pharmacies (libs/hospital/simulator) send a gentle stream
 of claims so the system shows live traffic, with a summary line every 15 s; `SIMULATOR=off make run`
 (or `--no-simulator`) leaves it out, `SIMULATOR_RATE=20 make run` (or `--simulator-rate 20`) changes
 its rate. Ctrl-C (or SIGTERM) stops everything gracefully; `make down` stops the stack.
@@ -18,11 +21,16 @@ import time
 from pathlib import Path
 
 from deploy.launch import command, processes
+from libs.observability.probe import wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
+TARGETS = Path(os.environ.get("STACK_DIR") or ROOT / ".stack") / "prometheus" / "targets"  # as deploy/prometheus.sh
+READY_TIMEOUT = float(os.environ.get("READY_TIMEOUT_S", "180"))
 
 BANNER = """
-  Services running: {names}
+  Services ready:   {names}
+  Metrics:          {metrics}
+  Prometheus:       {prometheus}
   Logs:             {logs}/<service>.log   (tail -f {logs}/settlement.log)
   Simulator:        {simulator}
 
@@ -49,13 +57,26 @@ def main() -> None:
     args = parse_args()
     logs = Path(os.environ.get("STACK_DIR") or ROOT / ".stack") / "logs"
     logs.mkdir(parents=True, exist_ok=True)
+    TARGETS.mkdir(parents=True, exist_ok=True)
+    for stale in TARGETS.glob("*.json"):  # left by a process that was killed
+        stale.unlink()
+    observed = {"PROMETHEUS_TARGETS_DIR": str(TARGETS)}
     procs = {
-        label: subprocess.Popen(command(service, os.environ), cwd=ROOT, env={**os.environ, **extra},
+        label: subprocess.Popen(command(service, os.environ), cwd=ROOT,
+                                env={**os.environ, **observed, "PROCESS_LABEL": label, **extra},
                                 stdout=(logs / f"{label}.log").open("ab"), stderr=subprocess.STDOUT)
         for label, service, extra in processes(os.environ)
     }
+    try:
+        ready = wait_ready(TARGETS, procs, READY_TIMEOUT, failed=lambda: exited(procs, logs))
+    except (RuntimeError, TimeoutError, KeyboardInterrupt) as exc:
+        print(f"not ready: {exc}; stopping the services", file=sys.stderr, flush=True)
+        stop_all(procs)
+        sys.exit(1)
     simulator = start_simulator(args.simulator_rate) if args.simulator else None
-    print(BANNER.format(names=", ".join(procs), logs=logs.relative_to(ROOT),
+    print(BANNER.format(names=", ".join(procs), logs=logs.relative_to(ROOT) if logs.is_relative_to(ROOT) else logs,
+                        metrics="  ".join(f"http://{addr}/metrics" for addr in ready.values()),
+                        prometheus=prometheus_address(),
                         simulator=SIMULATOR_ON.format(rate=args.simulator_rate) if simulator else SIMULATOR_OFF),
           flush=True)
     stopping = False
@@ -81,6 +102,17 @@ def main() -> None:
             simulator.wait(timeout=15)
         except subprocess.TimeoutExpired:
             simulator.kill()
+    stop_all(procs)
+
+
+def exited(procs: dict[str, subprocess.Popen[bytes]], logs: Path) -> str | None:
+    for name, proc in procs.items():
+        if proc.poll() is not None:
+            return f"{name} exited with {proc.returncode}; see {logs / name}.log"
+    return None
+
+
+def stop_all(procs: dict[str, subprocess.Popen[bytes]]) -> None:
     for proc in procs.values():
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -90,6 +122,13 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
         print(f"{name} stopped", flush=True)
+
+
+def prometheus_address() -> str:
+    port = os.environ.get("PROMETHEUS_PORT", "9090")
+    if subprocess.run([str(ROOT / "deploy" / "prometheus.sh"), "status"], capture_output=True).returncode == 0:
+        return f"http://127.0.0.1:{port}  (alerts: http://127.0.0.1:{port}/alerts)"
+    return "not running (deploy/prometheus.sh start)"
 
 
 def start_simulator(rate: float) -> subprocess.Popen[bytes]:

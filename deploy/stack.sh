@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Local dev/CI stack: PostgreSQL + Kafka, state in $STACK_DIR (default <repo>/.stack), defaults in
-# deploy/stack.env. Installs/fetches whatever is missing (Debian packages, Kafka jars) on first use.
+# Local dev/CI stack: PostgreSQL + Kafka (+ Prometheus, deploy/prometheus.sh), state in $STACK_DIR
+# (default <repo>/.stack), defaults in deploy/stack.env. Installs/fetches whatever is missing (Debian
+# packages, Kafka jars) on first use.
 #
 #   deploy/stack.sh up       start both (idempotent; waits until they answer)
 #   deploy/stack.sh down     stop both (data is kept in $STACK_DIR)
@@ -15,9 +16,11 @@ case "${1:-}" in
   up)
     "$DIR/postgres.sh" start
     "$DIR/kafka.sh" start
+    "$DIR/prometheus.sh" start
     echo "[stack] up in ${SECONDS}s"
     ;;
   down)
+    "$DIR/prometheus.sh" stop
     "$DIR/kafka.sh" stop
     "$DIR/postgres.sh" stop
     ;;
@@ -25,6 +28,7 @@ case "${1:-}" in
     rc=0
     "$DIR/postgres.sh" status || rc=1
     "$DIR/kafka.sh" status || rc=1
+    "$DIR/prometheus.sh" status || rc=1
     exit "$rc"
     ;;
   env)

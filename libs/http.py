@@ -33,6 +33,11 @@ class HttpServer:
                 self._task.result()  # raises why it could not start (port in use...)
             await asyncio.sleep(0.02)
 
+    @property
+    def port(self) -> int:
+        """The port it listens on (the system's choice when configured with 0)."""
+        return int(self._server.servers[0].sockets[0].getsockname()[1])
+
     async def stop(self) -> None:
         self._server.should_exit = True
         if self._task is not None:

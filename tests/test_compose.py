@@ -225,7 +225,7 @@ def test_images_are_pinned_to_a_release_and_postgres_to_the_native_major_version
         assert image.split(":")[1].split(".")[0] == installed[-1].parts[-3]
     for name, service in services().items():
         if "image" in service and "build" not in service:
-            assert re.search(r":\d+\.\d+\.\d+|:\d+\.\d+-", service["image"]), (name, service["image"])
+            assert re.search(r":v?\d+\.\d+\.\d+|:\d+\.\d+-", service["image"]), (name, service["image"])
 
 
 def test_healthchecks_gate_the_services_on_a_ready_broker_and_database() -> None:

@@ -41,6 +41,7 @@ from libs.contracts.registry import PAYLOAD_TYPES, UndecodableMessage, decode
 from libs.contracts.topics import DEAD_LETTER
 from libs.messaging.ports import BatchHandler, Database, Handler, Transaction
 from libs.messaging.records import DeadLetter, OutgoingMessage, Record, dead_letter_message, safe_text, value_digest
+from libs.observability import hooks
 from libs.retry import RetryPolicy, retry_transient
 
 log = structlog.get_logger("consumer")
@@ -102,14 +103,16 @@ class BatchProcessor:
 
     async def process(self, records: Sequence[Record]) -> BatchStats:
         items = [self._decode(r) for r in records]
+        hooks.begin_batch(self.consumer, items)  # trace context of each message (libs/observability)
         mode = BATCH
         stats = BatchStats()
 
         async def attempt() -> BatchStats:
             stats.attempts += 1
-            if mode == ONE_BY_ONE:
-                return await self._one_by_one(items, stats)
-            return await self._run(items, mode == ISOLATING, stats)
+            with hooks.transaction_timer(self.consumer):
+                if mode == ONE_BY_ONE:
+                    return await self._one_by_one(items, stats)
+                return await self._run(items, mode == ISOLATING, stats)
 
         def retrying(attempt: int, exc: BaseException, wait: float) -> None:
             log.warning("batch_retry", consumer=self.consumer, attempt=stats.attempts, error=repr(exc), wait_s=wait)

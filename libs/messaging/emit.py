@@ -10,6 +10,7 @@ from libs.contracts.registry import encode
 from libs.contracts.topics import Topic
 from libs.messaging.ports import Transaction
 from libs.messaging.records import OutgoingMessage
+from libs.observability.tracing import headers_for
 
 
 def outgoing(topic: Topic, key: str, envelope: Envelope[Any], headers: Mapping[str, str] | None = None) -> OutgoingMessage:
@@ -29,5 +30,6 @@ def emit(
         payload, producer=producer, correlation_id=correlation_id,
         causation_id=str(causation.event_id) if causation else None,
     )
-    tx.publish(outgoing(topic, key, envelope, headers))
+    # with the trace context the causing message carried (libs/observability/tracing.py)
+    tx.publish(outgoing(topic, key, envelope, {**headers_for(causation), **(headers or {})}))
     return envelope

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import structlog
@@ -16,6 +17,7 @@ from libs.contracts.topics import Topic
 from libs.messaging.connection import BACKOFF, client_options, ssl_context
 from libs.messaging.consumer import BatchProcessor
 from libs.messaging.records import Record
+from libs.observability import hooks
 from libs.settings import KafkaCredentials
 
 log = structlog.get_logger("kafka")
@@ -63,7 +65,13 @@ def subscribe(
 
     @subscriber
     async def _consume(raw: Any) -> None:
-        stats = await processor.process(to_records(raw))
+        started, records = time.perf_counter(), to_records(raw)
+        try:
+            stats = await processor.process(records)
+        except BaseException:
+            hooks.batch_failed(processor.consumer)
+            raise
+        hooks.batch_done(processor.consumer, len(records), started, stats)
         if stats.dead_lettered or stats.duplicates:
             log.info("batch_done", consumer=processor.consumer, handled=stats.handled,
                      duplicates=stats.duplicates, dead_lettered=stats.dead_lettered)

@@ -26,6 +26,7 @@ deleting re-publishes the same rows with the same event ids, which every consume
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from typing import Protocol
 
@@ -38,6 +39,7 @@ from aiokafka.errors import (
 
 from libs.messaging.consumer import TRANSIENT_ERRORS
 from libs.messaging.records import OutgoingMessage, safe_text
+from libs.observability import hooks
 
 log = structlog.get_logger("relay")
 
@@ -175,6 +177,7 @@ class OutboxRelay:
         return len(rows)
 
     async def _publish(self, conn: asyncpg.Connection, rows: list[Row]) -> None:
+        started = time.perf_counter()
         parked = [(row, f"{_size(row)} bytes: larger than a Kafka request may be") for row in rows
                   if _size(row) > MAX_RECORD_BYTES]
         sendable = [row for row in rows if _size(row) <= MAX_RECORD_BYTES] if parked else rows
@@ -195,6 +198,7 @@ class OutboxRelay:
         # Postgres work of marking them sent and purging them later.
         await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", [row[0] for row in sendable])
         self.published += len(sendable) - refused
+        hooks.relay_published(len(sendable) - refused, started)
 
     async def _send(self, rows: list[Row]) -> None:
         if rows:

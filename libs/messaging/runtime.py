@@ -31,6 +31,8 @@ from libs.messaging.kafka import KafkaSender, make_broker, subscribe
 from libs.messaging.records import OutgoingMessage
 from libs.messaging.relay import OutboxRelay
 from libs.messaging.retention import InboxPurger
+from libs.observability import hooks
+from libs.observability.service import Observability
 from libs.settings import ServiceSettings
 
 log = structlog.get_logger("runtime")
@@ -52,16 +54,18 @@ class ServiceRuntime:
                                    settings.topic_prefix)
         self.on_started: list[Hook] = []
         self.on_stopping: list[Hook] = []
+        self.observability = Observability(self)  # /metrics, /health, /ready, lag, tracing (docs/operations.md)
 
     def serve_http(self, app: FastAPI) -> None:
         """Serve `app` on the service's `http_port` while the service runs."""
         port = self.settings.http_port
         if port is None:
             return
-        server = HttpServer(app, self.settings.http_host, port)
+        server = HttpServer(self.observability.install(app), self.settings.http_host, port)
 
         async def start(_: ServiceRuntime) -> None:
             await server.start()
+            self.observability.http_started(self.settings.http_host, server.port)
 
         async def stop(_: ServiceRuntime) -> None:
             await server.stop()
@@ -104,6 +108,7 @@ class ServiceRuntime:
         return processor
 
     def _wake_relay(self, committed: list[tuple[int, OutgoingMessage]]) -> None:
+        hooks.committed(committed)
         if self.relay is not None:
             self.relay.hand_over(committed)
 
