@@ -9,6 +9,7 @@ from pydantic import Field
 
 from libs.logging import configure
 from libs.messaging.ports import Transaction
+from libs.messaging.dead_letter_api import mount_dead_letters
 from libs.messaging.runtime import ServiceRuntime
 from libs.settings import ServiceSettings
 from services.enrollment.adapters.person_cache import PersonCache
@@ -44,6 +45,6 @@ def bootstrap(settings: EnrollmentSettings | None = None) -> tuple[ServiceRuntim
     runtime = ServiceRuntime(settings, MIGRATIONS)
     service = EnrollmentService(load_policy(settings.policy_file), pg_stores(PersonCache(settings.person_cache_size)))
     consumers.register(runtime, service)
-    runtime.serve_http(create_app(service, runtime.database))
+    runtime.serve_http(mount_dead_letters(create_app(service, runtime.database), runtime))
     scheduler.refresh_periodically(runtime, service, settings.snapshot_refresh_seconds)
     return runtime, runtime.app()

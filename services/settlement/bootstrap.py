@@ -8,6 +8,7 @@ from faststream import FastStream
 from pydantic import Field
 
 from libs.logging import configure
+from libs.messaging.dead_letter_api import mount_dead_letters
 from libs.messaging.runtime import ServiceRuntime
 from libs.settings import ServiceSettings
 from services.settlement.entrypoints import consumers, http
@@ -28,5 +29,5 @@ def bootstrap(settings: SettlementSettings | None = None) -> tuple[ServiceRuntim
     runtime = ServiceRuntime(settings, MIGRATIONS)
     handlers = SettlementHandlers(PolicyEngine.load())
     consumers.register(runtime, handlers)
-    runtime.serve_http(http.create_app(runtime, handlers))
+    runtime.serve_http(mount_dead_letters(http.create_app(runtime, handlers), runtime))
     return runtime, runtime.app()

@@ -1,0 +1,167 @@
+"""Dead letters over HTTP, a router every service mounts: list, show (masked), replay, discard.
+
+    mount_dead_letters(app, runtime)   # in the service's bootstrap, one line
+
+- `GET  /v1/dead-letters?status=open&limit=50&offset=0`  the service's dead letters, newest first
+- `GET  /v1/dead-letters/summary`                          how many are open, replayed, discarded
+- `GET  /v1/dead-letters/{id}`                             one, with the original message masked
+- `POST /v1/dead-letters/{id}/replay   {"note": "..."}`    publish the original bytes and headers to
+  the source topic again, through the service's outbox (so exactly once, after commit)
+- `POST /v1/dead-letters/{id}/discard  {"note": "..."}`    close it without replaying; a note is required
+
+Reading needs an operator, auditor or service token; acting needs an operator. Every action is
+recorded with the operator's identity (`dead_letter_actions`) and logged. A replay also forgets the
+message id in this consumer's inbox, in the same transaction: the message was parked, so nothing of
+its effect was kept, and its redelivery must not be skipped as a duplicate.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query
+from pydantic import BaseModel, Field
+
+from libs.messaging import dead_letters as dl
+from libs.messaging.records import DLQ_HEADERS, OutgoingMessage
+
+try:
+    from libs.auth import Role, require  # type: ignore[import-not-found]
+except ImportError:  # until http-auth's libs/auth lands: the same interface
+    from libs.auth_interim import Role, require  # type: ignore[assignment]
+
+log = structlog.get_logger("dead_letters")
+
+MIGRATIONS = Path(__file__).parent / "dead_letter_migrations"
+PREFIX = "/v1/dead-letters"
+
+
+class ActionRequest(BaseModel):
+    note: str = Field(default="", max_length=500, description="Why: the fix deployed, or why it is discarded.")
+
+
+def _refuse(status: int, code: str, message: str) -> HTTPException:
+    return HTTPException(status, {"code": code, "message": message})
+
+
+def dead_letter_router(runtime: Any) -> APIRouter:
+    """The routes, reading and writing through the service's runtime (pool, outbox, settings)."""
+    settings = runtime.settings
+    prefix = settings.topic_prefix
+    readers = require(Role.operator, Role.auditor, Role.service)
+    operators = require(Role.operator)
+    router = APIRouter(prefix=PREFIX, tags=["dead letters"])
+
+    def pool() -> Any:
+        if runtime.pool is None:
+            raise _refuse(503, "NOT_READY", "The service is starting.")
+        return runtime.pool
+
+    async def original(row: Any) -> Any:
+        record = await dl.read_original(kafka_options(runtime), row["topic"], row["partition"], row["offset"])
+        if record is None:
+            raise _refuse(410, "SOURCE_GONE", f"The message at {row['topic']}/{row['partition']}@{row['offset']}"
+                                              " is no longer in Kafka (retention); it cannot be shown or replayed.")
+        return record
+
+    @router.get("")
+    async def list_dead_letters(status: str = Query("open", pattern="^(open|replayed|discarded|all)$"),
+                                limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
+                                _: Any = Depends(readers)) -> dict[str, Any]:
+        async with pool().acquire() as conn:
+            total, rows = await dl.list_rows(conn, status, limit, offset)
+        return {"service": settings.service_name, "status": status, "total": total, "limit": limit,
+                "offset": offset, "items": [dl.row_view(r, prefix) for r in rows]}
+
+    @router.get("/summary")
+    async def summary(_: Any = Depends(readers)) -> dict[str, Any]:
+        async with pool().acquire() as conn:
+            return {"service": settings.service_name, **await dl.counts(conn)}
+
+    @router.get("/{dead_letter_id}")
+    async def show(dead_letter_id: int, _: Any = Depends(readers)) -> dict[str, Any]:
+        async with pool().acquire() as conn:
+            row = await dl.one_row(conn, dead_letter_id)
+        if row is None:
+            raise _refuse(404, "DEAD_LETTER_NOT_FOUND", f"No dead letter {dead_letter_id} in {settings.service_name}.")
+        view = dl.row_view(row, prefix)
+        try:
+            view["message"] = dl.message_view(await original(row))
+        except HTTPException as gone:
+            view["message"], view["message_problem"] = None, gone.detail
+        return {"service": settings.service_name, **view}
+
+    @router.post("/{dead_letter_id}/replay")
+    async def replay(dead_letter_id: int, body: ActionRequest, who: Any = Depends(operators)) -> dict[str, Any]:
+        async with pool().acquire() as conn:
+            row = await dl.one_row(conn, dead_letter_id)
+        _check_open(row, dead_letter_id, settings.service_name)
+        record = await original(row)
+        message_id = dl.event_id_of(record)
+        event_id = _uuid_or_new(message_id)
+        async with runtime.database.transaction() as tx:
+            if (await dl.one_row(tx.conn, dead_letter_id, lock=True))["action"] is not None:
+                raise _refuse(409, "ALREADY_RESOLVED", f"Dead letter {dead_letter_id} was resolved meanwhile.")
+            if message_id is not None:
+                await tx.conn.execute("DELETE FROM inbox WHERE consumer = $1 AND message_id = $2",
+                                      row["consumer"], message_id)
+            tx.publish(OutgoingMessage(
+                topic=dl.logical_topic(row["topic"], prefix), key=(record.key or b"").decode("utf-8", "replace"),
+                event_id=event_id, value=record.value or b"",
+                headers={k: v.decode("utf-8", "replace") for k, v in record.headers if k not in DLQ_HEADERS}))
+            at = await dl.record_action(tx.conn, dead_letter_id, "replayed", who.subject, str(who.role), body.note,
+                                        event_id)
+        log.info("dead_letter_replayed", audit=True, dead_letter_id=dead_letter_id, consumer=row["consumer"],
+                 source=f"{row['topic']}/{row['partition']}@{row['offset']}", actor=who.subject, role=str(who.role),
+                 note=body.note)
+        return {"id": dead_letter_id, "status": "replayed", "topic": dl.logical_topic(row["topic"], prefix),
+                "event_id": event_id, "actor": who.subject, "at": at.isoformat()}
+
+    @router.post("/{dead_letter_id}/discard")
+    async def discard(dead_letter_id: int, body: ActionRequest, who: Any = Depends(operators)) -> dict[str, Any]:
+        if len(body.note.strip()) < 3:
+            raise _refuse(422, "NOTE_REQUIRED", "Say why the message is discarded (a note of a few words).")
+        async with runtime.database.transaction() as tx:
+            row = await dl.one_row(tx.conn, dead_letter_id, lock=True)
+            _check_open(row, dead_letter_id, settings.service_name)
+            at = await dl.record_action(tx.conn, dead_letter_id, "discarded", who.subject, str(who.role),
+                                        body.note.strip())
+        log.info("dead_letter_discarded", audit=True, dead_letter_id=dead_letter_id, consumer=row["consumer"],
+                 actor=who.subject, role=str(who.role), note=body.note.strip())
+        return {"id": dead_letter_id, "status": "discarded", "actor": who.subject, "at": at.isoformat()}
+
+    return router
+
+
+def _check_open(row: Any, dead_letter_id: int, service: str) -> None:
+    if row is None:
+        raise _refuse(404, "DEAD_LETTER_NOT_FOUND", f"No dead letter {dead_letter_id} in {service}.")
+    if row["action"] is not None:
+        raise _refuse(409, "ALREADY_RESOLVED", f"Dead letter {dead_letter_id} was already {row['action']}"
+                                               f" by {row['actor']}.")
+
+
+def _uuid_or_new(text: str | None) -> str:
+    try:
+        return str(uuid.UUID(text)) if text else str(uuid.uuid4())
+    except ValueError:
+        return str(uuid.uuid4())
+
+
+def kafka_options(runtime: Any) -> dict[str, Any]:
+    """The service's own Kafka client settings (credentials included once libs/messaging/kafka.py has them)."""
+    from libs.messaging import kafka
+
+    options = getattr(kafka, "client_options", None)
+    base = {"bootstrap_servers": runtime.settings.kafka_bootstrap}
+    return {**base, **options(runtime.settings)} if callable(options) else base
+
+
+def mount_dead_letters(app: FastAPI, runtime: Any) -> FastAPI:
+    """Serve the routes on `app` and have the runtime apply their table's migration."""
+    runtime.migrations.setdefault("dead_letters", MIGRATIONS)
+    app.include_router(dead_letter_router(runtime))
+    return app
