@@ -3,3 +3,4 @@ CREATE DATABASE enrollment;
 CREATE DATABASE settlement;
 CREATE DATABASE wallet;
 CREATE DATABASE clearing;
+CREATE DATABASE console;

@@ -13,7 +13,7 @@ STATE="$STACK_DIR/postgres"
 DATA="$STATE/data"
 RUN="$STATE/run"        # unix socket directory
 LOGS="$STATE/logs"
-DATABASES=(enrollment settlement wallet clearing)
+DATABASES=(enrollment settlement wallet clearing console)
 
 # The server refuses to run as root, so everything touching the cluster runs as the
 # `postgres` system user. cd / first: the caller's cwd may be unreadable for that user.

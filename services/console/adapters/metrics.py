@@ -1,0 +1,72 @@
+"""Pipeline figures: Prometheus' HTTP API when observability's server runs, else each service's /metrics.
+
+Metric names are observability's (libs/observability); the console asks for a few by name and shows
+what it finds, saying where each figure came from, or that it is absent.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import httpx
+
+from services.console.adapters.services import ServicesClient
+
+QUERIES = {
+    "consumer_lag": "sum by (group) (kafka_consumer_group_lag)",
+    "outbox_oldest_age_seconds": "max by (service) (outbox_oldest_age_seconds)",
+    "outbox_depth": "sum by (service) (outbox_depth)",
+    "dead_lettered_total": "sum by (service) (messages_dead_lettered_total)",
+    "relay_published_total": "sum by (service) (relay_published_total)",
+}
+
+
+def parse_metrics(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
+    """Prometheus' text format, read just enough: name -> [(labels, value)]."""
+    found: dict[str, list[tuple[dict[str, str], float]]] = defaultdict(list)
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        head, _, value = line.rpartition(" ")
+        name, _, labels = head.partition("{")
+        pairs = {}
+        for part in filter(None, labels.rstrip("}").split(",")):
+            key, _, raw = part.partition("=")
+            pairs[key.strip()] = raw.strip().strip('"')
+        try:
+            found[name.strip()].append((pairs, float(value)))
+        except ValueError:
+            continue
+    return found
+
+
+async def from_prometheus(url: str, timeout: float = 3.0) -> dict[str, Any] | None:
+    """Each query's series, or None when no Prometheus answers at `url`."""
+    results: dict[str, Any] = {}
+    try:
+        async with httpx.AsyncClient(timeout=timeout) as http:
+            for name, query in QUERIES.items():
+                reply = await http.get(f"{url}/api/v1/query", params={"query": query})
+                data = reply.json().get("data", {}).get("result", [])
+                results[name] = [{"labels": r["metric"], "value": float(r["value"][1])} for r in data]
+    except (httpx.HTTPError, ValueError, KeyError):
+        return None
+    return results
+
+
+async def from_services(client: ServicesClient) -> dict[str, Any]:
+    """Each service's own /metrics, when it has one."""
+    out: dict[str, Any] = {}
+    for service in client.urls:
+        status, text = await client.text(service, "/metrics")
+        if status != 200:
+            out[service] = None
+            continue
+        parsed = parse_metrics(text)
+        out[service] = {name: [{"labels": labels, "value": value} for labels, value in parsed.get(metric, [])]
+                        for name, metric in (("outbox_oldest_age_seconds", "outbox_oldest_age_seconds"),
+                                             ("outbox_depth", "outbox_depth"),
+                                             ("consumer_lag", "kafka_consumer_group_lag"),
+                                             ("dead_lettered_total", "messages_dead_lettered_total"))}
+    return out
