@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY    := .venv/bin/python
 VENV_STAMP := .venv/.installed
 
-.PHONY: help venv up down status topics run demo test test-unit test-integration bench bench-hop simulate asyncapi clean
+.PHONY: help venv up down status topics run demo test test-unit test-integration test-ui ui-deps console-assets bench bench-hop simulate asyncapi clean
 
 help:
 	@echo "make run    start Kafka, Postgres and the four services (Ctrl-C stops the services)"
@@ -12,6 +12,7 @@ help:
 	@echo "make up / make down / make status   the native Kafka + Postgres stack"
 	@echo "make bench  the end-to-end benchmark (make bench-hop: the messaging runtime alone)"
 	@echo "make simulate  simulated hospitals sending claims (RATE=20)"
+	@echo "make test-ui   the console in a real browser (Debian's Chromium; make ui-deps installs it)"
 
 $(VENV_STAMP): requirements.txt
 	python3 -m venv .venv
@@ -39,13 +40,38 @@ demo: venv
 test-unit: venv
 	$(PY) -m pytest -m "not integration and not e2e" -p no:cacheprovider
 
-test-integration: venv
+test-integration: venv ui-deps
 	deploy/stack.sh up
 	$(PY) -m pytest -m "integration or e2e" -p no:cacheprovider
 
-test: venv
+test: venv ui-deps
 	deploy/stack.sh up
 	$(PY) -m pytest -p no:cacheprovider
+
+# The console's browser tests drive Debian's Chromium with Playwright (never a downloaded browser);
+# a CJK font so Chinese pages render in screenshots. Installed as root when missing.
+CHROMIUM ?= /usr/bin/chromium
+ui-deps:
+	@if [ ! -x $(CHROMIUM) ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk"; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null 2>&1 || \
+	     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null)); \
+	  else echo "ui-deps: as root, run apt-get install chromium fonts-wqy-microhei (the console's browser tests skip without it)"; fi; \
+	fi
+
+test-ui: venv ui-deps
+	deploy/stack.sh up
+	$(PY) -m pytest tests/ui -p no:cacheprovider
+
+# Chart.js for the console, from the npm registry, into the console's static files (committed; see
+# services/console/entrypoints/static/vendor/README.md). Nothing is fetched at run time.
+CHARTJS_VERSION ?= 4.6.1
+CONSOLE_VENDOR := services/console/entrypoints/static/vendor
+console-assets:
+	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent chart.js@$(CHARTJS_VERSION) >/dev/null && tar xzf chart.js-$(CHARTJS_VERSION).tgz && \
+	  cp package/dist/chart.umd.min.js $(CURDIR)/$(CONSOLE_VENDOR)/ && cp package/LICENSE.md $(CURDIR)/$(CONSOLE_VENDOR)/LICENSE.chart.js.md && \
+	  rm -rf $$tmp
+	sha256sum $(CONSOLE_VENDOR)/chart.umd.min.js
 
 asyncapi: venv
 	$(PY) -m libs.contracts.asyncapi > docs/asyncapi.json

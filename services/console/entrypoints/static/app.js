@@ -54,11 +54,14 @@
           esc(o.dead_letters_open[name] ?? '—')]), 'services');
       document.getElementById('ov-totals').innerHTML = table(['col.status', '#col.count'],
         Object.entries(o.flow.totals).map(([k, n]) => [esc(t('kind.' + k)), `<span data-testid="total-${k}">${esc(n)}</span>`]), 'totals');
-      const stamps = [...new Set(o.flow.buckets.map(b => b.at))].sort();
+      const end = Math.floor(Date.parse(o.at) / 10000) * 10000;  // every 10-s bucket of the window, empty ones too
+      const counts = {};
+      o.flow.buckets.forEach(b => { counts[`${Date.parse(b.at)}:${b.kind}`] = b.n; });
+      const stamps = Array.from({length: 60}, (_, i) => end - (59 - i) * 10000);
       const colours = {settled: '#1e8e3e', rejected: '#c0392b', presettled: '#0b6bcb', cancelled: '#b7791f'};
       chart('ov-flow', 'line', stamps.map(s => new Date(s).toLocaleTimeString()), Object.keys(colours).map(k => ({
-        label: t('kind.' + k), borderColor: colours[k], backgroundColor: colours[k], tension: .2,
-        data: stamps.map(s => (o.flow.buckets.find(b => b.at === s && b.kind === k) || {n: 0}).n)})));
+        label: t('kind.' + k), borderColor: colours[k], backgroundColor: colours[k], tension: .2, pointRadius: 0,
+        data: stamps.map(s => counts[`${s}:${k}`] || 0)})));
     },
 
     async refusals(params) {
@@ -139,7 +142,7 @@
         if (confirmText && !confirm(confirmText)) return;
         const r = await api(`/clearing/cycles/${chosen}/${path}`, {method: 'POST'});
         document.getElementById('clr-result').textContent = r.ok ? `${t('dl.done')} ${path}` : `${r.status} ${(r.body.message || r.body.reason || JSON.stringify(r.body))}`;
-        if (r.ok) setTimeout(() => render(true), 300);
+        if (r.ok) setTimeout(() => { if (params.cycle === chosen) render(true); else location.hash = `#/clearing?cycle=${encodeURIComponent(chosen)}`; }, 300);
       };
       document.getElementById('close-cycle')?.addEventListener('click', () => act('close', t('clr.confirm_close')));
       document.getElementById('reconcile')?.addEventListener('click', () => act('reconciliation'));
