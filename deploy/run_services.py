@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 BANNER = """
   Services running: {names}
+  Console:          {console}
   Logs:             {logs}/<service>.log   (tail -f {logs}/settlement.log)
   Simulator:        {simulator}
 
@@ -32,6 +33,8 @@ BANNER = """
 """
 SIMULATOR_ON = ("simulated hospitals send {rate:g} messages a second (a summary every 15 s);\n"
                 "                    SIMULATOR=off make run to leave it out, SIMULATOR_RATE=20 make run to change it")
+CONSOLE = ("http://127.0.0.1:{port}/  (users operator, auditor, clearing; their passwords are\n"
+           "                    CONSOLE_OPERATOR_PASSWORD… in .stack/secrets.env; docs/operations.md)")
 SIMULATOR_OFF = "off (SIMULATOR=off or --no-simulator); without it, only `make demo` sends claims"
 
 
@@ -55,7 +58,8 @@ def main() -> None:
         for label, service, extra in processes(os.environ)
     }
     simulator = start_simulator(args.simulator_rate) if args.simulator else None
-    print(BANNER.format(names=", ".join(procs), logs=logs.relative_to(ROOT),
+    print(BANNER.format(names=", ".join(procs), logs=logs.relative_to(ROOT), console=CONSOLE.format(
+                            port=os.environ.get("CONSOLE_HTTP_PORT", "8100")),
                         simulator=SIMULATOR_ON.format(rate=args.simulator_rate) if simulator else SIMULATOR_OFF),
           flush=True)
     stopping = False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -181,4 +182,65 @@ async def test_an_auditor_sees_everything_and_can_act_on_nothing(browser, platfo
         if await page.locator(button).count():
             assert await page.locator(button).is_disabled()
     await snap(page, "auditor-read-only", docs=True)
+    await page.context.close()
+
+
+async def test_an_operator_discards_a_garbled_message_with_a_note_and_it_is_audited(browser, platform) -> None:
+    page = await signed_in(browser, platform, "operator")
+    await page.goto(platform.url + "/#/dead-letters")
+    await page.locator("[data-testid=dead-letters] tr", has_text="settlement-claims.submitted").first.wait_for()
+    await page.locator("[data-testid=dead-letters] tr", has_text="settlement-claims.submitted").first.locator(
+        "[data-testid=dead-letter-link]").click()
+    await page.wait_for_selector("[data-testid=dl-message]")
+    assert "GARBLED-1" in await page.locator("[data-testid=dl-message]").inner_text()
+    await page.click("#dl-discard")  # without a note: refused
+    await page.wait_for_selector("[data-testid=action-result]:has-text('422')")
+    await page.fill("#dl-note", "the hospital resent it as GARBLED-1b")
+    await page.click("#dl-discard")
+    await page.wait_for_selector("[data-testid=dl-action]")
+    assert "operator" in await page.locator("[data-testid=dl-action]").inner_text()
+    assert await platform.sql("settlement", "SELECT note FROM dead_letter_actions WHERE action = 'discarded'") == \
+        "the hospital resent it as GARBLED-1b"
+    await page.context.close()
+
+
+async def test_a_traceability_code_sold_twice_is_a_supervision_alert_that_links_to_its_claims(browser, platform) -> None:
+    boxed = [("XA10BAD010A001010100593", Decimal("12.50"), Decimal("1"))]
+    claims = [outpatient_claim(f"TRACE-{n}", psn, insutype="310", hospital=f"H3713000{n}", lines=boxed)
+              for n, psn in enumerate(EMPLOYEES[2:4])]
+    claims = [c.model_copy(update={"fee_details": [c.fee_details[0].model_copy(update={"drug_trac_codg": ["8" * 20]})]})
+              for c in claims]
+    await send_claims(platform, claims)
+    page = await signed_in(browser, platform, "operator", lang="zh")
+    await page.goto(platform.url + "/#/supervision")
+    alert = page.locator("[data-testid=alerts] tr", has_text="8" * 20)
+    await until(lambda: _appears(page, alert), what="the sold-twice alert")
+    assert "药品追溯码重复销售" in await alert.inner_text()
+    await snap(page, "supervision", docs=True)
+    await alert.locator("a", has_text="TRACE-1").click()
+    await page.wait_for_selector("[data-testid=claim-id]")
+    assert await page.locator("[data-testid=claim-id]").inner_text() == "TRACE-1"
+    await page.context.close()
+
+
+async def test_the_funds_page_shows_payouts_and_the_ledger_balance_check(browser, platform) -> None:
+    page = await signed_in(browser, platform, "operator")
+    await page.goto(platform.url + "/#/funds")
+    await page.wait_for_selector("[data-testid=ledger-check]")
+    assert await page.locator("[data-testid=ledger-check]").inner_text() == "debits equal credits"
+    assert "371300" in await page.locator("[data-testid=fund-regions]").inner_text()
+    await snap(page, "funds", docs=True)
+    await page.context.close()
+
+
+async def test_the_pipeline_page_says_where_its_figures_come_from_and_what_is_absent(browser, platform) -> None:
+    page = await signed_in(browser, platform, "auditor")
+    await page.goto(platform.url + "/#/pipeline")
+    await page.wait_for_selector("[data-testid=pipeline-source]")
+    source = await page.locator("[data-testid=pipeline-source]").inner_text()
+    assert source in ("prometheus", "services")
+    if source == "services" and await page.locator("[data-testid=pipeline-absent]").count():
+        assert "Prometheus" in await page.locator("[data-testid=pipeline-absent]").inner_text()
+    assert "settlement" in await page.locator("[data-testid=pipeline-dead-letters]").inner_text()
+    await snap(page, "pipeline", docs=True)
     await page.context.close()

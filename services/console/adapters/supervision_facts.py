@@ -16,6 +16,7 @@ import orjson
 
 from services.console.domain.supervision import Item, SettledClaim
 
+REUSED = "TRACEABILITY_CODE_REUSED"  # settlement's reason code for a box already sold
 _SETTLED = ("SELECT o.claim_id, o.psn_no, o.fixmedins_code, o.occurred_at, o.medfee_sumamt, o.fund_pay_sumamt,"
             " s.items FROM outcomes o JOIN submissions s USING (claim_id)"
             " WHERE o.kind = 'settled' AND o.occurred_at >= $1"
@@ -37,6 +38,20 @@ async def sharing_trace_codes(conn: asyncpg.Connection, since: datetime) -> list
         " SELECT * FROM settled WHERE claim_id IN (SELECT claim_id FROM submissions"
         "  WHERE trace_codes && ARRAY(SELECT code FROM dup))", since)
     return _claims(rows)
+
+
+async def refused_for_reused_codes(conn: asyncpg.Connection, since: datetime) -> list[SettledClaim]:
+    """Claims the engine refused because a traceability code was already sold (nothing was paid)."""
+    rows = await conn.fetch(
+        "SELECT o.claim_id, o.psn_no, o.fixmedins_code, o.occurred_at, o.medfee_sumamt, o.fund_pay_sumamt, s.items"
+        " FROM outcomes o JOIN submissions s USING (claim_id)"
+        " WHERE o.kind = 'rejected' AND o.reason_code = $2 AND o.occurred_at >= $1", since, REUSED)
+    return _claims(rows)
+
+
+async def sold_codes(conn: asyncpg.Connection, since: datetime, codes: list[str]) -> list[SettledClaim]:
+    """The settled claims that sold any of `codes`."""
+    return _claims(await conn.fetch(f"{_SETTLED} AND s.trace_codes && $2::text[]", since, codes))
 
 
 async def with_exams(conn: asyncpg.Connection, since: datetime, exam_codes: frozenset[str]) -> list[SettledClaim]:

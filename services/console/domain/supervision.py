@@ -64,9 +64,10 @@ class Alert:
         return self.fund_at_stake * low, self.fund_at_stake * high
 
 
-def drug_trace_codes_sold_twice(claims: Iterable[SettledClaim]) -> list[Alert]:
+def drug_trace_codes_sold_twice(claims: Iterable[SettledClaim], attempts: Iterable[SettledClaim] = ()) -> list[Alert]:
     """Every box has a unique traceability code (追溯码): a code sold on two lines is a red flag.
-    A refund line (negative count) carrying the code takes one sale back."""
+    A refund line (negative count) carrying the code takes one sale back. `attempts` are claims the
+    engine refused because a code was already sold: nothing was paid, but the institution tried."""
     sales: dict[str, list[SettledClaim]] = defaultdict(list)
     for claim in claims:
         for item in claim.items:
@@ -75,13 +76,19 @@ def drug_trace_codes_sold_twice(claims: Iterable[SettledClaim]) -> list[Alert]:
                     sales[code].append(claim)
                 elif sales[code] and sales[code][-1].claim_id == claim.claim_id:
                     sales[code].pop()
+    tried: dict[str, list[SettledClaim]] = defaultdict(list)
+    for claim in attempts:
+        for code in {code for item in claim.items if item.cnt > 0 for code in item.trace_codes}:
+            tried[code].append(claim)
     alerts = []
-    for code, sold in sorted(sales.items()):
-        if len(sold) >= 2:
-            later = sold[1:]
-            alerts.append(Alert("DRUG_TRACE_CODE_SOLD_TWICE", code, tuple(c.claim_id for c in sold),
-                                sum(c.fund_pay_sumamt for c in later),
-                                {"times_sold": len(sold), "institutions": sorted({c.fixmedins_code for c in sold})}))
+    for code in sorted(set(sales) | set(tried)):
+        sold, again = sales.get(code, []), tried.get(code, [])
+        if len(sold) + len(again) >= 2:
+            behind = sorted(sold + again, key=lambda c: c.settled_at)
+            alerts.append(Alert("DRUG_TRACE_CODE_SOLD_TWICE", code, tuple(c.claim_id for c in behind),
+                                sum(c.fund_pay_sumamt for c in sold[1:]),
+                                {"times_sold": len(sold), "refused_attempts": len(again),
+                                 "institutions": sorted({c.fixmedins_code for c in behind})}))
     return alerts
 
 

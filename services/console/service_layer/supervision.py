@@ -22,7 +22,11 @@ class SupervisionWindows:
 async def alerts(conn: Any, now: datetime, exam_codes: frozenset[str],
                  windows: SupervisionWindows = SupervisionWindows()) -> list[rules.Alert]:
     day_start = now.astimezone(rules.CHINA).replace(hour=0, minute=0, second=0, microsecond=0)
-    found = rules.drug_trace_codes_sold_twice(await facts.sharing_trace_codes(conn, now - timedelta(days=windows.trace_days)))
+    since = now - timedelta(days=windows.trace_days)
+    attempts = await facts.refused_for_reused_codes(conn, since)
+    tried = sorted({code for claim in attempts for item in claim.items for code in item.trace_codes})
+    sold = {c.claim_id: c for c in await facts.sharing_trace_codes(conn, since) + await facts.sold_codes(conn, since, tried)}
+    found = rules.drug_trace_codes_sold_twice(sorted(sold.values(), key=lambda c: c.settled_at), attempts)
     found += rules.repeated_large_equipment_exams(
         await facts.with_exams(conn, now - timedelta(days=windows.exam_days), exam_codes), exam_codes)
     baseline = await facts.visits_between(conn, day_start - timedelta(days=BASELINE_DAYS), day_start)

@@ -105,3 +105,10 @@ def test_visits_across_midnight_china_time_count_on_two_days() -> None:
     late = datetime(2026, 6, 1, 23, 0, tzinfo=CHINA)
     visits = [claim(f"C{n}", hospital=f"H{n}", at=late + timedelta(minutes=30 * n)) for n in range(4)]
     assert many_institutions_one_day(visits) == []
+
+
+def test_a_sale_the_engine_refused_because_the_box_was_sold_is_still_an_alert_with_nothing_paid_twice() -> None:
+    first = claim("C1", hospital="H1", items=(box("T-1"),))
+    attempt = claim("C2", hospital="P9", at=MORNING + timedelta(hours=2), fund=0, items=(box("T-1"),))
+    [alert] = drug_trace_codes_sold_twice([first], attempts=[attempt])
+    assert (alert.claim_ids, alert.fund_at_stake, alert.facts["refused_attempts"]) == (("C1", "C2"), 0, 1)
