@@ -35,17 +35,21 @@ class ConsoleSettings(ServiceSettings):
     http_port: int | None = Field(default=8100, alias="CONSOLE_HTTP_PORT")
     # The services the console watches; each at <NAME>_URL, else 127.0.0.1:<NAME>_HTTP_PORT.
     watched: str = Field(default="enrollment,settlement,wallet,clearing", alias="CONSOLE_SERVICES")
+    enrollment_url: str | None = Field(default=None, alias="ENROLLMENT_URL")
+    settlement_url: str | None = Field(default=None, alias="SETTLEMENT_URL")
+    wallet_url: str | None = Field(default=None, alias="WALLET_URL")
+    clearing_url: str | None = Field(default=None, alias="CLEARING_URL")
     prometheus_url: str = Field(default="http://127.0.0.1:9090", alias="PROMETHEUS_URL")
     session_ttl_s: int = Field(default=8 * 3600, ge=60, alias="CONSOLE_SESSION_TTL_S")
     refresh_ms: int = Field(default=3000, ge=500, alias="CONSOLE_REFRESH_MS")
 
 
-def service_urls(names: str, environ: Mapping[str, str]) -> dict[str, str]:
+def service_urls(settings: ConsoleSettings, environ: Mapping[str, str]) -> dict[str, str]:
     urls = {}
-    for name in filter(None, (n.strip() for n in names.split(","))):
+    for name in filter(None, (n.strip() for n in settings.watched.split(","))):
         key = name.upper().replace("-", "_")
         port = environ.get(f"{key}_HTTP_PORT") or DEFAULT_PORTS.get(name)
-        urls[name] = environ.get(f"{key}_URL") or f"http://127.0.0.1:{port}"
+        urls[name] = getattr(settings, f"{name}_url", None) or environ.get(f"{key}_URL") or f"http://127.0.0.1:{port}"
     return urls
 
 
@@ -74,7 +78,7 @@ def bootstrap(settings: ConsoleSettings | None = None) -> tuple[ServiceRuntime, 
     configure(settings.service_name, settings.log_level)
     runtime = ServiceRuntime(settings, MIGRATIONS)
     consumers.register(runtime)
-    services = ServicesClient(service_urls(settings.watched, os.environ), ServiceToken())
+    services = ServicesClient(service_urls(settings, os.environ), ServiceToken())
 
     def pool():  # noqa: ANN202 - set once the runtime has started
         assert runtime.pool is not None, "the console's pool is used before start-up"
