@@ -13,12 +13,12 @@ import httpx
 
 from services.console.adapters.services import ServicesClient
 
-QUERIES = {
-    "consumer_lag": "sum by (group) (kafka_consumer_group_lag)",
-    "outbox_oldest_age_seconds": "max by (service) (outbox_oldest_age_seconds)",
-    "outbox_depth": "sum by (service) (outbox_depth)",
-    "dead_lettered_total": "sum by (service) (messages_dead_lettered_total)",
-    "relay_published_total": "sum by (service) (relay_published_total)",
+QUERIES = {  # observability's metric names (libs/observability/metrics.py); selectors, so every label shows
+    "consumer_lag": "medins_consumer_group_lag",
+    "outbox_oldest_age_seconds": "medins_outbox_oldest_age_seconds",
+    "outbox_depth": "medins_outbox_depth",
+    "dead_lettered_total": 'medins_consumer_messages_total{result="dead_lettered"}',
+    "relay_published_total": "medins_relay_published_messages_total",
 }
 
 
@@ -35,9 +35,10 @@ def parse_metrics(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
             key, _, raw = part.partition("=")
             pairs[key.strip()] = raw.strip().strip('"')
         try:
-            found[name.strip()].append((pairs, float(value)))
+            number = float(value)
         except ValueError:
             continue
+        found[name.strip()].append((pairs, number))
     return found
 
 
@@ -64,9 +65,11 @@ async def from_services(client: ServicesClient) -> dict[str, Any]:
             out[service] = None
             continue
         parsed = parse_metrics(text)
-        out[service] = {name: [{"labels": labels, "value": value} for labels, value in parsed.get(metric, [])]
-                        for name, metric in (("outbox_oldest_age_seconds", "outbox_oldest_age_seconds"),
-                                             ("outbox_depth", "outbox_depth"),
-                                             ("consumer_lag", "kafka_consumer_group_lag"),
-                                             ("dead_lettered_total", "messages_dead_lettered_total"))}
+        out[service] = {name: [{"labels": labels, "value": value} for labels, value in parsed.get(metric, [])
+                               if name != "dead_lettered_total" or labels.get("result") == "dead_lettered"]
+                        for name, metric in (("outbox_oldest_age_seconds", "medins_outbox_oldest_age_seconds"),
+                                             ("outbox_depth", "medins_outbox_depth"),
+                                             ("consumer_lag", "medins_consumer_group_lag"),
+                                             ("dead_lettered_total", "medins_consumer_messages_total"),
+                                             ("relay_published_total", "medins_relay_published_messages_total"))}
     return out
