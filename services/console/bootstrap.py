@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import timedelta
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from libs.messaging.runtime import ServiceRuntime
 from libs.settings import ServiceSettings
 from services.console.adapters.auth import AuthError, Principal, Role, issue_token
 from services.console.adapters.reference import large_equipment_codes
+from services.console.adapters.retention import ProjectionPurger
 from services.console.adapters.services import ServicesClient
 from services.console.adapters.users import console_users
 from services.console.entrypoints import consumers
@@ -42,6 +44,8 @@ class ConsoleSettings(ServiceSettings):
     prometheus_url: str = Field(default="http://127.0.0.1:9090", alias="PROMETHEUS_URL")
     session_ttl_s: int = Field(default=8 * 3600, ge=60, alias="CONSOLE_SESSION_TTL_S")
     refresh_ms: int = Field(default=3000, ge=500, alias="CONSOLE_REFRESH_MS")
+    # > the supervision rules' longest look back (90 days of traceability codes)
+    retention_days: int = Field(default=95, ge=31, alias="CONSOLE_RETENTION_DAYS")
 
 
 def service_urls(settings: ConsoleSettings, environ: Mapping[str, str]) -> dict[str, str]:
@@ -89,8 +93,15 @@ def bootstrap(settings: ConsoleSettings | None = None) -> tuple[ServiceRuntime, 
                      refresh_ms=settings.refresh_ms)
     runtime.serve_http(mount_dead_letters(app, runtime))
 
+    purger = ProjectionPurger(timedelta(days=settings.retention_days), every_s=3600)
+
+    async def start(_: ServiceRuntime) -> None:
+        purger.start(pool())
+
     async def close(_: ServiceRuntime) -> None:
+        await purger.stop()
         await services.close()
 
+    runtime.on_started.append(start)
     runtime.on_stopping.append(close)
     return runtime, runtime.app()

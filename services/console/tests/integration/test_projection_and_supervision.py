@@ -110,3 +110,29 @@ async def test_a_message_seen_twice_is_one_row(conn) -> None:
     pair = (submitted("C1", "P1", "H1", BOX), settled("C1", "P1", "H1"))
     await flow(conn, pair, pair)
     assert await conn.fetchval("SELECT count(*) FROM outcomes WHERE claim_id = 'C1'") == 1
+
+
+async def test_the_projection_forgets_what_is_older_than_its_retention(conn) -> None:
+    from services.console.adapters.retention import purge
+
+    old = NOW - timedelta(days=100)
+    await flow(conn, (submitted("E1", "P1", "H1", BOX, when=old), settled("E1", "P1", "H1", when=old)),
+               (submitted("E2", "P1", "H1", BOX), settled("E2", "P1", "H1")))
+
+    class Pool:
+        def acquire(self):
+            return _Same(conn)
+
+    assert await purge(Pool(), timedelta(days=95)) == (1, 1)
+    assert await conn.fetchval("SELECT array_agg(claim_id) FROM outcomes") == ["E2"]
+
+
+class _Same:
+    def __init__(self, conn) -> None:
+        self.conn = conn
+
+    async def __aenter__(self):
+        return self.conn
+
+    async def __aexit__(self, *exc) -> None:
+        return None
