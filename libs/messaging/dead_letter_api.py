@@ -152,12 +152,15 @@ def _uuid_or_new(text: str | None) -> str:
 
 
 def kafka_options(runtime: Any) -> dict[str, Any]:
-    """The service's own Kafka client settings (credentials included once libs/messaging/kafka.py has them)."""
-    from libs.messaging import kafka
-
-    options = getattr(kafka, "client_options", None)
+    """The service's own Kafka client settings: its principal's SASL credentials where the platform's
+    clients authenticate (libs/messaging/connection.py), else the plain broker address."""
     base = {"bootstrap_servers": runtime.settings.kafka_bootstrap}
-    return {**base, **options(runtime.settings)} if callable(options) else base
+    credentials = getattr(runtime.settings, "kafka", None)
+    try:
+        from libs.messaging.connection import client_options  # type: ignore[import-not-found]
+    except ImportError:
+        return base
+    return {**base, **client_options(credentials)} if credentials is not None else base
 
 
 def mount_dead_letters(app: FastAPI, runtime: Any) -> FastAPI:
