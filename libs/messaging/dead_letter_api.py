@@ -167,4 +167,16 @@ def mount_dead_letters(app: FastAPI, runtime: Any) -> FastAPI:
     """Serve the routes on `app` and have the runtime apply their table's migration."""
     runtime.migrations.setdefault("dead_letters", MIGRATIONS)
     app.include_router(dead_letter_router(runtime))
+    refused = _access_refused()
+    if refused is not None and refused not in app.exception_handlers:  # an app libs.http did not harden
+        app.add_exception_handler(refused, lambda _request, exc: exc.response())
     return app
+
+
+def _access_refused() -> type[Exception] | None:
+    """libs/auth's refusal exception, which its `require` raises (the interim raises HTTPException)."""
+    try:
+        from libs.auth import AccessRefused  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return AccessRefused

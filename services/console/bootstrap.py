@@ -16,7 +16,7 @@ from libs.logging import configure
 from libs.messaging.dead_letter_api import mount_dead_letters
 from libs.messaging.runtime import ServiceRuntime
 from libs.settings import ServiceSettings
-from services.console.adapters.auth import AuthError, Principal, Role, issue_token
+from services.console.adapters.auth import CANNOT_SIGN, Principal, Role, issue_token
 from services.console.adapters.reference import large_equipment_codes
 from services.console.adapters.retention import ProjectionPurger
 from services.console.adapters.services import ServicesClient
@@ -71,7 +71,7 @@ class ServiceToken:
         if self._token is None or time.monotonic() >= self._renew_at:
             try:
                 self._token = issue_token(Principal("console", Role.service), ttl_s=self.TTL_S)
-            except AuthError:
+            except CANNOT_SIGN:
                 return None
             self._renew_at = time.monotonic() + self.TTL_S / 2
         return self._token

@@ -6,10 +6,16 @@ try:
     from libs.auth import AuthError, Principal, Role, issue_token, verify_token  # type: ignore[import-not-found]
 except ImportError:  # until http-auth's libs/auth lands: the same interface
     from libs.auth_interim import AuthError, Principal, Role, issue_token, verify_token  # type: ignore[assignment]
+try:
+    from libs.auth import KeysMissing  # type: ignore[import-not-found]
+except ImportError:
+    KeysMissing = AuthError  # type: ignore[misc,assignment]
+
+CANNOT_SIGN = (AuthError, KeysMissing)  # no signing key configured, or a token refused
 
 from libs.auth_interim import load_secrets as _interim_secrets
 
-__all__ = ["AuthError", "Principal", "Role", "issue_token", "verify_token", "load_secrets"]
+__all__ = ["CANNOT_SIGN", "AuthError", "Principal", "Role", "issue_token", "verify_token", "load_secrets"]
 
 
 def load_secrets() -> dict[str, str]:

@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
-from services.console.adapters.auth import AuthError, Principal, Role, issue_token, verify_token
+from services.console.adapters.auth import CANNOT_SIGN, Principal, Role, issue_token, verify_token
 from services.console.domain.operators import ActionForbidden, ConsoleUser, LoginRefused, check_login, may
 from services.console.service_layer.actions import Actions, Operator
 from services.console.service_layer.pages import Pages
@@ -45,7 +45,7 @@ def create_app(pages: Pages, actions: Actions, users: Callable[[], dict[str, Con
         token = request.cookies.get(COOKIE, "")
         try:
             principal = verify_token(token)
-        except AuthError as exc:
+        except CANNOT_SIGN as exc:
             raise HTTPException(401, {"code": "UNAUTHENTICATED", "message": "Sign in first."}) from exc
         if principal.role not in (Role.operator, Role.auditor, Role.clearing_desk):
             raise HTTPException(403, {"code": "FORBIDDEN", "message": "This console is for operators."})
@@ -78,7 +78,7 @@ def create_app(pages: Pages, actions: Actions, users: Callable[[], dict[str, Con
             return JSONResponse({"code": "LOGIN_REFUSED", "message": "Wrong user name or password."}, status_code=401)
         try:
             token = issue_token(Principal(user.username, Role(str(user.role))), ttl_s=session_ttl_s)
-        except AuthError:
+        except CANNOT_SIGN:
             return JSONResponse({"code": "NO_SIGNING_KEY", "message": "The console has no AUTH_SIGNING_KEY"
                                  " (deploy/secrets.py ensure writes one)."}, status_code=503)
         reply = JSONResponse({"username": user.username, "role": str(user.role), "may": may(user.role)})
