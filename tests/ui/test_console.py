@@ -8,14 +8,19 @@ reconciled, and an auditor who sees everything and can act on nothing.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import signal
+import subprocess
+import sys
 from decimal import Decimal
 
 import pytest
 
 from libs.contracts.topics import CLAIMS_SUBMITTED
 from tests.support.claims import outpatient_claim
-from tests.ui.conftest import EMPLOYEES, PEOPLE, Platform, signed_in, snap
+from tests.support.stack import ROOT
+from tests.ui.conftest import ARTIFACTS, EMPLOYEES, PEOPLE, Platform, signed_in, snap
 
 pytestmark = pytest.mark.e2e
 RESIDENTS = [p for p in PEOPLE if p not in EMPLOYEES]
@@ -50,12 +55,21 @@ async def test_an_operator_signs_in_and_sees_every_service_ready_or_answering(br
     await page.context.close()
 
 
-async def test_the_overview_figures_move_while_claims_flow_without_reloading(browser, platform) -> None:
+async def test_the_overview_figures_move_while_simulated_claims_flow_without_reloading(browser, platform) -> None:
     page = await signed_in(browser, platform, "operator")
     await page.wait_for_selector("[data-testid=total-settled]")
     before = await number(page, "[data-testid=total-settled]")
-    await send_claims(platform, [outpatient_claim(f"FLOW-{n}", psn, insutype="310") for n, psn in enumerate(EMPLOYEES)])
-    await until(lambda: _grown(page, before, len(EMPLOYEES)), what="the settled total to grow on screen")
+    hospitals = subprocess.Popen(  # the simulated hospitals and pharmacies of `make run`
+        [sys.executable, "-m", "libs.hospital.simulator", "--rate", "8", "--people", "30", "--seed", "5",
+         "--every", "5", "--run-tag", "SIMUI-"], cwd=ROOT, env={**os.environ, **platform.namespace.process_env},
+        stdout=(ARTIFACTS / "simulator.log").open("wb"), stderr=subprocess.STDOUT)
+    try:
+        await until(lambda: _grown(page, before, 10), timeout=120, what="the settled total to grow on screen")
+        first = await number(page, "[data-testid=total-settled]")
+        await until(lambda: _grown(page, first, 3), timeout=60, what="the settled total to keep growing")
+    finally:
+        hospitals.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(hospitals.wait, 30)
     assert await page.locator("[data-testid=p50]").inner_text() != "—"
     await snap(page, "overview", docs=True)
     await page.context.close()
@@ -100,7 +114,7 @@ async def test_a_dead_letter_replayed_after_the_fix_is_processed(browser, platfo
 
     page = await signed_in(browser, platform, "operator")
     await page.goto(platform.url + "/#/dead-letters")
-    row = page.locator("[data-testid=dead-letters] tr", has_text="settlement-claims.submitted")
+    row = page.locator("[data-testid=dead-letters] tr", has_text="simulated defect")
     await row.first.wait_for()
     await row.first.locator("[data-testid=dead-letter-link]").click()
     await page.wait_for_selector("[data-testid=dl-message]")
@@ -136,9 +150,10 @@ async def _settled(platform: Platform, claim_id: str) -> bool:
 
 
 async def test_the_clearing_desk_closes_a_cycle_and_runs_its_reconciliation(browser, platform) -> None:
+    """As the clearing desk: clearing's own role table admits it alone to closing and reconciling."""
     await send_claims(platform, [outpatient_claim(f"AWAY-{n}", psn, insutype="390", treated="371300",
                                                   hospital="H37130001") for n, psn in enumerate(RESIDENTS[:3])])
-    page = await signed_in(browser, platform, "operator")
+    page = await signed_in(browser, platform, "clearing")
     await page.goto(platform.url + "/#/clearing")
     await until(lambda: _appears(page, page.locator("#close-cycle")), what="an open clearing cycle")
     await snap(page, "clearing-open")
@@ -188,19 +203,19 @@ async def test_an_auditor_sees_everything_and_can_act_on_nothing(browser, platfo
 async def test_an_operator_discards_a_garbled_message_with_a_note_and_it_is_audited(browser, platform) -> None:
     page = await signed_in(browser, platform, "operator")
     await page.goto(platform.url + "/#/dead-letters")
-    await page.locator("[data-testid=dead-letters] tr", has_text="settlement-claims.submitted").first.wait_for()
-    await page.locator("[data-testid=dead-letters] tr", has_text="settlement-claims.submitted").first.locator(
-        "[data-testid=dead-letter-link]").click()
+    row = page.locator("[data-testid=dead-letters] tr", has_text="settlement-claims.submitted").first
+    await row.wait_for()
+    dead_letter_id = int(await row.locator("[data-testid=dead-letter-link]").inner_text())
+    await row.locator("[data-testid=dead-letter-link]").click()
     await page.wait_for_selector("[data-testid=dl-message]")
-    assert "GARBLED-1" in await page.locator("[data-testid=dl-message]").inner_text()
     await page.click("#dl-discard")  # without a note: refused
     await page.wait_for_selector("[data-testid=action-result]:has-text('422')")
     await page.fill("#dl-note", "the hospital resent it as GARBLED-1b")
     await page.click("#dl-discard")
     await page.wait_for_selector("[data-testid=dl-action]")
     assert "operator" in await page.locator("[data-testid=dl-action]").inner_text()
-    assert await platform.sql("settlement", "SELECT note FROM dead_letter_actions WHERE action = 'discarded'") == \
-        "the hospital resent it as GARBLED-1b"
+    assert await platform.sql("settlement", "SELECT note FROM dead_letter_actions WHERE dead_letter_id = $1",
+                              dead_letter_id) == "the hospital resent it as GARBLED-1b"
     await page.context.close()
 
 

@@ -1,7 +1,8 @@
 """The platform's services as the console reaches them: their HTTP APIs, nothing else.
 
-Reads go with the console's own service token; actions go with the signed-in operator's token, so
-the service that acts records who asked. Every answer comes back as (status, body); a service that
+Every call carries the signed-in user's own token, so each service applies its own role table to the
+person asking and records who asked; the console's service token is used only where no user asks
+(health and readiness probes). Every answer comes back as (status, body); a service that
 does not answer is status 0 with the reason, so a page can say which part is missing.
 """
 
@@ -49,8 +50,9 @@ class ServicesClient:
         token = token or self.service_token()
         return {"Authorization": f"Bearer {token}"} if token else {}
 
-    async def get(self, service: str, path: str, **params: Any) -> Answer:
-        return await self.call(service, "GET", path, params={k: v for k, v in params.items() if v is not None})
+    async def get(self, service: str, path: str, token: str | None = None, **params: Any) -> Answer:
+        return await self.call(service, "GET", path, token=token,
+                               params={k: v for k, v in params.items() if v is not None})
 
     async def text(self, service: str, path: str) -> tuple[int, str]:
         base = self.urls.get(service)
@@ -60,10 +62,10 @@ class ServicesClient:
             return 0, ""
         return reply.status_code, reply.text
 
-    async def each(self, path: str, **params: Any) -> dict[str, Answer]:
+    async def each(self, path: str, token: str | None = None, **params: Any) -> dict[str, Answer]:
         """The same GET on every service, at once."""
         names = list(self.urls)
-        answers = await asyncio.gather(*(self.get(name, path, **params) for name in names))
+        answers = await asyncio.gather(*(self.get(name, path, token, **params) for name in names))
         return dict(zip(names, answers))
 
 

@@ -1,7 +1,7 @@
 """Who may sign in to the console, and what each role may do there.
 
-An operator watches and acts; an auditor sees everything and acts on nothing; the clearing desk
-acts on clearing cycles only.
+An operator watches and acts on dead letters; the clearing desk closes cycles and runs
+reconciliations; an auditor sees everything and acts on nothing.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ class ConsoleRole(StrEnum):
 ACTIONS: dict[str, frozenset[ConsoleRole]] = {
     "dead_letter.replay": frozenset({ConsoleRole.operator}),
     "dead_letter.discard": frozenset({ConsoleRole.operator}),
-    "clearing.close": frozenset({ConsoleRole.operator, ConsoleRole.clearing_desk}),
-    "clearing.reconcile": frozenset({ConsoleRole.operator, ConsoleRole.clearing_desk}),
+    # clearing's own role table admits the clearing desk alone to these (docs/security.md)
+    "clearing.close": frozenset({ConsoleRole.clearing_desk}),
+    "clearing.reconcile": frozenset({ConsoleRole.clearing_desk}),
 }
 
 

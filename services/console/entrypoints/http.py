@@ -96,8 +96,8 @@ def create_app(pages: Pages, actions: Actions, users: Callable[[], dict[str, Con
         return {"username": who.subject, "role": who.role, "may": may(who.role), "refresh_ms": refresh_ms}
 
     @app.get("/api/overview")
-    async def overview(_: Operator = Depends(signed_in)) -> dict[str, Any]:
-        return await pages.overview(now())
+    async def overview(who: Operator = Depends(signed_in)) -> dict[str, Any]:
+        return await pages.overview(now(), who.token)
 
     @app.get("/api/refusals")
     async def refusals(days: int = Query(7, ge=1, le=90), reason_code: str | None = None,
@@ -105,20 +105,20 @@ def create_app(pages: Pages, actions: Actions, users: Callable[[], dict[str, Con
         return await pages.refusals(now(), days, reason_code, institution)
 
     @app.get("/api/claims/{claim_id}")
-    async def claim(claim_id: str, _: Operator = Depends(signed_in)) -> dict[str, Any]:
-        return await pages.claim(claim_id)
+    async def claim(claim_id: str, who: Operator = Depends(signed_in)) -> dict[str, Any]:
+        return await pages.claim(claim_id, who.token)
 
     @app.get("/api/funds")
-    async def funds(hours: int = Query(6, ge=1, le=24 * 31), _: Operator = Depends(signed_in)) -> dict[str, Any]:
-        return await pages.funds(now(), hours)
+    async def funds(hours: int = Query(6, ge=1, le=24 * 31), who: Operator = Depends(signed_in)) -> dict[str, Any]:
+        return await pages.funds(now(), hours, who.token)
 
     @app.get("/api/clearing")
-    async def clearing(_: Operator = Depends(signed_in)) -> dict[str, Any]:
-        return await pages.clearing()
+    async def clearing(who: Operator = Depends(signed_in)) -> dict[str, Any]:
+        return await pages.clearing(who.token)
 
     @app.get("/api/clearing/cycles/{scope_key}/{period_start}")
-    async def cycle(scope_key: str, period_start: str, _: Operator = Depends(signed_in)) -> dict[str, Any]:
-        return await pages.cycle(f"{scope_key}/{period_start}")
+    async def cycle(scope_key: str, period_start: str, who: Operator = Depends(signed_in)) -> dict[str, Any]:
+        return await pages.cycle(f"{scope_key}/{period_start}", who.token)
 
     @app.post("/api/clearing/cycles/{scope_key}/{period_start}/close")
     async def close(scope_key: str, period_start: str, who: Operator = Depends(signed_in)) -> JSONResponse:
@@ -129,19 +129,19 @@ def create_app(pages: Pages, actions: Actions, users: Callable[[], dict[str, Con
         return _answer(*await actions.reconcile(who, f"{scope_key}/{period_start}"))
 
     @app.get("/api/pipeline")
-    async def pipeline(_: Operator = Depends(signed_in)) -> dict[str, Any]:
-        return await pages.pipeline()
+    async def pipeline(who: Operator = Depends(signed_in)) -> dict[str, Any]:
+        return await pages.pipeline(who.token)
 
     @app.get("/api/dead-letters")
     async def dead_letters(service: str | None = Query(None, pattern=SERVICE_NAME),
                            status: str = Query("open", pattern="^(open|replayed|discarded|all)$"),
                            limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
-                           _: Operator = Depends(signed_in)) -> dict[str, Any]:
-        return await pages.dead_letters(service, status, limit, offset)
+                           who: Operator = Depends(signed_in)) -> dict[str, Any]:
+        return await pages.dead_letters(service, status, limit, offset, who.token)
 
     @app.get("/api/dead-letters/{service}/{dead_letter_id}")
-    async def dead_letter(service: str, dead_letter_id: int, _: Operator = Depends(signed_in)) -> JSONResponse:
-        return _answer(*await pages.dead_letter(service, dead_letter_id))
+    async def dead_letter(service: str, dead_letter_id: int, who: Operator = Depends(signed_in)) -> JSONResponse:
+        return _answer(*await pages.dead_letter(service, dead_letter_id, who.token))
 
     @app.post("/api/dead-letters/{service}/{dead_letter_id}/replay")
     async def replay(service: str, dead_letter_id: int, body: Note, who: Operator = Depends(signed_in)) -> JSONResponse:

@@ -60,7 +60,7 @@
       const stamps = Array.from({length: 60}, (_, i) => end - (59 - i) * 10000);
       const colours = {settled: '#1e8e3e', rejected: '#c0392b', presettled: '#0b6bcb', cancelled: '#b7791f'};
       chart('ov-flow', 'line', stamps.map(s => new Date(s).toLocaleTimeString()), Object.keys(colours).map(k => ({
-        label: t('kind.' + k), borderColor: colours[k], backgroundColor: colours[k], tension: .2, pointRadius: 0,
+        label: t('kind.' + k), borderColor: colours[k], backgroundColor: colours[k], pointRadius: 0,
         data: stamps.map(s => counts[`${s}:${k}`] || 0)})));
     },
 

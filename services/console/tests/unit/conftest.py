@@ -14,7 +14,7 @@ USERS = {"operator": ConsoleUser("operator", ConsoleRole.operator, "op-secret"),
 
 
 class FakePages:
-    async def overview(self, now: Any) -> dict[str, Any]:
+    async def overview(self, now: Any, token: str) -> dict[str, Any]:
         return {"at": now.isoformat()}
 
 

@@ -28,6 +28,11 @@ def test_an_auditor_may_act_on_nothing_and_the_clearing_desk_only_on_clearing() 
         check_may("clearing_desk", "dead_letter.replay")
 
 
+def test_closing_a_cycle_is_the_clearing_desks_as_in_clearings_own_role_table() -> None:
+    with pytest.raises(ActionForbidden):
+        check_may("operator", "clearing.close")
+
+
 def test_pages_need_a_session_and_the_login_sets_one(console_app) -> None:
     client = TestClient(console_app)
     assert client.get("/api/overview").status_code == 401
@@ -36,8 +41,7 @@ def test_pages_need_a_session_and_the_login_sets_one(console_app) -> None:
     signed = client.post("/api/login", json={"username": "operator", "password": "op-secret"})
     assert signed.status_code == 200 and "httponly" in signed.headers["set-cookie"].lower()
     assert "samesite=strict" in signed.headers["set-cookie"].lower()
-    assert client.get("/api/me").json()["may"] == [
-        "clearing.close", "clearing.reconcile", "dead_letter.discard", "dead_letter.replay"]
+    assert client.get("/api/me").json()["may"] == ["dead_letter.discard", "dead_letter.replay"]
 
 
 def test_an_operators_replay_goes_to_the_service_with_the_operators_own_token_and_is_audited(
