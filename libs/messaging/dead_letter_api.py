@@ -10,9 +10,10 @@
 - `POST /v1/dead-letters/{id}/discard  {"note": "..."}`    close it without replaying; a note is required
 
 Reading needs an operator, auditor or service token; acting needs an operator. Every action is
-recorded with the operator's identity (`dead_letter_actions`) and logged. A replay also forgets the
-message id in this consumer's inbox, in the same transaction: the message was parked, so nothing of
-its effect was kept, and its redelivery must not be skipped as a duplicate.
+recorded with the operator's identity (`dead_letter_actions`) and logged. On a database from before
+migration 004 a replay also forgets the message id in this consumer's inbox, in the same
+transaction (the parking transaction had claimed it, and nothing of its effect was kept), so the
+redelivery is processed, not skipped as a duplicate; from 004 on the consumer does that itself.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ def dead_letter_router(runtime: Any) -> APIRouter:
         return runtime.pool
 
     async def original(row: Any) -> Any:
-        record = await dl.read_original(kafka_options(runtime), row["topic"], row["partition"], row["offset"])
+        record = dl.stored_record(row) or await dl.read_original(
+            kafka_options(runtime), row["topic"], row["partition"], row["offset"])
         if record is None:
             raise _refuse(410, "SOURCE_GONE", f"The message at {row['topic']}/{row['partition']}@{row['offset']}"
                                               " is no longer in Kafka (retention); it cannot be shown or replayed.")
@@ -105,7 +107,10 @@ def dead_letter_router(runtime: Any) -> APIRouter:
         async with runtime.database.transaction() as tx:
             if (await dl.one_row(tx.conn, dead_letter_id, lock=True))["action"] is not None:
                 raise _refuse(409, "ALREADY_RESOLVED", f"Dead letter {dead_letter_id} was resolved meanwhile.")
-            if message_id is not None:
+            if message_id is not None and not dl.keeps_records(row):
+                # before migration 004 the consumer kept a parked message's id in its inbox, where it
+                # was claimed by the parking transaction itself; from 004 on the consumer takes it out
+                # (and keeps it when it is an earlier message's id: a changed body, which must not pass)
                 await tx.conn.execute("DELETE FROM inbox WHERE consumer = $1 AND message_id = $2",
                                       row["consumer"], message_id)
             tx.publish(OutgoingMessage(

@@ -1,8 +1,9 @@
 """A service's dead letters as an operator sees them: the rows, the original record, masked.
 
-The `dead_letters` table keeps where a parked record came from; the bytes are read back from that
-position of the source topic (Kafka keeps them for its retention, 7 days), so replaying sends exactly
-what was received. Personal data is masked before anything leaves the service.
+The `dead_letters` row keeps the parked record itself where the database has bad-input's migration
+004; otherwise only where it came from, and the bytes are read back from that position of the source
+topic (Kafka keeps them for its retention, 7 days). Either way replaying sends exactly what was
+received. Personal data is masked before anything leaves the service.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from libs.masking import mask_text, mask_value
 from libs.messaging.records import Record
 
 STATUSES = ("open", "replayed", "discarded", "all")
-_COLUMNS = ('d.id, d.consumer, d.topic, d.partition, d."offset", d.reason, d.created_at,'
-            " a.action, a.actor, a.actor_role, a.note, a.at, a.replayed_event_id")
+# d.*: with bad-input's migration 004 the row also keeps the record itself (message_id, key, value, headers)
+_COLUMNS = "d.*, a.action, a.actor, a.actor_role, a.note, a.at, a.replayed_event_id"
 _WHERE = {"open": "a.action IS NULL", "replayed": "a.action = 'replayed'", "discarded": "a.action = 'discarded'",
           "all": "true"}
 PERSON_KEYS = frozenset({"psn_no"})
@@ -84,6 +85,22 @@ async def record_action(conn: Any, dead_letter_id: int, action: str, actor: str,
         "INSERT INTO dead_letter_actions (dead_letter_id, action, actor, actor_role, note, replayed_event_id)"
         " VALUES ($1, $2, $3, $4, $5, $6::uuid) RETURNING at",
         dead_letter_id, action, actor, role, note, replayed_event_id)
+
+
+def keeps_records(row: Any) -> bool:
+    """Whether this database's dead letters keep the record (and take its id out of the inbox when it
+    was parked: libs/messaging/migrations/004), rather than only its position."""
+    return "message_id" in row.keys()
+
+
+def stored_record(row: Any) -> Record | None:
+    """The record as the row keeps it, when it does (not for a quarantined row, which has only its place)."""
+    if not keeps_records(row) or row["value"] is None or row.get("quarantined"):
+        return None
+    headers = row["headers"]
+    headers = orjson.loads(headers) if isinstance(headers, (str, bytes)) else (headers or {})
+    return Record(row["topic"], row["partition"], row["offset"], row["key"], bytes(row["value"]),
+                  tuple((k, str(v).encode()) for k, v in headers.items()))
 
 
 async def read_original(client_options: dict[str, Any], topic: str, partition: int, offset: int,

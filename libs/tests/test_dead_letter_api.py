@@ -83,11 +83,20 @@ async def park(namespace, pool: asyncpg.Pool) -> dict[str, Any]:
                                             headers=[("event_type", b"ClaimSubmitted")])
     finally:
         await producer.stop()
+    reason = "handler failed: 430102198503011234"
     async with pool.acquire() as conn:
-        await conn.execute("INSERT INTO inbox (consumer, message_id) VALUES ($1, $2)", CONSUMER, event_id)
-        dead_id = await conn.fetchval(
-            'INSERT INTO dead_letters (consumer, topic, partition, "offset", reason) VALUES ($1, $2, $3, $4, $5)'
-            " RETURNING id", CONSUMER, sent.topic, sent.partition, sent.offset, "handler failed: 430102198503011234")
+        keeps_records = await conn.fetchval("SELECT count(*) FROM information_schema.columns"
+                                            " WHERE table_name = 'dead_letters' AND column_name = 'message_id'")
+        if keeps_records:  # migration 004: the row keeps the record, the inbox lets the id go
+            dead_id = await conn.fetchval(
+                'INSERT INTO dead_letters (consumer, topic, partition, "offset", reason, message_id, key, value, headers)'
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) RETURNING id", CONSUMER, sent.topic, sent.partition,
+                sent.offset, reason, event_id, b"P00012345", value, '{"event_type": "ClaimSubmitted"}')
+        else:  # before it: the parking transaction kept the id in the inbox, the row only the position
+            await conn.execute("INSERT INTO inbox (consumer, message_id) VALUES ($1, $2)", CONSUMER, event_id)
+            dead_id = await conn.fetchval(
+                'INSERT INTO dead_letters (consumer, topic, partition, "offset", reason) VALUES ($1, $2, $3, $4, $5)'
+                " RETURNING id", CONSUMER, sent.topic, sent.partition, sent.offset, reason)
     return {"id": dead_id, "event_id": event_id, "value": value}
 
 
@@ -122,7 +131,7 @@ async def test_discarding_needs_a_note_and_records_who_discarded(service) -> Non
     assert (await client.post(url, json={"note": "again"}, headers=bearer(Role.operator))).status_code == 409
 
 
-async def test_a_replay_republishes_the_original_bytes_through_the_outbox_and_forgets_the_inbox_row(service) -> None:
+async def test_a_replay_republishes_the_original_bytes_through_the_outbox_and_no_inbox_row_stops_it(service) -> None:
     client, pool, parked = service
     reply = await client.post(f"/v1/dead-letters/{parked['id']}/replay", json={"note": "fixed"}, headers=bearer(Role.operator))
     assert reply.status_code == 200 and reply.json()["event_id"] == parked["event_id"]
