@@ -120,3 +120,10 @@ def require(*roles: Role):  # noqa: ANN201 - a FastAPI dependency
         return principal
 
     return dependency
+
+
+def ephemeral_env() -> dict[str, str]:
+    """A throw-away signing key as environment variables, for tests and one-off runs."""
+    import secrets
+
+    return {"AUTH_SIGNING_KEY": secrets.token_urlsafe(32)}

@@ -16,12 +16,12 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
-from libs.auth_interim import Principal, Role, issue_token
 from libs.db.migrations import migrate
 from libs.messaging import postgres
 from libs.messaging.dead_letter_api import mount_dead_letters
 from libs.messaging.dead_letters import logical_topic, mask_person, masked
 from libs.settings import ServiceSettings
+from tests.support.auth import Principal, Role, ephemeral_env, issue_token
 
 pytestmark = pytest.mark.integration
 CONSUMER = "settlement-claims.submitted"
@@ -50,7 +50,8 @@ class FakeRuntime:
 
 @pytest.fixture
 async def service(namespace, monkeypatch) -> AsyncIterator[tuple[httpx.AsyncClient, asyncpg.Pool, dict[str, Any]]]:
-    monkeypatch.setenv("AUTH_SIGNING_KEY", "a-key-for-the-dead-letter-tests-0123456789")
+    for name, value in ephemeral_env().items():
+        monkeypatch.setenv(name, value)
     admin = await asyncpg.connect(namespace.stack.dsn("postgres"))
     name = f"{namespace.prefix}dlapi_{uuid.uuid4().hex[:6]}"
     await admin.execute(f'CREATE DATABASE "{name}"')

@@ -19,6 +19,7 @@ import asyncpg
 import pytest
 
 from libs.contracts.topics import ENROLLMENT_COMMANDS, WALLET_COMMANDS
+from tests.support.auth import ephemeral_env
 from tests.support.clients import Publisher
 from tests.support.people import credit, register
 from tests.support.processes import Services
@@ -64,7 +65,7 @@ async def platform(own_namespace: Namespace, tmp_path_factory: pytest.TempPathFa
     _browser_or_skip()
     passwords = {"operator": secrets.token_urlsafe(12), "auditor": secrets.token_urlsafe(12),
                  "clearing": secrets.token_urlsafe(12)}
-    env = {**own_namespace.process_env, "AUTH_SIGNING_KEY": secrets.token_urlsafe(32),
+    env = {**own_namespace.process_env, **ephemeral_env(),
            "CONSOLE_OPERATOR_PASSWORD": passwords["operator"], "CONSOLE_AUDITOR_PASSWORD": passwords["auditor"],
            "CONSOLE_CLEARING_DESK_PASSWORD": passwords["clearing"], "CONSOLE_REFRESH_MS": "1000",
            "PROMETHEUS_URL": "http://127.0.0.1:9", "FOLLOWER_LINGER_MS": "50", "FOLLOWER_NICE": "0"}

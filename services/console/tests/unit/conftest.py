@@ -8,6 +8,7 @@ import pytest
 
 from services.console.domain.operators import ConsoleRole, ConsoleUser
 from services.console.entrypoints.http import create_app
+from tests.support.auth import ephemeral_env
 
 USERS = {"operator": ConsoleUser("operator", ConsoleRole.operator, "op-secret"),
          "auditor": ConsoleUser("auditor", ConsoleRole.auditor, "au-secret")}
@@ -47,7 +48,8 @@ class FakePool:
 
 @pytest.fixture
 def signing_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AUTH_SIGNING_KEY", "a-test-key-of-enough-length-0123456789")
+    for name, value in ephemeral_env().items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture
