@@ -21,7 +21,7 @@ from libs.messaging import postgres
 from libs.messaging.dead_letter_api import mount_dead_letters
 from libs.messaging.dead_letters import logical_topic, mask_person, masked
 from libs.settings import ServiceSettings
-from tests.support.auth import Principal, Role, ephemeral_env, issue_token
+from tests.support.tokens import Principal, Role, ephemeral_env, issue_token
 
 pytestmark = pytest.mark.integration
 CONSUMER = "settlement-claims.submitted"

@@ -19,7 +19,7 @@ import asyncpg
 import pytest
 
 from libs.contracts.topics import ENROLLMENT_COMMANDS, WALLET_COMMANDS
-from tests.support.auth import ephemeral_env
+from tests.support.tokens import ephemeral_env
 from tests.support.clients import Publisher
 from tests.support.people import credit, register
 from tests.support.processes import Services

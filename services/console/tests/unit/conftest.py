@@ -8,7 +8,7 @@ import pytest
 
 from services.console.domain.operators import ConsoleRole, ConsoleUser
 from services.console.entrypoints.http import create_app
-from tests.support.auth import ephemeral_env
+from tests.support.tokens import ephemeral_env
 
 USERS = {"operator": ConsoleUser("operator", ConsoleRole.operator, "op-secret"),
          "auditor": ConsoleUser("auditor", ConsoleRole.auditor, "au-secret")}

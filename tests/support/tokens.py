@@ -1,4 +1,5 @@
-"""The platform's tokens for tests: libs/auth (http-auth), or its interim twin until that lands."""
+"""The platform's tokens for tests: libs/auth (http-auth), or its interim twin until that lands (then
+http-auth's tests/support/auth.py exports the same names)."""
 
 from __future__ import annotations
 
