@@ -27,7 +27,7 @@ from services.console.service_layer.actions import Actions
 from services.console.service_layer.pages import Pages
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
-DEFAULT_PORTS = {"enrollment": 8101, "settlement": 8102, "wallet": 8103, "clearing": 8104}
+DEFAULT_PORTS = {"enrollment": 8101, "settlement": 8102, "wallet": 8103, "clearing": 8104, "gateway": 8105}
 
 
 class ConsoleSettings(ServiceSettings):
