@@ -14,7 +14,8 @@ import httpx
 from services.console.adapters.services import ServicesClient
 
 QUERIES = {  # observability's metric names (libs/observability/metrics.py); selectors, so every label shows
-    "consumer_lag": "medins_consumer_group_lag",
+    # lag per group: a partition counted once even when several processes export it
+    "consumer_lag": "sum by (group) (max by (group, topic, partition) (medins_consumer_group_lag))",
     "outbox_oldest_age_seconds": "medins_outbox_oldest_age_seconds",
     "outbox_depth": "medins_outbox_depth",
     "dead_lettered_total": 'medins_consumer_messages_total{result="dead_lettered"}',
@@ -56,20 +57,36 @@ async def from_prometheus(url: str, timeout: float = 3.0) -> dict[str, Any] | No
     return results
 
 
+def lag_by_group(series: list[tuple[dict[str, str], float]], seen: dict[tuple[str, str, str], float]) -> None:
+    """Each (group, topic, partition) once, whichever process exported it."""
+    for labels, value in series:
+        seen.setdefault((labels.get("group", ""), labels.get("topic", ""), labels.get("partition", "")), value)
+
+
+def summed_lag(seen: dict[tuple[str, str, str], float]) -> list[dict[str, Any]]:
+    groups: dict[str, float] = defaultdict(float)
+    for (group, _, _), value in seen.items():
+        groups[group] += value
+    return [{"labels": {"group": g}, "value": v} for g, v in sorted(groups.items())]
+
+
 async def from_services(client: ServicesClient) -> dict[str, Any]:
-    """Each service's own /metrics, when it has one."""
+    """Each service's own /metrics, when it has one; consumer lag summed per group across them."""
     out: dict[str, Any] = {}
+    lag: dict[tuple[str, str, str], float] = {}
     for service in client.urls:
         status, text = await client.text(service, "/metrics")
         if status != 200:
             out[service] = None
             continue
         parsed = parse_metrics(text)
+        lag_by_group(parsed.get("medins_consumer_group_lag", []), lag)
         out[service] = {name: [{"labels": labels, "value": value} for labels, value in parsed.get(metric, [])
                                if name != "dead_lettered_total" or labels.get("result") == "dead_lettered"]
                         for name, metric in (("outbox_oldest_age_seconds", "medins_outbox_oldest_age_seconds"),
                                              ("outbox_depth", "medins_outbox_depth"),
-                                             ("consumer_lag", "medins_consumer_group_lag"),
                                              ("dead_lettered_total", "medins_consumer_messages_total"),
                                              ("relay_published_total", "medins_relay_published_messages_total"))}
+    if lag:
+        out["kafka"] = {"consumer_lag": summed_lag(lag)}
     return out

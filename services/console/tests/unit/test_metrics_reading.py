@@ -20,3 +20,13 @@ def test_series_are_read_with_their_labels() -> None:
 
 def test_comments_and_garbage_are_passed_over() -> None:
     assert parse_metrics("# only a comment\nnot a metric line\n") == {}
+
+
+def test_consumer_lag_counts_each_partition_once_and_sums_per_group() -> None:
+    from services.console.adapters.metrics import lag_by_group, summed_lag
+
+    seen: dict = {}
+    series = [({"group": "g1", "topic": "t", "partition": "0"}, 5.0), ({"group": "g1", "topic": "t", "partition": "1"}, 2.0)]
+    lag_by_group(series, seen)
+    lag_by_group(series, seen)  # a second process exporting the same figures
+    assert summed_lag(seen) == [{"labels": {"group": "g1"}, "value": 7.0}]
