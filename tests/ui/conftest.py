@@ -120,6 +120,7 @@ async def signed_in(browser: object, platform: Platform, user: str, lang: str = 
     await page.fill("#password", platform.passwords[user])
     await page.click("#sign-in")
     await page.wait_for_url("**/#/overview")
+    await page.wait_for_selector("#role[data-role]", state="attached")  # the application knows who signed in
     return page
 
 
