@@ -18,7 +18,6 @@ import random
 import uuid
 from datetime import date, datetime, timedelta
 
-from aiokafka import AIOKafkaProducer
 
 from libs.contracts.claims import ClaimSubmitted
 from libs.contracts.enrollment import RegisterPerson
@@ -29,6 +28,7 @@ from libs.contracts.wallet import CreditPersonalAccount
 from libs.hospital.bill import Visit, build_claim, cancel_request
 from libs.hospital.client import HospitalClient, Outcome, OutcomeTimeout
 from libs.hospital.reference import catalogue, schemes
+from libs.messaging.connection import ActingProducer
 from libs.money import fen_to_yuan, format_yuan
 from libs.resident_id import with_check_character
 from libs.settings import StackSettings
@@ -51,12 +51,11 @@ async def enroll(bootstrap: str, prefix: str, psn_no: str, region: str, insutype
     if insutype == "310":
         commands.append((WALLET_COMMANDS, CreditPersonalAccount(
             credit_id=f"demo-{psn_no}", psn_no=psn_no, amount=500_00, kind="contribution", year=datetime.now().year)))
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
+    producer = ActingProducer(bootstrap, acks="all")  # as the offices; the credit as admin tooling
     try:
         for topic, payload in commands:
             env = new_envelope(payload, producer="demo-office", correlation_id=f"demo-{psn_no}")
-            await producer.send_and_wait(prefix + topic.name, encode(env), key=psn_no.encode())
+            await producer.send_and_wait(topic, prefix + topic.name, encode(env), key=psn_no.encode())
     finally:
         await producer.stop()
 

@@ -5,15 +5,19 @@
 - `GET  /v1/dead-letters?status=open&limit=50&offset=0`  the service's dead letters, newest first
 - `GET  /v1/dead-letters/summary`                          how many are open, replayed, discarded
 - `GET  /v1/dead-letters/{id}`                             one, with the original message masked
-- `POST /v1/dead-letters/{id}/replay   {"note": "..."}`    publish the original bytes and headers to
-  the source topic again, through the service's outbox (so exactly once, after commit)
+- `POST /v1/dead-letters/{id}/replay   {"note": "..."}`    process the original record again in the
+  consumer that parked it (its own transaction: inbox, handlers, outbox), after the fix
 - `POST /v1/dead-letters/{id}/discard  {"note": "..."}`    close it without replaying; a note is required
 
 Reading needs an operator, auditor or service token; acting needs an operator. Every action is
-recorded with the operator's identity (`dead_letter_actions`) and logged. On a database from before
-migration 004 a replay also forgets the message id in this consumer's inbox, in the same
-transaction (the parking transaction had claimed it, and nothing of its effect was kept), so the
-redelivery is processed, not skipped as a duplicate; from 004 on the consumer does that itself.
+recorded with the operator's identity (`dead_letter_actions`) and logged.
+
+Why not republish to the source topic: Kafka's ACLs (libs/messaging/acl.py) let a service write only
+the topics it produces, and a replay is for the one consumer that failed, not for every group of the
+topic. The record goes through that consumer's `BatchProcessor` as a delivery would; it answers
+`FAILED_AGAIN` (409) when the record is parked again. On a database from before migration 004 the
+replay first forgets the message id in that consumer's inbox (the parking transaction had claimed
+it, and nothing of its effect was kept); from 004 on the consumer does that itself.
 """
 
 from __future__ import annotations
@@ -27,7 +31,6 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from libs.messaging import dead_letters as dl
-from libs.messaging.records import DLQ_HEADERS, OutgoingMessage
 
 try:
     from libs.auth import Role, require  # type: ignore[import-not-found]
@@ -101,29 +104,32 @@ def dead_letter_router(runtime: Any) -> APIRouter:
         async with pool().acquire() as conn:
             row = await dl.one_row(conn, dead_letter_id)
         _check_open(row, dead_letter_id, settings.service_name)
+        processor = runtime.processors.get(row["consumer"])
+        if processor is None:
+            raise _refuse(409, "CONSUMER_NOT_HERE", f"{row['consumer']} runs in another process of "
+                                                    f"{settings.service_name}; replay it there.")
         record = await original(row)
         message_id = dl.event_id_of(record)
-        event_id = _uuid_or_new(message_id)
-        async with runtime.database.transaction() as tx:
-            if (await dl.one_row(tx.conn, dead_letter_id, lock=True))["action"] is not None:
-                raise _refuse(409, "ALREADY_RESOLVED", f"Dead letter {dead_letter_id} was resolved meanwhile.")
-            if message_id is not None and not dl.keeps_records(row):
-                # before migration 004 the consumer kept a parked message's id in its inbox, where it
-                # was claimed by the parking transaction itself; from 004 on the consumer takes it out
-                # (and keeps it when it is an earlier message's id: a changed body, which must not pass)
-                await tx.conn.execute("DELETE FROM inbox WHERE consumer = $1 AND message_id = $2",
-                                      row["consumer"], message_id)
-            tx.publish(OutgoingMessage(
-                topic=dl.logical_topic(row["topic"], prefix), key=(record.key or b"").decode("utf-8", "replace"),
-                event_id=event_id, value=record.value or b"",
-                headers={k: v.decode("utf-8", "replace") for k, v in record.headers if k not in DLQ_HEADERS}))
-            at = await dl.record_action(tx.conn, dead_letter_id, "replayed", who.subject, str(who.role), body.note,
-                                        event_id)
+        if message_id is not None and not dl.keeps_records(row):
+            # before migration 004 the consumer kept a parked message's id in its inbox, where the parking
+            # transaction itself had claimed it; from 004 on the consumer takes it out (and keeps it when it
+            # is an earlier message's id: a changed body, which must not pass)
+            async with pool().acquire() as conn:
+                await conn.execute("DELETE FROM inbox WHERE consumer = $1 AND message_id = $2", row["consumer"],
+                                   message_id)
+        stats = await processor.process([record])  # the consumer's own path: inbox, handlers, outbox
+        if stats.dead_lettered:
+            raise _refuse(409, "FAILED_AGAIN", f"{row['consumer']} could not process it this time either; it is "
+                                               "still a dead letter (see the service's log for the reason).")
+        async with pool().acquire() as conn:
+            at = await dl.record_action(conn, dead_letter_id, "replayed", who.subject, str(who.role), body.note,
+                                        _uuid_or_new(message_id))
         log.info("dead_letter_replayed", audit=True, dead_letter_id=dead_letter_id, consumer=row["consumer"],
                  source=f"{row['topic']}/{row['partition']}@{row['offset']}", actor=who.subject, role=str(who.role),
-                 note=body.note)
+                 note=body.note, handled=stats.handled, duplicates=stats.duplicates)
         return {"id": dead_letter_id, "status": "replayed", "topic": dl.logical_topic(row["topic"], prefix),
-                "event_id": event_id, "actor": who.subject, "at": at.isoformat()}
+                "event_id": message_id, "handled": stats.handled, "duplicates": stats.duplicates,
+                "actor": who.subject, "at": at.isoformat()}
 
     @router.post("/{dead_letter_id}/discard")
     async def discard(dead_letter_id: int, body: ActionRequest, who: Any = Depends(operators)) -> dict[str, Any]:

@@ -40,14 +40,17 @@ class ServiceRuntime:
     def __init__(self, settings: ServiceSettings, migrations: Path) -> None:
         self.settings = settings
         self.migrations = {"messaging": postgres.MIGRATIONS, settings.service_name: migrations}
-        self.broker: KafkaBroker = make_broker(settings.kafka_bootstrap, settings.service_name)
+        credentials = settings.kafka  # the service's principal (libs/messaging/acl.py)
+        self.broker: KafkaBroker = make_broker(settings.kafka_bootstrap, settings.service_name, credentials)
         self.database = postgres.PgDatabase(on_commit=self._wake_relay)
         self.pool: asyncpg.Pool | None = None
         self.relay: OutboxRelay | None = None
         self.purger: InboxPurger | None = None
-        self._sender = KafkaSender(settings.kafka_bootstrap, f"{settings.service_name}-relay", settings.topic_prefix)
+        self._sender = KafkaSender(settings.kafka_bootstrap, f"{settings.service_name}-relay", credentials,
+                                   settings.topic_prefix)
         self.on_started: list[Hook] = []
         self.on_stopping: list[Hook] = []
+        self.processors: dict[str, BatchProcessor] = {}  # by consumer name: a dead letter's replay runs in it
 
     def serve_http(self, app: FastAPI) -> None:
         """Serve `app` on the service's `http_port` while the service runs."""
@@ -88,6 +91,7 @@ class ServiceRuntime:
         subscribe(self.broker, topic, processor, group_id=consumer, topic_prefix=self.settings.topic_prefix,
                   max_records=self.settings.batch_max_records, batch_timeout_ms=self.settings.batch_timeout_ms,
                   linger_ms=self.settings.follower_linger_ms if follower else 0)
+        self.processors[consumer] = processor
         return processor
 
     def _wake_relay(self, committed: list[tuple[int, OutgoingMessage]]) -> None:

@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from libs.db.migrations import migrate
 from libs.messaging import postgres
 from libs.messaging.dead_letter_api import mount_dead_letters
+from libs.messaging.connection import client_options, credentials_of
 from libs.messaging.dead_letters import logical_topic, mask_person, masked
 from libs.settings import ServiceSettings
 from tests.support.tokens import Principal, Role, ephemeral_env, issue_token
@@ -39,6 +40,25 @@ def test_the_outbox_gets_the_topic_without_the_namespace_prefix() -> None:
 
 
 @dataclass
+class Processed:
+    handled: int = 1
+    duplicates: int = 0
+    dead_lettered: int = 0
+
+
+@dataclass
+class FakeConsumer:
+    """The consumer that parked the message: records what it is given, fails again when told to."""
+
+    fails: bool = False
+    given: list[Any] = field(default_factory=list)
+
+    async def process(self, records: list[Any]) -> Processed:
+        self.given += records
+        return Processed(handled=1, dead_lettered=1 if self.fails else 0)
+
+
+@dataclass
 class FakeRuntime:
     """What the router uses of a ServiceRuntime."""
 
@@ -46,6 +66,7 @@ class FakeRuntime:
     pool: asyncpg.Pool
     database: postgres.PgDatabase
     migrations: dict[str, Path] = field(default_factory=dict)
+    processors: dict[str, FakeConsumer] = field(default_factory=lambda: {CONSUMER: FakeConsumer()})
 
 
 @pytest.fixture
@@ -65,7 +86,7 @@ async def service(namespace, monkeypatch) -> AsyncIterator[tuple[httpx.AsyncClie
     parked = await park(namespace, pool)
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service") as client:
-            yield client, pool, parked
+            yield client, pool, {**parked, "consumer": runtime.processors[CONSUMER]}
     finally:
         await pool.close()
         await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
@@ -77,7 +98,8 @@ async def park(namespace, pool: asyncpg.Pool) -> dict[str, Any]:
     event_id = str(uuid.uuid4())
     value = orjson.dumps({"event_id": event_id, "event_type": "ClaimSubmitted", "payload": {
         "claim_id": "DL-1", "psn_no": "P00012345", "certno": "430102198503011234"}})
-    producer = AIOKafkaProducer(bootstrap_servers=namespace.stack.kafka_bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=namespace.stack.kafka_bootstrap,
+                                **client_options(credentials_of("gateway")))  # the hospitals' way in
     await producer.start()
     try:
         sent = await producer.send_and_wait(namespace.topic_prefix + "claims.submitted", value, key=b"P00012345",
@@ -132,15 +154,22 @@ async def test_discarding_needs_a_note_and_records_who_discarded(service) -> Non
     assert (await client.post(url, json={"note": "again"}, headers=bearer(Role.operator))).status_code == 409
 
 
-async def test_a_replay_republishes_the_original_bytes_through_the_outbox_and_no_inbox_row_stops_it(service) -> None:
+async def test_a_replay_gives_the_original_record_to_the_consumer_that_parked_it_and_records_who(service) -> None:
     client, pool, parked = service
     reply = await client.post(f"/v1/dead-letters/{parked['id']}/replay", json={"note": "fixed"}, headers=bearer(Role.operator))
     assert reply.status_code == 200 and reply.json()["event_id"] == parked["event_id"]
-    async with pool.acquire() as conn:
-        outbox = await conn.fetchrow("SELECT topic, key, value, headers FROM outbox")
-        inbox = await conn.fetchval("SELECT count(*) FROM inbox WHERE message_id = $1", parked["event_id"])
-    assert (outbox["topic"], outbox["key"], bytes(outbox["value"])) == ("claims.submitted", "P00012345", parked["value"])
-    assert orjson.loads(outbox["headers"]) == {"event_type": "ClaimSubmitted"}
-    assert inbox == 0
+    [record] = parked["consumer"].given
+    assert (record.value, record.key) == (parked["value"], b"P00012345")
+    async with pool.acquire() as conn:  # nothing in the inbox stops it (the runtime's consumer checks it)
+        assert await conn.fetchval("SELECT count(*) FROM inbox WHERE message_id = $1", parked["event_id"]) == 0
     listed = (await client.get("/v1/dead-letters?status=replayed", headers=bearer(Role.service))).json()
     assert listed["items"][0]["action"]["actor"] == "alice"
+
+
+async def test_a_replay_that_fails_again_leaves_the_dead_letter_open(service) -> None:
+    client, _, parked = service
+    parked["consumer"].fails = True
+    reply = await client.post(f"/v1/dead-letters/{parked['id']}/replay", json={}, headers=bearer(Role.operator))
+    assert reply.status_code == 409 and reply.json()["detail"]["code"] == "FAILED_AGAIN"
+    listed = (await client.get("/v1/dead-letters?status=open", headers=bearer(Role.auditor))).json()
+    assert [i["id"] for i in listed["items"]] == [parked["id"]]
