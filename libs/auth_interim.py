@@ -106,7 +106,7 @@ def verify_token(token: str) -> Principal:
 _bearer = HTTPBearer(auto_error=False)
 
 
-def require(*roles: Role):  # noqa: ANN201 - a FastAPI dependency
+def require(*roles: Role):
     async def dependency(request: Request,
                          credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
         if credentials is None:

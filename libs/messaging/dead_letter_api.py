@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query
@@ -35,7 +35,7 @@ from libs.messaging import dead_letters as dl
 try:
     from libs.auth import Role, require  # type: ignore[import-not-found]
 except ImportError:  # until http-auth's libs/auth lands: the same interface
-    from libs.auth_interim import Role, require  # type: ignore[assignment]
+    from libs.auth_interim import Role, require
 
 log = structlog.get_logger("dead_letters")
 
@@ -168,7 +168,7 @@ def kafka_options(runtime: Any) -> dict[str, Any]:
     base = {"bootstrap_servers": runtime.settings.kafka_bootstrap}
     credentials = getattr(runtime.settings, "kafka", None)
     try:
-        from libs.messaging.connection import client_options  # type: ignore[import-not-found]
+        from libs.messaging.connection import client_options
     except ImportError:
         return base
     return {**base, **client_options(credentials)} if credentials is not None else base
@@ -187,7 +187,7 @@ def mount_dead_letters(app: FastAPI, runtime: Any) -> FastAPI:
 def _access_refused() -> type[Exception] | None:
     """libs/auth's refusal exception, which its `require` raises (the interim raises HTTPException)."""
     try:
-        from libs.auth import AccessRefused  # type: ignore[import-not-found]
+        from libs.auth import AccessRefused
     except ImportError:
         return None
-    return AccessRefused
+    return cast(type[Exception], AccessRefused)

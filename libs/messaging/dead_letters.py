@@ -81,16 +81,17 @@ async def one_row(conn: Any, dead_letter_id: int, *, lock: bool = False) -> Any:
 
 async def record_action(conn: Any, dead_letter_id: int, action: str, actor: str, role: str, note: str,
                         replayed_event_id: str | None = None) -> datetime:
-    return await conn.fetchval(
+    at: datetime = await conn.fetchval(
         "INSERT INTO dead_letter_actions (dead_letter_id, action, actor, actor_role, note, replayed_event_id)"
         " VALUES ($1, $2, $3, $4, $5, $6::uuid) RETURNING at",
         dead_letter_id, action, actor, role, note, replayed_event_id)
+    return at
 
 
 def keeps_records(row: Any) -> bool:
     """Whether this database's dead letters keep the record (and take its id out of the inbox when it
     was parked: libs/messaging/migrations/004), rather than only its position."""
-    return "message_id" in row.keys()
+    return "message_id" in row.keys()  # noqa: SIM118 - an asyncpg Record's `in` looks at its values
 
 
 def stored_record(row: Any) -> Record | None:

@@ -18,8 +18,8 @@ from fastapi import FastAPI
 
 from libs.db.migrations import migrate
 from libs.messaging import postgres
-from libs.messaging.dead_letter_api import mount_dead_letters
 from libs.messaging.connection import client_options, credentials_of
+from libs.messaging.dead_letter_api import mount_dead_letters
 from libs.messaging.dead_letters import logical_topic, mask_person, masked
 from libs.settings import ServiceSettings
 from tests.support.tokens import Principal, Role, ephemeral_env, issue_token

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import timedelta
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 
 from faststream import FastStream
@@ -84,7 +84,7 @@ def bootstrap(settings: ConsoleSettings | None = None) -> tuple[ServiceRuntime, 
     consumers.register(runtime)
     services = ServicesClient(service_urls(settings, os.environ), ServiceToken())
 
-    def pool():  # noqa: ANN202 - set once the runtime has started
+    def pool():
         assert runtime.pool is not None, "the console's pool is used before start-up"
         return runtime.pool
 

@@ -19,11 +19,11 @@ import asyncpg
 import pytest
 
 from libs.contracts.topics import ENROLLMENT_COMMANDS, WALLET_COMMANDS
-from tests.support.tokens import ephemeral_env
 from tests.support.clients import Publisher
 from tests.support.people import credit, register
 from tests.support.processes import Services
 from tests.support.stack import ROOT, Namespace
+from tests.support.tokens import ephemeral_env
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -78,9 +78,14 @@ async def platform(own_namespace: Namespace, tmp_path_factory: pytest.TempPathFa
         yield found
     finally:
         await asyncio.to_thread(services.stop)
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        for log in logs.glob("*.log"):
-            shutil.copy(log, ARTIFACTS / log.name)
+        await asyncio.to_thread(_keep_logs, logs)
+
+
+def _keep_logs(logs: Path) -> None:
+    """The services' logs beside the screenshots, as test artefacts."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for log in logs.glob("*.log"):
+        shutil.copy(log, ARTIFACTS / log.name)
 
 
 async def _enroll(platform: Platform) -> None:

@@ -59,10 +59,7 @@ async def test_the_overview_figures_move_while_simulated_claims_flow_without_rel
     page = await signed_in(browser, platform, "operator")
     await page.wait_for_selector("[data-testid=total-settled]")
     before = await number(page, "[data-testid=total-settled]")
-    hospitals = subprocess.Popen(  # the simulated hospitals and pharmacies of `make run`
-        [sys.executable, "-m", "libs.hospital.simulator", "--rate", "8", "--people", "30", "--seed", "5",
-         "--every", "5", "--run-tag", "SIMUI-"], cwd=ROOT, env={**os.environ, **platform.namespace.process_env},
-        stdout=(ARTIFACTS / "simulator.log").open("wb"), stderr=subprocess.STDOUT)
+    hospitals = await asyncio.to_thread(simulated_hospitals, platform)
     try:
         await until(lambda: _grown(page, before, 10), timeout=120, what="the settled total to grow on screen")
         first = await number(page, "[data-testid=total-settled]")
@@ -73,6 +70,15 @@ async def test_the_overview_figures_move_while_simulated_claims_flow_without_rel
     assert await page.locator("[data-testid=p50]").inner_text() != "—"
     await snap(page, "overview", docs=True)
     await page.context.close()
+
+
+def simulated_hospitals(platform: Platform) -> subprocess.Popen[bytes]:
+    """The simulated hospitals and pharmacies of `make run`, on the test's namespace."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "libs.hospital.simulator", "--rate", "8", "--people", "30", "--seed", "5",
+         "--every", "5", "--run-tag", "SIMUI-"], cwd=ROOT, env={**os.environ, **platform.namespace.process_env},
+        stdout=(ARTIFACTS / "simulator.log").open("wb"), stderr=subprocess.STDOUT)
 
 
 async def _grown(page, before: int, by: int) -> bool:

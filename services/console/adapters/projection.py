@@ -40,9 +40,10 @@ async def flow(conn: asyncpg.Connection, since: datetime, bucket_s: int) -> dict
         "  SELECT extract(epoch FROM o.occurred_at - s.submitted_at) * 1000 AS ms FROM outcomes o"
         "  JOIN submissions s USING (claim_id) WHERE o.occurred_at >= $1 AND o.kind IN ('settled', 'rejected')) t",
         since)
+    assert latency is not None  # an aggregate always answers one row
     return {
         "buckets": [{"at": r["at"].isoformat(), "kind": r["kind"], "n": r["n"]} for r in rows],
-        "totals": {kind: 0 for kind in KINDS} | {r["kind"]: r["n"] for r in totals},
+        "totals": dict.fromkeys(KINDS, 0) | {r["kind"]: r["n"] for r in totals},
         "latency_ms": {"p50": _round(latency["p50"]), "p99": _round(latency["p99"]), "samples": latency["n"]},
     }
 

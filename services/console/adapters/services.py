@@ -56,9 +56,11 @@ class ServicesClient:
 
     async def text(self, service: str, path: str) -> tuple[int, str]:
         base = self.urls.get(service)
+        if base is None:
+            return 0, ""
         try:
             reply = await self._http.get(base + path, headers=self._auth(None))
-        except (httpx.HTTPError, TypeError):
+        except httpx.HTTPError:
             return 0, ""
         return reply.status_code, reply.text
 
@@ -66,7 +68,7 @@ class ServicesClient:
         """The same GET on every service, at once."""
         names = list(self.urls)
         answers = await asyncio.gather(*(self.get(name, path, token, **params) for name in names))
-        return dict(zip(names, answers))
+        return dict(zip(names, answers, strict=True))
 
 
 def refusal(status: int, body: Any) -> dict[str, str]:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -102,7 +103,7 @@ def repeated_large_equipment_exams(claims: Iterable[SettledClaim], exam_codes: f
     alerts = []
     for (psn_no, code), exams in sorted(done.items()):
         exams.sort(key=lambda c: c.settled_at)
-        for first, repeat in zip(exams, exams[1:]):
+        for first, repeat in pairwise(exams):
             days = (repeat.china_day - first.china_day).days
             if days <= window_days:
                 alerts.append(Alert("LARGE_EXAM_REPEATED", psn_no, (first.claim_id, repeat.claim_id),

@@ -16,5 +16,5 @@ OUTCOMES = (c.ClaimSettled, c.ClaimPreSettled, c.ClaimRejected, c.ClaimCancelled
 def register(runtime: ServiceRuntime) -> None:
     runtime.consume(CLAIMS_SUBMITTED, {c.ClaimSubmitted: projection.one_submission},
                     {c.ClaimSubmitted: projection.submissions}, follower=True)
-    runtime.consume(CLAIMS_OUTCOMES, {kind: projection.one_outcome for kind in OUTCOMES},
-                    {kind: projection.outcomes for kind in OUTCOMES}, follower=True)
+    runtime.consume(CLAIMS_OUTCOMES, dict.fromkeys(OUTCOMES, projection.one_outcome),
+                    dict.fromkeys(OUTCOMES, projection.outcomes), follower=True)

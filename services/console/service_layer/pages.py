@@ -112,7 +112,7 @@ class Pages:
                                          for c in codes))
         return [{"fixmedins_code": c, "pending": b["pending"], "confirmed": b["confirmed"],
                  "items": sum(1 for i in b["items"] if i["status"] == "pending")}
-                for c, (code, b) in zip(codes, answers) if code == 200 and b["pending"]]
+                for c, (code, b) in zip(codes, answers, strict=True) if code == 200 and b["pending"]]
 
     async def pipeline(self, token: str) -> dict[str, Any]:
         prom, dead = await asyncio.gather(metrics.from_prometheus(self.prometheus_url),
@@ -129,7 +129,7 @@ class Pages:
         answers = await asyncio.gather(*(self.services.get(n, "/v1/dead-letters", token, status=status, limit=limit,
                                                            offset=offset) for n in names))
         items, problems, total = [], {}, 0
-        for name, (code, body) in zip(names, answers):
+        for name, (code, body) in zip(names, answers, strict=True):
             if code != 200:
                 problems[name] = refusal(code, body)
                 continue

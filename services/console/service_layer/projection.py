@@ -7,11 +7,12 @@ runtime's inbox drops redeliveries; the tables' keys drop anything else seen twi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from libs.contracts import claims as c
 from libs.contracts.envelope import Envelope
 from libs.messaging.ports import Transaction
+from libs.messaging.postgres import PgTransaction
 from services.console.adapters import projection
 
 FUNDS = ("hifp_pay", "hifmi_pay", "hifob_pay", "maf_pay")
@@ -43,11 +44,16 @@ def outcome_row(env: Envelope[Any]) -> tuple[Any, ...]:
 async def submissions(tx: Transaction, envs: Sequence[Envelope[c.ClaimSubmitted]]) -> None:
     rows = [row for row in map(submission_row, envs) if row is not None]
     if rows:
-        await projection.add_submissions(tx.conn, rows)
+        await projection.add_submissions(_conn(tx), rows)
 
 
 async def outcomes(tx: Transaction, envs: Sequence[Envelope[Any]]) -> None:
-    await projection.add_outcomes(tx.conn, [outcome_row(env) for env in envs])
+    await projection.add_outcomes(_conn(tx), [outcome_row(env) for env in envs])
+
+
+def _conn(tx: Transaction) -> Any:
+    """The port has no connection; the console's runtime wires Postgres transactions (PgTransaction)."""
+    return cast(PgTransaction, tx).conn
 
 
 async def one_submission(tx: Transaction, env: Envelope[c.ClaimSubmitted]) -> None:

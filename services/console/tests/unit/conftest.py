@@ -33,10 +33,10 @@ class FakePool:
     def __init__(self) -> None:
         self.rows: list[tuple[Any, ...]] = []
 
-    def acquire(self) -> "FakePool":
+    def acquire(self) -> FakePool:
         return self
 
-    async def __aenter__(self) -> "FakePool":
+    async def __aenter__(self) -> FakePool:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -6,8 +6,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from services.console.domain.supervision import (
-    CHINA, Item, SettledClaim, cancellation_spikes, cost_per_visit_above_baseline, drug_trace_codes_sold_twice,
-    many_institutions_one_day, repeated_large_equipment_exams,
+    CHINA,
+    Item,
+    SettledClaim,
+    cancellation_spikes,
+    cost_per_visit_above_baseline,
+    drug_trace_codes_sold_twice,
+    many_institutions_one_day,
+    repeated_large_equipment_exams,
 )
 
 CT = "002103000010000"
