@@ -26,8 +26,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 
-SERVICES = ("enrollment", "settlement", "wallet", "clearing", "gateway")
-FOLLOWERS = frozenset({"enrollment", "clearing"})
+SERVICES = ("enrollment", "settlement", "wallet", "clearing", "gateway", "console")
+FOLLOWERS = frozenset({"enrollment", "clearing", "console"})
 DEFAULT_FOLLOWER_NICE = 10
 DEFAULT_SPLITS = "settlement:wallet.payments"
 

@@ -31,6 +31,7 @@ BANNER = """
   Services ready:   {names}
   Metrics:          {metrics}
   Prometheus:       {prometheus}
+  Console:          {console}
   Logs:             {logs}/<service>.log   (tail -f {logs}/settlement.log)
   Simulator:        {simulator}
 
@@ -40,6 +41,8 @@ BANNER = """
 """
 SIMULATOR_ON = ("simulated hospitals send {rate:g} messages a second (a summary every 15 s);\n"
                 "                    SIMULATOR=off make run to leave it out, SIMULATOR_RATE=20 make run to change it")
+CONSOLE = ("http://127.0.0.1:{port}/  (users operator, auditor, clearing; their passwords are\n"
+           "                    CONSOLE_OPERATOR_PASSWORD… in .stack/secrets.env; docs/operations.md)")
 SIMULATOR_OFF = "off (SIMULATOR=off or --no-simulator); without it, only `make demo` sends claims"
 
 
@@ -77,6 +80,7 @@ def main() -> None:
     print(BANNER.format(names=", ".join(procs), logs=logs.relative_to(ROOT) if logs.is_relative_to(ROOT) else logs,
                         metrics="  ".join(f"http://{addr}/metrics" for addr in ready.values()),
                         prometheus=prometheus_address(),
+                        console=CONSOLE.format(port=os.environ.get("CONSOLE_HTTP_PORT", "8100")),
                         simulator=SIMULATOR_ON.format(rate=args.simulator_rate) if simulator else SIMULATOR_OFF),
           flush=True)
     stopping = False

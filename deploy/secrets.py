@@ -70,6 +70,8 @@ ENTRIES: tuple[Secret, ...] = (
     *(Secret(kafka_password_name(p), _password, f"Kafka SCRAM-SHA-512 password of User:{p}") for p in KAFKA_PRINCIPALS),
     *(Secret(pg_password_name(r), _password, f"Postgres password of the role {r}") for r in PG_ROLES),
     Secret("AUTH_SIGNING_KEY", _key, "signs the platform's HTTP bearer tokens (libs/auth)"),
+    *(Secret(f"CONSOLE_{user}_PASSWORD", _password, f"the console's user {name} (services/console/adapters/users.py)")
+      for user, name in (("OPERATOR", "operator"), ("AUDITOR", "auditor"), ("CLEARING_DESK", "clearing"))),
     Secret("PII_ENCRYPTION_KEY", _key, "encrypts personal data at rest (enrollment)", rotate=False),
     Secret("PII_HASH_KEY", _key, "keyed hash for look-ups of personal data (enrollment)", rotate=False),
 )

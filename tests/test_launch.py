@@ -16,7 +16,7 @@ from libs.settings import ServiceSettings
 def test_by_default_settlements_wallet_answers_have_a_process_of_their_own() -> None:
     laid_out = {label: (name, extra) for label, name, extra in processes({})}
     assert set(laid_out) == {"enrollment", "settlement", "settlement-payments", "wallet", "clearing",
-                              "gateway"}
+                              "gateway", "console"}
     assert laid_out["settlement"][1]["CONSUME_EXCEPT"] == "wallet.payments"
     assert laid_out["settlement"][1]["KAFKA_USERNAME"] == laid_out["settlement"][1]["PGUSER"] == "settlement"
     assert laid_out["settlement"][1]["KAFKA_PASSWORD"] == laid_out["settlement"][1]["PGPASSWORD"] == ""
@@ -32,7 +32,7 @@ def test_every_process_is_its_services_kafka_principal() -> None:
 
 def test_the_split_can_be_turned_off_and_instances_added() -> None:
     assert [label for label, _, _ in processes({"SPLIT_CONSUMERS": ""})] == [
-        "enrollment", "settlement", "wallet", "clearing", "gateway"]
+        "enrollment", "settlement", "wallet", "clearing", "gateway", "console"]
     labels = [label for label, _, _ in processes({"SERVICE_INSTANCES": "wallet=2"})]
     assert labels.count("wallet") == 1 and "wallet-2" in labels
     with pytest.raises(ValueError):

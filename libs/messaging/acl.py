@@ -11,7 +11,8 @@ every service (each dead-letters what it could not handle) and read by the conso
 - `gateway` is the only way a hospital's claim gets in (hospitals hold no broker credentials): it
   writes `claims.submitted` and reads `claims.outcomes` to answer each hospital. The load generator,
   the benchmark and the tests that play hospitals use it.
-- `console` reads the dead letters and describes every topic and group (consumer lag); it writes nothing.
+- `console` reads the claims and their outcomes (its projection: services/console), the dead letters,
+  and describes every topic and group (consumer lag); it writes only the dead letters it parks.
 - `admin` is the super user (`super.users` in the broker's configuration): topics, ACLs, SCRAM users,
   tooling. No service runs as admin. Account credits on `wallet.commands` have no principal yet (the
   contribution-collection system is not part of the platform): only admin tooling (demo, simulator,
@@ -72,8 +73,10 @@ GRANTS: tuple[Grant, ...] = (
           why="the hospitals' only way in: submits their claims, routes the outcomes back"),
     Grant("offices", produces=(ENROLLMENT_COMMANDS, REIMBURSEMENTS_COMMANDS), consumes=(REIMBURSEMENTS_OUTCOMES,),
           why="enrollment offices' systems: registrations, filings, approvals; manual reimbursements and their outcomes"),
-    Grant("console", consumes=(DEAD_LETTER,), describes_everything=True,
-          why="operations console: dead letters, consumer lag"),
+    Grant("console", produces=(DEAD_LETTER,), consumes=(CLAIMS_SUBMITTED, CLAIMS_OUTCOMES, DEAD_LETTER),
+          describes_everything=True,
+          why="operations console: its projection of claims and outcomes (figures, refusals, funds, supervision), "
+              "what it cannot decode parked like any consumer's, dead letters, consumer lag"),
 )
 PRINCIPALS: tuple[str, ...] = (ADMIN, *(g.principal for g in GRANTS))
 CLIENTS = ("gateway", "offices")  # the platform's clients' principals (not services)

@@ -55,6 +55,7 @@ class ServiceRuntime:
         self.on_started: list[Hook] = []
         self.on_stopping: list[Hook] = []
         self.observability = Observability(self)  # /metrics, /health, /ready, lag, tracing (docs/operations.md)
+        self.processors: dict[str, BatchProcessor] = {}  # by consumer name: a dead letter's replay runs in it
 
     def serve_http(self, app: FastAPI) -> None:
         """Serve `app` on the service's `http_port` while the service runs."""
@@ -105,6 +106,7 @@ class ServiceRuntime:
         subscribe(self.broker, topic, processor, group_id=consumer, topic_prefix=self.settings.topic_prefix,
                   max_records=self.settings.batch_max_records, batch_timeout_ms=self.settings.batch_timeout_ms,
                   linger_ms=self.settings.follower_linger_ms if follower else 0)
+        self.processors[consumer] = processor
         return processor
 
     def _wake_relay(self, committed: list[tuple[int, OutgoingMessage]]) -> None:

@@ -11,6 +11,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from libs.logging import configure
+from libs.messaging.dead_letter_api import mount_dead_letters
 from libs.messaging.runtime import ServiceRuntime
 from libs.settings import ServiceSettings
 from services.clearing.adapters.repository import PostgresClearingRepository
@@ -59,6 +60,6 @@ def bootstrap(
         clock=clock, calendar=settings.calendar,
     )
     consumers.register(runtime, service)
-    runtime.serve_http(create_app(service))
+    runtime.serve_http(mount_dead_letters(create_app(service), runtime))
     ClosingSchedule(service, settings.schedule_interval_seconds).register(runtime)
     return runtime, runtime.app()

@@ -10,6 +10,7 @@ from pydantic import Field
 from libs.logging import configure
 from libs.pii import PiiVault
 from libs.messaging.ports import Transaction
+from libs.messaging.dead_letter_api import mount_dead_letters
 from libs.messaging.runtime import Hook, ServiceRuntime
 from libs.settings import ServiceSettings, secret
 from services.enrollment.adapters.person_cache import PersonCache
@@ -63,6 +64,6 @@ def bootstrap(settings: EnrollmentSettings | None = None) -> tuple[ServiceRuntim
     service = EnrollmentService(load_policy(settings.policy_file),
                                 pg_stores(vault, PersonCache(settings.person_cache_size)))
     consumers.register(runtime, service, vault)
-    runtime.serve_http(create_app(service, runtime.database))
+    runtime.serve_http(mount_dead_letters(create_app(service, runtime.database), runtime))
     scheduler.refresh_periodically(runtime, service, settings.snapshot_refresh_seconds)
     return runtime, runtime.app()

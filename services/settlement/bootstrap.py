@@ -11,6 +11,7 @@ from pydantic import Field
 
 from libs.contracts import claims as c
 from libs.logging import configure
+from libs.messaging.dead_letter_api import mount_dead_letters
 from libs.messaging.ports import Transaction
 from libs.messaging.postgres import PgTransaction
 from libs.messaging.runtime import ServiceRuntime
@@ -59,5 +60,5 @@ def bootstrap(settings: SettlementSettings | None = None,
     consumers.register(runtime, settlement, reimbursements)
     app = http.create_app(runtime, settlement)
     app.dependency_overrides.update(http_overrides or {})
-    runtime.serve_http(app)
+    runtime.serve_http(mount_dead_letters(app, runtime))
     return runtime, runtime.app()

@@ -8,6 +8,7 @@ from faststream import FastStream
 from pydantic import Field
 
 from libs.logging import configure
+from libs.messaging.dead_letter_api import mount_dead_letters
 from libs.messaging.runtime import ServiceRuntime
 from libs.settings import ServiceSettings
 from services.wallet.adapters.book import PostgresWalletBook
@@ -35,5 +36,5 @@ def bootstrap(settings: WalletSettings | None = None, *, policy: WalletPolicy | 
                               policy=policy or WalletPolicy(), clock=clock,
                               claim_run_for=lambda tx: PostgresClaimRun(tx.conn))
     consumers.register(runtime, handlers)
-    runtime.serve_http(http.create_app(runtime.database, handlers))
+    runtime.serve_http(mount_dead_letters(http.create_app(runtime.database, handlers), runtime))
     return runtime, runtime.app()

@@ -73,8 +73,10 @@ HAND_WRITTEN = [
     ("enrollment", "consume", ENROLLMENT_COMMANDS, True),
     ("enrollment", "produce", WALLET_EVENTS, False),
     ("console", "consume", DEAD_LETTER, True),
-    ("console", "produce", DEAD_LETTER, False),
-    ("console", "consume", CLAIMS_OUTCOMES, False),
+    ("console", "consume", CLAIMS_OUTCOMES, True),       # its projection (services/console)
+    ("console", "produce", CLAIMS_OUTCOMES, False),
+    ("console", "produce", CLAIMS_SUBMITTED, False),
+    ("console", "consume", ENROLLMENT_COMMANDS, False),
     ("admin", "produce", WALLET_COMMANDS, True),
     ("offices", "produce", REIMBURSEMENTS_COMMANDS, True),
     ("offices", "consume", REIMBURSEMENTS_OUTCOMES, True),

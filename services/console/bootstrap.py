@@ -1,0 +1,107 @@
+"""The one place that wires the console's settings, runtime, projection, service clients and web app."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+
+from faststream import FastStream
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from libs.logging import configure
+from libs.messaging.dead_letter_api import mount_dead_letters
+from libs.messaging.runtime import ServiceRuntime
+from libs.settings import ServiceSettings
+from services.console.adapters.auth import CANNOT_SIGN, Principal, Role, issue_token
+from services.console.adapters.reference import large_equipment_codes
+from services.console.adapters.retention import ProjectionPurger
+from services.console.adapters.services import ServicesClient
+from services.console.adapters.users import console_users
+from services.console.entrypoints import consumers
+from services.console.entrypoints.http import create_app
+from services.console.service_layer.actions import Actions
+from services.console.service_layer.pages import Pages
+
+MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
+DEFAULT_PORTS = {"enrollment": 8101, "settlement": 8102, "wallet": 8103, "clearing": 8104, "gateway": 8105}
+
+
+class ConsoleSettings(ServiceSettings):
+    model_config = SettingsConfigDict(populate_by_name=True)
+
+    service_name: str = "console"
+    http_port: int | None = Field(default=8100, alias="CONSOLE_HTTP_PORT")
+    # The services the console watches; each at <NAME>_URL, else 127.0.0.1:<NAME>_HTTP_PORT.
+    watched: str = Field(default="enrollment,settlement,wallet,clearing", alias="CONSOLE_SERVICES")
+    enrollment_url: str | None = Field(default=None, alias="ENROLLMENT_URL")
+    settlement_url: str | None = Field(default=None, alias="SETTLEMENT_URL")
+    wallet_url: str | None = Field(default=None, alias="WALLET_URL")
+    clearing_url: str | None = Field(default=None, alias="CLEARING_URL")
+    prometheus_url: str = Field(default="http://127.0.0.1:9090", alias="PROMETHEUS_URL")
+    session_ttl_s: int = Field(default=8 * 3600, ge=60, alias="CONSOLE_SESSION_TTL_S")
+    refresh_ms: int = Field(default=3000, ge=500, alias="CONSOLE_REFRESH_MS")
+    # > the supervision rules' longest look back (90 days of traceability codes)
+    retention_days: int = Field(default=95, ge=31, alias="CONSOLE_RETENTION_DAYS")
+
+
+def service_urls(settings: ConsoleSettings, environ: Mapping[str, str]) -> dict[str, str]:
+    urls = {}
+    for name in filter(None, (n.strip() for n in settings.watched.split(","))):
+        key = name.upper().replace("-", "_")
+        port = environ.get(f"{key}_HTTP_PORT") or DEFAULT_PORTS.get(name)
+        urls[name] = getattr(settings, f"{name}_url", None) or environ.get(f"{key}_URL") or f"http://127.0.0.1:{port}"
+    return urls
+
+
+class ServiceToken:
+    """The console's own token for reading the services, issued when first needed and renewed before
+    it expires; None while no signing key is configured (the services then answer 401, shown as such)."""
+
+    TTL_S = 3600
+
+    def __init__(self) -> None:
+        self._token: str | None = None
+        self._renew_at = 0.0
+
+    def __call__(self) -> str | None:
+        if self._token is None or time.monotonic() >= self._renew_at:
+            try:
+                self._token = issue_token(Principal("console", Role.service), ttl_s=self.TTL_S)
+            except CANNOT_SIGN:
+                return None
+            self._renew_at = time.monotonic() + self.TTL_S / 2
+        return self._token
+
+
+def bootstrap(settings: ConsoleSettings | None = None) -> tuple[ServiceRuntime, FastStream]:
+    settings = settings or ConsoleSettings()
+    configure(settings.service_name, settings.log_level)
+    runtime = ServiceRuntime(settings, MIGRATIONS)
+    consumers.register(runtime)
+    services = ServicesClient(service_urls(settings, os.environ), ServiceToken())
+
+    def pool():
+        assert runtime.pool is not None, "the console's pool is used before start-up"
+        return runtime.pool
+
+    pages = Pages(pool, services, settings.prometheus_url, large_equipment_codes())
+    app = create_app(pages, Actions(pool, services), console_users, session_ttl_s=settings.session_ttl_s,
+                     refresh_ms=settings.refresh_ms)
+    runtime.serve_http(mount_dead_letters(app, runtime))
+
+    purger = ProjectionPurger(timedelta(days=settings.retention_days), every_s=3600)
+
+    async def start(_: ServiceRuntime) -> None:
+        purger.start(pool())
+
+    async def close(_: ServiceRuntime) -> None:
+        await purger.stop()
+        await services.close()
+
+    runtime.on_started.append(start)
+    runtime.on_stopping.append(close)
+    return runtime, runtime.app()

@@ -1,0 +1,32 @@
+"""The Pipeline page reads Prometheus' text format just enough to show a few figures."""
+
+from __future__ import annotations
+
+from services.console.adapters.metrics import parse_metrics
+
+EXPOSITION = """# HELP medins_outbox_depth Rows in the service's outbox not yet published.
+# TYPE medins_outbox_depth gauge
+medins_outbox_depth 3.0
+medins_consumer_messages_total{consumer="settlement-claims.submitted",result="dead_lettered"} 2.0
+medins_consumer_messages_total{consumer="settlement-claims.submitted",result="handled"} 120.0
+"""
+
+
+def test_series_are_read_with_their_labels() -> None:
+    found = parse_metrics(EXPOSITION)
+    assert found["medins_outbox_depth"] == [({}, 3.0)]
+    assert ({"consumer": "settlement-claims.submitted", "result": "dead_lettered"}, 2.0) in found["medins_consumer_messages_total"]
+
+
+def test_comments_and_garbage_are_passed_over() -> None:
+    assert parse_metrics("# only a comment\nnot a metric line\n") == {}
+
+
+def test_consumer_lag_counts_each_partition_once_and_sums_per_group() -> None:
+    from services.console.adapters.metrics import lag_by_group, summed_lag
+
+    seen: dict = {}
+    series = [({"group": "g1", "topic": "t", "partition": "0"}, 5.0), ({"group": "g1", "topic": "t", "partition": "1"}, 2.0)]
+    lag_by_group(series, seen)
+    lag_by_group(series, seen)  # a second process exporting the same figures
+    assert summed_lag(seen) == [{"labels": {"group": "g1"}, "value": 7.0}]
