@@ -7,7 +7,14 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from libs.settings import StackSettings
+from tests.support.auth import ensure_test_keys
 from tests.support.stack import Namespace, servers
+
+
+@pytest.fixture(scope="session", autouse=True)
+def platform_keys() -> None:
+    """Tokens in tests are signed with a throw-away key (tests/support/auth.py)."""
+    ensure_test_keys()
 
 
 @pytest.fixture(scope="session")

@@ -44,8 +44,12 @@ class CycleView(_Body):
                    status=c.status, opened_at=c.opened_at, closed_at=c.closed_at, close_reason=c.close_reason)
 
 
+NEXT = "The cursor of the next page (`after=`); null on the last page."
+
+
 class CycleList(_Body):
     cycles: list[CycleView]
+    next_after: str | None = Field(default=None, description=NEXT)
 
 
 class PairTotal(_Body):
@@ -115,6 +119,7 @@ class InstitutionStatementView(_Body):
 class InstitutionStatements(_Body):
     cycle_id: str
     statements: list[InstitutionStatementView]
+    next_after: str | None = Field(default=None, description=NEXT)
 
 
 class FundPayment(_Body):
@@ -147,6 +152,7 @@ class InstitutionDetailView(_Body):
     confirmed: int = Field(description="Payable to the institution: the confirmed items' amount.")
     pending: int
     rolled_back: int
+    next_after: str | None = Field(default=None, description=NEXT + " The totals are the whole cycle's.")
 
     @classmethod
     def of(cls, d: InstitutionDetail) -> InstitutionDetailView:
