@@ -106,10 +106,11 @@ class RouteTable:
 
 
 def ensure_owner(principal: Principal, *, region: str | None = None, institution: str | None = None,
-                 psn_no: str | None = None) -> None:
+                 psn_no: str | None = None, regions: Iterable[str] = ()) -> None:
     """Refuse a scoped principal acting on what is not its own. The route passes what the request is
-    about; a scoped role whose attribute is not passed (or unknown) is refused too: it fails closed."""
-    if principal.role is Role.office and principal.region != region:
+    about (`regions`: any of several regions will do); a scoped role whose attribute is not passed (or
+    unknown) is refused too: it fails closed."""
+    if principal.role is Role.office and principal.region != region and principal.region not in set(regions):
         raise AccessRefused(403, "OTHER_REGION", f"Your office serves region {principal.region}; this person or "
                             "record belongs to another region's office.")
     if principal.role is Role.hospital and principal.institution != institution:
