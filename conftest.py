@@ -11,9 +11,8 @@ from tests.support.auth import ensure_test_keys
 from tests.support.stack import Namespace, servers
 
 
-@pytest.fixture(scope="session", autouse=True)
-def platform_keys() -> None:
-    """Tokens in tests are signed with a throw-away key (tests/support/auth.py)."""
+def pytest_configure(config: pytest.Config) -> None:
+    """Tokens in tests are signed with a throw-away key (tests/support/auth.py), set before collection."""
     ensure_test_keys()
 
 
