@@ -186,7 +186,7 @@ async def claim_idempotency_key(request: Request, principal: Principal, kind: st
     the first request nor be answered from it (docs/security.md, Idempotency keys)."""
     store: AccessStore = request.app.state.access_store
     if await store.claim_key(kind, key, principal.tenant) != principal.tenant:
-        raise AccessRefused(409, "IDEMPOTENCY_KEY_TAKEN", f"The {kind} {key[:64]!r} was already used by another "
+        raise AccessRefused(409, "IDEMPOTENCY_KEY_TAKEN", f"The {kind.rsplit('.', 1)[-1]} {key[:64]!r} was already used by another "
                             "sender; choose a new one (a random UUID cannot clash).")
 
 
