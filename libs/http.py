@@ -20,6 +20,7 @@ import asyncpg
 import structlog
 import uvicorn
 from fastapi import FastAPI, Query, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -36,6 +37,7 @@ from libs.auth.http import refusal_response
 
 log = structlog.get_logger("http")
 T = TypeVar("T")
+FASTAPI_DEFAULTS = (http_exception_handler, request_validation_exception_handler)
 MAX_BODY_BYTES = 1 << 20  # 1 MiB: a claim of the largest allowed size fits many times over
 
 
@@ -119,7 +121,8 @@ def harden(app: FastAPI, table: RouteTable, store: AccessStore, *, max_body: int
                 HTTPException: _http_error, ValidationError: _invalid_value, asyncpg.DataError: _invalid_value,
                 UnicodeError: _invalid_value, ValueError: _invalid_value, OverflowError: _invalid_value}
     for error, handler in handlers.items():
-        app.exception_handlers.setdefault(error, handler)  # a service's own handler wins
+        if app.exception_handlers.get(error) in (None, *FASTAPI_DEFAULTS):  # a service's own handler wins
+            app.exception_handlers[error] = handler
     app.add_middleware(AuditMiddleware, store=lambda: app.state.access_store)
     app.add_middleware(BodyLimit, limit=max_body)
     return app

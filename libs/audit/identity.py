@@ -34,6 +34,11 @@ def _decoded(value: str) -> bytes:
     return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
 
 
+def printable(text: str, limit: int = 200) -> str:
+    """Text Postgres and JSON can store: no NUL, no lone surrogate (escaped instead), at most `limit` long."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")[:limit]
+
+
 def hashed(value: str) -> str:
     return pseudonym(value, hash_key())
 
@@ -56,18 +61,18 @@ def who(principal: Principal | None) -> tuple[str, str | None, str | None]:
     if principal.role is Role.holder:
         person = hashed(principal.psn_no or principal.subject)
         return person, str(principal.role), f"holder:{person}"
-    return mask_text(principal.subject), str(principal.role), principal.tenant
+    return printable(mask_text(principal.subject)), str(principal.role), printable(mask_text(principal.tenant))
 
 
 def target(body: Any, path_params: dict[str, Any]) -> dict[str, Any]:
     """What the request is about: its path parameters and its key fields, psn_no hashed."""
     found: dict[str, Any] = {}
     for name, value in path_params.items():
-        found[name] = hashed(str(value)) if name in PERSONAL_FIELDS else mask_text(str(value))[:80]
+        found[name] = hashed(str(value)) if name in PERSONAL_FIELDS else printable(mask_text(str(value)), 80)
     if isinstance(body, dict):
         for name in TARGET_FIELDS:
             if isinstance(body.get(name), (str, int)) and not isinstance(body.get(name), bool):
-                found[name] = mask_text(str(body[name]))[:80]
+                found[name] = printable(mask_text(str(body[name])), 80)
         for name in PERSONAL_FIELDS:
             if isinstance(body.get(name), str):
                 found[name] = hashed(body[name])

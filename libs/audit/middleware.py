@@ -14,7 +14,7 @@ import orjson
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from libs.audit.identity import caller, target, who
+from libs.audit.identity import caller, printable, target, who
 from libs.audit.store import AccessStore, AuditEntry
 from libs.auth.http import refusal_response
 
@@ -37,10 +37,10 @@ class AuditMiddleware:
         parsed = _json(body)
         store = self.store()
         try:
-            entry_id = await store.begin(AuditEntry(subject, role, tenant, "http", scope["method"], scope["path"][:200],
+            entry_id = await store.begin(AuditEntry(subject, role, tenant, "http", scope["method"], printable(scope["path"]),
                                                     target=target(parsed, {})))
         except Exception:
-            log.exception("audit_log_unavailable", path=scope["path"][:200])
+            log.exception("audit_log_unavailable", path=printable(scope["path"]))
             await refusal_response(503, "TRY_AGAIN", "The service cannot record the request just now; nothing was "
                                    "done. Send the same request again in a moment.")(scope, replay, send)
             return
@@ -58,7 +58,7 @@ class AuditMiddleware:
         finally:
             route = scope.get("route")
             try:
-                await store.finish(entry_id, getattr(route, "path_format", scope["path"][:200]),
+                await store.finish(entry_id, getattr(route, "path_format", printable(scope["path"])),
                                    getattr(route, "name", None), target(parsed, scope.get("path_params") or {}),
                                    answer["status"], _code(answer["head"]))
             except Exception:
