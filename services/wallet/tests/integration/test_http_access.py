@@ -61,3 +61,17 @@ async def test_the_audit_log_names_the_holder_and_the_person_only_by_keyed_hashe
         "SELECT count(*) FROM audit_log WHERE audit_log::text LIKE '%' || $1 || '%' OR audit_log::text LIKE '%' || $2 || '%'",
         holder, relative)
     assert in_clear == 0
+
+
+async def test_a_command_taken_from_wallet_commands_is_in_the_audit_log_with_its_result(wallet) -> None:
+    holder, relative = await a_holder_and_a_bound_relative(wallet)
+    done, refused = transfer(holder, relative, 10_00), transfer(holder, relative, 2_000_01)
+    await wallet.command(done)
+    await wallet.command(refused)
+    rows = await wallet.db.fetch("SELECT channel, subject, route, action, code, target FROM audit_log"
+                                 " WHERE channel = 'kafka' AND target->>'transfer_id' = ANY($1::text[]) ORDER BY id",
+                                 [done.transfer_id, refused.transfer_id])
+    assert [(r["route"], r["action"], r["code"]) for r in rows] == [
+        ("wallet.commands", "TransferToRelative", "DONE"),
+        ("wallet.commands", "TransferToRelative", "TRANSFER_LIMIT_EXCEEDED")]
+    assert all(holder not in r["target"] and r["subject"].startswith("kafka:") for r in rows)
