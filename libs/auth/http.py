@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -46,8 +46,7 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """A dependency giving the caller's Principal when it holds one of `roles`."""
     allowed = frozenset(Role(r) for r in roles)
 
-    async def principal(request: Request,
-                        credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
+    async def principal(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise AccessRefused(401, "NOT_AUTHENTICATED", "Sign in first: send your token as "
                                 "`Authorization: Bearer <token>` (docs/security.md says how to get one).")
@@ -56,7 +55,6 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
         except AuthError as refused:
             status = 503 if refused.code == "AUTH_NOT_CONFIGURED" else 401
             raise AccessRefused(status, refused.code, str(refused)) from refused
-        request.state.principal = found
         if found.role not in allowed:
             names = ", ".join(sorted(allowed))
             raise AccessRefused(403, "ROLE_NOT_ALLOWED",
