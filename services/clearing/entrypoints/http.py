@@ -155,14 +155,16 @@ def create_app(service: ClearingService) -> FastAPI:
                             returned_to_cycle_id=next((d.returned_to_cycle_id for d in decisions), None))
 
     @app.post(CYCLE + "/reconciliation")
-    async def reconcile(scope_key: str, period_start: str,
+    async def reconcile(scope_key: str, period_start: str, page: Page = Depends(),
                         _: Principal = ACCESS.guard(f"POST {CYCLE}/reconciliation")) -> ReconciliationView:
-        return ReconciliationView.of(*await service.reconcile(Reconcile(f"{scope_key}/{period_start}")))
+        report = ReconciliationView.of(*await service.reconcile(Reconcile(f"{scope_key}/{period_start}")))
+        return report.page(page.after, page.limit)
 
     @app.get(CYCLE + "/reconciliation")
-    async def last_reconciliation(scope_key: str, period_start: str,
+    async def last_reconciliation(scope_key: str, period_start: str, page: Page = Depends(),
                                   _: Principal = ACCESS.guard(f"GET {CYCLE}/reconciliation")) -> ReconciliationView:
-        return ReconciliationView.of(*await service.read(queries.last_reconciliation, f"{scope_key}/{period_start}"))
+        report = ReconciliationView.of(*await service.read(queries.last_reconciliation, f"{scope_key}/{period_start}"))
+        return report.page(page.after, page.limit)
 
     @app.post("/v1/prepayments")
     async def prepayment(request: Request, body: PrepaymentRequest,

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from libs.contracts.clearing import RegionNetPosition
+from libs.http import paginate
 from services.clearing.domain import (
     ClearingCycle, DetailLine, InstitutionStatement, Mismatch, NetPosition, ReconciliationReport,
 )
@@ -227,7 +228,8 @@ class ReconciliationView(_Body):
     settlement_setl_cnt: int
     totals_match: bool
     balanced: bool
-    mismatches: list[MismatchLine]
+    mismatches: list[MismatchLine] = Field(description="3202 detail: a page of the mismatches (`limit`, `after`).")
+    next_after: str | None = Field(default=None, description=NEXT)
 
     @classmethod
     def of(cls, r: ReconciliationReport, at: datetime) -> ReconciliationView:
@@ -235,3 +237,7 @@ class ReconciliationView(_Body):
                    settlement_fund_pay_sumamt=r.settlement_fund_pay_sumamt, clearing_setl_cnt=r.clearing_setl_cnt,
                    settlement_setl_cnt=r.settlement_setl_cnt, totals_match=r.totals_match, balanced=r.balanced,
                    mismatches=[MismatchLine.of(m) for m in r.mismatches])
+
+    def page(self, after: str | None, limit: int) -> ReconciliationView:
+        shown, next_after = paginate(self.mismatches, lambda m: f"{m.setl_id}|{m.fund_pay_type}|{m.kind}", after, limit)
+        return self.model_copy(update={"mismatches": shown, "next_after": next_after})
