@@ -114,8 +114,15 @@ async def test_the_audit_log_is_read_a_page_at_a_time_by_operators_and_auditors_
 
 
 async def test_a_body_above_the_limit_is_refused_before_it_is_read(api: httpx.AsyncClient) -> None:
-    answer = await api.post(ITEMS + "/confirm", content=b"[" + b"0," * 600_000 + b"0]", headers=DESK)
+    answer = await api.post(ITEMS + "/confirm", content=b"[" + b"0," * 2_200_000 + b"0]", headers=DESK)
     assert (answer.status_code, answer.json()["code"]) == (413, "BODY_TOO_LARGE") and answer.json()["message"]
+
+    async def streamed() -> AsyncIterator[bytes]:  # no Content-Length: counted as it arrives
+        for _ in range(5):
+            yield b" " * (1 << 20)
+
+    answer = await api.post(ITEMS + "/confirm", content=streamed(), headers=DESK)
+    assert (answer.status_code, answer.json()["code"]) == (413, "BODY_TOO_LARGE")
 
 
 async def test_a_list_is_read_a_page_at_a_time(api: httpx.AsyncClient) -> None:
