@@ -95,7 +95,7 @@ async def test_every_command_is_in_the_audit_log_with_who_what_and_the_result(ap
     assert [(e["subject"], e["role"], e["route"], e["status"], e["code"]) for e in log] == [
         ("anonymous", None, "/v1/cycles/{scope_key}/{period_start}/close", 401, "NOT_AUTHENTICATED"),
         ("desk-1", "clearing_desk", "/v1/cycles/{scope_key}/{period_start}/close", 200, None),
-        (f"test-hospital", "hospital", "/v1/cycles/{scope_key}/{period_start}/close", 403, "ROLE_NOT_ALLOWED"),
+        ("test-hospital", "hospital", "/v1/cycles/{scope_key}/{period_start}/close", 403, "ROLE_NOT_ALLOWED"),
     ]
     assert log[1]["target"] == {"scope_key": "national", "period_start": "2025-01-01"}
     assert log[1]["tenant"] == "clearing_desk:desk-1" and log[1]["at"] and log[1]["finished_at"]
