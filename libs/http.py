@@ -38,6 +38,8 @@ from libs.auth.http import refusal_response
 log = structlog.get_logger("http")
 T = TypeVar("T")
 FASTAPI_DEFAULTS = (http_exception_handler, request_validation_exception_handler)
+# Liveness, readiness and metrics (libs/observability): probes and Prometheus call them without a token.
+PUBLIC_ROUTES = frozenset({"GET /health", "GET /ready", "GET /metrics"})
 MAX_BODY_BYTES = 4 << 20  # 4 MiB: a claim at the contracts' bounds (5,000 fee lines, ~1.5 MB as JSON) fits
 
 
@@ -51,9 +53,11 @@ class HttpServer:
     def __init__(self, app: FastAPI, host: str, port: int) -> None:
         config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="off")
         self._server = _EmbeddedServer(config)
+        self._app = app
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        check_no_route_unguarded(self._app)
         if not current_keys().verifying:
             raise RuntimeError("no key to check tokens with (AUTH_SIGNING_KEY or AUTH_VERIFY_KEY): run `make secrets`")
         hash_key()  # the audit log hashes personal identifiers; refuse to serve without its key
@@ -140,6 +144,13 @@ def guarded_routes(routes: Sequence[Any], prefix: str = "",
             guards = [getattr(d.dependency, "__auth_roles__", None) for d in context.dependencies]
             yield from guarded_routes(route.original_router.routes, prefix + context.prefix,
                                       next((g for g in guards if g is not None), inherited))
+
+
+def check_no_route_unguarded(app: FastAPI) -> None:
+    """At start, after everything was mounted: every API route needs a token but the operations
+    endpoints (`PUBLIC_ROUTES`), so a router added after `harden` cannot slip through unguarded."""
+    if open_routes := [key for key, roles in guarded_routes(app.routes) if roles is None and key not in PUBLIC_ROUTES]:
+        raise RuntimeError(f"routes without a role guard (libs/auth.require): {open_routes}")
 
 
 def check_guarded(app: FastAPI, table: RouteTable) -> None:

@@ -132,3 +132,18 @@ async def test_a_list_is_read_a_page_at_a_time(api: httpx.AsyncClient) -> None:
     assert [c["cycle_id"] for c in cycles["cycles"]] == ["national/2025-01-01"]
     more = (await api.get("/v1/cycles", params={"limit": 1, "after": cycles["next_after"]}, **desk)).json()
     assert [c["cycle_id"] for c in more["cycles"]] == ["national/2025-02-01"] and more["next_after"] is None
+
+
+async def test_a_server_refuses_to_start_with_a_route_no_role_guards() -> None:
+    from fastapi import FastAPI
+
+    from libs.http import HttpServer
+
+    app = FastAPI()
+
+    @app.get("/v1/open")
+    async def open_route() -> dict:
+        return {}
+
+    with pytest.raises(RuntimeError, match="GET /v1/open"):
+        await HttpServer(app, "127.0.0.1", 0).start()
