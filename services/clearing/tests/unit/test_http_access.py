@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from libs.messaging.fakes import FakeDatabase
 from services.clearing.entrypoints.http import create_app
@@ -23,12 +24,16 @@ PREPAYMENT = {"entry_id": "A1", "scope_key": "national", "admdvs": CHANGSHA, "ki
 
 
 @pytest.fixture
-async def api(service: ClearingService, database: FakeDatabase) -> AsyncIterator[httpx.AsyncClient]:
+async def app(service: ClearingService, database: FakeDatabase) -> FastAPI:
     for fact in (settled("S1"), settled("S2", insured=TAIYUAN, treatment=GUIYANG)):
         async with database.transaction() as tx:
             await service.receive(tx, fact)
-    transport = httpx.ASGITransport(app=create_app(service))
-    async with httpx.AsyncClient(transport=transport, base_url="http://clearing") as client:
+    return create_app(service)
+
+
+@pytest.fixture
+async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://clearing") as client:
         yield client
 
 
@@ -101,6 +106,16 @@ async def test_every_command_is_in_the_audit_log_with_who_what_and_the_result(ap
     assert log[1]["tenant"] == "clearing_desk:desk-1" and log[1]["at"] and log[1]["finished_at"]
 
 
+async def test_nothing_is_done_when_the_audit_log_cannot_be_written(app: FastAPI, api: httpx.AsyncClient) -> None:
+    async def unavailable(*_: object) -> int:
+        raise ConnectionError("the database is away")
+
+    app.state.access_store.begin = unavailable
+    answer = await api.post(JANUARY + "/close", headers=DESK)
+    assert (answer.status_code, answer.json()["code"]) == (503, "TRY_AGAIN") and answer.json()["message"]
+    assert (await api.get(JANUARY, headers=DESK)).json()["cycle"]["status"] == "open"
+
+
 async def test_the_audit_log_is_read_a_page_at_a_time_by_operators_and_auditors_only(api: httpx.AsyncClient) -> None:
     for n in range(5):
         await api.post("/v1/prepayments", json={**PREPAYMENT, "entry_id": f"A{n}"}, headers=DESK)
@@ -135,8 +150,6 @@ async def test_a_list_is_read_a_page_at_a_time(api: httpx.AsyncClient) -> None:
 
 
 async def test_a_server_refuses_to_start_with_a_route_no_role_guards() -> None:
-    from fastapi import FastAPI
-
     from libs.http import HttpServer
 
     app = FastAPI()
