@@ -84,7 +84,11 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length", b"0")
-        if not declared.isdigit() or int(declared) > self.limit:
+        if not declared.isdigit():
+            await refusal_response(400, "INVALID_CONTENT_LENGTH", "The Content-Length header is not a number of "
+                                   "bytes; send the request again with a valid one.")(scope, receive, send)
+            return
+        if int(declared) > self.limit:
             await self._refuse(scope, receive, send)
             return
         chunks, size = [], 0
