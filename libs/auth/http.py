@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Depends
+from fastapi import Depends, HTTPException
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -25,11 +25,13 @@ AUDIT_ROLES = frozenset({Role.operator, Role.auditor})
 SCOPED = {Role.office: "own region", Role.hospital: "own institution", Role.holder: "own account"}
 
 
-class AccessRefused(Exception):
-    """Answered as `status` with `{"code", "message"}`; installed on every app by libs.http.harden."""
+class AccessRefused(HTTPException):
+    """Answered as `status` with `{"code", "message"}` by libs.http.harden's handler (an app without it
+    still answers the right status, FastAPI's way)."""
 
     def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        super().__init__(status, {"code": code, "message": message}, headers)
         self.status, self.code, self.message = status, code, message
 
     def response(self) -> JSONResponse:
