@@ -9,12 +9,12 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from libs.contracts import claims, clearing, enrollment, topics, wallet
+from libs.contracts import claims, clearing, enrollment, reimbursement, topics, wallet
 from libs.contracts.envelope import Envelope, Payload, RawEnvelope, envelope_type
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
-MODULES = (claims, enrollment, wallet, clearing)
+MODULES = (claims, enrollment, wallet, clearing, reimbursement)
 
 # What travels on each topic: each contract module declares its own in `CARRIES`.
 # The dead-letter topic carries any message, as it was received.

@@ -54,6 +54,14 @@ CLEARING_EVENTS = Topic(
     "clearing.events", 1, "cycle_id",
     "Clearing cycles closed and reconciled between pooling regions.",
 )
+REIMBURSEMENTS_COMMANDS = Topic(
+    "reimbursements.commands", 3, "psn_no",
+    "Manual reimbursements (零星报销) from enrollment offices to settlement: submit, cancel, payout done.",
+)
+REIMBURSEMENTS_OUTCOMES = Topic(
+    "reimbursements.outcomes", 3, "insuplc_admdvs",
+    "Manual reimbursements' outcomes from settlement to the offices of the insured region.",
+)
 DEAD_LETTER = Topic(
     "dead-letter", 1, "source key",
     "Messages no consumer could handle, with the original bytes, their source and the reason.",
@@ -62,5 +70,5 @@ DEAD_LETTER = Topic(
 ALL_TOPICS: tuple[Topic, ...] = (
     CLAIMS_SUBMITTED, CLAIMS_ADJUDICATED, WALLET_PAYMENTS, CLAIMS_OUTCOMES,
     ENROLLMENT_COMMANDS, ENROLLMENT_EVENTS, WALLET_COMMANDS, WALLET_EVENTS,
-    CLEARING_EVENTS, DEAD_LETTER,
+    CLEARING_EVENTS, REIMBURSEMENTS_COMMANDS, REIMBURSEMENTS_OUTCOMES, DEAD_LETTER,
 )

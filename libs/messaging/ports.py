@@ -11,9 +11,10 @@ from libs.messaging.records import OutgoingMessage, Record
 
 
 class Transaction(Protocol):
-    """One database transaction: the effect, the inbox rows and the outbox rows commit together."""
+    """One database transaction: the effect, the inbox rows and the outbox rows commit together.
 
-    conn: Any
+    No connection is part of the port: a service's store reaches its database through the concrete
+    transaction its bootstrap wires (e.g. `PgTransaction.conn`), so handlers depend on ports only."""
 
     async def claim_new(self, consumer: str, message_ids: list[str]) -> set[str]:
         """Record the ids in the inbox; return those not seen before."""

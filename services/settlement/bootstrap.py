@@ -1,18 +1,26 @@
-"""The one place that wires settlement's settings, runtime, handlers and subscribers together."""
+"""The one place that wires settlement's settings, runtime, stores, handlers and subscribers together."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any, cast
 
 from faststream import FastStream
 from pydantic import Field
 
+from libs.contracts import claims as c
 from libs.logging import configure
+from libs.messaging.ports import Transaction
+from libs.messaging.postgres import PgTransaction
 from libs.messaging.runtime import ServiceRuntime
 from libs.settings import ServiceSettings
+from services.settlement.adapters.claim_store import RunClaimStore
+from services.settlement.adapters.store import PgSettlementStore
 from services.settlement.entrypoints import consumers, http
 from services.settlement.service_layer.adjudication import PolicyEngine
 from services.settlement.service_layer.handlers import SettlementHandlers
+from services.settlement.service_layer.reimbursement import ReimbursementHandlers
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
@@ -22,11 +30,34 @@ class SettlementSettings(ServiceSettings):
     http_port: int | None = Field(default=8102, alias="SETTLEMENT_HTTP_PORT")
 
 
-def bootstrap(settings: SettlementSettings | None = None) -> tuple[ServiceRuntime, FastStream]:
+class PgStores:
+    """Settlement's store port on the runtime's Postgres transactions (the only place that knows the
+    transaction holds a connection)."""
+
+    def one(self, tx: Transaction) -> PgSettlementStore:
+        return PgSettlementStore(cast(PgTransaction, tx).conn)
+
+    async def run(self, tx: Transaction, claims: Iterable[c.ClaimSubmitted]) -> RunClaimStore:
+        return await RunClaimStore.load(cast(PgTransaction, tx).conn, claims)
+
+    def on(self, conn: Any) -> PgSettlementStore:
+        return PgSettlementStore(conn)
+
+
+def handlers(engine: PolicyEngine | None = None) -> SettlementHandlers:
+    return SettlementHandlers(engine or PolicyEngine.load(), PgStores())
+
+
+def bootstrap(settings: SettlementSettings | None = None,
+              http_overrides: dict[Any, Any] | None = None) -> tuple[ServiceRuntime, FastStream]:
+    """`http_overrides`: FastAPI dependency overrides (tests stand in for the token check with them)."""
     settings = settings or SettlementSettings()
     configure(settings.service_name, settings.log_level)
     runtime = ServiceRuntime(settings, MIGRATIONS)
-    handlers = SettlementHandlers(PolicyEngine.load())
-    consumers.register(runtime, handlers)
-    runtime.serve_http(http.create_app(runtime, handlers))
+    settlement = handlers()
+    reimbursements = ReimbursementHandlers(settlement)
+    consumers.register(runtime, settlement, reimbursements)
+    app = http.create_app(runtime, settlement)
+    app.dependency_overrides.update(http_overrides or {})
+    runtime.serve_http(app)
     return runtime, runtime.app()

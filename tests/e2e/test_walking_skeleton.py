@@ -159,3 +159,51 @@ async def test_malformed_messages_are_dead_lettered_and_the_consumer_goes_on(sys
     assert any("not JSON" in r for r in reasons)
     assert any("hosp_lv" in r for r in reasons)
     assert any("ClaimTeleported" in r for r in reasons)
+
+
+async def test_an_offices_manual_reimbursement_is_paid_from_the_funds_and_the_personal_account(system, namespace) -> None:
+    """零星报销 through the four processes: the office's command, settlement, the real wallet, the payout."""
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    from libs.contracts import reimbursement as r
+    from libs.contracts.topics import REIMBURSEMENTS_COMMANDS, REIMBURSEMENTS_OUTCOMES
+
+    psn, ref = "P09999", new_id("MR")  # an employee of their own: the other tests' claims leave the others' accounts uncertain
+    async with Publisher(namespace.stack.kafka_bootstrap, namespace.topic_prefix) as enrollment_office:
+        await enrollment_office.send(ENROLLMENT_COMMANDS, psn, register(psn, 99, insutype="310"), f"reg-{psn}")
+        await enrollment_office.send(WALLET_COMMANDS, psn, credit(psn, 300_00), f"credit-{psn}")
+    for _ in range(600):
+        if (await count(namespace, "settlement", f"SELECT count(*) FROM coverage WHERE psn_no = '{psn}'")
+                and await count(namespace, "wallet", f"SELECT count(*) FROM accounts WHERE psn_no = '{psn}'"
+                                                     " AND prior_years + current_year + wallet > 0")):
+            break
+        await asyncio.sleep(0.1)
+    bill = outpatient_claim("unused", psn, insutype="310", treated="430100", med_type="21", hosp_lv="2",
+                            lines=(("001102000010000", Decimal("50.00"), Decimal("4")),
+                                   ("003311000010000", Decimal("1500.00"), Decimal("1"))))
+    total = sum(line.det_item_fee_sumamt for line in bill.fee_details)
+    submit = r.SubmitReimbursement(
+        office_ref=ref, reason="non_networked_institution", received_on=date(2026, 7, 1), psn_no=psn, insutype="310",
+        insuplc_admdvs="371300", mdtrtarea_admvs="430100", fixmedins_code="H43019900001", hosp_lv="2", med_type="21",
+        begntime=datetime(2026, 6, 10, 9), endtime=datetime(2026, 6, 14, 9), fee_details=bill.fee_details,
+        receipts=[r.Receipt(receipt_no=f"R{ref}", issued_on=date(2026, 6, 14), amount=total)])
+    claim_id = f"MR-371300-{ref}"
+    async with Publisher(namespace.stack.kafka_bootstrap, namespace.topic_prefix) as office, \
+            TopicReader(namespace.stack.kafka_bootstrap, namespace.topic_prefix, REIMBURSEMENTS_OUTCOMES) as answers:
+        await office.send(REIMBURSEMENTS_COMMANDS, psn, submit, claim_id)
+        await office.flush()
+        await answers.wait_for(lambda: answers.by_correlation.get(claim_id), timeout=120)
+        settled = answers.by_correlation[claim_id][0].payload
+        assert settled.event_type == "ReimbursementSettled", settled
+        assert settled.acct_pay > 0  # the employee's account paid part of their share, to them
+        assert settled.payable_amt == settled.amounts.fund_pay_sumamt + settled.acct_pay + settled.acct_mulaid_pay
+        payout = r.RecordReimbursementPayout(office_ref=ref, insuplc_admdvs="371300", psn_no=psn, bank_ref="BANK-1",
+                                             amount=settled.payable_amt)
+        await office.send(REIMBURSEMENTS_COMMANDS, psn, payout, claim_id)
+        await office.flush()
+        await answers.wait_for(lambda: len(answers.by_correlation.get(claim_id, [])) > 1, timeout=60)
+        assert answers.by_correlation[claim_id][1].payload.event_type == "ReimbursementPaidOut"
+    owed = await count(namespace, "settlement", "SELECT coalesce(sum(credit - debit), 0) FROM fund_entries"
+                                                f" WHERE account = 'payable:371300:person:{psn}'")
+    assert owed == 0

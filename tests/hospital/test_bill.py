@@ -99,3 +99,10 @@ def test_a_cancel_names_the_claim_its_hospital_and_patient() -> None:
     assert (cancel.claim_id, cancel.fixmedins_code, cancel.psn_no, cancel.cancel_id) == ("C1", "H43010000001", "P1", "X1")
     with pytest.raises(InvalidClaim, match="cancel id"):
         cancel_request(claim, "")
+
+
+def test_single_unit_refunds_rounded_by_the_national_rule_are_sent() -> None:
+    charge = line("1", code="XA10BAD010A001010100593", cnt="2", pric="0.335")
+    refunds = [line(sn, code=charge["med_list_codg"], cnt="-1", pric="0.335", init_feedetl_sn="1") for sn in ("2", "3")]
+    claim = build_claim("C1", visit(), [charge, *refunds])
+    assert [ln.det_item_fee_sumamt for ln in claim.fee_details] == [67, -34, -34]

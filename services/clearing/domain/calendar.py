@@ -8,13 +8,11 @@ reconcile against it. Which cycle an obligation lands in is decided by arrival, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Literal
 
+from libs.china_time import CHINA_TIME, china_date  # noqa: F401  (CHINA_TIME: re-exported by the domain package)
 from services.clearing.domain.errors import InvalidCalendar, NaiveTime
-
-CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
-
 
 def check_aware(moment: datetime, what: str = "time") -> None:
     """Refuse a naive datetime: without an offset the business day of a cycle is a guess."""
@@ -25,7 +23,7 @@ def check_aware(moment: datetime, what: str = "time") -> None:
 def business_date(moment: datetime) -> date:
     """The China calendar day of `moment`."""
     check_aware(moment)
-    return moment.astimezone(CHINA_TIME).date()
+    return china_date(moment)
 
 
 @dataclass(frozen=True)

@@ -8,32 +8,34 @@ from typing import Any
 import asyncpg
 import orjson
 
-from services.settlement.adapters.accumulators import YEARLY
+from services.settlement.domain import YEARLY
 
 
 async def claim(conn: asyncpg.Connection, claim_id: str) -> dict[str, Any] | None:
     row = await conn.fetchrow(
         "SELECT claim_id, setl_id, psn_no, fixmedins_code, insutype, med_type, insuplc_admdvs, mdtrtarea_admvs,"
-        " status, amounts, setldetail, explanation, wallet, refund, cancel_id, created_at, settled_at, cancelled_at"
+        " status, amounts, setldetail, explanation, wallet, refund, cancel_id, created_at, settled_at, cancelled_at,"
+        " kind, office_ref, payout, paid_out_at"
         " FROM claims WHERE claim_id = $1", claim_id)
     if row is None:
         return None
     data = dict(row)
-    for key in ("amounts", "setldetail", "explanation", "wallet", "refund"):
+    for key in ("amounts", "setldetail", "explanation", "wallet", "refund", "payout"):
         data[key] = orjson.loads(data[key]) if data[key] is not None else None
     return data
 
 
 async def settlements_between(conn: asyncpg.Connection, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """Settled and cancelled claims in [start, end), each with its fund amounts (3201/3202 source)."""
+    """Settled and cancelled claims in [start, end), each with its fund amounts (3201/3202 source).
+    Manual reimbursements are left out: they are paid to the person, never cleared between regions."""
     rows = await conn.fetch(
         "SELECT setl_id, claim_id, 'settled' AS kind, fixmedins_code, insuplc_admdvs, mdtrtarea_admvs,"
         " settled_at AS occurred_at, setldetail, amounts->>'fund_pay_sumamt' AS fund_pay_sumamt"
-        " FROM claims WHERE settled_at >= $1 AND settled_at < $2"
+        " FROM claims WHERE settled_at >= $1 AND settled_at < $2 AND kind = 'direct'"
         " UNION ALL "
         "SELECT setl_id, claim_id, 'cancelled', fixmedins_code, insuplc_admdvs, mdtrtarea_admvs,"
         " cancelled_at, setldetail, amounts->>'fund_pay_sumamt'"
-        " FROM claims WHERE status = 'cancelled' AND cancelled_at >= $1 AND cancelled_at < $2"
+        " FROM claims WHERE status = 'cancelled' AND cancelled_at >= $1 AND cancelled_at < $2 AND kind = 'direct'"
         " ORDER BY occurred_at, setl_id", start, end)
     return [{
         "setl_id": r["setl_id"], "claim_id": r["claim_id"], "kind": r["kind"],

@@ -10,7 +10,9 @@
     undo = reverse(settlement)  # undo.delta, undo.postings
 """
 
-from services.settlement.domain.accumulators import COUNTERS, AccumulatorDelta, Accumulators, LargeExam
+from services.settlement.domain.accumulators import (
+    COUNTERS, LARGE_EXAM_LOOKBACK_DAYS, YEARLY, AccumulatorDelta, Accumulators, LargeExam, add_counters, exam_window,
+)
 from services.settlement.domain.adjudication import adjudicate
 from services.settlement.domain.catalogue import Catalogue, CatalogueItem, CatalogueRegistry, parse_catalogue
 from services.settlement.domain.claim import Claim, FeeLine, claim_from_message
@@ -31,7 +33,7 @@ from services.settlement.domain.reversal import Reversal, reverse
 from services.settlement.domain.settlement import Amounts, FundPayment, LineSplit, Rejection, Settlement
 
 __all__ = [
-    "COUNTERS", "AccumulatorDelta", "Accumulators", "Amounts", "Catalogue", "CatalogueItem",
+    "COUNTERS", "LARGE_EXAM_LOOKBACK_DAYS", "YEARLY", "AccumulatorDelta", "add_counters", "exam_window", "Accumulators", "Amounts", "Catalogue", "CatalogueItem",
     "CatalogueRegistry", "ChronicApproval", "Claim", "ClaimRefused", "Coverage", "CrossRegionFiling", "FeeLine",
     "FundPayment", "LargeExam", "LineSplit", "NoCatalogue", "NoPolicyPack", "PackRegistry",
     "PolicyPack", "Posting", "ReasonCode", "ReferenceDataError", "Rejection", "Reversal",

@@ -9,8 +9,9 @@ exams (kept as rows). A delta names its `service_date`, so it can be applied to 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 from libs.money import Fen
 
@@ -36,14 +37,28 @@ COUNTERS = (
     "critical_illness_base",  # costs counted towards the critical-illness threshold
     "critical_illness_paid",  # critical-illness / large-amount fund paid
     "assistance_paid",  # medical assistance paid
-)
+)  # the fields of `_Counters` below, in order (a test holds them to it)
+# The counters kept per person and year (the daily one is kept per person and day).
+YEARLY = tuple(name for name in COUNTERS if name != "outpatient_pooling_paid_on_day")
+# How far around the date of service the person's large exams are read: wider than any pack's window.
+LARGE_EXAM_LOOKBACK_DAYS = 60
 
 
-@dataclass(frozen=True)
-class Accumulators:
-    """What the person has used so far in `year`, before the claim being adjudicated."""
+def exam_window(day: date) -> tuple[date, date]:
+    """The first and last exam dates read for a claim on `day` (the one definition of the window)."""
+    reach = timedelta(days=LARGE_EXAM_LOOKBACK_DAYS)
+    return day - reach, day + reach
 
-    year: int
+
+def add_counters(counters: Mapping[str, int], delta: AccumulatorDelta, names: tuple[str, ...] = COUNTERS) -> dict[str, int]:
+    """`counter + delta` for each of `names`: the one definition of applying a delta's counters."""
+    return {name: counters[name] + getattr(delta, name) for name in names}
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Counters:
+    """The additive counters (`COUNTERS`, in that order), declared once for both classes below."""
+
     deductible_paid: Fen = 0
     admissions: int = 0
     pooling_paid: Fen = 0
@@ -55,6 +70,13 @@ class Accumulators:
     critical_illness_base: Fen = 0
     critical_illness_paid: Fen = 0
     assistance_paid: Fen = 0
+
+
+@dataclass(frozen=True)
+class Accumulators(_Counters):
+    """What the person has used so far in `year`, before the claim being adjudicated."""
+
+    year: int
     large_exams: tuple[LargeExam, ...] = ()
 
     def __post_init__(self) -> None:
@@ -73,8 +95,7 @@ class Accumulators:
         for exam in delta.large_exams_removed:
             exams.remove(exam)
         exams.extend(delta.large_exams_added)
-        counters = {name: getattr(self, name) + getattr(delta, name) for name in COUNTERS}
-        return replace(self, large_exams=tuple(exams), **counters)
+        return replace(self, large_exams=tuple(exams), **add_counters(self.counters(), delta))
 
     def counters(self) -> dict[str, int]:
         """The flat row: year and every counter."""
@@ -82,22 +103,11 @@ class Accumulators:
 
 
 @dataclass(frozen=True)
-class AccumulatorDelta:
+class AccumulatorDelta(_Counters):
     """The exact change one settlement makes; `negated()` is the change its cancellation makes."""
 
     year: int
     service_date: date
-    deductible_paid: Fen = 0
-    admissions: int = 0
-    pooling_paid: Fen = 0
-    outpatient_deductible_paid: Fen = 0
-    outpatient_pooling_paid: Fen = 0
-    outpatient_pooling_paid_on_day: Fen = 0
-    chronic_deductible_paid: Fen = 0
-    prenatal_paid: Fen = 0
-    critical_illness_base: Fen = 0
-    critical_illness_paid: Fen = 0
-    assistance_paid: Fen = 0
     large_exams_added: tuple[LargeExam, ...] = ()
     large_exams_removed: tuple[LargeExam, ...] = ()
 

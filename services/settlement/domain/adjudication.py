@@ -111,7 +111,7 @@ def _settle(claim: Claim, person: Coverage, acc: Accumulators, pack: PolicyPack,
         insutype=claim.insutype, med_type=claim.med_type, insuplc_admdvs=claim.insuplc_admdvs,
         mdtrtarea_admvs=claim.mdtrtarea_admvs, service_date=claim.service_date, pack_id=pack.id,
         catalogue_region=catalogue.region, amounts=amounts, fund_payments=payments, lines=lines,
-        delta=delta, traceability_codes=_codes_sold(claim), explanation=explanation,
+        delta=delta, traceability_codes=_codes_sold(claim), explanation=explanation, manual=claim.manual,
     )
 
 

@@ -67,6 +67,8 @@ class Claim:
     dise_codg: str | None = None
     # Not in the contract yet: the hospital's declaration that the injury is work-related (工伤).
     work_injury: bool = False
+    # 零星报销: the office claims it after the patient paid in full (no cross-region filing needed).
+    manual: bool = False
 
     @property
     def service_date(self) -> date:
@@ -86,7 +88,7 @@ class Claim:
         return CARE_BY_MED_TYPE[self.med_type]
 
 
-def claim_from_message(message: Any, *, work_injury: bool = False) -> Claim:
+def claim_from_message(message: Any, *, work_injury: bool = False, manual: bool = False) -> Claim:
     """Build a `Claim` from anything shaped like `ClaimSubmitted` (read by attribute, no import)."""
     lines = tuple(
         FeeLine(
@@ -116,4 +118,5 @@ def claim_from_message(message: Any, *, work_injury: bool = False) -> Claim:
         bilg_dr_codg=message.bilg_dr_codg,
         dise_codg=message.dise_codg,
         work_injury=work_injury,
+        manual=manual,
     )

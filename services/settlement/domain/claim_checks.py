@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from decimal import Decimal
 
+from libs.fee_lines import line_faults, refund_faults
 from libs.money import line_amount
 
 from services.settlement.domain.claim import CARE_BY_MED_TYPE, HOSPITAL_LEVELS, INSUTYPES, Claim, FeeLine
@@ -45,52 +45,16 @@ def _check_header(claim: Claim) -> None:
 
 
 def _check_line_amount(line: FeeLine) -> None:
-    if line.cnt == 0:
-        raise _invalid(f"fee line {line.feedetl_sn} has a count of zero")
-    if line.pric < 0:
-        raise _invalid(f"fee line {line.feedetl_sn} has a negative unit price")
+    for fault in line_faults(line):
+        raise _invalid(f"fee line {line.feedetl_sn}: {fault}")
     expected = line_amount(line.cnt, line.pric)
     if line.det_item_fee_sumamt != expected:
         raise _invalid(
             f"fee line {line.feedetl_sn}: det_item_fee_sumamt is {line.det_item_fee_sumamt} fen but "
             f"cnt {line.cnt} × pric {line.pric} is {expected} fen"
         )
-    if line.is_refund != (line.init_feedetl_sn is not None):
-        raise _invalid(
-            f"fee line {line.feedetl_sn}: a refund line has a negative count and names init_feedetl_sn; "
-            "an ordinary line has neither"
-        )
 
 
 def _check_refunds(claim: Claim) -> None:
-    originals = {line.feedetl_sn: line for line in claim.fee_details if not line.is_refund}
-    refunded_cnt: Counter[str] = Counter()
-    refunded_amt: Counter[str] = Counter()
-    for line in claim.fee_details:
-        if not line.is_refund:
-            continue
-        original = originals.get(line.init_feedetl_sn or "")
-        if original is None:
-            raise _invalid(
-                f"refund line {line.feedetl_sn} refers to fee line {line.init_feedetl_sn}, "
-                "which is not an ordinary line of this claim"
-            )
-        if (line.med_list_codg, line.pric) != (original.med_list_codg, original.pric):
-            raise _invalid(f"refund line {line.feedetl_sn} must have the code and unit price of line {original.feedetl_sn}")
-        if not set(line.drug_trac_codg) <= set(original.drug_trac_codg):
-            raise _invalid(f"refund line {line.feedetl_sn} returns traceability codes line {original.feedetl_sn} did not sell")
-        refunded_cnt[original.feedetl_sn] += -line.cnt
-        refunded_amt[original.feedetl_sn] += -line.det_item_fee_sumamt
-        if refunded_cnt[original.feedetl_sn] > original.cnt or refunded_amt[original.feedetl_sn] > original.det_item_fee_sumamt:
-            raise _invalid(f"refunds of fee line {original.feedetl_sn} exceed its count {original.cnt} or amount")
-
-
-def refunded_before(claim: Claim) -> dict[str, Decimal]:
-    """For each refund line, the count of its original already refunded by earlier refund lines."""
-    seen: Counter[str] = Counter()
-    before: dict[str, Decimal] = {}
-    for line in claim.fee_details:
-        if line.is_refund and line.init_feedetl_sn:
-            before[line.feedetl_sn] = Decimal(seen[line.init_feedetl_sn])
-            seen[line.init_feedetl_sn] += -line.cnt
-    return before
+    for line, fault in refund_faults(claim.fee_details):
+        raise _invalid(f"fee line {line.feedetl_sn}: {fault}")

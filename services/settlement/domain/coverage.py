@@ -40,11 +40,17 @@ class ChronicApproval:
 
 @dataclass(frozen=True)
 class SpecialDrugDesignation:
-    """三定 for one dual-channel drug: the hospital and/or pharmacy, and the doctor if one is fixed."""
+    """三定 for one dual-channel drug: the hospital and/or pharmacy, and the doctor if one is fixed,
+    between two dates (a change of pharmacy ends one designation and starts another)."""
 
     med_list_codg: str
     fixmedins_codes: frozenset[str]
     bilg_dr_codg: str | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+    def valid_on(self, day: date) -> bool:
+        return _within(day, self.valid_from, self.valid_to)
 
 
 @dataclass(frozen=True)
@@ -79,8 +85,9 @@ class Coverage:
             a.opsp_dise_code == disease_code and _within(on, a.valid_from, a.valid_to) for a in self.chronic_approvals
         )
 
-    def designation_for(self, med_list_codg: str) -> SpecialDrugDesignation | None:
-        return next((d for d in self.special_drugs if d.med_list_codg == med_list_codg), None)
+    def designations_for(self, med_list_codg: str, on: date) -> tuple[SpecialDrugDesignation, ...]:
+        """Every designation of the drug valid on the day (a person may hold several)."""
+        return tuple(d for d in self.special_drugs if d.med_list_codg == med_list_codg and d.valid_on(on))
 
     def has_filing_for(self, region: str, on: date) -> bool:
         return any(f.covers(region, on) for f in self.filings)
@@ -104,7 +111,7 @@ def coverage_from_message(message: Any) -> Coverage:
             ChronicApproval(a.opsp_dise_code, a.begndate, a.enddate) for a in message.chronic_approvals
         ),
         special_drugs=tuple(
-            SpecialDrugDesignation(d.med_list_codg, frozenset(d.fixmedins_codes), d.bilg_dr_codg)
+            SpecialDrugDesignation(d.med_list_codg, frozenset(d.fixmedins_codes), d.bilg_dr_codg, d.begndate, d.enddate)
             for d in message.special_drugs
         ),
         filings=tuple(CrossRegionFiling(f.mdtrtarea_admvs, f.begndate, f.enddate) for f in message.filings),

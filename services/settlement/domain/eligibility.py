@@ -54,7 +54,9 @@ def check_waiting_period(coverage: Coverage, claim: Claim) -> None:
 
 
 def check_cross_region_filing(coverage: Coverage, claim: Claim, pack: PolicyPack) -> None:
-    if not claim.is_cross_region:
+    """Direct settlement elsewhere needs a filing; a manual reimbursement (the patient paid in full,
+    typically an emergency elsewhere without one) is claimed at home and needs none."""
+    if not claim.is_cross_region or claim.manual:
         return
     if claim.care == "emergency" and pack.emergency_without_filing:
         return
@@ -100,29 +102,37 @@ def check_chronic_approved(claim: Claim, coverage: Coverage, pack: PolicyPack) -
 
 
 def check_special_drug_channel(claim: Claim, coverage: Coverage, catalogue: Catalogue, pack: PolicyPack) -> None:
-    """三定: a dual-channel drug outside a stay goes through its fixed hospital or pharmacy and doctor."""
+    """三定: a dual-channel drug outside a stay goes through its fixed hospital or pharmacy and doctor;
+    a special-drug bill (med_type 15) must carry one, or it would be paid at the special-drug ratio
+    around the outpatient caps and levels."""
+    drugs = [item for line in claim.fee_details if not line.is_refund
+             for item in (catalogue.get(line.med_list_codg),) if item is not None and item.special_drug]
+    if claim.med_type == "15" and not drugs:
+        raise ClaimRefused(ReasonCode.SPECIAL_DRUG_CHANNEL,
+                           "a special-drug bill (med_type 15) must carry a dual-channel special drug; "
+                           "settle other care under its own med_type (11 outpatient, 41 pharmacy)")
     if not pack.special_drugs.fixed_channel or claim.care in _STAY:
         return
-    for line in claim.fee_details:
-        item = catalogue.get(line.med_list_codg)
-        if line.is_refund or item is None or not item.special_drug:
-            continue
+    for item in drugs:
         why = _channel_fault(claim, coverage, item.med_list_codg)
         if why:
             raise ClaimRefused(ReasonCode.SPECIAL_DRUG_CHANNEL, f"{item.name} ({item.med_list_codg}) {why}")
 
 
 def _channel_fault(claim: Claim, coverage: Coverage, med_list_codg: str) -> str | None:
-    designation = coverage.designation_for(med_list_codg)
     if claim.med_type != "15":
         return "is a dual-channel special drug; settle it as med_type 15 (特药)"
-    if designation is None:
-        return f"has no designation (三定) for person {claim.psn_no}"
-    if claim.fixmedins_code not in designation.fixmedins_codes:
-        places = ", ".join(sorted(designation.fixmedins_codes))
-        return f"must be dispensed by the designated hospital or pharmacy ({places}), not {claim.fixmedins_code}"
-    if designation.bilg_dr_codg is not None and claim.bilg_dr_codg != designation.bilg_dr_codg:
-        return f"must be prescribed by the designated doctor {designation.bilg_dr_codg}, not {claim.bilg_dr_codg}"
+    day = claim.service_date.isoformat()
+    designations = coverage.designations_for(med_list_codg, claim.service_date)
+    if not designations:
+        return f"has no designation (三定) for person {claim.psn_no} valid on {day}"
+    here = [d for d in designations if claim.fixmedins_code in d.fixmedins_codes]
+    if not here:
+        places = ", ".join(sorted(set().union(*(d.fixmedins_codes for d in designations))))
+        return f"must be dispensed by the designated hospital or pharmacy ({places}) on {day}, not {claim.fixmedins_code}"
+    if not any(d.bilg_dr_codg is None or d.bilg_dr_codg == claim.bilg_dr_codg for d in here):
+        doctors = ", ".join(sorted({d.bilg_dr_codg or "" for d in here}))
+        return f"must be prescribed by the designated doctor {doctors}, not {claim.bilg_dr_codg}"
     return None
 
 

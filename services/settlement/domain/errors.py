@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from libs.errors import DomainError
+
 
 class ReasonCode(StrEnum):
     """Machine codes of `ClaimRejected.reason_code`; hospitals map them to their own messages."""
@@ -23,15 +25,23 @@ class ReasonCode(StrEnum):
     NO_CATALOGUE = "NO_CATALOGUE"
     TRACEABILITY_CODE_REUSED = "TRACEABILITY_CODE_REUSED"
     INVALID_CLAIM = "INVALID_CLAIM"
+    # manual reimbursement (零星报销)
+    ALREADY_SETTLED_DIRECTLY = "ALREADY_SETTLED_DIRECTLY"
+    OUTSIDE_TIME_LIMIT = "OUTSIDE_TIME_LIMIT"
+    RECEIPT_ALREADY_REIMBURSED = "RECEIPT_ALREADY_REIMBURSED"
 
 
-class ClaimRefused(Exception):
+class ClaimRefused(DomainError):
     """A rule refuses the claim; `reason` is a sentence a hospital clerk can act on."""
 
+    reason_code: ReasonCode  # type: ignore[misc]  # set per instance
+
     def __init__(self, reason_code: ReasonCode, reason: str) -> None:
-        super().__init__(f"{reason_code}: {reason}")
-        self.reason_code = reason_code
-        self.reason = reason
+        super().__init__(reason, reason_code)
+
+    @property
+    def reason(self) -> str:
+        return self.sentence
 
 
 class NoPolicyPack(ClaimRefused):

@@ -6,16 +6,14 @@ count refunded so far, so refunding every unit (in one line or several) undoes t
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
-from fractions import Fraction
 
+from libs.fee_lines import refund_share, refunded_before
 from libs.money import Fen, apply_ratio, format_yuan, line_amount
 
 from services.settlement.domain.accumulators import LargeExam
 from services.settlement.domain.catalogue import CLASS_B, SELF_PAY, Catalogue, CatalogueItem
 from services.settlement.domain.claim import Claim, FeeLine
-from services.settlement.domain.claim_checks import refunded_before
 from services.settlement.domain.errors import ClaimRefused, ReasonCode
 from services.settlement.domain.policy_pack import PolicyPack
 from services.settlement.domain.settlement import LineSplit
@@ -33,7 +31,7 @@ def split_fee_lines(
         if not line.is_refund
     }
     counts = {line.feedetl_sn: line.cnt for line in claim.fee_details}
-    before = refunded_before(claim)
+    before = refunded_before(claim.fee_details)
     splits = tuple(
         _split_refund(line, originals[line.init_feedetl_sn], counts[line.init_feedetl_sn], before[line.feedetl_sn])
         if line.is_refund and line.init_feedetl_sn
@@ -78,6 +76,9 @@ def _self_pay_reason(item: CatalogueItem | None, claim: Claim, catalogue: Catalo
         return "cosmetic service, not reimbursable: 全自费"
     if item.chrgitm_lv == SELF_PAY:
         return "自费 item (class 3): 全自费"
+    if claim.care == "special_drug" and not item.special_drug:
+        return ("not a special drug: a special-drug settlement (med_type 15) pays only the dual-channel drug; "
+                "settle other care under its own med_type: 全自费 here")
     earlier = repeat_of(item, claim, pack, recent)
     if earlier is not None:
         days = pack.exclusions.repeat_large_exam_within_days
@@ -106,22 +107,23 @@ def _split_original(line: FeeLine, catalogue: Catalogue, claim: Claim, pack: Pol
 
 
 def _split_refund(line: FeeLine, original: LineSplit, original_cnt: Decimal, before: Decimal) -> LineSplit:
-    after = before - line.cnt
+    """Each part of the original takes back its share of the count refunded so far; the amount taken
+    back is the same share of the original's amount, which may differ by a fen from the refund line's
+    own rounding (the last of several single-unit refunds takes back what is left, no more)."""
     parts = [getattr(original, name) for name in _PARTS]
-    taken = [-(_share(p, after, original_cnt) - _share(p, before, original_cnt)) for p in parts]
-    # The largest part absorbs the rounding, so the refund's parts sum to its own amount exactly.
+    amount = refund_share(original.det_item_fee_sumamt, original_cnt, before, line.cnt)
+    taken = [refund_share(p, original_cnt, before, line.cnt) for p in parts]
+    # The largest part absorbs the rounding, so the refund's parts sum to the amount taken back exactly.
     largest = max(range(len(parts)), key=lambda i: parts[i])
-    taken[largest] = line.det_item_fee_sumamt - (sum(taken) - taken[largest])
+    taken[largest] = amount - (sum(taken) - taken[largest])
     note = f"refund of {-line.cnt} of {original_cnt} units of line {original.feedetl_sn}, split as that line"
+    if amount != line.det_item_fee_sumamt:
+        note += (f"; takes back {format_yuan(-amount)}, not its own rounded {format_yuan(-line.det_item_fee_sumamt)}, "
+                 "so the line's refunds never return more than it charged")
     return LineSplit(
         line.feedetl_sn, original.med_list_codg, original.name, original.chrgitm_lv, original.selfpay_prop,
-        original.pric_uplmt_amt, line.det_item_fee_sumamt, *taken, note=note,
+        original.pric_uplmt_amt, amount, *taken, note=note,
     )
-
-
-def _share(part: Fen, count: Decimal, of: Decimal) -> Fen:
-    """`part × count / of` rounded half-up, exactly (a Decimal quotient such as 5/6 would not be)."""
-    return math.floor(Fraction(part) * Fraction(count) / Fraction(of) + Fraction(1, 2))
 
 
 def _check_nets(claim: Claim, splits: tuple[LineSplit, ...]) -> None:

@@ -22,6 +22,7 @@ _TOP_KEYS = (
     "id", "name", "region", "insutype", "effective_from", "effective_to", "sources", "assumed",
     "inpatient", "fund_ratios", "pooling_annual_cap", "outpatient_pooling", "chronic",
     "special_drugs", "maternity", "critical_illness", "assistance", "cross_region", "exclusions",
+    "manual_reimbursement",
 )
 _RATIO_CARE = ("inpatient", "outpatient", "emergency", "pharmacy")
 _LAYERED_CARE = ("inpatient", "chronic", "special_drug")
@@ -59,6 +60,7 @@ def parse_pack(document: Any, source: str) -> PolicyPack:
         assistance=_assistance(root["assistance"]),
         emergency_without_filing=_cross_region(root["cross_region"]),
         exclusions=_exclusions(root["exclusions"]),
+        reimbursement_time_limit_days=_manual_reimbursement(root["manual_reimbursement"]),
         assumed=assumed,
         sources=tuple(n.text() for n in root["sources"].elements()),
     )
@@ -224,3 +226,9 @@ def _exclusions(node: Node) -> Exclusions:
         repeat_large_exam_within_days=days.whole_number() if days else None,
     )
 
+
+
+def _manual_reimbursement(node: Node) -> int | None:
+    node.mapping(("time_limit_days",))
+    days = node.nullable("time_limit_days")
+    return days.whole_number() if days else None

@@ -148,6 +148,8 @@ class PolicyPack:
     assistance: Assistance
     emergency_without_filing: bool
     exclusions: Exclusions
+    # 零星报销: days from the end of care within which an office may still reimburse a bill; None: no limit.
+    reimbursement_time_limit_days: int | None
     assumed: frozenset[str]
     sources: tuple[str, ...]
 

@@ -101,6 +101,7 @@ class Settlement:
     # Codes of the drug boxes sold net of refunds: the service layer records them as used.
     traceability_codes: tuple[str, ...]
     explanation: tuple[str, ...]
+    manual: bool = False  # a manual reimbursement (零星报销): the funds owe the person, not the institution
 
     @property
     def is_cross_region(self) -> bool:

@@ -73,7 +73,8 @@ def coverage_from_json(data: dict[str, Any] | None, claim: Claim) -> Coverage:
             for a in data.get("chronic_approvals", ())
         ),
         special_drugs=tuple(
-            SpecialDrugDesignation(d["med_list_codg"], frozenset(d["fixmedins_codes"]), d.get("bilg_dr_codg"))
+            SpecialDrugDesignation(d["med_list_codg"], frozenset(d["fixmedins_codes"]), d.get("bilg_dr_codg"),
+                                   _day(d.get("valid_from")), _day(d.get("valid_to")))
             for d in data.get("special_drugs", ())
         ),
         filings=tuple(

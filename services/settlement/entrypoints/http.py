@@ -20,6 +20,7 @@ from libs.http import Page, harden, paginate
 from libs.messaging.runtime import ServiceRuntime
 from services.settlement.adapters import queries
 from services.settlement.domain import Rejection
+from services.settlement.entrypoints import office_http
 from services.settlement.service_layer.adjudication import contract_amounts, contract_setldetail
 from services.settlement.service_layer.handlers import SettlementHandlers
 
@@ -37,6 +38,7 @@ ACCESS = RouteTable.of("settlement", {
 
 def create_app(runtime: ServiceRuntime, handlers: SettlementHandlers) -> FastAPI:
     app = FastAPI(title="Settlement engine", version="1.0.0")
+    app.include_router(office_http.router(runtime))  # the offices' manual reimbursement (零星报销)
 
     def pool():
         assert runtime.pool is not None
@@ -48,7 +50,7 @@ def create_app(runtime: ServiceRuntime, handlers: SettlementHandlers) -> FastAPI
         """2206/2303: the same computation as settlement, with no side effect."""
         ensure_owner(who, institution=claim.fixmedins_code)
         async with pool().acquire() as conn:
-            result = await handlers.decide(conn, claim, lock=False)
+            result = await handlers.decide(handlers.stores.on(conn), claim, lock=False)
         if isinstance(result, Rejection):
             return c.ClaimRejected(claim_id=claim.claim_id, fixmedins_code=claim.fixmedins_code,
                                    psn_no=claim.psn_no, reason_code=result.reason_code.value, reason=result.reason)

@@ -1,9 +1,10 @@
 """Settlement's handlers, one verb each, registered in one table per topic.
 
 Settle: adjudicate under the pack in force, store the claim, move the accumulators, ask the wallet
-for the personal part. Paid: post the fund entries, answer the hospital. Cancellation lives in
-`cancellation.py`. A claim id is the idempotency key: the same claim again is answered from what
-was stored, a different bill under a used id is refused.
+for the personal part. Paid: post the fund entries, answer the hospital (or the office, for a manual
+reimbursement). Cancellation lives in `cancellation.py`, manual reimbursement in `reimbursement.py`.
+A claim id is the idempotency key: the same claim again is answered from what was stored, a
+different bill under a used id is refused.
 """
 
 from __future__ import annotations
@@ -18,32 +19,48 @@ import structlog
 
 from libs.contracts import claims as c
 from libs.contracts.enrollment import CoverageChanged
-from libs.contracts.envelope import Envelope
-from libs.contracts.wallet import PersonalPartRefused
+from libs.contracts.envelope import Envelope, Payload
 from libs.contracts.topics import CLAIMS_ADJUDICATED, CLAIMS_OUTCOMES
+from libs.contracts.wallet import PersonalPartRefused
 from libs.messaging.emit import emit
 from libs.messaging.ports import Transaction
-from services.settlement.adapters import accumulators, repository as repo
-from services.settlement.adapters.claim_store import ClaimStore, PgClaimStore, RunClaimStore
 from services.settlement.domain import Rejection, Settlement, fund_postings
+from services.settlement.domain.ledger import account_postings
+from services.settlement.domain.settlement_claim import Kind, SettlementClaim, Status
 from services.settlement.service_layer import outcomes
-from services.settlement.service_layer.adjudication import PolicyEngine, contract_amounts, contract_setldetail
+from services.settlement.service_layer.adjudication import Guard, PolicyEngine, contract_amounts, contract_setldetail
 from services.settlement.service_layer.cancellation import CancellationHandlers
+from services.settlement.service_layer.ports import SettlementStore, Stores
 
 log = structlog.get_logger("settlement")
 PRODUCER = outcomes.PRODUCER
 
 
-def body_hash(claim: c.ClaimSubmitted) -> str:
-    """Identity of a claim's content; `action` is left out so a pre-settled claim can be settled."""
-    body = claim.model_dump(mode="json", exclude={"action"})
+def body_hash(message: Payload, exclude: set[str] | None = None) -> str:
+    """Identity of a request's content; a claim's `action` is left out so a pre-settled claim can be settled."""
+    body = message.model_dump(mode="json", exclude=exclude if exclude is not None else {"action"})
     return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
+def claim_row(claim: c.ClaimSubmitted, result: Settlement, setl_id: str, digest: str, *,
+              office_ref: str | None = None) -> dict[str, Any]:
+    """The stored claim: the one place its row is put together, for both stores."""
+    return {
+        "claim_id": claim.claim_id, "body_hash": digest, "setl_id": setl_id, "psn_no": claim.psn_no,
+        "fixmedins_code": claim.fixmedins_code, "insutype": claim.insutype, "med_type": claim.med_type,
+        "insuplc_admdvs": claim.insuplc_admdvs, "mdtrtarea_admvs": claim.mdtrtarea_admvs,
+        "kind": (Kind.REIMBURSEMENT if office_ref else Kind.DIRECT).value, "office_ref": office_ref,
+        "setl_year": result.delta.year, "begntime": claim.begntime,
+        "amounts": contract_amounts(result).model_dump(mode="json"),
+        "setldetail": result.setldetail(), "explanation": list(result.explanation),
+        "accumulator_delta": result.delta, "postings": fund_postings(result),  # the store serializes them
+    }
+
+
 class SettlementHandlers:
-    def __init__(self, engine: PolicyEngine) -> None:
-        self.engine = engine
-        self.cancellation = CancellationHandlers()
+    def __init__(self, engine: PolicyEngine, stores: Stores) -> None:
+        self.engine, self.stores = engine, stores
+        self.cancellation = CancellationHandlers(stores)
 
     def claims_table(self) -> dict[type, Any]:
         return {c.ClaimSubmitted: self.submit_claim, c.ClaimCancelRequested: self.cancellation.request}
@@ -63,37 +80,34 @@ class SettlementHandlers:
 
     async def project_coverage(self, tx: Transaction, env: Envelope[CoverageChanged]) -> None:
         p = env.payload
-        await repo.upsert_coverage(tx.conn, p.psn_no, p.version, p.model_dump(mode="json"))
+        await self.stores.one(tx).upsert_coverage(p.psn_no, p.version, p.model_dump(mode="json"))
 
-    async def decide(self, conn: Any, claim: c.ClaimSubmitted, *, lock: bool) -> Settlement | Rejection:
+    async def decide(self, store: SettlementStore, claim: c.ClaimSubmitted, *, lock: bool,
+                     manual: bool = False, guard: Guard | None = None) -> Settlement | Rejection:
         """The adjudication, from the projection and the accumulators (locked when settling)."""
-        return await self._decide(PgClaimStore(conn), claim, lock=lock)
-
-    async def _decide(self, store: ClaimStore, claim: c.ClaimSubmitted, *, lock: bool) -> Settlement | Rejection:
         coverage = await store.get_coverage(claim.psn_no)
-        year, day = claim.begntime.year, claim.begntime.date()
-        acc = await store.accumulators(claim.psn_no, year, day, for_update=lock)
+        acc = await store.accumulators(claim.psn_no, claim.begntime.year, claim.begntime.date(), for_update=lock)
         codes = [code for line in claim.fee_details for code in line.drug_trac_codg]
-        return self.engine.adjudicate(claim, coverage, acc, await store.sold_codes(codes))
+        return self.engine.adjudicate(claim, coverage, acc, await store.sold_codes(codes), manual=manual, guard=guard)
 
     async def submit_claim(self, tx: Transaction, env: Envelope[c.ClaimSubmitted]) -> None:
-        await self._submit(tx, PgClaimStore(tx.conn), env)
+        await self._submit(tx, self.stores.one(tx), env)
 
     async def submit_claims(self, tx: Transaction, envs: Sequence[Envelope[c.ClaimSubmitted]]) -> None:
         """A run of claims: the same decisions as `submit_claim` one by one, with set-based statements."""
-        store = await RunClaimStore.load(tx.conn, (env.payload for env in envs))
+        store = await self.stores.run(tx, (env.payload for env in envs))
         for env in envs:
             await self._submit(tx, store, env)
         await store.flush()
 
-    async def _submit(self, tx: Transaction, store: ClaimStore, env: Envelope[c.ClaimSubmitted]) -> None:
+    async def _submit(self, tx: Transaction, store: SettlementStore, env: Envelope[c.ClaimSubmitted]) -> None:
         claim = env.payload
         digest = body_hash(claim)
         existing = await store.get_claim(claim.claim_id)
         if existing is not None:
             await self._answer_repeat(tx, store, env, existing, digest)
             return
-        result = await self._decide(store, claim, lock=claim.action == "settle")
+        result = await self.decide(store, claim, lock=claim.action == "settle")
         if isinstance(result, Rejection):
             await self._reject(tx, store, env, result.reason_code.value, result.reason)
         elif claim.action == "presettle":
@@ -103,22 +117,13 @@ class SettlementHandlers:
                 explanation=list(result.explanation),
             ), producer=PRODUCER, correlation_id=claim.claim_id, causation=env)
         else:
-            await self._settle(tx, store, env, result, digest)
+            await self.settle(tx, store, env, claim, result, digest)
 
-    async def _settle(self, tx: Transaction, store: ClaimStore, env: Envelope[c.ClaimSubmitted], result: Settlement,
-                      digest: str) -> None:
-        claim = env.payload
+    async def settle(self, tx: Transaction, store: SettlementStore, env: Envelope[Any], claim: c.ClaimSubmitted,
+                     result: Settlement, digest: str, *, office_ref: str | None = None) -> str:
+        """Store the adjudicated claim, move the accumulators, ask the wallet for the personal part."""
         setl_id = f"S{uuid.uuid4().hex[:20]}"
-        await store.insert_claim({
-            "claim_id": claim.claim_id, "body_hash": digest, "setl_id": setl_id, "psn_no": claim.psn_no,
-            "fixmedins_code": claim.fixmedins_code, "insutype": claim.insutype, "med_type": claim.med_type,
-            "insuplc_admdvs": claim.insuplc_admdvs, "mdtrtarea_admvs": claim.mdtrtarea_admvs,
-            "setl_year": result.delta.year, "begntime": claim.begntime,
-            "amounts": contract_amounts(result).model_dump(mode="json"),
-            "setldetail": result.setldetail(), "explanation": list(result.explanation),
-            "accumulator_delta": accumulators.delta_to_json(result.delta),
-            "postings": [[p.account, p.debit, p.credit] for p in fund_postings(result)],
-        })
+        await store.insert_claim(claim_row(claim, result, setl_id, digest, office_ref=office_ref))
         await store.apply(claim.psn_no, setl_id, result.delta)
         await store.record_sold(setl_id, result.traceability_codes)
         emit(tx, CLAIMS_ADJUDICATED, claim.psn_no, c.ClaimAdjudicated(
@@ -126,22 +131,23 @@ class SettlementHandlers:
             fixmedins_code=claim.fixmedins_code, psn_part_amt=result.amounts.psn_part_amt,
             acct_used_flag=claim.acct_used_flag,
         ), producer=PRODUCER, correlation_id=claim.claim_id, causation=env)
+        return setl_id
 
-    async def _answer_repeat(self, tx: Transaction, store: ClaimStore, env: Envelope[c.ClaimSubmitted], row: Any,
-                             digest: str) -> None:
+    async def _answer_repeat(self, tx: Transaction, store: SettlementStore, env: Envelope[c.ClaimSubmitted],
+                             existing: SettlementClaim, digest: str) -> None:
         claim = env.payload
-        if row["body_hash"] != digest:
+        if existing.kind is not Kind.DIRECT or existing.record["body_hash"] != digest:
             await self._reject(tx, store, env, "CLAIM_ID_REUSED",
                                f"claim id {claim.claim_id} was already used for a different bill; use a new id")
         elif claim.action == "presettle":
             await self._reject(tx, store, env, "CLAIM_ALREADY_SETTLED",
                                f"claim {claim.claim_id} is already settled; pre-settle a new bill under a new id")
-        elif row["status"] == "settled":
-            outcomes.settled(tx, row, env)  # the hospital asked again (e.g. after a timeout)
-        elif row["status"] in ("cancelling", "cancelled", "void"):
+        elif existing.status is Status.SETTLED:
+            outcomes.settled(tx, existing.record, env)  # the hospital asked again (e.g. after a timeout)
+        elif existing.status in (Status.CANCELLING, Status.CANCELLED, Status.VOID):
             await self._reject(tx, store, env, "CLAIM_CANCELLED",
                                f"claim {claim.claim_id} was cancelled or voided; submit the bill under a new id")
-        # status 'adjudicated': the wallet is paying; the outcome follows by itself
+        # adjudicated: the wallet is paying; the outcome follows by itself
 
     async def complete_settlement(self, tx: Transaction, env: Envelope[c.PersonalPartPaid]) -> None:
         await self.complete_settlements(tx, [env])
@@ -149,10 +155,11 @@ class SettlementHandlers:
     async def complete_settlements(self, tx: Transaction, envs: Sequence[Envelope[c.PersonalPartPaid]]) -> None:
         """The wallet paid the personal part: post the fund entries and answer the hospital, for a run of
         payments in one statement (a payment already applied, or repeated in the run, changes nothing)."""
+        store = self.stores.one(tx)
         first: dict[str, Envelope[c.PersonalPartPaid]] = {}
         for env in envs:
             first.setdefault(env.payload.claim_id, env)
-        found, settled = await repo.settle_answered(tx.conn, {
+        found, settled = await store.settle_answered({
             claim_id: (env.payload.setl_id, env.payload.model_dump(include={"acct_pay", "acct_mulaid_pay",
                                                                             "psn_cash_pay", "balc"}))
             for claim_id, env in first.items()})
@@ -163,12 +170,17 @@ class SettlementHandlers:
         for env in envs:
             paid = env.payload
             if first[paid.claim_id] is env and paid.claim_id in settled:
-                outcomes.settled(tx, settled[paid.claim_id], env)
+                row = settled[paid.claim_id]
+                if outcomes.is_reimbursement(row):  # the accounts' part is paid to the person with the funds'
+                    accounts = account_postings(row["insuplc_admdvs"], row["psn_no"], paid.acct_pay + paid.acct_mulaid_pay)
+                    await store.post_entries(row["setl_id"], "settle", accounts)
+                    await store.add_postings(row["claim_id"], accounts)
+                outcomes.settled(tx, row, env)
             else:
                 status = "settled" if paid.claim_id in settled else found[paid.claim_id][1]
                 log.info("payment_already_applied", setl_id=paid.setl_id, status=status)
 
-    async def _reject(self, tx: Transaction, store: ClaimStore, env: Envelope[c.ClaimSubmitted], code: str,
+    async def _reject(self, tx: Transaction, store: SettlementStore, env: Envelope[c.ClaimSubmitted], code: str,
                       reason: str) -> None:
         claim = env.payload
         if claim.action == "settle":

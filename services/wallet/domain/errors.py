@@ -10,18 +10,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from libs.errors import DomainError
 
-class WalletError(Exception):
-    """Base of every wallet error: `reason_code` is stable, `sentence` is for people."""
+
+class WalletError(DomainError):
+    """Base of every wallet error: `reason_code` is stable, `sentence` is for people (libs/errors.py)."""
 
     reason_code: ClassVar[str] = "WALLET_ERROR"
-
-    def __init__(self, sentence: str) -> None:
-        super().__init__(sentence)
-        self.sentence = sentence
-
-    def __str__(self) -> str:
-        return f"{self.reason_code}: {self.sentence}"
 
 
 class WalletRefusal(WalletError):

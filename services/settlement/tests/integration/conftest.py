@@ -11,9 +11,10 @@ import pytest
 
 from libs.contracts.enrollment import CoverageChanged
 from libs.contracts.topics import (
-    CLAIMS_OUTCOMES, CLAIMS_SUBMITTED, ENROLLMENT_EVENTS,
+    CLAIMS_OUTCOMES, CLAIMS_SUBMITTED, ENROLLMENT_EVENTS, REIMBURSEMENTS_OUTCOMES,
 )
 from services.settlement.bootstrap import SettlementSettings, bootstrap
+from services.settlement.entrypoints.office_auth import OfficeCaller, office
 from tests.support.cash_wallet import cash_wallet
 from tests.support.clients import Publisher, TopicReader
 
@@ -21,8 +22,8 @@ from tests.support.clients import Publisher, TopicReader
 class Settlement:
     url = ""
 
-    def __init__(self, namespace, publisher: Publisher, outcomes: TopicReader) -> None:
-        self.namespace, self.publisher, self.outcomes = namespace, publisher, outcomes
+    def __init__(self, namespace, publisher: Publisher, outcomes: TopicReader, offices: TopicReader) -> None:
+        self.namespace, self.publisher, self.outcomes, self.offices = namespace, publisher, outcomes, offices
 
     async def enroll(self, psn_no: str, **fields) -> None:
         snapshot = dict(psn_no=psn_no, version=fields.pop("version", 1), insutype="390", insuplc_admdvs="430100",
@@ -63,14 +64,16 @@ async def settlement(namespace) -> AsyncIterator[Settlement]:
     env = namespace.env
     port = namespace.http_ports["settlement"]
     settings = SettlementSettings(**env, SETTLEMENT_HTTP_PORT=port)
-    runtime, _ = bootstrap(settings)
+    # The office's token check (libs.auth, not here yet) stands in as a clerk of Changsha's office.
+    runtime, _ = bootstrap(settings, {office: lambda: OfficeCaller("clerk-1", "430100")})
     await runtime.start()
     await runtime.broker.start()
     async with Publisher(env["KAFKA_BOOTSTRAP"], namespace.topic_prefix) as publisher, \
-            TopicReader(env["KAFKA_BOOTSTRAP"], namespace.topic_prefix, CLAIMS_OUTCOMES) as outcomes:
+            TopicReader(env["KAFKA_BOOTSTRAP"], namespace.topic_prefix, CLAIMS_OUTCOMES) as outcomes, \
+            TopicReader(env["KAFKA_BOOTSTRAP"], namespace.topic_prefix, REIMBURSEMENTS_OUTCOMES) as offices:
         wallet = asyncio.create_task(cash_wallet(env["KAFKA_BOOTSTRAP"], namespace.topic_prefix, publisher))
         try:
-            service = Settlement(namespace, publisher, outcomes)
+            service = Settlement(namespace, publisher, outcomes, offices)
             service.url = f"http://127.0.0.1:{port}"
             yield service
         finally:

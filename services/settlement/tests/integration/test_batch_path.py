@@ -23,10 +23,9 @@ from libs.contracts.registry import decode
 from libs.db.migrations import migrate
 from libs.messaging import postgres
 from libs.messaging.postgres import PgDatabase
-from services.settlement.adapters import repository as repo
+from services.settlement.adapters.store import PgSettlementStore
 from services.settlement.adapters.claim_store import RunClaimStore
-from services.settlement.bootstrap import MIGRATIONS
-from services.settlement.service_layer.adjudication import PolicyEngine
+from services.settlement.bootstrap import MIGRATIONS, handlers as settlement_handlers
 from services.settlement.service_layer.handlers import SettlementHandlers
 from tests.support.claims import outpatient_claim
 
@@ -89,7 +88,7 @@ async def database(namespace):
             for n in (1, 2, 3, 4):
                 snapshot = CoverageChanged(psn_no=f"{p}{n}", version=1, insutype="390", insuplc_admdvs="430100",
                                            gend="1", age=40, active=True, coverage_begin=date(2020, 1, 1))
-                await repo.upsert_coverage(conn, snapshot.psn_no, 1, snapshot.model_dump(mode="json"))
+                await PgSettlementStore(conn).upsert_coverage(snapshot.psn_no, 1, snapshot.model_dump(mode="json"))
     yield PgDatabase(pool)
     await pool.close()
 
@@ -144,7 +143,7 @@ def payments(adjudicated: list[tuple[str, dict[str, Any]]], tx: Any) -> list[c.P
 
 
 async def test_a_run_decides_writes_and_answers_exactly_as_one_message_at_a_time(database) -> None:
-    handlers = SettlementHandlers(PolicyEngine.load())
+    handlers = settlement_handlers()
     async with database.transaction() as one_by_one:
         for env in envelopes(traffic("QQA")):
             await handlers.submit_claim(one_by_one, env)
@@ -177,7 +176,7 @@ async def test_a_run_decides_writes_and_answers_exactly_as_one_message_at_a_time
 
 
 async def test_a_run_of_fifty_claims_costs_the_same_few_statements_as_a_run_of_one(database) -> None:
-    handlers = SettlementHandlers(PolicyEngine.load())
+    handlers = settlement_handlers()
     claims = [outpatient_claim(f"R{n}", f"QQA{n % 4 + 1}", insutype="390", when=datetime(2026, 8, n % 28 + 1, 9),
                                lines=[("002501000010000", Decimal("10.00"), Decimal("1"))])
               for n in range(50)]
@@ -219,7 +218,7 @@ async def adjudicated_claim(database: PgDatabase, handlers: SettlementHandlers, 
 
 
 async def test_an_answer_for_a_claim_already_settled_changes_nothing_and_sends_nothing(database) -> None:
-    handlers = SettlementHandlers(PolicyEngine.load())
+    handlers = settlement_handlers()
     paid = await adjudicated_claim(database, handlers, "ANS1")
     async with database.transaction() as first:
         await handlers.complete_settlements(first, envelopes([paid]))
@@ -237,7 +236,7 @@ async def test_an_answer_for_a_claim_already_settled_changes_nothing_and_sends_n
 
 
 async def test_an_answer_settlement_does_not_hold_is_refused_with_nothing_written(database) -> None:
-    handlers = SettlementHandlers(PolicyEngine.load())
+    handlers = settlement_handlers()
     paid = await adjudicated_claim(database, handlers, "ANS2")
     for wrong in (paid.model_copy(update={"setl_id": "S-not-ours"}), paid.model_copy(update={"claim_id": "ANS-none"})):
         with pytest.raises(LookupError):
@@ -248,7 +247,7 @@ async def test_an_answer_settlement_does_not_hold_is_refused_with_nothing_writte
 
 
 async def test_stored_postings_that_do_not_balance_are_refused_with_nothing_written(database) -> None:
-    handlers = SettlementHandlers(PolicyEngine.load())
+    handlers = settlement_handlers()
     paid = await adjudicated_claim(database, handlers, "ANS3")
     async with database.pool.acquire() as conn:  # type: ignore[union-attr]
         await conn.execute("UPDATE claims SET postings = '[[\"fund:hifp\", 100, 0], [\"payable:H\", 0, 99]]'"

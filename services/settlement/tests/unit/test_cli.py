@@ -54,3 +54,23 @@ def test_whatif_compares_fund_spending_under_two_packs(capsys):
     assert b["total"] - a["total"] == a["patients"] - b["patients"]
     assert {c["claim_id"] for c in report["changes"]} == {"WI-002", "WI-003", "WI-004"}
     assert [r["reason_code"] for r in report["rejections"]] == ["EXCLUDED_SERVICE", "EXCLUDED_SERVICE"]
+
+
+def test_the_coverage_file_carries_each_designations_dates(tmp_path, capsys):
+    claim = {"claim_id": "SD-1", "fixmedins_code": "P43010300999", "fixmedins_type": "pharmacy", "hosp_lv": "3",
+             "psn_no": "430102199001011234", "insutype": "390", "med_type": "15", "insuplc_admdvs": "430100",
+             "mdtrtarea_admvs": "430100", "begntime": "2026-03-02T09:30:00", "bilg_dr_codg": "D1",
+             "fee_details": [{"feedetl_sn": "1", "med_list_codg": "XL01EBA078A001010100081", "cnt": "1",
+                              "pric": "5100", "det_item_fee_sumamt": 510000}]}
+    designations = [
+        {"med_list_codg": "XL01EBA078A001010100081", "fixmedins_codes": ["P43010300007"], "valid_to": "2026-02-28"},
+        {"med_list_codg": "XL01EBA078A001010100081", "fixmedins_codes": ["P43010300999"], "valid_from": "2026-03-01"},
+    ]
+    (tmp_path / "claim.json").write_text(json.dumps(claim))
+    (tmp_path / "cov.json").write_text(json.dumps({"special_drugs": designations}))
+    args = ["adjudicate", "--claim", str(tmp_path / "claim.json"), "--pack", "430100-390-2026",
+            "--coverage", str(tmp_path / "cov.json")]
+    assert main(args) == 0  # the new pharmacy's designation, valid from 1 March
+    (tmp_path / "cov.json").write_text(json.dumps({"special_drugs": designations[:1]}))
+    assert main(args) == 1  # only the ended one
+    assert "SPECIAL_DRUG_CHANNEL" in capsys.readouterr().out

@@ -43,7 +43,8 @@ def test_a_coverage_changed_event_becomes_the_coverage_settlement_needs():
     assert coverage.hardship_group is None and coverage.insured_region == "430100"
     assert coverage.has_chronic_approval("M03900", date(2026, 3, 2))
     assert coverage.has_filing_for("371300", date(2026, 3, 2)) and not coverage.has_filing_for("371300", date(2026, 1, 2))
-    assert coverage.designation_for("X1").fixmedins_codes == frozenset({"H1", "P1"})
+    designation, = coverage.designations_for("X1", date(2026, 3, 2))
+    assert designation.fixmedins_codes == frozenset({"H1", "P1"})
 
 
 def test_accumulators_and_deltas_serialise_to_flat_rows():

@@ -99,7 +99,7 @@ def test_sold_traceability_codes_are_reported_for_recording():
     ("bad_line", "words"),
     [
         (FeeLine("1", APPENDECTOMY, Decimal(1), Decimal(1200), 119999), "cnt 1 × pric 1200 is 120000 fen"),
-        (FeeLine("1", APPENDECTOMY, Decimal(0), Decimal(1200), 0), "count of zero"),
+        (FeeLine("1", APPENDECTOMY, Decimal(0), Decimal(1200), 0), "cnt is zero"),
         (line("1", APPENDECTOMY, -1, 1200), "refund line"),
     ],
 )

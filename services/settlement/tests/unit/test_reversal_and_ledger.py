@@ -63,3 +63,13 @@ def test_the_contra_postings_bring_every_balance_back_to_zero():
 def test_a_cancellation_releases_the_traceability_codes_it_sold():
     s = settle(claim(line("1", "XC09AAA069A001010101449", 1, 4, drug_trac_codg=("81000000000000000001",))))
     assert reverse(s).traceability_codes_released == ("81000000000000000001",)
+
+
+def test_the_counters_are_declared_once_for_the_accumulators_and_their_delta():
+    from dataclasses import fields
+
+    from services.settlement.domain import COUNTERS, AccumulatorDelta, Accumulators
+
+    assert tuple(f.name for f in fields(Accumulators) if f.name in COUNTERS) == COUNTERS
+    assert tuple(f.name for f in fields(AccumulatorDelta) if f.name in COUNTERS) == COUNTERS
+    assert {f.name for f in fields(Accumulators)} - set(COUNTERS) == {"year", "large_exams"}

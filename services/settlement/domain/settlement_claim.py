@@ -1,0 +1,172 @@
+"""A settled claim's life after adjudication: the aggregate that owns its status.
+
+    adjudicated --wallet paid--> settled --cancel--> cancelling --wallet refunded--> cancelled
+         \\--wallet refused--> void            \\--wallet refused the refund--> settled again
+    settled (a manual reimbursement) --bank transfer recorded--> settled, paid out
+
+Each transition is guarded by a `check_*` that raises a named `ClaimStateError` (its reason code is
+what the hospital or the office is told), changes the status, and records an event saying what the
+service layer must do: move the accumulators by a delta, post fund entries, answer the caller. The
+arithmetic is the domain's: a cancellation's delta is `delta.negated()`, its entries are the contra
+of the stored postings (`contra`), nothing is recomputed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from libs.errors import DomainError
+from libs.money import Fen
+
+from services.settlement.domain.accumulators import AccumulatorDelta
+from services.settlement.domain.ledger import Posting, contra, payout_postings, person_payable_account
+
+
+class Status(StrEnum):
+    ADJUDICATED = "adjudicated"  # stored, the wallet is paying the personal part
+    SETTLED = "settled"
+    CANCELLING = "cancelling"  # the wallet is refunding
+    CANCELLED = "cancelled"
+    VOID = "void"  # the wallet could not pay: nothing was settled
+
+
+class Kind(StrEnum):
+    DIRECT = "direct"  # settled at the hospital's or pharmacy's counter
+    REIMBURSEMENT = "reimbursement"  # 零星报销: claimed at the office after the patient paid in full
+
+
+class ClaimStateError(DomainError):
+    """The claim is not in a state that allows the request; nothing changed."""
+
+
+class NotFound(ClaimStateError):
+    reason_code = "CLAIM_NOT_FOUND"
+
+
+class InProgress(ClaimStateError):
+    reason_code = "CLAIM_IN_PROGRESS"
+
+
+class AlreadyPaidOut(ClaimStateError):
+    reason_code = "REIMBURSEMENT_PAID_OUT"
+
+
+class PayoutMismatch(ClaimStateError):
+    reason_code = "PAYOUT_MISMATCH"
+
+
+# Events: what happened, for the service layer to carry out and announce.
+@dataclass(frozen=True)
+class CancellationAccepted:
+    delta: AccumulatorDelta  # to add to the accumulators (the settlement's, negated)
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    postings: tuple[Posting, ...]  # the contra entries
+
+
+@dataclass(frozen=True)
+class Voided:
+    delta: AccumulatorDelta
+
+
+@dataclass(frozen=True)
+class CancellationRefused:
+    delta: AccumulatorDelta  # the settlement's own, given back
+
+
+@dataclass(frozen=True)
+class PaidOut:
+    postings: tuple[Posting, ...]
+    amount: Fen
+
+
+Event = CancellationAccepted | Cancelled | Voided | CancellationRefused | PaidOut
+
+
+@dataclass
+class SettlementClaim:
+    """One stored claim. `delta` and `postings` are what its settlement did; `record` holds the stored
+    documents (amounts, fund rows, explanation, wallet split) that outcomes are rebuilt from."""
+
+    claim_id: str
+    setl_id: str
+    kind: Kind
+    status: Status
+    psn_no: str
+    fixmedins_code: str
+    insuplc_admdvs: str
+    delta: AccumulatorDelta
+    postings: tuple[Posting, ...]
+    office_ref: str | None = None
+    cancel_id: str | None = None
+    paid_out: bool = False
+    record: Mapping[str, Any] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+
+    # -- guards -----------------------------------------------------------------------------------
+    def check_cancellable_by_institution(self, fixmedins_code: str) -> None:
+        """A hospital cancels only a claim it settled directly (an office's reimbursement is the office's)."""
+        if self.kind is not Kind.DIRECT or self.fixmedins_code != fixmedins_code:
+            raise NotFound(f"no settled claim {self.claim_id} at institution {fixmedins_code}")
+        self._check_not_in_progress()
+
+    def check_cancellable_by_office(self, region: str) -> None:
+        if self.kind is not Kind.REIMBURSEMENT or self.insuplc_admdvs != region:
+            raise NotFound(f"no reimbursement {self.office_ref} of region {region}")
+        self._check_not_in_progress()
+        if self.paid_out:
+            raise AlreadyPaidOut(f"reimbursement {self.office_ref} was already paid out to the person; "
+                                 "recover the money before withdrawing it")
+
+    def _check_not_in_progress(self) -> None:
+        if self.status is Status.ADJUDICATED:
+            raise InProgress(f"claim {self.claim_id} is still being paid; send the cancellation again shortly")
+
+    def check_payable(self, region: str, amount: Fen) -> None:
+        if self.kind is not Kind.REIMBURSEMENT or self.insuplc_admdvs != region or self.status is not Status.SETTLED:
+            raise NotFound(f"no settled reimbursement {self.office_ref} of region {region} to pay out")
+        if amount != self.payable:
+            raise PayoutMismatch(f"reimbursement {self.office_ref} pays {self.payable} fen to the person, not {amount}")
+
+    # -- transitions --------------------------------------------------------------------------------
+    def request_cancel(self, cancel_id: str) -> None:
+        """Settled → cancelling; a cancelling or cancelled claim is left as it is (asked again)."""
+        if self.status is not Status.SETTLED:
+            return
+        self.status, self.cancel_id = Status.CANCELLING, cancel_id
+        self.events.append(CancellationAccepted(self.delta.negated()))
+
+    def complete_cancel(self) -> None:
+        """The wallet refunded: post the contra entries of everything the settlement posted."""
+        if self.status is not Status.CANCELLING:
+            return
+        self.status = Status.CANCELLED
+        self.events.append(Cancelled(contra(self.postings)))
+
+    def wallet_refused(self) -> None:
+        """The wallet could not pay (the claim is void) or refund (the settlement stands)."""
+        if self.status is Status.ADJUDICATED:
+            self.status = Status.VOID
+            self.events.append(Voided(self.delta.negated()))
+        elif self.status is Status.CANCELLING:
+            self.status, self.cancel_id = Status.SETTLED, None
+            self.events.append(CancellationRefused(self.delta))
+
+    def pay_out(self, region: str, amount: Fen) -> None:
+        """Record the bank transfer; recorded already, nothing changes (no event)."""
+        if self.paid_out and self.kind is Kind.REIMBURSEMENT and self.insuplc_admdvs == region:
+            return
+        self.check_payable(region, amount)
+        self.paid_out = True
+        self.events.append(PaidOut(payout_postings(self.insuplc_admdvs, self.psn_no, amount), amount))
+
+    @property
+    def payable(self) -> Fen:
+        """What a reimbursement owes the person: the funds' part and the accounts' part."""
+        return sum(p.credit - p.debit for p in self.postings if p.account == person_payable_account(self.insuplc_admdvs, self.psn_no))
+
