@@ -185,8 +185,9 @@ async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    if isinstance(exc.detail, dict) and "reason_code" in exc.detail:
-        return refusal_response(exc.status_code, exc.detail["reason_code"], exc.detail.get("reason", ""))
+    if isinstance(exc.detail, dict) and ("reason_code" in exc.detail or "code" in exc.detail):
+        return refusal_response(exc.status_code, exc.detail.get("reason_code") or exc.detail["code"],
+                                exc.detail.get("reason") or exc.detail.get("message", ""), exc.headers)
     code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
     return refusal_response(exc.status_code, code, f"{exc.detail}.")
 

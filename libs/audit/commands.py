@@ -39,10 +39,11 @@ async def record_command(tx: Transaction, env: Envelope[Any], topic: str, reason
     row = {"subject": printable(f"kafka:{env.producer}"), "channel": "kafka", "method": env.payload.event_type,
            "route": topic, "action": env.payload.event_type, "code": reason_code or "DONE",
            "target": target(env.payload.model_dump(mode="json"), {})}
-    if hasattr(tx.conn, "execute"):
-        await tx.conn.execute(
+    conn = getattr(tx, "conn", None)  # the concrete transaction's (the port has none): Postgres, or a fake's dict
+    if hasattr(conn, "execute"):
+        await conn.execute(
             "INSERT INTO audit_log (subject, channel, method, route, action, target, code, finished_at)"
             " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, now())", row["subject"], row["channel"], row["method"],
             row["route"], row["action"], orjson.dumps(row["target"]).decode(), row["code"])
-    else:  # the fake database of unit tests
-        tx.conn.setdefault("audit_log", []).append(row)
+    elif isinstance(conn, dict):  # the fake database of unit tests
+        conn.setdefault("audit_log", []).append(row)

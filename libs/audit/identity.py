@@ -13,7 +13,7 @@ from libs.masking import mask_text, pseudonym
 
 HASH_KEY = "PII_HASH_KEY"
 # Body fields that say what a request is about; the personal ones are replaced by their pseudonym.
-TARGET_FIELDS = ("command_id", "transfer_id", "payment_id", "credit_id", "entry_id", "claim_id", "filing_id",
+TARGET_FIELDS = ("command_id", "transfer_id", "payment_id", "credit_id", "entry_id", "claim_id", "filing_id", "office_ref",
                  "fixmedins_code", "insuplc_admdvs", "scope_key", "admdvs", "kind", "amount")
 PERSONAL_FIELDS = ("psn_no", "relative_psn_no")
 

@@ -24,9 +24,15 @@ from services.settlement.entrypoints import office_http
 from services.settlement.service_layer.adjudication import contract_amounts, contract_setldetail
 from services.settlement.service_layer.handlers import SettlementHandlers
 
-HOSPITAL, HOLDER, DESK, OPERATOR, AUDITOR, SERVICE = (
-    Role.hospital, Role.holder, Role.clearing_desk, Role.operator, Role.auditor, Role.service)
+HOSPITAL, HOLDER, DESK, OPERATOR, AUDITOR, SERVICE, OFFICE = (
+    Role.hospital, Role.holder, Role.clearing_desk, Role.operator, Role.auditor, Role.service, Role.office)
+REIMBURSEMENT = "/v1/reimbursements/{office_ref}"
 ACCESS = RouteTable.of("settlement", {
+    # The offices' manual reimbursement (office_http.py): each office its own region's, by its office_ref.
+    "POST /v1/reimbursements": {OFFICE},
+    f"GET {REIMBURSEMENT}": {OFFICE},
+    f"POST {REIMBURSEMENT}/cancel": {OFFICE},
+    f"POST {REIMBURSEMENT}/payout": {OFFICE},
     "POST /v1/presettle": {HOSPITAL, SERVICE},                     # a hospital: for itself only
     "GET /v1/claims/{claim_id}": {HOSPITAL, HOLDER, OPERATOR, AUDITOR},  # its own / their own claims
     "GET /v1/settlements": {SERVICE, DESK, OPERATOR, AUDITOR},     # clearing's reconciliation source
