@@ -75,3 +75,15 @@ async def test_a_command_taken_from_wallet_commands_is_in_the_audit_log_with_its
         ("wallet.commands", "TransferToRelative", "DONE"),
         ("wallet.commands", "TransferToRelative", "TRANSFER_LIMIT_EXCEEDED")]
     assert all(holder not in r["target"] and r["subject"].startswith("kafka:") for r in rows)
+
+
+async def test_a_holder_reads_their_statement_a_page_at_a_time_newest_first(wallet) -> None:
+    holder, relative = await a_holder_and_a_bound_relative(wallet, amount=1_000_00)
+    for amount in (1_00, 2_00):
+        await wallet.command(transfer(holder, relative, amount))
+    as_holder = bearer("holder", psn_no=holder)
+    path = f"/v1/accounts/{holder}/statement"
+    last = (await wallet.http.get(path, params={"limit": 2}, headers=as_holder)).json()
+    assert [line["amount"] for line in last["lines"]] == [-1_00, -2_00] and last["next_before"] == 1
+    first = (await wallet.http.get(path, params={"limit": 2, "before": last["next_before"]}, headers=as_holder)).json()
+    assert [line["amount"] for line in first["lines"]] == [1_000_00] and first["next_before"] is None
