@@ -57,10 +57,10 @@ class HttpServer:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        check_no_route_unguarded(self._app)
-        if not current_keys().verifying:
-            raise RuntimeError("no key to check tokens with (AUTH_SIGNING_KEY or AUTH_VERIFY_KEY): run `make secrets`")
-        hash_key()  # the audit log hashes personal identifiers; refuse to serve without its key
+        if check_no_route_unguarded(self._app):
+            if not current_keys().verifying:
+                raise RuntimeError("no key to check tokens with (AUTH_SIGNING_KEY or AUTH_VERIFY_KEY): run `make secrets`")
+            hash_key()  # the audit log hashes personal identifiers; refuse to serve without its key
         self._task = asyncio.create_task(self._server.serve(), name="http")
         while not self._server.started:
             if self._task.done():
@@ -150,11 +150,18 @@ def guarded_routes(routes: Sequence[Any], prefix: str = "",
                                       next((g for g in guards if g is not None), inherited))
 
 
-def check_no_route_unguarded(app: FastAPI) -> None:
-    """At start, after everything was mounted: every API route needs a token but the operations
-    endpoints (`PUBLIC_ROUTES`), so a router added after `harden` cannot slip through unguarded."""
+def check_no_route_unguarded(app: FastAPI) -> bool:
+    """At start, after everything was mounted: on an app of the platform's tokens (`harden`ed), every
+    API route needs a token but the operations endpoints (`PUBLIC_ROUTES`), so a router added after
+    `harden` cannot slip through unguarded. An app with a scheme of its own (the hospital gateway's
+    signed national-interface calls) authenticates its routes itself. True for an app of the platform's
+    tokens."""
+    if not hasattr(app.state, "access_store"):
+        log.warning("http_app_without_platform_tokens", title=app.title)
+        return False
     if open_routes := [key for key, roles in guarded_routes(app.routes) if roles is None and key not in PUBLIC_ROUTES]:
         raise RuntimeError(f"routes without a role guard (libs/auth.require): {open_routes}")
+    return True
 
 
 def check_guarded(app: FastAPI, table: RouteTable) -> None:

@@ -150,9 +150,11 @@ async def test_a_list_is_read_a_page_at_a_time(api: httpx.AsyncClient) -> None:
 
 
 async def test_a_server_refuses_to_start_with_a_route_no_role_guards() -> None:
-    from libs.http import HttpServer
+    from libs.audit.store import MemoryAccessStore
+    from libs.auth import RouteTable
+    from libs.http import HttpServer, harden
 
-    app = FastAPI()
+    app = harden(FastAPI(), RouteTable.of("nothing", {}), MemoryAccessStore())
 
     @app.get("/v1/open")
     async def open_route() -> dict:
