@@ -3,7 +3,8 @@ SHELL := /bin/bash
 PY    := .venv/bin/python
 VENV_STAMP := .venv/.installed
 
-.PHONY: help venv up down status topics run demo token test test-unit test-integration bench bench-hop simulate asyncapi clean
+.PHONY: help venv up down status topics run demo token test test-unit test-integration bench bench-hop simulate asyncapi clean \
+        secrets rotate-secrets
 
 help:
 	@echo "make run    start Kafka, Postgres and the four services (Ctrl-C stops the services)"
@@ -14,6 +15,7 @@ help:
 	@echo "make up / make down / make status   the native Kafka + Postgres stack"
 	@echo "make bench  the end-to-end benchmark (make bench-hop: the messaging runtime alone)"
 	@echo "make simulate  simulated hospitals sending claims (RATE=20)"
+	@echo "make secrets / make rotate-secrets   the generated credentials (.stack/secrets.env, docs/security.md)"
 
 $(VENV_STAMP): requirements.txt
 	python3 -m venv .venv
@@ -22,9 +24,19 @@ $(VENV_STAMP): requirements.txt
 
 venv: $(VENV_STAMP)
 
-up: venv
+# The secrets file first (Kafka's and Postgres' passwords come from it), then the stack, then the
+# broker's SCRAM users, ACLs and topics as admin (libs/messaging/admin.py).
+up: venv secrets
 	deploy/stack.sh up
 	$(PY) -m libs.messaging.admin
+
+secrets:
+	python3 deploy/secrets.py ensure
+
+# New passwords in the running broker and Postgres, then in the file; restart `make run` afterwards.
+rotate-secrets: venv
+	deploy/stack.sh up
+	$(PY) -m deploy.secrets rotate
 
 down:
 	deploy/stack.sh down

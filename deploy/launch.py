@@ -14,6 +14,9 @@ end-to-end tests and the benchmark (tests/support/processes.py).
   when the machine is busy the processes a hospital is waiting for are served first, and the
   followers catch up in the gaps (their lag is reported by `make bench`). docker-compose.yml gives
   them a quarter of the CPU shares for the same reason. Measured: docs/performance.md.
+- **Each process is its service's Kafka principal** (`KAFKA_USERNAME=<service>`, docs/security.md):
+  it reads that principal's password from the secrets file (`SECRETS_FILE`, deploy/secrets.py), so
+  no password is on a command line or in another process's environment.
 """
 
 from __future__ import annotations
@@ -49,6 +52,12 @@ def splits(spec: str) -> dict[str, list[str]]:
     return out
 
 
+def credentials(service: str) -> dict[str, str]:
+    """The environment that makes a process its service's Kafka principal (its password: the secrets
+    file's KAFKA_USER_<SERVICE>_PASSWORD; a KAFKA_PASSWORD of the caller's is not passed on)."""
+    return {"KAFKA_USERNAME": service, "KAFKA_PASSWORD": ""}
+
+
 def processes(env: Mapping[str, str]) -> list[tuple[str, str, dict[str, str]]]:
     """(label, service, extra environment) of every process to start: "settlement", "settlement-2",
     "settlement-payments"…"""
@@ -56,12 +65,13 @@ def processes(env: Mapping[str, str]) -> list[tuple[str, str, dict[str, str]]]:
     split = splits(env.get("SPLIT_CONSUMERS", DEFAULT_SPLITS))
     out = []
     for name in SERVICES:
-        own = {"CONSUME_EXCEPT": ",".join(split[name])} if name in split else {}
+        own = {**credentials(name), **({"CONSUME_EXCEPT": ",".join(split[name])} if name in split else {})}
         for i in range(1, counts[name] + 1):
             out.append((name if i == 1 else f"{name}-{i}", name,
                         own if i == 1 else {**own, f"{name.upper()}_HTTP_PORT": "0"}))
         for topic in split.get(name, ()):
-            out.append((f"{name}-{topic.rsplit('.', 1)[-1]}", name, {"CONSUME_ONLY": topic, f"{name.upper()}_HTTP_PORT": "0"}))
+            out.append((f"{name}-{topic.rsplit('.', 1)[-1]}", name,
+                        {**credentials(name), "CONSUME_ONLY": topic, f"{name.upper()}_HTTP_PORT": "0"}))
     return out
 
 

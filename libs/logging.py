@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from typing import Any
 
 import orjson
@@ -14,6 +15,34 @@ from libs.masking import mask_value
 
 def _mask(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     return {key: mask_value(key, value) for key, value in event_dict.items()}
+
+
+class RepeatedClientErrors(logging.Filter):
+    """The Kafka client's own lines (aiokafka: "Unable connect to node", "Unable to update metadata"...)
+    once per `window_s` for each kind, the next one saying how many were left out. During a broker
+    outage each consumer of a process logged several such lines per retry (about 200 lines a second a
+    process, tests/kafka/test_broker_outage.py); the retries themselves are paced by the clients'
+    backoff (libs/messaging/connection.py)."""
+
+    def __init__(self, prefixes: tuple[str, ...] = ("aiokafka",), window_s: float = 10.0) -> None:
+        super().__init__()
+        self.prefixes, self.window_s = prefixes, window_s
+        self._seen: dict[tuple[str, object], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(self.prefixes):
+            return True
+        key, now = (record.name, record.msg), time.monotonic()
+        since, left_out = self._seen.get(key, (float("-inf"), 0))
+        if now - since < self.window_s:
+            self._seen[key] = (since, left_out + 1)
+            return False
+        if len(self._seen) > 1000:
+            self._seen.clear()
+        self._seen[key] = (now, 0)
+        if left_out:
+            record.msg, record.args = f"{record.getMessage()} (and {left_out} more like it in {self.window_s:g} s)", None
+        return True
 
 
 def configure(service: str, level: str = "INFO") -> None:
@@ -40,6 +69,7 @@ def configure(service: str, level: str = "INFO") -> None:
             foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
         )
     )
+    handler.addFilter(RepeatedClientErrors())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)

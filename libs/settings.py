@@ -2,12 +2,92 @@
 
 Defaults point at the native stack started by `make up` (deploy/stack.env); environment variables
 override them. Settings are read once, in each service's `bootstrap`.
+
+Kafka always authenticates (SASL/SCRAM-SHA-512; SASL_SSL where the broker has TLS): there is no
+setting for an unauthenticated client. A process is its principal (`KAFKA_USERNAME`, by default the
+service's name) with that principal's password (`KAFKA_PASSWORD`, by default read from the secrets file
+that deploy/secrets.py writes: `load_secrets()`).
 """
 
 from __future__ import annotations
 
-from pydantic import Field
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class MissingSecret(LookupError):
+    """A secret the process needs is not in the secrets file (or there is no file)."""
+
+
+def secrets_file() -> Path:
+    """`$SECRETS_FILE`, else `$STACK_DIR/secrets.env`, else `<repo>/.stack/secrets.env`."""
+    if os.environ.get("SECRETS_FILE"):
+        return Path(os.environ["SECRETS_FILE"])
+    stack = os.environ.get("STACK_DIR")
+    return (Path(stack) if stack else ROOT / ".stack") / "secrets.env"
+
+
+_cache: dict[Path, tuple[float, dict[str, str]]] = {}
+
+
+def load_secrets() -> dict[str, str]:
+    """The secrets file's `NAME=value` entries (read again when the file changes, e.g. a rotation)."""
+    path = secrets_file()
+    try:
+        mtime = path.stat().st_mtime
+    except FileNotFoundError:
+        return {}
+    cached = _cache.get(path)
+    if cached is None or cached[0] != mtime:
+        entries = {}
+        for line in path.read_text().splitlines():
+            name, sep, value = line.strip().partition("=")
+            if sep and not name.startswith("#"):
+                entries[name.strip()] = value.strip()
+        _cache[path] = cached = (mtime, entries)
+    return dict(cached[1])
+
+
+def secret(name: str) -> str:
+    value = load_secrets().get(name)
+    if not value:
+        raise MissingSecret(f"{name} is not in {secrets_file()}: run `make up` (or `python -m deploy.secrets ensure`), "
+                            "or point SECRETS_FILE at the secrets file of the stack you use")
+    return value
+
+
+def kafka_password_of(principal: str) -> str:
+    return secret(f"KAFKA_USER_{principal.upper()}_PASSWORD")
+
+
+SecurityProtocol = Literal["SASL_PLAINTEXT", "SASL_SSL"]  # no PLAINTEXT: authentication cannot be turned off
+SaslMechanism = Literal["SCRAM-SHA-512"]
+
+
+@dataclass(frozen=True)
+class KafkaCredentials:
+    username: str
+    password: str
+    security_protocol: SecurityProtocol = "SASL_PLAINTEXT"
+    mechanism: SaslMechanism = "SCRAM-SHA-512"
+    ca_file: str | None = None  # SASL_SSL: the CA that signed the broker's certificate
+
+    def __repr__(self) -> str:  # never print a password
+        return f"KafkaCredentials(username={self.username!r}, security_protocol={self.security_protocol!r})"
+
+    @classmethod
+    def of(cls, principal: str) -> KafkaCredentials:
+        """`principal` with its password from the secrets file (tests, tools acting as a principal)."""
+        s = StackSettings()
+        return cls(principal, kafka_password_of(principal), s.kafka_security_protocol, s.kafka_sasl_mechanism,
+                   s.kafka_ca_file)
 
 
 class StackSettings(BaseSettings):
@@ -16,6 +96,13 @@ class StackSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore")
 
     kafka_bootstrap: str = Field(default="127.0.0.1:19092", alias="KAFKA_BOOTSTRAP")
+    kafka_username: str | None = Field(default=None, alias="KAFKA_USERNAME")
+    kafka_password: SecretStr | None = Field(default=None, alias="KAFKA_PASSWORD")
+    kafka_security_protocol: SecurityProtocol = Field(default="SASL_PLAINTEXT", alias="KAFKA_SECURITY_PROTOCOL")
+    kafka_sasl_mechanism: SaslMechanism = Field(default="SCRAM-SHA-512", alias="KAFKA_SASL_MECHANISM")
+    kafka_ca_file: str | None = Field(default=None, alias="KAFKA_CA_FILE")
+    # Where the generated passwords are (read by load_secrets() itself; here so that it is a known setting).
+    secrets_file: str | None = Field(default=None, alias="SECRETS_FILE")
     pghost: str = Field(default="127.0.0.1", alias="PGHOST")
     pgport: int = Field(default=54329, alias="PGPORT")
     pguser: str = Field(default="medins", alias="PGUSER")
@@ -23,6 +110,16 @@ class StackSettings(BaseSettings):
     # Namespaces, so a test run (or a second environment) can share a broker and a server.
     topic_prefix: str = Field(default="", alias="TOPIC_PREFIX")
     db_prefix: str = Field(default="", alias="DB_PREFIX")
+
+    def kafka_credentials(self, default_principal: str) -> KafkaCredentials:
+        """`KAFKA_USERNAME` (else `default_principal`) and `KAFKA_PASSWORD` (else its secret)."""
+        username = self.kafka_username or default_principal
+        if self.kafka_password is not None and self.kafka_password.get_secret_value() and self.kafka_username:
+            password = self.kafka_password.get_secret_value()
+        else:
+            password = kafka_password_of(username)
+        return KafkaCredentials(username, password, self.kafka_security_protocol, self.kafka_sasl_mechanism,
+                                self.kafka_ca_file)
 
     def dsn(self, database: str) -> str:
         return f"postgresql://{self.pguser}:{self.pgpassword}@{self.pghost}:{self.pgport}/{database}"
@@ -46,6 +143,11 @@ class ServiceSettings(StackSettings):
     pool_max_size: int = Field(default=8, alias="PG_POOL_MAX")
     http_host: str = Field(default="127.0.0.1", alias="HTTP_HOST")
     http_port: int | None = None  # each service sets its own default; None serves no HTTP
+
+    @property
+    def kafka(self) -> KafkaCredentials:
+        """The service's own principal (its name) unless `KAFKA_USERNAME` says otherwise."""
+        return self.kafka_credentials(self.service_name)
 
     @property
     def database_dsn(self) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import os
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -57,11 +59,36 @@ def test_compose_creates_one_database_per_service() -> None:
     assert all(f"CREATE DATABASE {name};" in sql for name in SERVICES)
 
 
-def test_compose_kafka_has_auto_create_off_like_the_native_broker() -> None:
-    env = compose()["services"]["kafka"]["environment"]
-    assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
-    native = (ROOT / "deploy" / "kafka" / "server.properties.template").read_text()
-    assert "auto.create.topics.enable=false" in native
+def test_compose_kafka_runs_the_native_brokers_configuration_with_authentication(tmp_path: Path) -> None:
+    """compose's Kafka renders deploy/kafka/server.properties.template (auto-create off, SASL/SCRAM,
+    the StandardAuthorizer) with the admin password of the mounted secrets file: the entrypoint run
+    here with stand-ins for the image's paths and Kafka's scripts."""
+    kafka = compose()["services"]["kafka"]
+    assert kafka["entrypoint"] == ["/bin/sh", "/platform/kafka/compose-entrypoint.sh"]
+    assert "./deploy/kafka:/platform/kafka:ro" in kafka["volumes"] and kafka["secrets"] == ["platform"]
+    assert compose()["secrets"]["platform"]["file"] == "./.stack/secrets.env"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for script in ("kafka-storage.sh", "kafka-server-start.sh"):
+        (bin_dir / script).write_text(f'#!/bin/sh\necho "{script} $*" >> "{tmp_path}/calls"\n')
+        (bin_dir / script).chmod(0o755)
+    (tmp_path / "secrets.env").write_text("KAFKA_USER_ADMIN_PASSWORD=s3cret-Adm1n\n")
+    env = {"PATH": os.environ["PATH"], "SECRETS": str(tmp_path / "secrets.env"), "DATA": str(tmp_path / "data"),
+           "TEMPLATE": str(ROOT / "deploy" / "kafka" / "server.properties.template"),
+           "CONF": str(tmp_path / "server.properties"), "ADMIN_PROPS": str(tmp_path / "admin.properties"),
+           "KAFKA_BIN": str(bin_dir), "KAFKA_HOST_LISTENER": "localhost:19092"}
+    subprocess.run(["/bin/sh", str(ROOT / "deploy" / "kafka" / "compose-entrypoint.sh")], env=env, check=True)
+    conf = (tmp_path / "server.properties").read_text()
+    for line in ("auto.create.topics.enable=false", "allow.everyone.if.no.acl.found=false", "super.users=User:admin",
+                 "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                 "sasl.enabled.mechanisms=SCRAM-SHA-512",
+                 "listener.security.protocol.map=BROKER:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT,HOST:SASL_PLAINTEXT",
+                 "advertised.listeners=BROKER://kafka:9092,HOST://localhost:19092"):
+        assert line in conf.splitlines(), line
+    assert "{{" not in "".join(l for l in conf.splitlines() if not l.startswith("#")) and 'password="s3cret-Adm1n"' in conf
+    calls = (tmp_path / "calls").read_text()
+    assert "--add-scram SCRAM-SHA-512=[name=admin,password=s3cret-Adm1n]" in calls
+    assert f"kafka-server-start.sh {tmp_path / 'server.properties'}" in calls
 
 
 def test_compose_serves_the_hospitals_path_before_the_followers_as_the_native_launcher_does() -> None:

@@ -16,9 +16,16 @@ from libs.settings import ServiceSettings
 def test_by_default_settlements_wallet_answers_have_a_process_of_their_own() -> None:
     laid_out = {label: (name, extra) for label, name, extra in processes({})}
     assert set(laid_out) == {"enrollment", "settlement", "settlement-payments", "wallet", "clearing"}
-    assert laid_out["settlement"][1] == {"CONSUME_EXCEPT": "wallet.payments"}
+    assert laid_out["settlement"][1] == {"CONSUME_EXCEPT": "wallet.payments", "KAFKA_USERNAME": "settlement",
+                                         "KAFKA_PASSWORD": ""}
     assert laid_out["settlement-payments"][0] == "settlement"
     assert laid_out["settlement-payments"][1]["CONSUME_ONLY"] == "wallet.payments"
+
+
+def test_every_process_is_its_services_kafka_principal() -> None:
+    for label, name, extra in processes({"SERVICE_INSTANCES": "wallet=2"}):
+        assert extra["KAFKA_USERNAME"] == name, label
+        assert extra["KAFKA_PASSWORD"] == "", label  # read from the secrets file, never inherited
 
 
 def test_the_split_can_be_turned_off_and_instances_added() -> None:
@@ -36,7 +43,8 @@ def test_the_split_can_be_turned_off_and_instances_added() -> None:
     ("", "wallet.payments", {"claims.submitted", "enrollment.events"}),
 ])
 def test_a_process_runs_only_the_subscriptions_it_is_given(only: str, excluded: str, runs: set[str]) -> None:
-    settings = ServiceSettings(service_name="settlement", CONSUME_ONLY=only, CONSUME_EXCEPT=excluded)
+    settings = ServiceSettings(service_name="settlement", CONSUME_ONLY=only, CONSUME_EXCEPT=excluded,
+                               KAFKA_USERNAME="settlement", KAFKA_PASSWORD="not used: nothing connects")
     runtime = ServiceRuntime(settings, Path("."))
     ran = {t.name for t in (CLAIMS_SUBMITTED, WALLET_PAYMENTS, ENROLLMENT_EVENTS)
            if runtime.consume(t, {}) is not None}

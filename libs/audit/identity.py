@@ -8,8 +8,8 @@ from functools import lru_cache
 from typing import Any
 
 from libs.auth import AuthError, Principal, Role, verify_token
-from libs.auth.keys import load_secrets
 from libs.masking import mask_text, pseudonym
+from libs.settings import load_secrets
 
 HASH_KEY = "PII_HASH_KEY"
 # Body fields that say what a request is about; the personal ones are replaced by their pseudonym.

@@ -21,10 +21,7 @@ from functools import lru_cache
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-try:
-    from libs.settings import load_secrets
-except ImportError:  # until kafka-security's libs/settings.load_secrets lands: the same file, read the same way
-    from libs.auth._secrets import load_secrets  # type: ignore[assignment]
+from libs.settings import load_secrets
 
 SIGNING = "AUTH_SIGNING_KEY"
 VERIFYING = "AUTH_VERIFY_KEY"

@@ -35,6 +35,8 @@ from libs.contracts.envelope import new_envelope
 from libs.contracts.registry import encode
 from libs.contracts.topics import CLAIMS_OUTCOMES, CLAIMS_SUBMITTED
 from libs.hospital.outcomes import FINAL, Outcome, OutcomeRouter, OutcomeTimeout, Pending, SendFailed, parse_outcome
+from libs.messaging.connection import client_options, default_credentials
+from libs.settings import KafkaCredentials
 
 log = structlog.get_logger("hospital")
 
@@ -61,13 +63,15 @@ def operation_of(request: Request) -> str:
 
 class HospitalClient:
     def __init__(self, bootstrap: str, fixmedins_codes: str | Iterable[str], topic_prefix: str = "", *,
-                 linger_ms: int = 0, remember: int = 50_000) -> None:
+                 linger_ms: int = 0, remember: int = 50_000, credentials: KafkaCredentials | None = None) -> None:
         codes = [fixmedins_codes] if isinstance(fixmedins_codes, str) else list(fixmedins_codes)
         if not codes:
             raise ValueError("a client serves at least one institution (fixmedins_code)")
         self.served = frozenset(codes)
         self._keys = frozenset(c.encode() for c in codes)
         self._bootstrap, self._prefix, self._linger_ms = bootstrap, topic_prefix, linger_ms
+        # Hospitals hold no broker credentials: a client on Kafka is the gateway's (libs/messaging/acl.py).
+        self._kafka = client_options(credentials or default_credentials("gateway"))
         self._router = OutcomeRouter(remember)
         self._producer: AIOKafkaProducer | None = None
         self._consumer: AIOKafkaConsumer | None = None
@@ -78,10 +82,10 @@ class HospitalClient:
 
     async def __aenter__(self) -> HospitalClient:
         self._producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, acks="all", enable_idempotence=True,
-                                          linger_ms=self._linger_ms)
+                                          linger_ms=self._linger_ms, **self._kafka)
         await self._producer.start()
         self._consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False,
-                                          fetch_max_wait_ms=50)
+                                          fetch_max_wait_ms=50, **self._kafka)
         await self._consumer.start()
         mine = [TopicPartition(self._outcomes_topic, p) for p in await self._partitions_of(self.served)]
         self.partitions = sorted(tp.partition for tp in mine)
@@ -190,7 +194,7 @@ class HospitalClient:
     async def find_outcome(self, fixmedins_code: str, claim_id: str, operation: str, since: datetime,
                            timeout: float = 30.0) -> Outcome | None:
         """Look back through the institution's partition, from `since` to now, for a claim's final reply."""
-        consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False)
+        consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False, **self._kafka)
         await consumer.start()
         try:
             (partition,) = await self._partitions_of([fixmedins_code])

@@ -24,10 +24,8 @@ import uuid
 from datetime import date, datetime, timedelta
 
 import httpx
-from aiokafka import AIOKafkaProducer
 
 from libs.auth import Principal, Role, issue_token
-
 from libs.contracts.claims import ClaimSubmitted
 from libs.contracts.enrollment import RegisterPerson
 from libs.contracts.envelope import new_envelope
@@ -37,6 +35,7 @@ from libs.contracts.wallet import CreditPersonalAccount
 from libs.hospital.bill import Visit, build_claim, cancel_request
 from libs.hospital.client import HospitalClient, Outcome, OutcomeTimeout
 from libs.hospital.reference import catalogue, schemes
+from libs.messaging.connection import ActingProducer
 from libs.money import fen_to_yuan, format_yuan
 from libs.resident_id import with_check_character
 from libs.settings import StackSettings
@@ -74,11 +73,10 @@ async def enroll(bootstrap: str, prefix: str, psn_no: str, region: str, insutype
         return
     credit = CreditPersonalAccount(credit_id=f"demo-{psn_no}", psn_no=psn_no, amount=500_00, kind="contribution",
                                    year=datetime.now().year)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
+    producer = ActingProducer(bootstrap, acks="all")  # the credit as the admin tooling (the ACL table's actor)
     try:
         env = new_envelope(credit, producer="demo-office", correlation_id=f"demo-{psn_no}")
-        await producer.send_and_wait(prefix + WALLET_COMMANDS.name, encode(env), key=psn_no.encode())
+        await producer.send_and_wait(WALLET_COMMANDS, prefix + WALLET_COMMANDS.name, encode(env), key=psn_no.encode())
     finally:
         await producer.stop()
 

@@ -10,21 +10,27 @@ import structlog
 from aiokafka import AIOKafkaProducer
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from faststream.security import SASLScram512
 
 from libs.contracts.topics import Topic
+from libs.messaging.connection import BACKOFF, client_options, ssl_context
 from libs.messaging.consumer import BatchProcessor
 from libs.messaging.records import Record
+from libs.settings import KafkaCredentials
 
 log = structlog.get_logger("kafka")
 
-
-def make_broker(bootstrap: str, client_id: str) -> KafkaBroker:
+def make_broker(bootstrap: str, client_id: str, credentials: KafkaCredentials) -> KafkaBroker:
     # Publishing goes through the outbox relay's own producer; the broker consumes.
     # Measured per batch at moderate load (docs/performance.md): FastStream's access log wrote two JSON
     # lines ("Received", "Processed") per batch, now DEBUG; and dependency injection resolved the
     # message argument in a worker thread, now off: handlers take the batch of records directly.
+    tls = credentials.security_protocol == "SASL_SSL"
+    security = SASLScram512(credentials.username, credentials.password, use_ssl=tls,
+                            ssl_context=ssl_context(credentials) if tls else None)
     return KafkaBroker(bootstrap, client_id=client_id, graceful_timeout=30.0, logger=log,
-                       log_level=logging.DEBUG, apply_types=False)
+                       log_level=logging.DEBUG, apply_types=False, security=security,
+                       allow_auto_create_topics=False, **BACKOFF)
 
 
 def to_records(raw: Any) -> list[Record]:
@@ -100,9 +106,9 @@ def _without_idle_sleep(subscriber: Any, linger_ms: int = 0) -> None:
 class KafkaSender:
     """The idempotent producer (acks=all) used by the outbox relay."""
 
-    def __init__(self, bootstrap: str, client_id: str, topic_prefix: str = "") -> None:
+    def __init__(self, bootstrap: str, client_id: str, credentials: KafkaCredentials, topic_prefix: str = "") -> None:
         self._prefix = topic_prefix  # the outbox keeps logical topic names
-        self._config = {"bootstrap_servers": bootstrap, "client_id": client_id}
+        self._config = {"bootstrap_servers": bootstrap, "client_id": client_id, **client_options(credentials)}
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
@@ -123,3 +129,4 @@ class KafkaSender:
             for topic, key, value, headers in rows
         ]
         await asyncio.gather(*futures)
+

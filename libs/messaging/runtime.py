@@ -40,12 +40,14 @@ class ServiceRuntime:
     def __init__(self, settings: ServiceSettings, migrations: Path) -> None:
         self.settings = settings
         self.migrations = {"messaging": postgres.MIGRATIONS, settings.service_name: migrations}
-        self.broker: KafkaBroker = make_broker(settings.kafka_bootstrap, settings.service_name)
+        credentials = settings.kafka  # the service's principal (libs/messaging/acl.py)
+        self.broker: KafkaBroker = make_broker(settings.kafka_bootstrap, settings.service_name, credentials)
         self.database = postgres.PgDatabase(on_commit=self._wake_relay)
         self.pool: asyncpg.Pool | None = None
         self.relay: OutboxRelay | None = None
         self.purger: InboxPurger | None = None
-        self._sender = KafkaSender(settings.kafka_bootstrap, f"{settings.service_name}-relay", settings.topic_prefix)
+        self._sender = KafkaSender(settings.kafka_bootstrap, f"{settings.service_name}-relay", credentials,
+                                   settings.topic_prefix)
         self.on_started: list[Hook] = []
         self.on_stopping: list[Hook] = []
 

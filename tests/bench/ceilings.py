@@ -18,20 +18,24 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from libs.messaging.acl import ADMIN
+from libs.messaging.connection import client_options, credentials_of
+
 
 async def kafka_produce_consume(bootstrap: str, topic_prefix: str, messages: int, size: int,
                                 partitions: int = 6) -> dict[str, float]:
     topic = f"{topic_prefix}bench.raw.{uuid.uuid4().hex[:6]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    kafka = client_options(credentials_of(ADMIN))  # a topic of its own: admin tooling
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka)
     await admin.start()
     try:
         await admin.create_topics([NewTopic(topic, partitions, 1)])
         payload = os.urandom(max(1, size // 2)).hex().encode()[:size]
         keys = [f"P{n:07d}".encode() for n in range(1000)]
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
-                                    linger_ms=5, max_batch_size=262144)
+                                    linger_ms=5, max_batch_size=262144, **kafka)
         consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"bench-raw-{uuid.uuid4().hex[:6]}",
-                                    auto_offset_reset="earliest", enable_auto_commit=False)
+                                    auto_offset_reset="earliest", enable_auto_commit=False, **kafka)
         await producer.start()
         await consumer.start()
         try:

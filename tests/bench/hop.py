@@ -30,6 +30,8 @@ from libs.contracts.registry import encode
 from libs.contracts.topics import CLAIMS_ADJUDICATED, CLAIMS_SUBMITTED
 from libs.hospital.simulator.population import build_population
 from libs.hospital.simulator.stream import Rates, TrafficStream
+from libs.messaging.acl import ADMIN
+from libs.messaging.connection import client_options, credentials_of
 from libs.settings import StackSettings
 from tests.bench.resources import Sampler
 from tests.support.stack import ROOT, Namespace, servers
@@ -42,7 +44,8 @@ async def one_run(stack: StackSettings, messages: int, rate: float | None) -> di
     await ns.create()
     log = tempfile.NamedTemporaryFile(prefix="hop-", suffix=".log", delete=False)
     service = subprocess.Popen([sys.executable, "-m", "tests.bench.hop_service"], cwd=ROOT, stdout=log,
-                               stderr=subprocess.STDOUT, env={**os.environ, **ns.env, "PYTHONPATH": str(ROOT)})
+                               stderr=subprocess.STDOUT, env={**os.environ, **ns.env, "PYTHONPATH": str(ROOT),
+                                    "KAFKA_USERNAME": ADMIN})  # a bench service of no principal: admin
     try:
         population = build_population(1, 500, tag="H", year=datetime.now().year)
         quiet = Rates(0, 0, 0, 0, 0, 0, 0, 0)
@@ -66,8 +69,9 @@ async def one_run(stack: StackSettings, messages: int, rate: float | None) -> di
 async def _measure(ns: Namespace, stack: StackSettings, pid: int, values: list[tuple[bytes, bytes, bytes]],
                    rate: float | None) -> dict[str, float]:
     out = AIOKafkaConsumer(ns.topic_prefix + CLAIMS_ADJUDICATED.name, bootstrap_servers=stack.kafka_bootstrap,
-                           group_id="hop-reader", auto_offset_reset="earliest")
-    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap, acks="all", linger_ms=5)
+                           group_id="hop-reader", auto_offset_reset="earliest", **client_options(credentials_of(ADMIN)))
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap, acks="all", linger_ms=5,
+                                **client_options(credentials_of("gateway")))
     await out.start()
     await producer.start()
     db = await asyncpg.connect(ns.dsn("clearing"))

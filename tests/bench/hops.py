@@ -21,6 +21,8 @@ import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from libs.contracts.topics import CLAIMS_ADJUDICATED, CLAIMS_OUTCOMES, CLAIMS_SUBMITTED, WALLET_PAYMENTS
+from libs.messaging.acl import ADMIN
+from libs.messaging.connection import client_options, credentials_of
 from libs.settings import StackSettings
 
 HOPS = (
@@ -36,7 +38,8 @@ WANTED = {CLAIMS_SUBMITTED.name: "ClaimSubmitted", CLAIMS_ADJUDICATED.name: "Cla
 async def _first_seen(bootstrap: str, topic: str, event_type: str, start_ms: int, end_ms: int) -> dict[str, int]:
     """claim_id → CreateTime of its first record of `event_type` produced from `start_ms` on (until
     `end_ms` plus a margin for the later hops)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                **client_options(credentials_of(ADMIN)))  # reads every hop's topic
     await consumer.start()
     try:
         await consumer._client.force_metadata_update()

@@ -7,10 +7,13 @@ import asyncio
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
+from libs.messaging.connection import client_options, credentials_of
+
 
 async def consumer_lag(bootstrap: str, topic_prefix: str) -> dict[str, int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    kafka = client_options(credentials_of("console"))  # describes every group and topic, reads nothing
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **kafka)
     await admin.start()
     await consumer.start()
     try:

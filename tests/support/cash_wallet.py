@@ -13,6 +13,7 @@ from libs.contracts import claims as c
 from libs.contracts.registry import decode
 from libs.contracts.topics import CLAIMS_ADJUDICATED, WALLET_PAYMENTS
 from libs.contracts.wallet import PersonalPartRefused
+from libs.messaging.connection import client_options, credentials_of
 from tests.support.clients import Publisher
 
 REFUSING = "REFUSE"
@@ -20,7 +21,8 @@ REFUSING = "REFUSE"
 
 async def cash_wallet(bootstrap_servers: str, prefix: str, publisher: Publisher) -> None:
     consumer = AIOKafkaConsumer(prefix + CLAIMS_ADJUDICATED.name, bootstrap_servers=bootstrap_servers,
-                                group_id=f"{prefix}cash-wallet", auto_offset_reset="earliest")
+                                group_id=f"{prefix}wallet-cash", auto_offset_reset="earliest",
+                                **client_options(credentials_of("wallet")))  # it plays the wallet
     await consumer.start()
     try:
         async for record in consumer:

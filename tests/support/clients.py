@@ -1,4 +1,8 @@
-"""What tests use to play a hospital or an enrollment office: publish envelopes, read outcomes."""
+"""What tests use to play a hospital or an enrollment office: publish envelopes, read outcomes.
+
+Both authenticate like any client: the publisher sends each topic as the principal the ACL table lets
+write it (the gateway for claims, the offices for enrollment commands, a service for its own events;
+libs/messaging/acl.py), the reader reads as admin (test tooling: it reads any topic)."""
 
 from __future__ import annotations
 
@@ -7,20 +11,21 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 
 from libs.contracts.envelope import Envelope, Payload, new_envelope
 from libs.contracts.registry import decode, encode
 from libs.contracts.topics import Topic
+from libs.messaging.acl import ADMIN
+from libs.messaging.connection import ActingProducer, client_options, credentials_of
 
 
 class Publisher:
     def __init__(self, bootstrap: str, prefix: str) -> None:
         self.prefix = prefix
-        self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
+        self._producer = ActingProducer(bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
 
     async def __aenter__(self) -> Publisher:
-        await self._producer.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -35,7 +40,7 @@ class Publisher:
         return env
 
     async def send_raw(self, topic: Topic, key: str, value: bytes, headers: list[tuple[str, bytes]] | None = None) -> None:
-        await self._producer.send(self.prefix + topic.name, value=value, key=key.encode(), headers=headers)
+        await self._producer.send(topic, self.prefix + topic.name, value=value, key=key.encode(), headers=headers)
 
     async def flush(self) -> None:
         await self._producer.flush()
@@ -47,7 +52,7 @@ class TopicReader:
     def __init__(self, bootstrap: str, prefix: str, topic: Topic, decode_envelopes: bool = True) -> None:
         self._consumer = AIOKafkaConsumer(
             prefix + topic.name, bootstrap_servers=bootstrap, group_id=f"reader-{uuid.uuid4().hex[:8]}",
-            auto_offset_reset="earliest", enable_auto_commit=False,
+            auto_offset_reset="earliest", enable_auto_commit=False, **client_options(credentials_of(ADMIN)),
         )
         self._decode = decode_envelopes
         self.by_correlation: dict[str, list[Any]] = defaultdict(list)

@@ -1,11 +1,16 @@
-"""Finding Kafka and Postgres for tests, in order: the environment, testcontainers, the native stack.
+"""Finding Kafka and Postgres for tests, in order: the environment, the native stack.
 
 1. `KAFKA_BOOTSTRAP` and `PGHOST` set: use those servers.
-2. A Docker daemon answers: start Kafka and Postgres with testcontainers.
-3. Otherwise: `deploy/stack.sh up` starts the project's own Kafka and Postgres (idempotent).
+2. Otherwise: `deploy/stack.sh up` starts the project's own Kafka and Postgres (idempotent).
+
+Kafka authenticates every client (SASL/SCRAM, docs/security.md): the session first makes sure every
+principal's credential and the ACL table are on the broker (as admin, from the secrets file), as
+`make up` does. (The testcontainers path is gone: its Kafka image has no SASL users; the native stack
+is the test stack, docker-compose.yml the container one.)
 
 Each test session then works in its own namespace: topics and databases prefixed with a run id, so a
-developer's `make run` data on the same servers is never touched.
+developer's `make run` data on the same servers is never touched; the namespace's topics get the ACL
+table's entries for their prefixed names, removed with them.
 """
 
 from __future__ import annotations
@@ -21,47 +26,19 @@ from pathlib import Path
 import asyncpg
 
 from deploy.launch import SERVICES  # re-exported: listed once, where the launchers read it
-from libs.messaging.admin import delete_topics, ensure_topics
+from libs.messaging.admin import delete_topics, ensure_security, ensure_topics
 from libs.settings import StackSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _docker_answers() -> bool:
-    try:
-        import docker
-
-        docker.from_env(timeout=2).ping()
-        return True
-    except Exception:
-        return False
-
-
-@contextlib.contextmanager
-def _testcontainers() -> Iterator[dict[str, str]]:
-    from testcontainers.kafka import KafkaContainer
-    from testcontainers.postgres import PostgresContainer
-
-    with KafkaContainer("confluentinc/cp-kafka:7.7.1").with_kraft() as kafka, \
-            PostgresContainer("postgres:15", username="medins", password="medins", dbname="medins") as pg:
-        yield {
-            "KAFKA_BOOTSTRAP": kafka.get_bootstrap_server(),
-            "PGHOST": pg.get_container_host_ip(), "PGPORT": str(pg.get_exposed_port(5432)),
-            "PGUSER": "medins", "PGPASSWORD": "medins",
-        }
-
-
 @contextlib.contextmanager
 def servers() -> Iterator[StackSettings]:
-    if os.environ.get("KAFKA_BOOTSTRAP") and os.environ.get("PGHOST"):
-        yield StackSettings()
-    elif _docker_answers():
-        with _testcontainers() as env:
-            os.environ.update(env)
-            yield StackSettings()
-    else:
+    if not (os.environ.get("KAFKA_BOOTSTRAP") and os.environ.get("PGHOST")):
         subprocess.run([str(ROOT / "deploy" / "stack.sh"), "up"], check=True)
-        yield StackSettings()
+    settings = StackSettings()
+    ensure_security(settings.kafka_bootstrap)
+    yield settings
 
 
 def free_port() -> int:
@@ -110,7 +87,7 @@ class Namespace:
                 await conn.execute(f'CREATE DATABASE "{self.prefix}{service}"')
         finally:
             await conn.close()
-        await ensure_topics(self.stack.kafka_bootstrap, self.topic_prefix)
+        await ensure_topics(self.stack.kafka_bootstrap, self.topic_prefix, namespace_acls=True)
 
     async def drop(self) -> None:
         conn = await asyncpg.connect(self.stack.dsn("postgres"))

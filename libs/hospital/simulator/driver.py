@@ -20,6 +20,8 @@ from libs.contracts.topics import CLAIMS_SUBMITTED
 from libs.hospital.client import HospitalClient, Outcome, Pending, Prepared
 from libs.hospital.simulator.stats import Stats
 from libs.hospital.simulator.stream import Scenario, Step
+from libs.messaging.connection import client_options, default_credentials
+from libs.settings import KafkaCredentials
 
 _JOINS = ("same_message", "with_previous")  # sent together with the step before; share its reply
 
@@ -27,9 +29,10 @@ _JOINS = ("same_message", "with_previous")  # sent together with the step before
 class RawSender:
     """Publishes malformed messages as they are (a HIS bug; the platform must dead-letter them)."""
 
-    def __init__(self, bootstrap: str, topic_prefix: str = "") -> None:
+    def __init__(self, bootstrap: str, topic_prefix: str = "", credentials: KafkaCredentials | None = None) -> None:
         self._topic = topic_prefix + CLAIMS_SUBMITTED.name
-        self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+        self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
+                                          **client_options(credentials or default_credentials("gateway")))
 
     async def __aenter__(self) -> RawSender:
         await self._producer.start()

@@ -15,7 +15,6 @@ import time
 from datetime import date
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
 from pydantic import ValidationError
 
 from libs.contracts.envelope import Payload, new_envelope
@@ -23,6 +22,7 @@ from libs.contracts.registry import PAYLOAD_TYPES, encode
 from libs.contracts.topics import ENROLLMENT_COMMANDS, WALLET_COMMANDS
 from libs.hospital.client import HospitalClient, OutcomeTimeout
 from libs.hospital.simulator.population import Person, Population
+from libs.messaging.connection import ActingProducer
 
 REGISTERED_ON = date(2020, 1, 1)
 
@@ -61,15 +61,15 @@ def office_commands(person: Person, year: int) -> list[tuple[Any, Payload]]:
 
 
 async def enroll(bootstrap: str, topic_prefix: str, population: Population, year: int) -> int:
-    """Publish every person's registration (and credit); return how many messages were sent."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=10, enable_idempotence=True)
-    await producer.start()
+    """Publish every person's registration (as the offices) and credit (as admin tooling: no principal
+    may credit accounts, libs/messaging/acl.py); return how many messages were sent."""
+    producer = ActingProducer(bootstrap, acks="all", linger_ms=10, enable_idempotence=True)
     sent = 0
     try:
         for person in population.people:
             for topic, payload in office_commands(person, year):
                 env = new_envelope(payload, producer="simulated-office", correlation_id=f"office-{person.psn_no}")
-                await producer.send(topic_prefix + topic.name, encode(env), key=person.psn_no.encode())
+                await producer.send(topic, topic_prefix + topic.name, encode(env), key=person.psn_no.encode())
                 sent += 1
         await producer.flush()
     finally:
