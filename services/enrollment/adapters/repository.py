@@ -16,6 +16,7 @@ import asyncpg
 import orjson
 
 from libs.masking import mask_id_number
+from libs.pii import PiiVault
 from services.enrollment.adapters.event_codec import decode_event, encode_event
 from services.enrollment.adapters.person_cache import CachedPerson, PersonCache
 from services.enrollment.domain import Event, InsuredPerson
@@ -50,8 +51,9 @@ def _json(value: Any) -> str:
 
 
 class PgEnrollmentStore:
-    def __init__(self, conn: asyncpg.Connection, cache: PersonCache | None = None) -> None:
+    def __init__(self, conn: asyncpg.Connection, vault: PiiVault, cache: PersonCache | None = None) -> None:
         self.conn = conn
+        self.vault = vault
         self.cache = cache if cache is not None else PersonCache(0)
         self._handed_out: dict[str, InsuredPerson] = {}  # read or added through this store, by psn_no
 
@@ -81,7 +83,9 @@ class PgEnrollmentStore:
     async def add_person(self, person: InsuredPerson) -> None:
         state = person.state
         try:
-            await self.conn.execute("INSERT INTO persons (psn_no, certno) VALUES ($1, $2)", state.psn_no, state.id_number)
+            await self.conn.execute(
+                "INSERT INTO persons (psn_no, certno_hash, certno_sealed) VALUES ($1, $2, $3)", state.psn_no,
+                self.vault.lookup_hash(state.id_number), self.vault.seal("certno", state.id_number))
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name == "persons_pkey":
                 raise PersonAlreadyRegistered(
@@ -139,7 +143,7 @@ class PgEnrollmentStore:
         return await self._rebuilt(rows) if rows else {}
 
     async def append_many(self, appends: Sequence[NewEvents]) -> None:
-        rows = [(a.psn_no, seq, *encode_event(event), event.command_id)
+        rows = [(a.psn_no, seq, *encode_event(event, self.vault), event.command_id)
                 for a in appends for seq, event in enumerate(a.events, start=a.after + 1)]
         if not rows:
             return
@@ -176,7 +180,7 @@ class PgEnrollmentStore:
             return cached
         # Events from seq 1 are the whole stream (the entry, if any, did not hold); later ones follow the entry.
         since = cached.state if cached is not None and events[0]["seq"] > 1 else None
-        person = InsuredPerson.replay((decode_event(e["event_type"], e["data"]) for e in events), since=since)
+        person = InsuredPerson.replay((decode_event(e["event_type"], e["data"], self.vault) for e in events), since=since)
         entry = CachedPerson(person.state, events[-1]["seq"], events[-1]["writer"])
         self.cache.put(psn_no, entry)
         return entry

@@ -28,6 +28,7 @@ from libs.contracts.envelope import Envelope
 from libs.db.migrations import migrate
 from libs.messaging import postgres
 from libs.settings import StackSettings
+from services.enrollment.tests.unit.builders import VAULT
 from services.enrollment.adapters.person_cache import PersonCache
 from services.enrollment.bootstrap import MIGRATIONS, EnrollmentSettings, pg_stores
 from services.enrollment.service_layer.handlers import EnrollmentService
@@ -40,7 +41,7 @@ RUNS, PER_RUN, SEEDED_CLAIMS = 50, 50, 18
 
 
 def service() -> EnrollmentService:
-    return EnrollmentService(POLICY, pg_stores(PersonCache(EnrollmentSettings().person_cache_size)))
+    return EnrollmentService(POLICY, pg_stores(VAULT, PersonCache(EnrollmentSettings().person_cache_size)))
 
 
 async def handle_runs(conn: asyncpg.Connection, enrollment: EnrollmentService, runs: Sequence[Sequence[Envelope[Any]]]) -> None:

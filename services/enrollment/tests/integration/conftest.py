@@ -30,7 +30,7 @@ from services.enrollment.adapters.repository import PgEnrollmentStore
 from services.enrollment.bootstrap import MIGRATIONS, EnrollmentSettings
 from services.enrollment.bootstrap import bootstrap as enrollment_bootstrap
 from services.enrollment.domain import InsuredPerson
-from services.enrollment.tests.unit.builders import person
+from services.enrollment.tests.unit.builders import VAULT, person
 from services.settlement.bootstrap import SettlementSettings
 from services.settlement.bootstrap import bootstrap as settlement_bootstrap
 from tests.support.clients import Publisher, TopicReader
@@ -163,5 +163,5 @@ def someone_new() -> InsuredPerson:
 async def registered(conn: asyncpg.Connection, cache: PersonCache | None = None) -> str:
     someone = someone_new()
     async with conn.transaction():
-        await PgEnrollmentStore(conn, cache).add_person(someone)
+        await PgEnrollmentStore(conn, VAULT, cache).add_person(someone)
     return someone.state.psn_no

@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 
 from libs.contracts.claims import ClaimSettled
+from services.enrollment.tests.unit.builders import VAULT
 from services.enrollment.adapters.person_cache import PersonCache
 from services.enrollment.adapters.repository import PgEnrollmentStore
 from services.enrollment.service_layer.handlers import EnrollmentService
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.integration
 
 
 def service() -> EnrollmentService:
-    return EnrollmentService(POLICY, lambda tx: PgEnrollmentStore(tx.conn, PersonCache(100)))
+    return EnrollmentService(POLICY, lambda tx: PgEnrollmentStore(tx.conn, VAULT, PersonCache(100)))
 
 
 async def test_a_run_waiting_on_the_person_reads_the_year_total_the_first_run_committed(connect) -> None:

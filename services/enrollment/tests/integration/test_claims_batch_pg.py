@@ -22,6 +22,7 @@ from libs.contracts.envelope import Envelope
 from libs.db.migrations import migrate
 from libs.messaging import postgres
 from libs.messaging.records import OutgoingMessage, Record
+from services.enrollment.tests.unit.builders import VAULT
 from services.enrollment.adapters.person_cache import PersonCache
 from services.enrollment.adapters.repository import PgEnrollmentStore
 from services.enrollment.bootstrap import MIGRATIONS
@@ -85,7 +86,7 @@ class RecordingTransaction:
 
 
 def pg_service(cache: PersonCache) -> EnrollmentService:
-    return EnrollmentService(POLICY, lambda tx: PgEnrollmentStore(tx.conn, cache))
+    return EnrollmentService(POLICY, lambda tx: PgEnrollmentStore(tx.conn, VAULT, cache))
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 
 from libs.db.migrations import migrate
 from libs.messaging import postgres
+from services.enrollment.tests.unit.builders import VAULT
 from services.enrollment.adapters.person_cache import PersonCache
 from services.enrollment.adapters.repository import PgEnrollmentStore
 from services.enrollment.bootstrap import MIGRATIONS
@@ -27,7 +28,7 @@ class TestPgStore(StoreContract):
             await migrate(conn, {"messaging": postgres.MIGRATIONS, "enrollment": MIGRATIONS})
             transaction = conn.transaction()
             await transaction.start()
-            yield PgEnrollmentStore(conn, PersonCache(self.cache_size))
+            yield PgEnrollmentStore(conn, VAULT, PersonCache(self.cache_size))
             await transaction.rollback()
         finally:
             await conn.close()

@@ -6,6 +6,7 @@ import itertools
 import uuid
 from datetime import date
 
+from libs.pii import PiiVault
 from libs.resident_id import with_check_character
 from services.enrollment.domain import (
     SHANXI_SUBSIDIES_2022_2025,
@@ -21,6 +22,8 @@ from services.enrollment.domain import (
 
 HOME = "140105"  # a Taiyuan district; the policy is configured for the city, 140100
 PREMIUM = 32_000  # 320 yuan, Shanxi's personal premium standard in 2022 (source 003)
+
+VAULT = PiiVault.ephemeral()  # the test run's keys for sealing personal data at rest
 
 _ids = itertools.count(1)
 

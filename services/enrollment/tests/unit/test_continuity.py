@@ -18,7 +18,7 @@ from services.enrollment.adapters.event_codec import decode_event, encode_event
 from services.enrollment.domain import InsuredPerson
 from services.enrollment.domain.events import ReimbursementCancelled, ReimbursementRecorded
 from services.enrollment.domain.state import Reimbursement
-from services.enrollment.tests.unit.builders import PREMIUM, next_id, person, policy
+from services.enrollment.tests.unit.builders import VAULT, PREMIUM, next_id, person, policy
 
 
 def enrolled_for(years, born=date(1990, 5, 17)):
@@ -91,7 +91,8 @@ def test_a_stream_from_before_the_register_counts_its_per_claim_records_until_th
               ReimbursementRecorded(command_id="S:B", psn_no=psn_no, reimbursement=Reimbursement("B", 2025, 0)),
               ReimbursementRecorded(command_id="S:C", psn_no=psn_no, reimbursement=Reimbursement("C", 2025, 800)),
               ReimbursementCancelled(command_id="X:C", psn_no=psn_no, claim_id="C")]
-    stored = [decode_event(name, orjson.dumps(data)) for name, data in map(encode_event, [*someone.events, *legacy])]
+    encoded = (encode_event(event, VAULT) for event in [*someone.events, *legacy])
+    stored = [decode_event(name, orjson.dumps(data), VAULT) for name, data in encoded]
     replayed = InsuredPerson.replay(stored)
     assert replayed.state.years_with_fund_payment() == {2024}
     assert replayed.view(date(2026, 5, 1)).no_claim_years == 1  # 2025: C was cancelled, B paid nothing

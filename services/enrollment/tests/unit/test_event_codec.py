@@ -17,7 +17,7 @@ from services.enrollment.domain import (
     RecordFundPaymentYear,
     Relation,
 )
-from services.enrollment.tests.unit.builders import PREMIUM, next_id, person, policy
+from services.enrollment.tests.unit.builders import VAULT, PREMIUM, next_id, person, policy
 
 
 def test_every_recorded_event_round_trips_through_its_stored_json() -> None:
@@ -38,6 +38,6 @@ def test_every_recorded_event_round_trips_through_its_stored_json() -> None:
         someone.handle(command, book)
     assert len({type(e) for e in someone.events}) >= 7
     for event in someone.events:
-        event_type, data = encode_event(event)
+        event_type, data = encode_event(event, VAULT)
         stored = orjson.dumps(data).decode()  # what the jsonb column gives back (key order aside)
-        assert decode_event(event_type, stored) == event
+        assert decode_event(event_type, stored, VAULT) == event
