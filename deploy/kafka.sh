@@ -57,10 +57,12 @@ fetch_jars() {
   want="$(sha256sum "$CONF_DIR/pom.xml" | cut -d' ' -f1)"
   if [[ -f $stamp && $(<"$stamp") == "$want" ]] && compgen -G "$LIB/*.jar" >/dev/null; then return; fi
   need_cmd mvn maven
-  log "fetching Kafka jars with Maven into deploy/kafka/lib ..."
+  log "fetching Kafka's jars with Maven into deploy/kafka/lib (a minute or two the first time; log: $LOGS/mvn.log) ..."
   rm -rf "$LIB"
   mkdir -p "$LOGS"
-  mvn -B -q -f "$CONF_DIR/pom.xml" dependency:copy-dependencies >"$LOGS/mvn.log" 2>&1 \
+  # A line per jar downloaded (Maven's own repository, ~/.m2, serves the ones it already has).
+  mvn -B -f "$CONF_DIR/pom.xml" dependency:copy-dependencies 2>&1 | tee "$LOGS/mvn.log" |
+    sed -un 's|^\(\[INFO\] \)\{0,1\}Downloaded from [^:]*: .*/\([^/]*\.jar\) (\(.*\))$|  fetched \2 (\3)|p' \
     || { tail -n 30 "$LOGS/mvn.log" >&2; die "Maven could not fetch the Kafka jars (see $LOGS/mvn.log)"; }
   echo "$want" >"$stamp"
   log "fetched $(compgen -G "$LIB/*.jar" | wc -l) jars"

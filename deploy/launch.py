@@ -17,6 +17,8 @@ end-to-end tests and the benchmark (tests/support/processes.py).
 - **Each process is its service's Kafka principal** (`KAFKA_USERNAME=<service>`, docs/security.md):
   it reads that principal's password from the secrets file (`SECRETS_FILE`, deploy/secrets.py), so
   no password is on a command line or in another process's environment.
+- **Each process connects to Postgres as its service's role** (`PGUSER=<service>`, an empty `PGPASSWORD`:
+  the role's password is read from the secrets file), whatever PGUSER the caller had (docs/database-roles.md).
 """
 
 from __future__ import annotations
@@ -53,9 +55,10 @@ def splits(spec: str) -> dict[str, list[str]]:
 
 
 def credentials(service: str) -> dict[str, str]:
-    """The environment that makes a process its service's Kafka principal (its password: the secrets
-    file's KAFKA_USER_<SERVICE>_PASSWORD; a KAFKA_PASSWORD of the caller's is not passed on)."""
-    return {"KAFKA_USERNAME": service, "KAFKA_PASSWORD": ""}
+    """The environment that makes a process its service's Kafka principal and Postgres role (their
+    passwords: the secrets file's KAFKA_USER_<SERVICE>_PASSWORD and PG_<SERVICE>_PASSWORD; the caller's
+    KAFKA_PASSWORD and PGPASSWORD are not passed on)."""
+    return {"KAFKA_USERNAME": service, "KAFKA_PASSWORD": "", "PGUSER": service, "PGPASSWORD": ""}
 
 
 def processes(env: Mapping[str, str]) -> list[tuple[str, str, dict[str, str]]]:

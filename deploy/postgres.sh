@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Project-owned PostgreSQL cluster for local dev and CI: data in .stack/postgres, listening
-# on 127.0.0.1:$PGPORT only. Debian's own "main" cluster is left alone (and stopped if our
-# install of the package started it).
+# Project-owned PostgreSQL cluster for local dev and CI: data in $STACK_DIR/postgres, listening
+# on 127.0.0.1:$PGPORT only, run as the invoking user (as root: as `postgres`). Debian's own "main"
+# cluster is left alone (and stopped if our install of the package started it).
 #
 #   deploy/postgres.sh start|stop|status
 set -euo pipefail
@@ -9,16 +9,43 @@ LOG_TAG=postgres
 # shellcheck source=common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-STATE="$STACK_DIR/postgres"
+# DATABASES, ADMIN_ROLE and provision_sql: the same roles and SQL as docker-compose's Postgres.
+# shellcheck source=postgres-roles.sh
+. "$DEPLOY_DIR/postgres-roles.sh"
+
+# Who runs the server. It refuses to run as root: as root, the `postgres` system user; as anyone else,
+# that user (initdb and pg_ctl as yourself, no sudo needed once the package is installed). The cluster's
+# superuser has the same name and is reached only over the private unix socket (peer authentication).
+if [[ $(id -u) == 0 ]]; then
+  PG_OS_USER=postgres
+  as_pg() { (cd / && runuser -u postgres -- "$@"); }   # cd /: the caller's cwd may be closed to postgres
+else
+  PG_OS_USER="$(id -un)"
+  as_pg() { (cd / && "$@"); }
+fi
+
+# Where the cluster lives: PG_STATE_DIR, else $STACK_DIR/postgres; as root, when the postgres user
+# cannot enter that folder (a clone under /root, mode 700), a folder of its own under /var/lib/postgresql
+# (linked from $STACK_DIR/postgres, so the logs are where they always are).
+state_dir() {
+  STATE="${PG_STATE_DIR:-$STACK_DIR/postgres}"
+  [[ -n ${PG_STATE_DIR:-} || $PG_OS_USER != postgres ]] && return
+  if [[ -L $STATE ]]; then STATE="$(readlink -f "$STATE")"; return; fi
+  id postgres >/dev/null 2>&1 || return 0
+  runuser -u postgres -- test -x "$(dirname "$STACK_DIR")" 2>/dev/null && return
+  local own
+  own="/var/lib/postgresql/medins-$(printf '%s' "$STACK_DIR" | sha256sum | cut -c1-8)"
+  log "the postgres user cannot enter $STACK_DIR: the cluster goes to $own ($STACK_DIR/postgres links to it; PG_STATE_DIR chooses)"
+  mkdir -p "$own"
+  [[ -e $STACK_DIR/postgres ]] || ln -s "$own" "$STACK_DIR/postgres"
+  STATE="$own"
+}
+state_dir
 DATA="$STATE/data"
 RUN="$STATE/run"        # unix socket directory
 LOGS="$STATE/logs"
-DATABASES=(enrollment settlement wallet clearing)
 
-# The server refuses to run as root, so everything touching the cluster runs as the
-# `postgres` system user. cd / first: the caller's cwd may be unreadable for that user.
-as_pg() { (cd / && runuser -u postgres -- "$@"); }
-
+install_hint="apt-get install -y postgresql"
 ensure_installed() {
   if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
     apt_install postgresql
@@ -26,11 +53,12 @@ ensure_installed() {
     pg_lsclusters --no-header 2>/dev/null | awk '$4 == "online" { print $1, $2 }' |
       while read -r ver name; do
         log "stopping Debian's cluster $ver/$name (not used by this project)"
-        pg_ctlcluster "$ver" "$name" stop || true
+        $(as_root_prefix || true) pg_ctlcluster "$ver" "$name" stop || true
       done
   fi
-  id postgres >/dev/null 2>&1 ||
+  if [[ $PG_OS_USER == postgres ]] && ! id postgres >/dev/null 2>&1; then
     useradd --system --user-group --no-create-home --home-dir /var/lib/postgresql --shell /usr/sbin/nologin postgres
+  fi
 }
 
 # Binaries of the major version the cluster was created with, else the newest installed.
@@ -44,18 +72,20 @@ find_bin() {
 
 prepare_dirs() {
   mkdir -p "$DATA" "$RUN" "$LOGS"
-  chmod o+x "$STACK_DIR"      # only .stack is opened up; its parents must already be traversable
-  chown postgres:postgres "$STATE" "$DATA" "$RUN" "$LOGS"
-  chmod 700 "$DATA"
+  if [[ $PG_OS_USER == postgres ]]; then
+    [[ $STATE == "$STACK_DIR"/* ]] && chmod o+x "$STACK_DIR"   # only the stack's folder is opened up
+    chown postgres:postgres "$STATE" "$DATA" "$RUN" "$LOGS"
+  fi
+  chmod 700 "$DATA" "$RUN"   # the socket directory is private: only the cluster's user reaches it
   as_pg test -w "$STATE" ||
-    die "user postgres cannot reach $STATE: a parent directory of the repo is not traversable (chmod o+x it, or clone elsewhere)"
+    die "user $PG_OS_USER cannot write $STATE: set PG_STATE_DIR (or STACK_DIR) to a folder it can reach"
 }
 
 init_once() {
   [[ -f $DATA/PG_VERSION ]] && return
   log "initdb $DATA ($BIN)"
-  # Local socket: peer (only the postgres OS user, for provisioning). TCP: passwords.
-  as_pg "$BIN/initdb" -D "$DATA" -U postgres -E UTF8 --no-locale \
+  # Local socket: peer (only the cluster's OS user, for provisioning). TCP: passwords (SCRAM).
+  as_pg "$BIN/initdb" -D "$DATA" -U "$PG_OS_USER" -E UTF8 --no-locale \
     --auth-local=peer --auth-host=scram-sha-256 >"$LOGS/initdb.log" 2>&1 ||
     { cat "$LOGS/initdb.log" >&2; die "initdb failed"; }
   echo "include_if_exists = 'stack.conf'" >>"$DATA/postgresql.conf"
@@ -85,25 +115,25 @@ pg_stat_statements.track = all
 pg_stat_statements.track_planning = on
 log_line_prefix = '%m [%p] %q%u@%d '
 EOF
-  chown postgres:postgres "$DATA/stack.conf"
+  [[ $PG_OS_USER != postgres ]] || chown postgres:postgres "$DATA/stack.conf"
 }
 
 pg_running() { as_pg "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; }
 
 # Is the server accepting TCP connections? Without PGPASSWORD, so the probe does not try to log
 # in (and log an auth failure) before the role exists.
-pg_ready() { env -u PGPASSWORD "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres "$@"; }
+pg_ready() { env -u PGPASSWORD "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PGPORT" -U "$PG_OS_USER" -d postgres "$@"; }
 
-# Role and databases the services expect; safe to run on every start.
+# Roles and databases (docs/database-roles.md); safe to run on every start, and a password changed in
+# the secrets file (a rotation) is set again here. As the cluster's superuser over the private socket.
 provision() {
-  as_pg "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$RUN" -p "$PGPORT" -U postgres -d postgres \
-    -v role="$PGUSER" -v pass="$PGPASSWORD" -v dbs="${DATABASES[*]}" <<'SQL'
-SELECT format('CREATE ROLE %I LOGIN SUPERUSER PASSWORD %L', :'role', :'pass')
- WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \gexec
-SELECT format('CREATE DATABASE %I OWNER %I', d, :'role')
-  FROM unnest(string_to_array(:'dbs', ' ')) AS d
- WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = d) \gexec
-SQL
+  local sql
+  ensure_secrets "$ADMIN_ROLE" "${DATABASES[@]}"
+  # Passwords go to psql on its standard input, never on a command line (which `ps` shows to everyone).
+  sql="$(password_lines secret)" || die "the secrets file $SECRETS_FILE is incomplete"
+  as_pg "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$RUN" -p "$PGPORT" -U "$PG_OS_USER" -d postgres -v admin="$ADMIN_ROLE" \
+    >"$LOGS/provision.log" 2>&1 <<<"$sql"$'\n'"$(provision_sql)" ||
+    { cat "$LOGS/provision.log" >&2; die "provisioning roles and databases failed"; }
 }
 
 start() {
@@ -122,7 +152,7 @@ start() {
   pg_ready -t 30 ||
     die "not answering on 127.0.0.1:$PGPORT (see $LOGS/postgres.log)"
   provision
-  log "ready on 127.0.0.1:$PGPORT (role $PGUSER; databases ${DATABASES[*]})"
+  log "ready on 127.0.0.1:$PGPORT (databases ${DATABASES[*]}, each owned by its own role; admin role $ADMIN_ROLE; passwords in $SECRETS_FILE)"
 }
 
 stop() {

@@ -1,6 +1,6 @@
 """`make run`: the four services as separate processes on the native stack, until Ctrl-C.
 
-Each service writes JSON log lines to .stack/logs/<service>.log; this prints where they are and how
+Each service writes JSON log lines to $STACK_DIR/logs/<service>.log (default .stack/logs); this prints where they are and how
 to submit a claim. Simulated hospitals and pharmacies (libs/hospital/simulator) send a gentle stream
 of claims so the system shows live traffic, with a summary line every 15 s; `SIMULATOR=off make run`
 (or `--no-simulator`) leaves it out, `SIMULATOR_RATE=20 make run` (or `--simulator-rate 20`) changes
@@ -47,7 +47,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    logs = ROOT / ".stack" / "logs"
+    logs = Path(os.environ.get("STACK_DIR") or ROOT / ".stack") / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     procs = {
         label: subprocess.Popen(command(service, os.environ), cwd=ROOT, env={**os.environ, **extra},

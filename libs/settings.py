@@ -90,6 +90,11 @@ class KafkaCredentials:
                    s.kafka_ca_file)
 
 
+def pg_password(role: str) -> str:
+    """The role's `PG_<ROLE>_PASSWORD` (empty when absent, so the server's refusal names the role)."""
+    return load_secrets().get(f"PG_{role.upper()}_PASSWORD", "")
+
+
 class StackSettings(BaseSettings):
     """Where Kafka and Postgres are (the same variables the deploy scripts and tests use)."""
 
@@ -105,8 +110,10 @@ class StackSettings(BaseSettings):
     secrets_file: str | None = Field(default=None, alias="SECRETS_FILE")
     pghost: str = Field(default="127.0.0.1", alias="PGHOST")
     pgport: int = Field(default=54329, alias="PGPORT")
-    pguser: str = Field(default="medins", alias="PGUSER")
-    pgpassword: str = Field(default="medins", alias="PGPASSWORD")
+    # The administration role by default (tools, tests); a service connects as its own role (ServiceSettings).
+    # An empty PGPASSWORD: the role's PG_<ROLE>_PASSWORD in the secrets file (docs/database-roles.md).
+    pguser: str = Field(default="owner", alias="PGUSER")
+    pgpassword: str = Field(default="", alias="PGPASSWORD", repr=False)
     # Namespaces, so a test run (or a second environment) can share a broker and a server.
     topic_prefix: str = Field(default="", alias="TOPIC_PREFIX")
     db_prefix: str = Field(default="", alias="DB_PREFIX")
@@ -121,8 +128,11 @@ class StackSettings(BaseSettings):
         return KafkaCredentials(username, password, self.kafka_security_protocol, self.kafka_sasl_mechanism,
                                 self.kafka_ca_file)
 
-    def dsn(self, database: str) -> str:
-        return f"postgresql://{self.pguser}:{self.pgpassword}@{self.pghost}:{self.pgport}/{database}"
+    def dsn(self, database: str, user: str | None = None) -> str:
+        """A connection to `database` as `user` (default PGUSER, else the administration role `owner`)."""
+        user = user or self.pguser or "owner"
+        password = self.pgpassword if user == self.pguser and self.pgpassword else pg_password(user)
+        return f"postgresql://{user}:{password}@{self.pghost}:{self.pgport}/{database}"
 
 
 class ServiceSettings(StackSettings):
@@ -130,6 +140,7 @@ class ServiceSettings(StackSettings):
 
     service_name: str
     database: str = ""
+    pguser: str = Field(default="", alias="PGUSER")  # empty: the service's own role (its name)
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     batch_max_records: int = Field(default=500, alias="BATCH_MAX_RECORDS")
     batch_timeout_ms: int = Field(default=20, alias="BATCH_TIMEOUT_MS")
@@ -151,4 +162,4 @@ class ServiceSettings(StackSettings):
 
     @property
     def database_dsn(self) -> str:
-        return self.dsn(self.db_prefix + (self.database or self.service_name))
+        return self.dsn(self.db_prefix + (self.database or self.service_name), self.pguser or self.service_name)

@@ -16,8 +16,9 @@ from libs.settings import ServiceSettings
 def test_by_default_settlements_wallet_answers_have_a_process_of_their_own() -> None:
     laid_out = {label: (name, extra) for label, name, extra in processes({})}
     assert set(laid_out) == {"enrollment", "settlement", "settlement-payments", "wallet", "clearing"}
-    assert laid_out["settlement"][1] == {"CONSUME_EXCEPT": "wallet.payments", "KAFKA_USERNAME": "settlement",
-                                         "KAFKA_PASSWORD": ""}
+    assert laid_out["settlement"][1]["CONSUME_EXCEPT"] == "wallet.payments"
+    assert laid_out["settlement"][1]["KAFKA_USERNAME"] == laid_out["settlement"][1]["PGUSER"] == "settlement"
+    assert laid_out["settlement"][1]["KAFKA_PASSWORD"] == laid_out["settlement"][1]["PGPASSWORD"] == ""
     assert laid_out["settlement-payments"][0] == "settlement"
     assert laid_out["settlement-payments"][1]["CONSUME_ONLY"] == "wallet.payments"
 
@@ -49,3 +50,8 @@ def test_a_process_runs_only_the_subscriptions_it_is_given(only: str, excluded: 
     ran = {t.name for t in (CLAIMS_SUBMITTED, WALLET_PAYMENTS, ENROLLMENT_EVENTS)
            if runtime.consume(t, {}) is not None}
     assert ran == runs
+
+
+def test_every_process_connects_to_postgres_as_its_services_role_with_the_password_of_the_secrets_file() -> None:
+    for label, name, extra in processes({"SERVICE_INSTANCES": "wallet=2", "PGUSER": "owner"}):
+        assert (extra["PGUSER"], extra["PGPASSWORD"]) == (name, ""), label

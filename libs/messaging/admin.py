@@ -178,8 +178,21 @@ async def ensure_topics(bootstrap: str, prefix: str = "", *, namespace_acls: boo
     finally:
         await admin.close()
     if namespace_acls:
-        await asyncio.to_thread(create_acls, bootstrap, acls(prefix, wildcards=False))
+        entries = acls(prefix, wildcards=False)
+        await asyncio.to_thread(create_acls, bootstrap, entries)
+        await _until_held(bootstrap, entries)
     return [prefix + t.name for t in missing]
+
+
+async def _until_held(bootstrap: str, entries: list[Acl], timeout_s: float = 30.0) -> None:
+    """Wait until the broker's authorizer holds `entries`: the controller commits new ACLs before the
+    broker applies them, and on a busy machine a client that connects at once was refused meanwhile."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while not set(entries) <= set(await asyncio.to_thread(describe_acls, bootstrap)):
+        if loop.time() > deadline:
+            raise TimeoutError(f"the broker did not apply {len(entries)} new ACLs within {timeout_s:.0f} s")
+        await asyncio.sleep(0.1)
 
 
 async def delete_topics(bootstrap: str, prefix: str) -> None:

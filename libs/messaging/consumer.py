@@ -28,6 +28,7 @@ from libs.contracts.registry import PAYLOAD_TYPES, UndecodableMessage, decode
 from libs.contracts.topics import DEAD_LETTER
 from libs.messaging.ports import BatchHandler, Database, Handler, Transaction
 from libs.messaging.records import Record, dead_letter_message
+from libs.retry import RetryPolicy, retry_transient
 
 log = structlog.get_logger("consumer")
 
@@ -37,16 +38,6 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.SerializationError, asyncpg.DeadlockDetectedError,
     asyncpg.TooManyConnectionsError, asyncpg.CannotConnectNowError,
 )
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 5
-    first_delay: float = 0.1
-    max_delay: float = 5.0
-
-    def delay(self, attempt: int) -> float:
-        return min(self.first_delay * 2 ** (attempt - 1), self.max_delay)
 
 
 @dataclass
@@ -85,16 +76,21 @@ class BatchProcessor:
         items = [self._decode(r) for r in records]
         careful = False
         stats = BatchStats()
-        while True:
+
+        async def attempt() -> BatchStats:
             stats.attempts += 1
-            try:
-                return await self._run(items, careful, stats)
+            return await self._run(items, careful, stats)
+
+        def retrying(attempt: int, exc: BaseException, wait: float) -> None:
+            log.warning("batch_retry", consumer=self.consumer, attempt=stats.attempts, error=repr(exc), wait_s=wait)
+
+        while True:
+            try:  # transient failures: again after a jittered wait, within one budget of attempts for both modes
+                return await retry_transient(attempt, self.retry.fewer(stats.attempts), TRANSIENT_ERRORS,
+                                             on_retry=retrying)
             except TRANSIENT_ERRORS as exc:
-                if stats.attempts >= self.retry.attempts:
-                    log.error("batch_gave_up", consumer=self.consumer, attempts=stats.attempts, error=repr(exc))
-                    raise
-                log.warning("batch_retry", consumer=self.consumer, attempt=stats.attempts, error=repr(exc))
-                await asyncio.sleep(self.retry.delay(stats.attempts))
+                log.error("batch_gave_up", consumer=self.consumer, attempts=stats.attempts, error=repr(exc))
+                raise
             except Exception as exc:
                 if careful:
                     raise

@@ -1,12 +1,15 @@
-"""Finding Kafka and Postgres for tests, in order: the environment, the native stack.
+"""Finding Kafka and Postgres for tests, in order: the environment, testcontainers, the native stack.
 
 1. `KAFKA_BOOTSTRAP` and `PGHOST` set: use those servers.
-2. Otherwise: `deploy/stack.sh up` starts the project's own Kafka and Postgres (idempotent).
+2. A Docker daemon answers: testcontainers starts docker-compose.yml's own `kafka` and `postgres`
+   (the same pinned images, SASL/SCRAM broker configuration and per-service Postgres roles as a user's
+   `docker compose up`), with the secrets file generated first; they are removed with their volumes
+   at the end of the session.
+3. Otherwise: `deploy/stack.sh up` starts the project's own Kafka and Postgres (idempotent).
 
 Kafka authenticates every client (SASL/SCRAM, docs/security.md): the session first makes sure every
 principal's credential and the ACL table are on the broker (as admin, from the secrets file), as
-`make up` does. (The testcontainers path is gone: its Kafka image has no SASL users; the native stack
-is the test stack, docker-compose.yml the container one.)
+`make up` does.
 
 Each test session then works in its own namespace: topics and databases prefixed with a run id, so a
 developer's `make run` data on the same servers is never touched; the namespace's topics get the ACL
@@ -19,26 +22,55 @@ import contextlib
 import os
 import socket
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import asyncpg
-
 from deploy.launch import SERVICES  # re-exported: listed once, where the launchers read it
+from libs.db.provision import create_service_database, drop_service_database
 from libs.messaging.admin import delete_topics, ensure_security, ensure_topics
 from libs.settings import StackSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _docker_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=2).ping()
+        return True
+    except Exception:
+        return False
+
+
+@contextlib.contextmanager
+def _compose_servers() -> Iterator[None]:
+    """docker-compose.yml's broker and database (not the services: the tests start those themselves)."""
+    from testcontainers.compose import DockerCompose
+
+    subprocess.run([sys.executable, str(ROOT / "deploy" / "secrets.py"), "ensure"], check=True,
+                   env={**os.environ, "SECRETS_FILE": str(ROOT / ".stack" / "secrets.env")})
+    with DockerCompose(ROOT, services=["kafka", "postgres"], wait=True):
+        os.environ.update({
+            "KAFKA_BOOTSTRAP": "127.0.0.1:19092", "PGHOST": "127.0.0.1", "PGPORT": "54329",
+            "PGUSER": "owner", "PGPASSWORD": "", "SECRETS_FILE": str(ROOT / ".stack" / "secrets.env"),
+        })  # the addresses compose publishes for host tools (docker-compose.yml)
+        yield
+
+
 @contextlib.contextmanager
 def servers() -> Iterator[StackSettings]:
-    if not (os.environ.get("KAFKA_BOOTSTRAP") and os.environ.get("PGHOST")):
-        subprocess.run([str(ROOT / "deploy" / "stack.sh"), "up"], check=True)
-    settings = StackSettings()
-    ensure_security(settings.kafka_bootstrap)
-    yield settings
+    with contextlib.ExitStack() as stack:
+        if not (os.environ.get("KAFKA_BOOTSTRAP") and os.environ.get("PGHOST")):
+            if _docker_answers():
+                stack.enter_context(_compose_servers())
+            else:
+                subprocess.run([str(ROOT / "deploy" / "stack.sh"), "up"], check=True)
+        settings = StackSettings()
+        ensure_security(settings.kafka_bootstrap)
+        yield settings
 
 
 def free_port() -> int:
@@ -60,7 +92,8 @@ class Namespace:
         s = self.stack
         return {
             "KAFKA_BOOTSTRAP": s.kafka_bootstrap, "PGHOST": s.pghost, "PGPORT": str(s.pgport),
-            "PGUSER": s.pguser, "PGPASSWORD": s.pgpassword,
+            # Empty: each service as its own role, with its password from the secrets file.
+            "PGUSER": "", "PGPASSWORD": "",
             "TOPIC_PREFIX": self.prefix.replace("_", "."), "DB_PREFIX": self.prefix,
         }
 
@@ -78,22 +111,15 @@ class Namespace:
         return self.env["TOPIC_PREFIX"]
 
     def dsn(self, service: str) -> str:
-        return self.stack.dsn(self.prefix + service)
+        """The service's database in this namespace, as the service's own role."""
+        return self.stack.dsn(self.prefix + service, user=service)
 
     async def create(self) -> None:
-        conn = await asyncpg.connect(self.stack.dsn("postgres"))
-        try:
-            for service in SERVICES:
-                await conn.execute(f'CREATE DATABASE "{self.prefix}{service}"')
-        finally:
-            await conn.close()
+        for service in SERVICES:  # owned by the service's role, closed to the others (docs/database-roles.md)
+            await create_service_database(self.stack.dsn("postgres"), self.prefix + service, service)
         await ensure_topics(self.stack.kafka_bootstrap, self.topic_prefix, namespace_acls=True)
 
     async def drop(self) -> None:
-        conn = await asyncpg.connect(self.stack.dsn("postgres"))
-        try:
-            for service in SERVICES:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{self.prefix}{service}" WITH (FORCE)')
-        finally:
-            await conn.close()
+        for service in SERVICES:
+            await drop_service_database(self.stack.dsn("postgres"), self.prefix + service)
         await delete_topics(self.stack.kafka_bootstrap, self.topic_prefix)

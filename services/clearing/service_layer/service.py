@@ -8,14 +8,14 @@ settlement engine for its records before opening its transaction, so no connecti
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from libs.contracts.envelope import Envelope
-from libs.messaging.consumer import TRANSIENT_ERRORS, RetryPolicy
+from libs.messaging.consumer import TRANSIENT_ERRORS
 from libs.messaging.ports import Database, Transaction
+from libs.retry import RetryPolicy, retry_transient
 from services.clearing.domain import (
     ClaimFact, ClearingRepository, CycleCalendar, CycleClosing, CycleNotDue, CycleNotOpen, Obligation,
     ReconciliationReport,
@@ -79,13 +79,8 @@ class ClearingService:
         return UnitOfWork(tx, self.repository(tx.conn, locks=True), self.clock(), self.calendar, causation)
 
     async def _with_retries(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
-        attempt = 1
-        while True:
-            try:
-                async with self.database.transaction() as tx:
-                    return await work(tx)
-            except TRANSIENT_ERRORS:
-                if attempt >= self.retry.attempts:
-                    raise
-                await asyncio.sleep(self.retry.delay(attempt))
-                attempt += 1
+        async def in_a_transaction() -> T:
+            async with self.database.transaction() as tx:
+                return await work(tx)
+
+        return await retry_transient(in_a_transaction, self.retry, TRANSIENT_ERRORS)

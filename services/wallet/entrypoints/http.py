@@ -12,7 +12,6 @@ key (transfer_id, payment_id, command_id) belongs to the holder who used it firs
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
@@ -26,11 +25,13 @@ from libs.contracts import wallet as w
 from libs.http import claim_idempotency_key, harden
 from libs.messaging.consumer import TRANSIENT_ERRORS
 from libs.messaging.ports import Database, Transaction
+from libs.retry import RetryPolicy, retry_transient
 from services.wallet.domain import Bucket
 from services.wallet.service_layer import queries
 from services.wallet.service_layer.handlers import Refused, WalletHandlers
 
-ATTEMPTS = 4
+# A request retries a transient failure (a serialization conflict...) three times within about a second.
+RETRY = RetryPolicy(attempts=4, first_delay=0.1, max_delay=0.4)
 
 # Refusals the request alone earns, whatever the account holds or the time is.
 REQUEST_REFUSALS = frozenset({
@@ -64,15 +65,14 @@ def create_app(database: Database, handlers: WalletHandlers) -> FastAPI:
         return _refusal(Refused("INVALID_REQUEST", f"The request is not well formed: {problems}."))
 
     async def execute(verb: Callable[[Transaction], Awaitable[Any]]) -> Any:
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                async with database.transaction() as tx:
-                    answer = await verb(tx)
-                break
-            except TRANSIENT_ERRORS:
-                if attempt == ATTEMPTS:
-                    return _refusal(Refused("TRY_AGAIN", "The wallet is busy; send the same request again."), 503)
-                await asyncio.sleep(0.05 * 2 ** attempt)
+        async def in_a_transaction() -> Any:
+            async with database.transaction() as tx:
+                return await verb(tx)
+
+        try:
+            answer = await retry_transient(in_a_transaction, RETRY, TRANSIENT_ERRORS)
+        except TRANSIENT_ERRORS:
+            return _refusal(Refused("TRY_AGAIN", "The wallet is busy; send the same request again."), 503)
         return _refusal(answer) if isinstance(answer, Refused) else answer
 
     async def holders(request: Request, who: Principal, kind: str, key: str, psn_no: str) -> None:
