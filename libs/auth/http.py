@@ -82,7 +82,7 @@ def roles_of(route: Any) -> frozenset[Role] | None:
 @dataclass(frozen=True)
 class RouteTable:
     """One service's role × route table: the roles each `"METHOD /path"` admits. Routes take their
-    guard from here (`Depends(table.guard("POST /v1/..."))`), the matrix test and docs/security.md read it."""
+    guard from here (`Depends(table.dependency("POST /v1/..."))`), the matrix test and docs/security.md read it."""
 
     service: str
     rules: Mapping[str, frozenset[Role]]
@@ -92,8 +92,9 @@ class RouteTable:
         """Every service also serves its audit log to operators and auditors."""
         return cls(service, {**{route: frozenset(roles) for route, roles in rules.items()}, AUDIT_ROUTE: AUDIT_ROLES})
 
-    def guard(self, route: str) -> Any:
-        return Depends(require(*self.rules[route]))
+    def dependency(self, route: str) -> Callable[..., Awaitable[Principal]]:
+        """The guard of `route`: `who: Principal = Depends(ACCESS.dependency("POST /v1/..."))`."""
+        return require(*self.rules[route])
 
     def markdown(self) -> str:
         """The table as docs/security.md shows it: a row a route, a column a role."""

@@ -19,17 +19,36 @@ from libs.auth import Principal, Role, RouteTable, ensure_owner
 from libs.contracts.clearing import ClearingCycleClosed
 from libs.http import Page, claim_idempotency_key, harden, paginate
 from services.clearing.domain import ClearingError, Pair
+from services.clearing.entrypoints.schemas import (
+    CycleList,
+    CycleStatusView,
+    CycleView,
+    InstitutionDetailView,
+    InstitutionStatements,
+    InstitutionStatementView,
+    ItemsDecided,
+    ItemsRequest,
+    NetPositions,
+    PairTotal,
+    PrepaymentAnswer,
+    PrepaymentBalance,
+    PrepaymentBalances,
+    PrepaymentRequest,
+    ReconciliationView,
+    Refusal,
+    RegionStatementView,
+)
 from services.clearing.service_layer import queries
 from services.clearing.service_layer.commands import (
-    AdvancePrepayment, CloseCycle, ConfirmItems, Reconcile, RefundPrepayment, RollBackItems,
+    AdvancePrepayment,
+    CloseCycle,
+    ConfirmItems,
+    Reconcile,
+    RefundPrepayment,
+    RollBackItems,
 )
 from services.clearing.service_layer.events import cycle_closed
 from services.clearing.service_layer.service import ClearingService
-from services.clearing.entrypoints.schemas import (
-    CycleList, CycleStatusView, CycleView, InstitutionDetailView, InstitutionStatements, InstitutionStatementView,
-    ItemsDecided, ItemsRequest, NetPositions, PairTotal, PrepaymentAnswer, PrepaymentBalance, PrepaymentBalances,
-    PrepaymentRequest, ReconciliationView, Refusal, RegionStatementView,
-)
 
 STATUS = {
     "CYCLE_NOT_FOUND": 404, "ITEM_NOT_IN_DETAIL": 404, "RECONCILIATION_NOT_FOUND": 404,
@@ -82,31 +101,31 @@ def create_app(service: ClearingService) -> FastAPI:
 
     @app.get("/v1/cycles")
     async def list_cycles(scope_key: str | None = None, page: Page = Depends(),
-                          _: Principal = ACCESS.guard("GET /v1/cycles")) -> CycleList:
+                          _: Principal = Depends(ACCESS.dependency("GET /v1/cycles"))) -> CycleList:
         found = [CycleView.of(c) for c in await service.read(queries.cycles, scope_key)]
         shown, next_after = paginate(found, lambda c: c.cycle_id, page.after, page.limit)
         return CycleList(cycles=shown, next_after=next_after)
 
     @app.get(CYCLE)
-    async def cycle_status(scope_key: str, period_start: str, _: Principal = ACCESS.guard(f"GET {CYCLE}")) -> CycleStatusView:
+    async def cycle_status(scope_key: str, period_start: str, _: Principal = Depends(ACCESS.dependency(f"GET {CYCLE}"))) -> CycleStatusView:
         status = await service.read(queries.cycle_status, f"{scope_key}/{period_start}")
         return CycleStatusView(cycle=CycleView.of(status.cycle), bilateral=_pairs(status.bilateral),
                                fund_pay_sumamt=sum(status.bilateral.values()))
 
     @app.post(CYCLE + "/close")
     async def close(scope_key: str, period_start: str,
-                    _: Principal = ACCESS.guard(f"POST {CYCLE}/close")) -> ClearingCycleClosed:
+                    _: Principal = Depends(ACCESS.dependency(f"POST {CYCLE}/close"))) -> ClearingCycleClosed:
         return cycle_closed(await service.execute(CloseCycle(f"{scope_key}/{period_start}")))
 
     @app.get(CYCLE + "/net-positions")
     async def net_positions(scope_key: str, period_start: str,
-                            _: Principal = ACCESS.guard(f"GET {CYCLE}/net-positions")) -> NetPositions:
+                            _: Principal = Depends(ACCESS.dependency(f"GET {CYCLE}/net-positions"))) -> NetPositions:
         cycle_id = f"{scope_key}/{period_start}"
         return NetPositions.of(cycle_id, await service.read(queries.net_positions, cycle_id))
 
     @app.get(CYCLE + "/statements/regions/{admdvs}")
     async def region_statement(scope_key: str, period_start: str, admdvs: str,
-                               who: Principal = ACCESS.guard(f"GET {CYCLE}/statements/regions/{{admdvs}}"),
+                               who: Principal = Depends(ACCESS.dependency(f"GET {CYCLE}/statements/regions/{{admdvs}}")),
                                ) -> RegionStatementView:
         ensure_owner(who, region=admdvs)
         statement = await service.read(queries.region_statement, f"{scope_key}/{period_start}", admdvs)
@@ -115,7 +134,7 @@ def create_app(service: ClearingService) -> FastAPI:
     @app.get(CYCLE + "/statements/institutions")
     async def institution_statements(
         scope_key: str, period_start: str, fixmedins_code: str | None = None, page: Page = Depends(),
-        who: Principal = ACCESS.guard(f"GET {CYCLE}/statements/institutions"),
+        who: Principal = Depends(ACCESS.dependency(f"GET {CYCLE}/statements/institutions")),
     ) -> InstitutionStatements:
         if who.role is HOSPITAL:
             ensure_owner(who, institution=fixmedins_code or who.institution)
@@ -128,7 +147,7 @@ def create_app(service: ClearingService) -> FastAPI:
 
     @app.get(ITEMS)
     async def institution_items(scope_key: str, period_start: str, fixmedins_code: str, page: Page = Depends(),
-                                who: Principal = ACCESS.guard(f"GET {ITEMS}")) -> InstitutionDetailView:
+                                who: Principal = Depends(ACCESS.dependency(f"GET {ITEMS}"))) -> InstitutionDetailView:
         ensure_owner(who, institution=fixmedins_code)
         detail = InstitutionDetailView.of(
             await service.read(queries.institution_items, f"{scope_key}/{period_start}", fixmedins_code))
@@ -137,7 +156,7 @@ def create_app(service: ClearingService) -> FastAPI:
 
     @app.post(ITEMS + "/confirm")
     async def confirm(scope_key: str, period_start: str, fixmedins_code: str, body: ItemsRequest,
-                      who: Principal = ACCESS.guard(f"POST {ITEMS}/confirm")) -> ItemsDecided:
+                      who: Principal = Depends(ACCESS.dependency(f"POST {ITEMS}/confirm"))) -> ItemsDecided:
         ensure_owner(who, institution=fixmedins_code)
         command = ConfirmItems(f"{scope_key}/{period_start}", fixmedins_code, _ids(body))
         decisions = await service.execute(command)
@@ -146,7 +165,7 @@ def create_app(service: ClearingService) -> FastAPI:
 
     @app.post(ITEMS + "/rollback")
     async def roll_back(scope_key: str, period_start: str, fixmedins_code: str, body: ItemsRequest,
-                        who: Principal = ACCESS.guard(f"POST {ITEMS}/rollback")) -> ItemsDecided:
+                        who: Principal = Depends(ACCESS.dependency(f"POST {ITEMS}/rollback"))) -> ItemsDecided:
         ensure_owner(who, institution=fixmedins_code)
         command = RollBackItems(f"{scope_key}/{period_start}", fixmedins_code, _ids(body))
         decisions, _ = await service.execute(command)
@@ -156,19 +175,19 @@ def create_app(service: ClearingService) -> FastAPI:
 
     @app.post(CYCLE + "/reconciliation")
     async def reconcile(scope_key: str, period_start: str, page: Page = Depends(),
-                        _: Principal = ACCESS.guard(f"POST {CYCLE}/reconciliation")) -> ReconciliationView:
+                        _: Principal = Depends(ACCESS.dependency(f"POST {CYCLE}/reconciliation"))) -> ReconciliationView:
         report = ReconciliationView.of(*await service.reconcile(Reconcile(f"{scope_key}/{period_start}")))
         return report.page(page.after, page.limit)
 
     @app.get(CYCLE + "/reconciliation")
     async def last_reconciliation(scope_key: str, period_start: str, page: Page = Depends(),
-                                  _: Principal = ACCESS.guard(f"GET {CYCLE}/reconciliation")) -> ReconciliationView:
+                                  _: Principal = Depends(ACCESS.dependency(f"GET {CYCLE}/reconciliation"))) -> ReconciliationView:
         report = ReconciliationView.of(*await service.read(queries.last_reconciliation, f"{scope_key}/{period_start}"))
         return report.page(page.after, page.limit)
 
     @app.post("/v1/prepayments")
     async def prepayment(request: Request, body: PrepaymentRequest,
-                         who: Principal = ACCESS.guard("POST /v1/prepayments")) -> PrepaymentAnswer:
+                         who: Principal = Depends(ACCESS.dependency("POST /v1/prepayments"))) -> PrepaymentAnswer:
         await claim_idempotency_key(request, who, "prepayment.entry_id", body.entry_id)
         command_type = AdvancePrepayment if body.kind == "advance" else RefundPrepayment
         outcome = await service.execute(command_type(body.entry_id, body.scope_key, body.admdvs, body.amount))
@@ -177,7 +196,7 @@ def create_app(service: ClearingService) -> FastAPI:
 
     @app.get("/v1/prepayments/{scope_key}")
     async def prepayment_balances(scope_key: str,
-                                  _: Principal = ACCESS.guard("GET /v1/prepayments/{scope_key}")) -> PrepaymentBalances:
+                                  _: Principal = Depends(ACCESS.dependency("GET /v1/prepayments/{scope_key}"))) -> PrepaymentBalances:
         balances = await service.read(queries.prepayment_balances_of, scope_key)
         return PrepaymentBalances(scope_key=scope_key, balances=[
             PrepaymentBalance(admdvs=region, balance=amount) for region, amount in balances.items()

@@ -14,7 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from libs.contracts.clearing import RegionNetPosition
 from libs.http import paginate
 from services.clearing.domain import (
-    ClearingCycle, DetailLine, InstitutionStatement, Mismatch, NetPosition, ReconciliationReport,
+    ClearingCycle,
+    DetailLine,
+    InstitutionStatement,
+    Mismatch,
+    NetPosition,
+    ReconciliationReport,
 )
 from services.clearing.service_layer.events import net_position
 from services.clearing.service_layer.queries import InstitutionDetail, RegionStatement

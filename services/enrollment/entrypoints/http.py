@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
@@ -24,8 +24,8 @@ from libs.audit.store import store_for
 from libs.auth import Principal, Role, RouteTable, ensure_owner
 from libs.contracts import enrollment as w
 from libs.contracts.envelope import Payload, new_envelope
-from libs.messaging.consumer import TRANSIENT_ERRORS
 from libs.http import claim_idempotency_key, harden
+from libs.messaging.consumer import TRANSIENT_ERRORS
 from libs.messaging.ports import Database
 from services.enrollment.domain import EnrollmentRefused
 from services.enrollment.service_layer import queries
@@ -100,7 +100,7 @@ async def _ensure_may_act(who: Principal, service: EnrollmentService, database: 
 
 def _command_endpoint(service: EnrollmentService, database: Database, model: type[Payload], clock: Clock,
                       route: str) -> Callable[..., Any]:
-    async def endpoint(request: Request, command: Payload, who: Principal = ACCESS.guard(route)) -> JSONResponse:
+    async def endpoint(request: Request, command: Payload, who: Principal = Depends(ACCESS.dependency(route))) -> JSONResponse:
         await _ensure_may_act(who, service, database, command.psn_no, command)  # type: ignore[attr-defined]
         await claim_idempotency_key(request, who, "enrollment.command_id", command.command_id)  # type: ignore[attr-defined]
         env = new_envelope(command, producer=PRODUCER, correlation_id=command.command_id, occurred_at=clock())  # type: ignore[attr-defined]
@@ -126,7 +126,7 @@ def create_app(service: EnrollmentService, database: Database, clock: Clock = la
 
     @app.get("/v1/persons/{psn_no}", response_model=w.PersonCoverage, responses={404: {"description": "Unknown person"}})
     async def person(psn_no: str, on: date | None = Query(default=None, description="Day of the coverage; default today"),
-                     who: Principal = ACCESS.guard("GET /v1/persons/{psn_no}")) -> Any:
+                     who: Principal = Depends(ACCESS.dependency("GET /v1/persons/{psn_no}"))) -> Any:
         """A person's coverage on a day (like the national 1101 query), ID number and name masked."""
         await _ensure_may_act(who, service, database, psn_no)
         async with database.transaction() as tx:
@@ -136,7 +136,7 @@ def create_app(service: EnrollmentService, database: Database, clock: Clock = la
     @app.get("/v1/persons/{psn_no}/resident-premium", response_model=w.ResidentPremiumQuote,
              responses={404: {"description": "Unknown person"}, 422: {"description": "Not configured"}})
     async def premium(psn_no: str, coverage_year: int = Query(ge=2000, le=2100),
-                      who: Principal = ACCESS.guard("GET /v1/persons/{psn_no}/resident-premium")) -> Any:
+                      who: Principal = Depends(ACCESS.dependency("GET /v1/persons/{psn_no}/resident-premium"))) -> Any:
         """What the person pays for a resident coverage year: standard, subsidy, personal part, payment period."""
         await _ensure_may_act(who, service, database, psn_no)
         try:

@@ -22,11 +22,26 @@ from pydantic import ValidationError
 
 from libs.contracts.claims import ClaimSubmitted
 from libs.money import format_yuan
-
 from services.settlement.domain import (
-    COUNTERS, Accumulators, CatalogueRegistry, ChronicApproval, Claim, Coverage, CrossRegionFiling, LargeExam,
-    NoCatalogue, PolicyPack, ReferenceDataError, Rejection, Settlement, SpecialDrugDesignation, adjudicate,
-    claim_from_message, load_catalogues, load_pack_file, load_packs,
+    COUNTERS,
+    Accumulators,
+    CatalogueRegistry,
+    ChronicApproval,
+    Claim,
+    Coverage,
+    CrossRegionFiling,
+    LargeExam,
+    NoCatalogue,
+    PolicyPack,
+    ReferenceDataError,
+    Rejection,
+    Settlement,
+    SpecialDrugDesignation,
+    adjudicate,
+    claim_from_message,
+    load_catalogues,
+    load_pack_file,
+    load_packs,
 )
 from services.settlement.domain.policy_pack import FUNDS
 

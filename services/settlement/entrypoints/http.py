@@ -52,7 +52,7 @@ def create_app(runtime: ServiceRuntime, handlers: SettlementHandlers) -> FastAPI
 
     @app.post("/v1/presettle", response_model=c.ClaimPreSettled | c.ClaimRejected)
     async def presettle(claim: c.ClaimSubmitted,
-                        who: Principal = ACCESS.guard("POST /v1/presettle")) -> c.ClaimPreSettled | c.ClaimRejected:
+                        who: Principal = Depends(ACCESS.dependency("POST /v1/presettle"))) -> c.ClaimPreSettled | c.ClaimRejected:
         """2206/2303: the same computation as settlement, with no side effect."""
         ensure_owner(who, institution=claim.fixmedins_code)
         async with pool().acquire() as conn:
@@ -65,7 +65,7 @@ def create_app(runtime: ServiceRuntime, handlers: SettlementHandlers) -> FastAPI
                                  explanation=list(result.explanation))
 
     @app.get("/v1/claims/{claim_id}")
-    async def claim(claim_id: str, who: Principal = ACCESS.guard("GET /v1/claims/{claim_id}")) -> dict:
+    async def claim(claim_id: str, who: Principal = Depends(ACCESS.dependency("GET /v1/claims/{claim_id}"))) -> dict:
         async with pool().acquire() as conn:
             found = await queries.claim(conn, claim_id)
         if found is None:
@@ -75,7 +75,7 @@ def create_app(runtime: ServiceRuntime, handlers: SettlementHandlers) -> FastAPI
 
     @app.get("/v1/settlements")
     async def settlements(start: datetime = Query(alias="from"), end: datetime = Query(alias="to"),
-                          page: Page = Depends(), _: Principal = ACCESS.guard("GET /v1/settlements")) -> dict:
+                          page: Page = Depends(), _: Principal = Depends(ACCESS.dependency("GET /v1/settlements"))) -> dict:
         """Settled and cancelled claims whose settlement or cancellation time is in [from, to), in time
         order, a page at a time (`next_after` → `after=`)."""
         async with pool().acquire() as conn:
@@ -85,7 +85,7 @@ def create_app(runtime: ServiceRuntime, handlers: SettlementHandlers) -> FastAPI
 
     @app.get("/v1/accumulators/{psn_no}")
     async def accumulators(psn_no: str, year: int | None = Query(default=None, ge=2000, le=2100),
-                           who: Principal = ACCESS.guard("GET /v1/accumulators/{psn_no}")) -> dict:
+                           who: Principal = Depends(ACCESS.dependency("GET /v1/accumulators/{psn_no}"))) -> dict:
         """5206: the person's year-to-date accumulators."""
         ensure_owner(who, psn_no=psn_no)
         async with pool().acquire() as conn:
@@ -93,7 +93,7 @@ def create_app(runtime: ServiceRuntime, handlers: SettlementHandlers) -> FastAPI
 
     @app.get("/v1/ledger/balances")
     async def balances(prefix: str = Query(default="", max_length=100), page: Page = Depends(),
-                       _: Principal = ACCESS.guard("GET /v1/ledger/balances")) -> dict:
+                       _: Principal = Depends(ACCESS.dependency("GET /v1/ledger/balances"))) -> dict:
         """Fund ledger balances, e.g. prefix `fund:430100:` for one region's funds, a page of accounts at a time."""
         async with pool().acquire() as conn:
             found = await queries.ledger_balances(conn, prefix)
@@ -101,7 +101,7 @@ def create_app(runtime: ServiceRuntime, handlers: SettlementHandlers) -> FastAPI
         return {**found, "accounts": shown, "next_after": next_after}
 
     @app.get("/v1/ledger/entries/{setl_id}")
-    async def entries(setl_id: str, _: Principal = ACCESS.guard("GET /v1/ledger/entries/{setl_id}")) -> dict:
+    async def entries(setl_id: str, _: Principal = Depends(ACCESS.dependency("GET /v1/ledger/entries/{setl_id}"))) -> dict:
         """One settlement's few ledger entries (a claim posts a handful: not paged)."""
         async with pool().acquire() as conn:
             return {"setl_id": setl_id, "entries": await queries.ledger_entries(conn, setl_id)}

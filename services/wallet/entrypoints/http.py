@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
@@ -80,7 +80,7 @@ def create_app(database: Database, handlers: WalletHandlers) -> FastAPI:
         await claim_idempotency_key(request, who, kind, key)
 
     @app.get("/v1/accounts/{psn_no}", response_model=w.AccountBalances, responses=UNKNOWN)
-    async def account(psn_no: str, who: Principal = ACCESS.guard("GET /v1/accounts/{psn_no}")) -> Any:
+    async def account(psn_no: str, who: Principal = Depends(ACCESS.dependency("GET /v1/accounts/{psn_no}"))) -> Any:
         ensure_owner(who, psn_no=psn_no)
         async with database.transaction() as tx:
             found = await queries.account_balances(handlers.book_for(tx), psn_no)
@@ -90,7 +90,7 @@ def create_app(database: Database, handlers: WalletHandlers) -> FastAPI:
     async def statement(psn_no: str, bucket: Literal["prior_years", "current_year", "wallet"] | None = None,
                         limit: int = Query(default=STATEMENT_PAGE, ge=1, le=1000, description="Lines a page."),
                         before: int | None = Query(default=None, ge=0, description="The previous page's `next_before`."),
-                        who: Principal = ACCESS.guard("GET /v1/accounts/{psn_no}/statement")) -> Any:
+                        who: Principal = Depends(ACCESS.dependency("GET /v1/accounts/{psn_no}/statement"))) -> Any:
         """The last `limit` lines (before line number `before`); `next_before` pages back to older lines."""
         ensure_owner(who, psn_no=psn_no)
         async with database.transaction() as tx:
@@ -105,30 +105,30 @@ def create_app(database: Database, handlers: WalletHandlers) -> FastAPI:
 
     @app.post("/v1/transfers", response_model=w.TransferCompleted, responses=REFUSED)
     async def transfer(request: Request, body: w.TransferToRelative,
-                       who: Principal = ACCESS.guard("POST /v1/transfers")) -> Any:
+                       who: Principal = Depends(ACCESS.dependency("POST /v1/transfers"))) -> Any:
         await holders(request, who, "wallet.transfer_id", body.transfer_id, body.psn_no)
         return await execute(lambda tx: handlers.transfer_to_relative(tx, body))
 
     @app.post("/v1/premium-payments", response_model=w.RelativePremiumPaid, responses=REFUSED)
     async def premium_payment(request: Request, body: w.PayRelativePremium,
-                              who: Principal = ACCESS.guard("POST /v1/premium-payments")) -> Any:
+                              who: Principal = Depends(ACCESS.dependency("POST /v1/premium-payments"))) -> Any:
         await holders(request, who, "wallet.payment_id", body.payment_id, body.psn_no)
         return await execute(lambda tx: handlers.pay_relative_premium(tx, body))
 
     @app.post("/v1/bindings", response_model=w.BindingChanged, responses=REFUSED)
-    async def bind(request: Request, body: w.BindRelative, who: Principal = ACCESS.guard("POST /v1/bindings")) -> Any:
+    async def bind(request: Request, body: w.BindRelative, who: Principal = Depends(ACCESS.dependency("POST /v1/bindings"))) -> Any:
         await holders(request, who, "wallet.command_id", body.command_id, body.psn_no)
         return await execute(lambda tx: handlers.bind_relative(tx, body))
 
     @app.post("/v1/bindings/uses", response_model=w.BindingChanged, responses=REFUSED)
     async def change_uses(request: Request, body: w.ChangeMutualAidUses,
-                          who: Principal = ACCESS.guard("POST /v1/bindings/uses")) -> Any:
+                          who: Principal = Depends(ACCESS.dependency("POST /v1/bindings/uses"))) -> Any:
         await holders(request, who, "wallet.command_id", body.command_id, body.psn_no)
         return await execute(lambda tx: handlers.change_uses(tx, body))
 
     @app.post("/v1/bindings/revocations", response_model=w.BindingChanged, responses=REFUSED)
     async def revoke(request: Request, body: w.RevokeBinding,
-                     who: Principal = ACCESS.guard("POST /v1/bindings/revocations")) -> Any:
+                     who: Principal = Depends(ACCESS.dependency("POST /v1/bindings/revocations"))) -> Any:
         await holders(request, who, "wallet.command_id", body.command_id, body.psn_no)
         return await execute(lambda tx: handlers.revoke_binding(tx, body))
 

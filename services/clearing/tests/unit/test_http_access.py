@@ -12,7 +12,14 @@ from fastapi import FastAPI
 from libs.messaging.fakes import FakeDatabase
 from services.clearing.entrypoints.http import create_app
 from services.clearing.service_layer.service import ClearingService
-from services.clearing.tests.unit.builders import CHANGSHA, GUIYANG, GUIYANG_HOSPITAL, TAIYUAN, TAIYUAN_HOSPITAL, settled
+from services.clearing.tests.unit.builders import (
+    CHANGSHA,
+    GUIYANG,
+    GUIYANG_HOSPITAL,
+    TAIYUAN,
+    TAIYUAN_HOSPITAL,
+    settled,
+)
 from tests.support.auth import bearer
 
 JANUARY = "/v1/cycles/national/2025-01-01"

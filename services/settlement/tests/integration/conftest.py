@@ -10,9 +10,7 @@ import asyncpg
 import pytest
 
 from libs.contracts.enrollment import CoverageChanged
-from libs.contracts.topics import (
-    CLAIMS_OUTCOMES, CLAIMS_SUBMITTED, ENROLLMENT_EVENTS, REIMBURSEMENTS_OUTCOMES,
-)
+from libs.contracts.topics import CLAIMS_OUTCOMES, CLAIMS_SUBMITTED, ENROLLMENT_EVENTS, REIMBURSEMENTS_OUTCOMES
 from services.settlement.bootstrap import SettlementSettings, bootstrap
 from tests.support.cash_wallet import cash_wallet
 from tests.support.clients import Publisher, TopicReader
