@@ -76,4 +76,6 @@ def configure(service: str, level: str = "INFO") -> None:
 
 
 def get_logger(name: str | None = None) -> structlog.typing.FilteringBoundLogger:
-    return structlog.get_logger(name)
+    # structlog types this Any: the class is configure()'s wrapper_class, a filtering bound logger.
+    logger: structlog.typing.FilteringBoundLogger = structlog.get_logger(name)
+    return logger

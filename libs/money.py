@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 Fen = int
 
 FEN_PER_YUAN = 100
+MAX_YUAN = Decimal(10**13)  # MAX_FEN of libs/contracts/bounds.py, in yuan
 _ONE = Decimal(1)
 
 
@@ -46,10 +47,15 @@ def yuan_to_fen(value: str | int | Decimal) -> Fen:
     """Parse a yuan amount with at most two decimals ("1200", "5792.53") into fen, exactly."""
     if isinstance(value, float):
         raise MoneyError("yuan amounts are never floats; pass a string such as '12.30'")
+    text = str(value).replace(",", "")
+    if len(text) > 40:  # the text is bounded before Decimal reads it, the exponent before int() does
+        raise MoneyError("an amount in yuan has at most 40 characters")
     try:
-        d = Decimal(str(value).replace(",", ""))
+        d = Decimal(text)
     except InvalidOperation as exc:
         raise MoneyError(f"{value!r} is not an amount in yuan") from exc
+    if not d.is_finite() or abs(d) > MAX_YUAN:  # int(Decimal('1E+999997')) would build a million digits
+        raise MoneyError(f"{text[:40]!r} is not an amount in yuan between -{MAX_YUAN} and {MAX_YUAN}")
     fen = d * FEN_PER_YUAN
     if fen != fen.to_integral_value():
         raise MoneyError(f"{value!r} has more than two decimals")

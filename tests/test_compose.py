@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import pytest
 import yaml
 
 from deploy.launch import FOLLOWERS, command, processes
@@ -192,7 +191,7 @@ def test_compose_kafka_runs_the_native_brokers_configuration_with_authentication
                  "listener.security.protocol.map=BROKER:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT,HOST:SASL_PLAINTEXT",
                  "advertised.listeners=BROKER://kafka:9092,HOST://localhost:19092"):
         assert line in conf.splitlines(), line
-    assert "{{" not in "".join(l for l in conf.splitlines() if not l.startswith("#")) and 'password="s3cret-Adm1n"' in conf
+    assert "{{" not in "".join(kept for kept in conf.splitlines() if not kept.startswith("#")) and 'password="s3cret-Adm1n"' in conf
     calls = (tmp_path / "calls").read_text()
     assert "--add-scram SCRAM-SHA-512=[name=admin,password=s3cret-Adm1n]" in calls
     assert f"kafka-server-start.sh {tmp_path / 'server.properties'}" in calls

@@ -7,19 +7,21 @@ HIS developer recognises them. Every amount is integer fen (分); unit prices an
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from libs.contracts import topics
+from libs.contracts.bounds import MAX_LINES, Fen, Id, Quantity, Ratio, Reason, Region, UnitPrice, text
 from libs.contracts.envelope import Payload
 
-Fen = int
 HospitalLevel = Literal["primary", "1", "2", "3", "provincial"]
 Insutype = Literal["310", "390", "510"]
 MedType = Literal["11", "13", "14", "15", "21", "41", "51", "52"]
-Admdvs = str
+Admdvs = Region
+Code = text(50, min_length=1)  # a catalogue, diagnosis or doctor code as the HIS keys it
+ReasonCode = text(60)  # a stable machine code such as `INVALID_CLAIM`
+ExplanationLine = text(2000)
 
 
 class _Part(BaseModel):
@@ -29,13 +31,13 @@ class _Part(BaseModel):
 class FeeLine(_Part):
     """One line of the bill as the HIS uploads it (2204 / 2301)."""
 
-    feedetl_sn: str = Field(min_length=1, max_length=30, description="费用明细流水号: the hospital's id of this line, unique within the claim.")
-    init_feedetl_sn: str | None = Field(default=None, description="原费用流水号: for a refund line, the line it refunds.")
-    med_list_codg: str = Field(min_length=1, max_length=50, description="医疗目录编码: the national catalogue code of the drug, item or material.")
-    cnt: Decimal = Field(description="数量: count; negative on a refund line.")
-    pric: Decimal = Field(ge=0, description="单价: unit price in yuan (up to 6 decimals).")
+    feedetl_sn: Id = Field(max_length=30, description="费用明细流水号: the hospital's id of this line, unique within the claim.")
+    init_feedetl_sn: Id | None = Field(default=None, max_length=30, description="原费用流水号: for a refund line, the line it refunds.")
+    med_list_codg: Code = Field( description="医疗目录编码: the national catalogue code of the drug, item or material.")
+    cnt: Quantity = Field(description="数量: count; negative on a refund line.")
+    pric: UnitPrice = Field(description="单价: unit price in yuan (up to 6 decimals).")
     det_item_fee_sumamt: Fen = Field(description="明细项目费用总额: line amount in fen; must equal cnt × pric rounded half-up to the fen.")
-    drug_trac_codg: list[str] = Field(default_factory=list, description="药品追溯码: traceability codes of the boxes sold on this line.")
+    drug_trac_codg: list[Id] = Field(default_factory=list, max_length=1000, description="药品追溯码: traceability codes of the boxes sold on this line.")
 
 
 class ClaimSubmitted(Payload):
@@ -43,25 +45,25 @@ class ClaimSubmitted(Payload):
 
     event_type = "ClaimSubmitted"
 
-    claim_id: str = Field(min_length=1, max_length=64, description="The institution's own id for this settlement request; idempotency key and correlation id.")
+    claim_id: Id = Field( description="The institution's own id for this settlement request; idempotency key and correlation id.")
     action: Literal["settle", "presettle"] = Field(description="`settle` posts the money; `presettle` computes the same split with no side effect.")
-    fixmedins_code: str = Field(min_length=1, max_length=30, description="定点医药机构编号: the hospital or pharmacy.")
+    fixmedins_code: Id = Field(max_length=30, description="定点医药机构编号: the hospital or pharmacy.")
     fixmedins_type: Literal["hospital", "pharmacy"] = Field(default="hospital", description="Kind of designated institution.")
     hosp_lv: HospitalLevel = Field(description="Hospital level: primary (基层), 1, 2, 3, or provincial.")
-    mdtrt_id: str = Field(min_length=1, max_length=64, description="就诊ID: the visit or admission.")
-    psn_no: str = Field(min_length=1, max_length=40, description="人员编号: the insured person's number (from the 1101 person query).")
+    mdtrt_id: Id = Field( description="就诊ID: the visit or admission.")
+    psn_no: Id = Field(max_length=40, description="人员编号: the insured person's number (from the 1101 person query).")
     insutype: Insutype = Field(description="险种类型: 310 employee, 390 resident, 510 maternity.")
     med_type: MedType = Field(description="医疗类别: 11 outpatient, 13 emergency, 14 chronic/special outpatient, 15 special drug, 21 inpatient, 41 pharmacy, 51/52 maternity.")
-    insuplc_admdvs: Admdvs = Field(pattern=r"^\d{6}$", description="参保地医保区划: the insured region.")
-    mdtrtarea_admvs: Admdvs = Field(pattern=r"^\d{6}$", description="就医地医保区划: the treatment region.")
+    insuplc_admdvs: Admdvs = Field(description="参保地医保区划: the insured region.")
+    mdtrtarea_admvs: Admdvs = Field(description="就医地医保区划: the treatment region.")
     begntime: datetime = Field(description="开始时间: date and time of service (admission for inpatients).")
     endtime: datetime | None = Field(default=None, description="结束时间: discharge time for inpatients.")
-    dise_codg: str | None = Field(default=None, description="病种编码: main diagnosis (ICD-10).")
-    opsp_dise_code: str | None = Field(default=None, description="门慢门特病种代码: chronic or special outpatient disease, for med_type 14.")
-    bilg_dr_codg: str | None = Field(default=None, description="开单医生编码: prescribing doctor (needed for special drugs).")
+    dise_codg: Code | None = Field(default=None, description="病种编码: main diagnosis (ICD-10).")
+    opsp_dise_code: Code | None = Field(default=None, description="门慢门特病种代码: chronic or special outpatient disease, for med_type 14.")
+    bilg_dr_codg: Code | None = Field(default=None, description="开单医生编码: prescribing doctor (needed for special drugs).")
     acct_used_flag: bool = Field(default=True, description="个人账户使用标志: whether the patient chose to pay from the personal account.")
     work_injury: bool = Field(default=False, description="The hospital declares the injury work-related (工伤): not payable by medical insurance.")
-    fee_details: list[FeeLine] = Field(min_length=1, description="The bill's fee lines.")
+    fee_details: list[FeeLine] = Field(min_length=1, max_length=MAX_LINES, description="The bill's fee lines.")
 
 
 class ClaimCancelRequested(Payload):
@@ -69,17 +71,17 @@ class ClaimCancelRequested(Payload):
 
     event_type = "ClaimCancelRequested"
 
-    claim_id: str = Field(description="The settled claim to cancel.")
-    cancel_id: str = Field(min_length=1, max_length=64, description="The institution's id for this cancel request (idempotency key).")
-    fixmedins_code: str = Field(description="定点医药机构编号: must be the institution that settled the claim.")
-    psn_no: str = Field(description="人员编号 of the claim's patient (the message key).")
-    reason: str = Field(default="", max_length=200, description="Why the hospital cancels.")
+    claim_id: Id = Field(description="The settled claim to cancel.")
+    cancel_id: Id = Field( description="The institution's id for this cancel request (idempotency key).")
+    fixmedins_code: Id = Field(description="定点医药机构编号: must be the institution that settled the claim.")
+    psn_no: Id = Field(description="人员编号 of the claim's patient (the message key).")
+    reason: Reason = Field(default="", max_length=200, description="Why the hospital cancels.")
 
 
 class FundDetail(_Part):
     """One fund's payment in a settlement (setldetail)."""
 
-    fund_pay_type: str = Field(description="基金支付类型: pooling (hifp), critical illness (hifmi/hifob), assistance (maf), maternity.")
+    fund_pay_type: ReasonCode = Field(description="基金支付类型: pooling (hifp), critical illness (hifmi/hifob), assistance (maf), maternity.")
     fund_payamt: Fen = Field(description="基金支付金额 in fen.")
 
 
@@ -93,7 +95,7 @@ class SettlementAmounts(_Part):
     inscp_scp_amt: Fen = Field(description="符合政策范围金额: what the funds consider.")
     act_pay_dedc: Fen = Field(description="实际支付起付线: deductible applied.")
     hifp_pay: Fen = Field(description="统筹基金支出: pooling fund.")
-    pool_prop_selfpay: Decimal = Field(description="基本医疗保险统筹基金支付比例: the pooling fund's ratio applied.")
+    pool_prop_selfpay: Ratio = Field(description="基本医疗保险统筹基金支付比例: the pooling fund's ratio applied.")
     hifmi_pay: Fen = Field(default=0, description="居民大病保险资金支出: resident critical-illness insurance.")
     hifob_pay: Fen = Field(default=0, description="职工大额医疗费用补助基金支出: employee large-amount fund.")
     maf_pay: Fen = Field(default=0, description="医疗救助基金支出: medical assistance.")
@@ -107,11 +109,11 @@ class ClaimAdjudicated(Payload):
 
     event_type = "ClaimAdjudicated"
 
-    claim_id: str = Field(description="The claim.")
-    setl_id: str = Field(description="结算ID assigned by the settlement engine.")
-    psn_no: str = Field(description="人员编号 of the patient.")
+    claim_id: Id = Field(description="The claim.")
+    setl_id: Id = Field(description="结算ID assigned by the settlement engine.")
+    psn_no: Id = Field(description="人员编号 of the patient.")
     insutype: Insutype = Field(description="险种类型.")
-    fixmedins_code: str = Field(description="定点医药机构编号.")
+    fixmedins_code: Id = Field(description="定点医药机构编号.")
     psn_part_amt: Fen = Field(ge=0, description="个人负担总金额 to pay: account first, then family aid, then cash.")
     acct_used_flag: bool = Field(description="Whether the patient chose to use the personal account.")
 
@@ -121,11 +123,11 @@ class ClaimCancellationAdjudicated(Payload):
 
     event_type = "ClaimCancellationAdjudicated"
 
-    claim_id: str = Field(description="The claim being cancelled.")
-    cancel_id: str = Field(description="The hospital's cancel request id.")
-    setl_id: str = Field(description="结算ID of the settlement being reversed.")
-    psn_no: str = Field(description="人员编号 of the patient.")
-    fixmedins_code: str = Field(description="定点医药机构编号.")
+    claim_id: Id = Field(description="The claim being cancelled.")
+    cancel_id: Id = Field(description="The hospital's cancel request id.")
+    setl_id: Id = Field(description="结算ID of the settlement being reversed.")
+    psn_no: Id = Field(description="人员编号 of the patient.")
+    fixmedins_code: Id = Field(description="定点医药机构编号.")
 
 
 class PersonalPartPaid(Payload):
@@ -133,9 +135,9 @@ class PersonalPartPaid(Payload):
 
     event_type = "PersonalPartPaid"
 
-    claim_id: str = Field(description="The claim.")
-    setl_id: str = Field(description="结算ID.")
-    psn_no: str = Field(description="人员编号.")
+    claim_id: Id = Field(description="The claim.")
+    setl_id: Id = Field(description="结算ID.")
+    psn_no: Id = Field(description="人员编号.")
     acct_pay: Fen = Field(ge=0, description="个人账户支出: from the patient's own account.")
     acct_mulaid_pay: Fen = Field(ge=0, description="个人账户共济支付金额: from a bound relative's account.")
     psn_cash_pay: Fen = Field(ge=0, description="个人现金支出: paid in cash at the counter.")
@@ -147,10 +149,10 @@ class PersonalPartRefunded(Payload):
 
     event_type = "PersonalPartRefunded"
 
-    claim_id: str = Field(description="The claim.")
-    cancel_id: str = Field(description="The cancel request.")
-    setl_id: str = Field(description="结算ID.")
-    psn_no: str = Field(description="人员编号.")
+    claim_id: Id = Field(description="The claim.")
+    cancel_id: Id = Field(description="The cancel request.")
+    setl_id: Id = Field(description="结算ID.")
+    psn_no: Id = Field(description="人员编号.")
     acct_pay: Fen = Field(ge=0, description="Refunded to the patient's own account.")
     acct_mulaid_pay: Fen = Field(ge=0, description="Refunded to the relative's account.")
     psn_cash_pay: Fen = Field(ge=0, description="To hand back in cash at the counter.")
@@ -158,9 +160,9 @@ class PersonalPartRefunded(Payload):
 
 
 class _Outcome(Payload):
-    claim_id: str = Field(description="The claim this outcome answers.")
-    fixmedins_code: str = Field(description="定点医药机构编号 (the message key).")
-    psn_no: str = Field(description="人员编号.")
+    claim_id: Id = Field(description="The claim this outcome answers.")
+    fixmedins_code: Id = Field(description="定点医药机构编号 (the message key).")
+    psn_no: Id = Field(description="人员编号.")
 
 
 class ClaimSettled(_Outcome):
@@ -168,7 +170,7 @@ class ClaimSettled(_Outcome):
 
     event_type = "ClaimSettled"
 
-    setl_id: str = Field(description="结算ID.")
+    setl_id: Id = Field(description="结算ID.")
     insutype: Insutype = Field(description="险种类型.")
     med_type: MedType = Field(description="医疗类别.")
     insuplc_admdvs: Admdvs = Field(description="参保地医保区划.")
@@ -179,8 +181,8 @@ class ClaimSettled(_Outcome):
     acct_mulaid_pay: Fen = Field(description="个人账户共济支付金额.")
     psn_cash_pay: Fen = Field(description="个人现金支出.")
     balc: Fen = Field(description="余额: personal account balance after payment.")
-    setldetail: list[FundDetail] = Field(description="One row per fund that paid.")
-    explanation: list[str] = Field(default_factory=list, description="Why each amount is what it is, for the clerk.")
+    setldetail: list[FundDetail] = Field(max_length=50, description="One row per fund that paid.")
+    explanation: list[ExplanationLine] = Field(default_factory=list, max_length=500, description="Why each amount is what it is, for the clerk.")
 
 
 class ClaimPreSettled(_Outcome):
@@ -189,8 +191,8 @@ class ClaimPreSettled(_Outcome):
     event_type = "ClaimPreSettled"
 
     amounts: SettlementAmounts = Field(description="The split by scope and by payer.")
-    setldetail: list[FundDetail] = Field(description="One row per fund that would pay.")
-    explanation: list[str] = Field(default_factory=list, description="Why each amount is what it is.")
+    setldetail: list[FundDetail] = Field(max_length=50, description="One row per fund that would pay.")
+    explanation: list[ExplanationLine] = Field(default_factory=list, max_length=500, description="Why each amount is what it is.")
 
 
 class ClaimRejected(_Outcome):
@@ -198,8 +200,8 @@ class ClaimRejected(_Outcome):
 
     event_type = "ClaimRejected"
 
-    reason_code: str = Field(description="Stable machine code, e.g. `NOT_INSURED`, `WAITING_PERIOD`, `INVALID_CLAIM`.")
-    reason: str = Field(description="A sentence a hospital clerk can act on.")
+    reason_code: ReasonCode = Field(description="Stable machine code, e.g. `NOT_INSURED`, `WAITING_PERIOD`, `INVALID_CLAIM`.")
+    reason: Reason = Field(description="A sentence a hospital clerk can act on.")
 
 
 class ClaimCancelled(_Outcome):
@@ -207,13 +209,13 @@ class ClaimCancelled(_Outcome):
 
     event_type = "ClaimCancelled"
 
-    cancel_id: str = Field(description="The hospital's cancel request id.")
-    setl_id: str = Field(description="结算ID of the reversed settlement.")
+    cancel_id: Id = Field(description="The hospital's cancel request id.")
+    setl_id: Id = Field(description="结算ID of the reversed settlement.")
     insuplc_admdvs: Admdvs = Field(description="参保地医保区划.")
     mdtrtarea_admvs: Admdvs = Field(description="就医地医保区划.")
     cancel_time: datetime = Field(description="When the cancellation took effect.")
     amounts: SettlementAmounts = Field(description="The reversed settlement's amounts (positive; they are taken back).")
-    setldetail: list[FundDetail] = Field(description="The fund payments taken back.")
+    setldetail: list[FundDetail] = Field(max_length=50, description="The fund payments taken back.")
     acct_pay: Fen = Field(description="Refunded to the personal account.")
     acct_mulaid_pay: Fen = Field(description="Refunded to the relative's account.")
     psn_cash_pay: Fen = Field(description="Cash to hand back.")

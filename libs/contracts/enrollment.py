@@ -11,19 +11,25 @@ The resident ID number and the name never leave the enrollment service in an eve
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from libs.contracts import topics
-from libs.contracts.claims import Admdvs, Insutype
+from libs.contracts.bounds import Fen, Id, Name, Reason, RegionOrProvince, Version, text
+from libs.contracts.claims import Admdvs, Code, Insutype, ReasonCode
 from libs.contracts.envelope import Payload
 
 EmploymentStatus = Literal["employed", "flexible", "retired", "none"]
 HardshipGroup = Literal["none", "extreme_hardship", "minimum_income", "at_risk_of_poverty", "returned_to_poverty"]
 Relation = Literal["spouse", "parent", "child"]
 FilingKind = Literal["long_term_residence", "temporary", "referral", "emergency"]
-Fen = int
+Age = Annotated[int, Field(ge=0, le=150)]
+Years = Annotated[int, Field(ge=0, le=150)]
+Months = Annotated[int, Field(ge=-10_000, le=10_000)]  # wide: the rules refuse 0 or too many with a reason
+CertNo = text(40, min_length=1)
+CommandType = text(80, min_length=1)
+RegionText = text(12, min_length=1)  # a region code as keyed: the rules refuse a wrong one with INVALID_REGION_CODE
 
 
 class _Part(BaseModel):
@@ -40,22 +46,22 @@ class RegisterPerson(Payload):
 
     event_type = "RegisterPerson"
 
-    command_id: str = Field(min_length=1, max_length=64, description="Idempotency key of this command.")
-    psn_no: str = Field(min_length=1, max_length=40, description="人员编号 assigned by the office's system (opaque, never the ID number).")
-    certno: str = Field(min_length=1, max_length=40, description="18-character resident ID (GB 11643); masked in logs, never republished. A wrong one is refused with INVALID_ID_NUMBER.")
-    psn_name: str = Field(min_length=1, max_length=50, description="姓名; masked in logs, never republished.")
+    command_id: Id = Field(min_length=1, max_length=64, description="Idempotency key of this command.")
+    psn_no: Id = Field(min_length=1, max_length=40, description="人员编号 assigned by the office's system (opaque, never the ID number).")
+    certno: CertNo = Field(description="18-character resident ID (GB 11643); masked in logs, never republished. A wrong one is refused with INVALID_ID_NUMBER.")
+    psn_name: Name = Field(min_length=1, max_length=50, description="姓名; masked in logs, never republished.")
     gend: Literal["1", "2"] = Field(description="性别: 1 male, 2 female (must match the ID).")
     brdy: date = Field(description="出生日期 (must match the ID).")
     insutype: Insutype = Field(description="险种类型: 310 employee, 390 resident, 510 maternity.")
-    insuplc_admdvs: Admdvs = Field(description="参保地医保区划: 6-digit insured region (INVALID_REGION_CODE otherwise).")
+    insuplc_admdvs: RegionText = Field(description="参保地医保区划: 6-digit insured region (INVALID_REGION_CODE otherwise).")
     emp_status: EmploymentStatus = Field(default="none", description="Employment status (employee scheme).")
     hardship_group: HardshipGroup = Field(default="none", description="Hardship group for subsidies and medical assistance.")
     begndate: date | None = Field(default=None, description="Requested coverage start; absent: register only.")
 
 
 class _PersonCommand(Payload):
-    command_id: str = Field(min_length=1, max_length=64, description="Idempotency key: a repeat is answered from the first outcome and changes nothing.")
-    psn_no: str = Field(min_length=1, max_length=40, description="人员编号 of the person concerned (the message key).")
+    command_id: Id = Field(min_length=1, max_length=64, description="Idempotency key: a repeat is answered from the first outcome and changes nothing.")
+    psn_no: Id = Field(min_length=1, max_length=40, description="人员编号 of the person concerned (the message key).")
 
 
 class LinkRelative(_PersonCommand):
@@ -63,7 +69,7 @@ class LinkRelative(_PersonCommand):
 
     event_type = "LinkRelative"
 
-    relative_psn_no: str = Field(min_length=1, max_length=40, description="人员编号 of the relative (must be registered).")
+    relative_psn_no: Id = Field(min_length=1, max_length=40, description="人员编号 of the relative (must be registered).")
     relation: Relation = Field(description="What the relative is to this person: spouse, parent or child.")
 
 
@@ -72,7 +78,7 @@ class UnlinkRelative(_PersonCommand):
 
     event_type = "UnlinkRelative"
 
-    relative_psn_no: str = Field(min_length=1, max_length=40, description="人员编号 of the linked relative.")
+    relative_psn_no: Id = Field(min_length=1, max_length=40, description="人员编号 of the linked relative.")
 
 
 class ChangeHardshipGroup(_PersonCommand):
@@ -99,7 +105,7 @@ class EnrollStudent(_PersonCommand):
 
     event_type = "EnrollStudent"
 
-    insuplc_admdvs: Admdvs = Field(description="参保地医保区划: the university's pooling region.")
+    insuplc_admdvs: RegionText = Field(description="参保地医保区划: the university's pooling region.")
     admitted_on: date = Field(description="入学日期: admission day.")
     study_years: int = Field(ge=0, le=20, description="Years of study paid for (1 to 8).")
     paid_on: date | None = Field(default=None, description="Payment day; default the command's day.")
@@ -139,7 +145,7 @@ class RecordEmployeeContribution(_PersonCommand):
     event_type = "RecordEmployeeContribution"
 
     year: int = Field(ge=1990, le=2100, description="Contribution year.")
-    month: int = Field(description="Contribution month, 1 to 12.")
+    month: Months = Field(description="Contribution month, 1 to 12 (others are refused with INVALID_AMOUNT).")
     employer_amount: Fen = Field(description="单位缴费 in fen.")
     employee_amount: Fen = Field(description="个人缴费 in fen.")
     paid_on: date | None = Field(default=None, description="Payment day; default the command's day.")
@@ -150,7 +156,7 @@ class RecordDeemedContribution(_PersonCommand):
 
     event_type = "RecordDeemedContribution"
 
-    months: int = Field(description="Deemed months to add.")
+    months: Months = Field(description="Deemed months to add.")
 
 
 class PayRetirementShortfall(_PersonCommand):
@@ -158,7 +164,7 @@ class PayRetirementShortfall(_PersonCommand):
 
     event_type = "PayRetirementShortfall"
 
-    months: int = Field(description="Months paid up.")
+    months: Months = Field(description="Months paid up.")
     employer_amount: Fen = Field(description="Employer's part in fen.")
     employee_amount: Fen = Field(description="Person's part in fen.")
     paid_on: date | None = Field(default=None, description="Payment day; default the command's day.")
@@ -177,8 +183,8 @@ class ApplyForTransfer(_PersonCommand):
 
     event_type = "ApplyForTransfer"
 
-    transfer_id: str = Field(min_length=1, max_length=64, description="The transfer's number, used by the later steps.")
-    to_admdvs: Admdvs = Field(description="转入地医保区划: the new insured region.")
+    transfer_id: Id = Field(min_length=1, max_length=64, description="The transfer's number, used by the later steps.")
+    to_admdvs: RegionText = Field(description="转入地医保区划: the new insured region.")
     applied_on: date | None = Field(default=None, description="Application day; default the command's day.")
 
 
@@ -187,7 +193,7 @@ class RequestTransfer(_PersonCommand):
 
     event_type = "RequestTransfer"
 
-    transfer_id: str = Field(min_length=1, max_length=64, description="The transfer applied for.")
+    transfer_id: Id = Field(min_length=1, max_length=64, description="The transfer applied for.")
     requested_on: date | None = Field(default=None, description="Day of the letter; default the command's day.")
 
 
@@ -196,7 +202,7 @@ class CompleteTransfer(_PersonCommand):
 
     event_type = "CompleteTransfer"
 
-    transfer_id: str = Field(min_length=1, max_length=64, description="The transfer requested.")
+    transfer_id: Id = Field(min_length=1, max_length=64, description="The transfer requested.")
     effective_on: date | None = Field(default=None, description="First day insured in the new region; default the command's day.")
 
 
@@ -205,7 +211,7 @@ class CancelTransfer(_PersonCommand):
 
     event_type = "CancelTransfer"
 
-    transfer_id: str = Field(min_length=1, max_length=64, description="The transfer to cancel.")
+    transfer_id: Id = Field(min_length=1, max_length=64, description="The transfer to cancel.")
 
 
 class FileCrossRegionTreatment(_PersonCommand):
@@ -213,9 +219,9 @@ class FileCrossRegionTreatment(_PersonCommand):
 
     event_type = "FileCrossRegionTreatment"
 
-    filing_id: str = Field(min_length=1, max_length=64, description="备案号, unique per person.")
+    filing_id: Id = Field(min_length=1, max_length=64, description="备案号, unique per person.")
     kind: FilingKind = Field(description="long_term_residence, temporary, referral, or emergency (filed after admission).")
-    mdtrtarea_admvs: str = Field(min_length=1, max_length=6, description="就医地: a 6-digit region, or a 2-digit province for the whole province.")
+    mdtrtarea_admvs: RegionText = Field(max_length=6, description="就医地: a 6-digit region, or a 2-digit province for the whole province.")
     filed_on: date | None = Field(default=None, description="Filing day; default the command's day.")
     begndate: date | None = Field(default=None, description="Valid from; default the filing day; for an emergency the admission day (required).")
     enddate: date | None = Field(default=None, description="Valid until (inclusive); default by kind: residence open, others 6 months.")
@@ -227,7 +233,7 @@ class CancelFiling(_PersonCommand):
 
     event_type = "CancelFiling"
 
-    filing_id: str = Field(min_length=1, max_length=64, description="备案号 of the filing.")
+    filing_id: Id = Field(min_length=1, max_length=64, description="备案号 of the filing.")
     cancelled_on: date | None = Field(default=None, description="First day no longer valid; default the command's day.")
 
 
@@ -236,7 +242,7 @@ class ApproveChronicDisease(_PersonCommand):
 
     event_type = "ApproveChronicDisease"
 
-    opsp_dise_code: str = Field(max_length=30, description="门慢门特病种代码.")
+    opsp_dise_code: Code = Field(max_length=30, description="门慢门特病种代码.")
     begndate: date = Field(description="Approval valid from.")
     enddate: date | None = Field(default=None, description="Approval valid until (inclusive); open if absent.")
 
@@ -246,7 +252,7 @@ class RevokeChronicApproval(_PersonCommand):
 
     event_type = "RevokeChronicApproval"
 
-    opsp_dise_code: str = Field(max_length=30, description="门慢门特病种代码.")
+    opsp_dise_code: Code = Field(max_length=30, description="门慢门特病种代码.")
     revoked_on: date | None = Field(default=None, description="First day no longer approved; default the command's day.")
 
 
@@ -255,10 +261,10 @@ class DesignateSpecialDrug(_PersonCommand):
 
     event_type = "DesignateSpecialDrug"
 
-    med_list_codg: str = Field(min_length=1, max_length=50, description="医疗目录编码 of the special drug.")
-    hospital_codes: list[str] = Field(default_factory=list, description="定点医疗机构编号 of the designated hospitals (at least one).")
-    pharmacy_codes: list[str] = Field(default_factory=list, description="定点零售药店编号 of the designated pharmacies.")
-    bilg_dr_codg: str = Field(max_length=30, description="The designated responsible doctor.")
+    med_list_codg: Code = Field(description="医疗目录编码 of the special drug.")
+    hospital_codes: list[Id] = Field(default_factory=list, max_length=50, description="定点医疗机构编号 of the designated hospitals (at least one).")
+    pharmacy_codes: list[Id] = Field(default_factory=list, max_length=50, description="定点零售药店编号 of the designated pharmacies.")
+    bilg_dr_codg: Code = Field(max_length=30, description="The designated responsible doctor.")
     begndate: date = Field(description="Designation valid from.")
 
 
@@ -267,28 +273,28 @@ class EndSpecialDrugDesignation(_PersonCommand):
 
     event_type = "EndSpecialDrugDesignation"
 
-    med_list_codg: str = Field(min_length=1, max_length=50, description="医疗目录编码 of the special drug.")
+    med_list_codg: Code = Field(description="医疗目录编码 of the special drug.")
     enddate: date | None = Field(default=None, description="Last valid day; default the command's day.")
 
 
 class ChronicApproval(_Part):
-    opsp_dise_code: str = Field(description="门慢门特病种代码 approved for this person.")
+    opsp_dise_code: Code = Field(description="门慢门特病种代码 approved for this person.")
     begndate: date = Field(description="Approval valid from.")
     enddate: date | None = Field(default=None, description="Approval valid until (inclusive); open if absent.")
 
 
 class SpecialDrugDesignation(_Part):
-    med_list_codg: str = Field(description="The special (dual-channel) drug.")
-    fixmedins_codes: list[str] = Field(description="Designated hospital and/or pharmacy codes.")
-    bilg_dr_codg: str | None = Field(default=None, description="Designated doctor.")
+    med_list_codg: Code = Field(description="The special (dual-channel) drug.")
+    fixmedins_codes: list[Id] = Field(max_length=100, description="Designated hospital and/or pharmacy codes.")
+    bilg_dr_codg: Code | None = Field(default=None, description="Designated doctor.")
     begndate: date | None = Field(default=None, description="Designation valid from.")
     enddate: date | None = Field(default=None, description="Designation valid until (inclusive); open if absent.")
 
 
 class CrossRegionFiling(_Part):
-    filing_id: str = Field(description="备案号.")
+    filing_id: Id = Field(description="备案号.")
     kind: FilingKind = Field(description="Kind of filing.")
-    mdtrtarea_admvs: Admdvs = Field(description="The filed treatment region (a 2-digit prefix code like '44' means the whole province).")
+    mdtrtarea_admvs: RegionOrProvince = Field(description="The filed treatment region (a 2-digit prefix code like '44' means the whole province).")
     begndate: date = Field(description="Valid from.")
     enddate: date | None = Field(default=None, description="Valid until (inclusive); open if absent.")
 
@@ -302,12 +308,12 @@ class CoverageChanged(Payload):
 
     event_type = "CoverageChanged"
 
-    psn_no: str = Field(description="人员编号.")
-    version: int = Field(ge=1, description="Increases with every change of this person's coverage.")
+    psn_no: Id = Field(description="人员编号.")
+    version: Version = Field(description="Increases with every change of this person's coverage.")
     insutype: Insutype = Field(description="险种类型.")
     insuplc_admdvs: Admdvs = Field(description="参保地医保区划.")
     gend: Literal["1", "2"] = Field(description="性别.")
-    age: int = Field(ge=0, description="Age in whole years on the day of the change.")
+    age: Age = Field(description="Age in whole years on the day of the change.")
     active: bool = Field(description="Whether the person is currently enrolled.")
     coverage_begin: date | None = Field(default=None, description="Start of the current coverage period.")
     coverage_end: date | None = Field(default=None, description="End of the current coverage period (inclusive), open if absent.")
@@ -315,12 +321,12 @@ class CoverageChanged(Payload):
     retired: bool = Field(default=False, description="Retired employee (退休).")
     emp_status: EmploymentStatus = Field(default="none", description="Employment status.")
     hardship_group: HardshipGroup = Field(default="none", description="Hardship group.")
-    continuous_years: int = Field(default=0, ge=0, description="Continuous years of enrollment.")
-    no_claim_years: int = Field(default=0, ge=0, description="Years with no reimbursement followed by normal enrollment.")
-    chronic_approvals: list[ChronicApproval] = Field(default_factory=list, description="门慢门特 approvals.")
-    special_drugs: list[SpecialDrugDesignation] = Field(default_factory=list, description="双通道 special-drug designations.")
-    filings: list[CrossRegionFiling] = Field(default_factory=list, description="异地就医备案 filings.")
-    family_psn_nos: list[str] = Field(default_factory=list, description="Insured near relatives (for family mutual aid).")
+    continuous_years: Years = Field(default=0, description="Continuous years of enrollment.")
+    no_claim_years: Years = Field(default=0, description="Years with no reimbursement followed by normal enrollment.")
+    chronic_approvals: list[ChronicApproval] = Field(default_factory=list, max_length=100, description="门慢门特 approvals.")
+    special_drugs: list[SpecialDrugDesignation] = Field(default_factory=list, max_length=100, description="双通道 special-drug designations.")
+    filings: list[CrossRegionFiling] = Field(default_factory=list, max_length=100, description="异地就医备案 filings.")
+    family_psn_nos: list[Id] = Field(default_factory=list, max_length=100, description="Insured near relatives (for family mutual aid).")
     maternity: bool = Field(default=False, description="Maternity insurance (510) held on `as_of`.")
     as_of: date | None = Field(default=None, description="The day (China time) this snapshot describes; `active` and `age` are on that day.")
 
@@ -330,39 +336,39 @@ class CommandRefused(Payload):
 
     event_type = "EnrollmentCommandRefused"
 
-    command_id: str = Field(description="The refused command.")
-    psn_no: str | None = Field(default=None, description="The person, when known.")
-    reason_code: str = Field(description="Stable machine code, e.g. `INVALID_ID_NUMBER`.")
-    reason: str = Field(description="A sentence the office clerk can act on.")
-    command_type: str | None = Field(default=None, description="The refused command's type, e.g. `EnrollResident`.")
+    command_id: Id = Field(description="The refused command.")
+    psn_no: Id | None = Field(default=None, description="The person, when known.")
+    reason_code: ReasonCode = Field(description="Stable machine code, e.g. `INVALID_ID_NUMBER`.")
+    reason: Reason = Field(description="A sentence the office clerk can act on.")
+    command_type: CommandType | None = Field(default=None, description="The refused command's type, e.g. `EnrollResident`.")
 
 
 class CommandOutcome(_Part):
     """The HTTP API's answer to a command: done, or refused with a reason (never a wire event)."""
 
-    command_id: str = Field(description="The command answered.")
-    command_type: str = Field(description="Its type, e.g. `RegisterPerson`.")
-    psn_no: str | None = Field(default=None, description="人员编号 of the person concerned.")
+    command_id: Id = Field(description="The command answered.")
+    command_type: CommandType = Field(description="Its type, e.g. `RegisterPerson`.")
+    psn_no: Id | None = Field(default=None, description="人员编号 of the person concerned.")
     outcome: Literal["done", "refused"] = Field(description="What became of the command.")
-    version: int | None = Field(default=None, description="The CoverageChanged version published for it (done).")
-    reason_code: str | None = Field(default=None, description="Refused: stable machine code.")
-    reason: str | None = Field(default=None, description="Refused: a sentence the clerk can act on.")
+    version: Version | None = Field(default=None, description="The CoverageChanged version published for it (done).")
+    reason_code: ReasonCode | None = Field(default=None, description="Refused: stable machine code.")
+    reason: Reason | None = Field(default=None, description="Refused: a sentence the clerk can act on.")
     repeated: bool = Field(default=False, description="True when the id was handled before: this is the first answer again.")
 
 
 class PersonCoverage(_Part):
     """The HTTP person query (like the national 1101 人员信息获取): who, and their coverage on a day."""
 
-    certno: str = Field(description="Resident ID, masked (430***********123X).")
-    psn_name: str = Field(description="Name, masked (张*).")
+    certno: CertNo = Field(description="Resident ID, masked (430***********123X).")
+    psn_name: Name = Field(description="Name, masked (张*).")
     coverage: CoverageChanged = Field(description="The coverage snapshot on `coverage.as_of`, as projections hold it.")
 
 
 class ResidentPremiumQuote(_Part):
     """What a resident pays for a coverage year: the counter's quote, also for a relative paying from their account."""
 
-    psn_no: str = Field(description="人员编号.")
-    coverage_year: int = Field(description="The coverage year.")
+    psn_no: Id = Field(description="人员编号.")
+    coverage_year: int = Field(ge=2000, le=2100, description="The coverage year.")
     insuplc_admdvs: Admdvs = Field(description="The region whose standard applies.")
     payment_opens_on: date = Field(description="Centralized payment period (集中缴费期) opens.")
     payment_closes_on: date = Field(description="Centralized payment period closes.")

@@ -14,6 +14,13 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from libs.contracts.bounds import text
+
+EventType = text(80, min_length=1)
+Producer = text(64, min_length=1)
+CorrelationId = text(128, min_length=1)
+CausationId = text(64)
+
 
 class Payload(BaseModel):
     """Base of every event and command payload: small, frozen, strict about unknown fields."""
@@ -33,12 +40,12 @@ class Envelope(BaseModel, Generic[P]):
     model_config = ConfigDict(frozen=True)
 
     event_id: uuid.UUID = Field(description="Unique id of this message; consumers record it to ignore redeliveries.")
-    event_type: str = Field(description="Name of the payload type, e.g. `ClaimSubmitted`.")
-    schema_version: int = Field(ge=1, description="Version of the payload schema for this event type.")
+    event_type: EventType = Field(description="Name of the payload type, e.g. `ClaimSubmitted`.")
+    schema_version: int = Field(ge=1, le=1000, description="Version of the payload schema for this event type.")
     occurred_at: datetime = Field(description="When the fact happened or the command was issued (UTC, ISO 8601).")
-    producer: str = Field(description="The system that wrote the message: a service name or a hospital's code.")
-    correlation_id: str = Field(description="The business id that ties a flow together: the claim id or transfer id.")
-    causation_id: str | None = Field(default=None, description="The event_id of the message that caused this one.")
+    producer: Producer = Field(description="The system that wrote the message: a service name or a hospital's code.")
+    correlation_id: CorrelationId = Field(description="The business id that ties a flow together: the claim id or transfer id.")
+    causation_id: CausationId | None = Field(default=None, description="The event_id of the message that caused this one.")
     payload: P = Field(description="The event or command itself.")
 
 
@@ -46,12 +53,12 @@ class RawEnvelope(BaseModel):
     """An envelope whose payload has not been typed yet (first step of decoding)."""
 
     event_id: uuid.UUID
-    event_type: str
-    schema_version: int = Field(ge=1)
+    event_type: EventType
+    schema_version: int = Field(ge=1, le=1000)
     occurred_at: datetime
-    producer: str
-    correlation_id: str
-    causation_id: str | None = None
+    producer: Producer
+    correlation_id: CorrelationId
+    causation_id: CausationId | None = None
     payload: dict[str, Any]
 
 

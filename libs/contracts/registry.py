@@ -71,8 +71,8 @@ def decode(value: bytes | None, accepted: frozenset[str] | None = None) -> Envel
     if model is not None and (accepted is None or model.event_type in accepted):
         try:
             envelope = envelope_type(model).model_validate_json(value)
-        except ValidationError:
-            pass
+        except (ValidationError, ValueError, TypeError, ArithmeticError, RecursionError):
+            pass  # worded by the step-by-step path
         else:
             if envelope.event_type == model.event_type and envelope.schema_version == model.schema_version:
                 return envelope
@@ -85,6 +85,8 @@ def _decode_step_by_step(value: bytes | None, accepted: frozenset[str] | None) -
     try:
         data = orjson.loads(value)
     except orjson.JSONDecodeError as exc:
+        if "infinity" in str(exc):  # 1E+999997 as a JSON number: beyond a double, let alone a bound
+            raise UndecodableMessage(f"a number is far too large for any field ({exc})") from exc
         raise UndecodableMessage(f"not JSON: {exc}") from exc
     try:
         raw = RawEnvelope.model_validate(data)
@@ -98,6 +100,8 @@ def _decode_step_by_step(value: bytes | None, accepted: frozenset[str] | None) -
         typed = model.model_validate(payload)
     except ValidationError as exc:
         raise UndecodableMessage(f"invalid {raw.event_type}: {_errors(exc)}") from exc
+    except (ValueError, TypeError, ArithmeticError, RecursionError) as exc:  # a validator that raised instead of refusing
+        raise UndecodableMessage(f"invalid {raw.event_type}: {type(exc).__name__}") from exc
     return envelope_type(model)(**{**raw.model_dump(exclude={"payload"}), "schema_version": model.schema_version, "payload": typed})
 
 

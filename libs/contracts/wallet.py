@@ -10,11 +10,12 @@ well-formed request gets an answer with a reason.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from libs.contracts import topics
+from libs.contracts.bounds import Fen, Id, Reason, text
 from libs.contracts.envelope import Payload
 
 Relation = Literal["spouse", "parent", "child", "near_relative"]
@@ -22,6 +23,10 @@ MutualAidUse = Literal["medical", "premium"]
 
 _PSN_NO = dict(min_length=1, max_length=40)
 _ID = dict(min_length=1, max_length=64)
+Uses = Annotated[list[MutualAidUse], Field(max_length=2)]
+ReasonCode = text(60, min_length=1)
+CommandType = text(80, min_length=1)
+Key = text(200, min_length=1)
 
 
 class CreditPersonalAccount(Payload):
@@ -29,9 +34,9 @@ class CreditPersonalAccount(Payload):
 
     event_type = "CreditPersonalAccount"
 
-    credit_id: str = Field(min_length=1, max_length=64, description="Idempotency key of this credit.")
-    psn_no: str = Field(description="人员编号 of the account holder.")
-    amount: int = Field(gt=0, description="Amount in fen.")
+    credit_id: Id = Field(min_length=1, max_length=64, description="Idempotency key of this credit.")
+    psn_no: Id = Field(description="人员编号 of the account holder.")
+    amount: Fen = Field(gt=0, description="Amount in fen.")
     kind: Literal["contribution", "retiree_fixed"] = Field(description="Source of the credit.")
     year: int = Field(ge=2000, le=2100, description="Settlement year credited.")
 
@@ -41,11 +46,11 @@ class BindRelative(Payload):
 
     event_type = "BindRelative"
 
-    command_id: str = Field(**_ID, description="The requester's id for this command; answers carry it as correlation id.")
-    psn_no: str = Field(**_PSN_NO, description="人员编号 of the account holder, an insured employee (the message key).")
-    relative_psn_no: str = Field(**_PSN_NO, description="人员编号 of the insured relative who may use the account.")
+    command_id: Id = Field(**_ID, description="The requester's id for this command; answers carry it as correlation id.")
+    psn_no: Id = Field(**_PSN_NO, description="人员编号 of the account holder, an insured employee (the message key).")
+    relative_psn_no: Id = Field(**_PSN_NO, description="人员编号 of the insured relative who may use the account.")
     relation: Relation = Field(description="The relative is the holder's spouse, parent, child, or near_relative (其他近亲属).")
-    uses: list[MutualAidUse] = Field(description="What the money may pay: `medical` (共济支付, self-pay medical costs) and/or `premium` (共济缴费, resident premiums); at least one.")
+    uses: Uses = Field(description="What the money may pay: `medical` (共济支付, self-pay medical costs) and/or `premium` (共济缴费, resident premiums); at least one.")
 
 
 class ChangeMutualAidUses(Payload):
@@ -53,10 +58,10 @@ class ChangeMutualAidUses(Payload):
 
     event_type = "ChangeMutualAidUses"
 
-    command_id: str = Field(**_ID, description="The requester's id for this command.")
-    psn_no: str = Field(**_PSN_NO, description="人员编号 of the account holder (the message key).")
-    relative_psn_no: str = Field(**_PSN_NO, description="人员编号 of the bound relative.")
-    uses: list[MutualAidUse] = Field(description="The new uses, replacing the old: `medical` and/or `premium`; at least one.")
+    command_id: Id = Field(**_ID, description="The requester's id for this command.")
+    psn_no: Id = Field(**_PSN_NO, description="人员编号 of the account holder (the message key).")
+    relative_psn_no: Id = Field(**_PSN_NO, description="人员编号 of the bound relative.")
+    uses: Uses = Field(description="The new uses, replacing the old: `medical` and/or `premium`; at least one.")
 
 
 class RevokeBinding(Payload):
@@ -64,9 +69,9 @@ class RevokeBinding(Payload):
 
     event_type = "RevokeBinding"
 
-    command_id: str = Field(**_ID, description="The requester's id for this command.")
-    psn_no: str = Field(**_PSN_NO, description="人员编号 of the account holder (the message key).")
-    relative_psn_no: str = Field(**_PSN_NO, description="人员编号 of the bound relative.")
+    command_id: Id = Field(**_ID, description="The requester's id for this command.")
+    psn_no: Id = Field(**_PSN_NO, description="人员编号 of the account holder (the message key).")
+    relative_psn_no: Id = Field(**_PSN_NO, description="人员编号 of the bound relative.")
 
 
 class TransferToRelative(Payload):
@@ -74,10 +79,10 @@ class TransferToRelative(Payload):
 
     event_type = "TransferToRelative"
 
-    transfer_id: str = Field(**_ID, description="Idempotency key: the same id with the same body is answered once; with another body it is refused.")
-    psn_no: str = Field(**_PSN_NO, description="人员编号 of the account holder who pays (the message key).")
-    relative_psn_no: str = Field(**_PSN_NO, description="人员编号 of the bound relative whose wallet receives the money.")
-    amount: int = Field(description="Amount in fen: positive, at most 200,000 (2,000 yuan); at most 3 transfers a day, none 22:00-06:00 China time.")
+    transfer_id: Id = Field(**_ID, description="Idempotency key: the same id with the same body is answered once; with another body it is refused.")
+    psn_no: Id = Field(**_PSN_NO, description="人员编号 of the account holder who pays (the message key).")
+    relative_psn_no: Id = Field(**_PSN_NO, description="人员编号 of the bound relative whose wallet receives the money.")
+    amount: Fen = Field(description="Amount in fen: positive, at most 200,000 (2,000 yuan); at most 3 transfers a day, none 22:00-06:00 China time.")
 
 
 class PayRelativePremium(Payload):
@@ -85,11 +90,11 @@ class PayRelativePremium(Payload):
 
     event_type = "PayRelativePremium"
 
-    payment_id: str = Field(**_ID, description="Idempotency key of the payment.")
-    psn_no: str = Field(**_PSN_NO, description="人员编号 of the account holder who pays (the message key).")
-    relative_psn_no: str = Field(**_PSN_NO, description="人员编号 of the relative whose premium is paid; the binding must grant the `premium` use.")
+    payment_id: Id = Field(**_ID, description="Idempotency key of the payment.")
+    psn_no: Id = Field(**_PSN_NO, description="人员编号 of the account holder who pays (the message key).")
+    relative_psn_no: Id = Field(**_PSN_NO, description="人员编号 of the relative whose premium is paid; the binding must grant the `premium` use.")
     coverage_year: int = Field(ge=2000, le=2100, description="The coverage year the premium is for.")
-    amount: int = Field(description="Amount in fen, paid whole or not at all.")
+    amount: Fen = Field(description="Amount in fen, paid whole or not at all.")
 
 
 class AccountCredited(Payload):
@@ -97,10 +102,10 @@ class AccountCredited(Payload):
 
     event_type = "AccountCredited"
 
-    credit_id: str = Field(description="The credit.")
-    psn_no: str = Field(description="人员编号.")
-    amount: int = Field(description="Amount in fen.")
-    balc: int = Field(description="Balance after the credit, in fen.")
+    credit_id: Id = Field(description="The credit.")
+    psn_no: Id = Field(description="人员编号.")
+    amount: Fen = Field(description="Amount in fen.")
+    balc: Fen = Field(description="Balance after the credit, in fen.")
 
 
 class BindingChanged(Payload):
@@ -108,11 +113,11 @@ class BindingChanged(Payload):
 
     event_type = "BindingChanged"
 
-    command_id: str = Field(description="The command this answers.")
-    psn_no: str = Field(description="人员编号 of the account holder (the message key).")
-    relative_psn_no: str = Field(description="人员编号 of the relative.")
+    command_id: Id = Field(description="The command this answers.")
+    psn_no: Id = Field(description="人员编号 of the account holder (the message key).")
+    relative_psn_no: Id = Field(description="人员编号 of the relative.")
     relation: Relation = Field(description="spouse, parent, child or near_relative.")
-    uses: list[MutualAidUse] = Field(description="The uses granted, sorted.")
+    uses: Uses = Field(description="The uses granted, sorted.")
     bound_at: datetime = Field(description="When this binding began; binding again after a revocation starts a new one.")
     revoked_at: datetime | None = Field(default=None, description="When it was revoked; absent while active.")
     active: bool = Field(description="Whether the relative may use the account now.")
@@ -123,11 +128,11 @@ class TransferCompleted(Payload):
 
     event_type = "TransferCompleted"
 
-    transfer_id: str = Field(description="The transfer.")
-    psn_no: str = Field(description="人员编号 of the holder who paid (the message key).")
-    relative_psn_no: str = Field(description="人员编号 of the relative who received it.")
-    amount: int = Field(description="Amount in fen; the relative received exactly this (transfers are free).")
-    balc: int = Field(description="The holder's total balance after the transfer, in fen.")
+    transfer_id: Id = Field(description="The transfer.")
+    psn_no: Id = Field(description="人员编号 of the holder who paid (the message key).")
+    relative_psn_no: Id = Field(description="人员编号 of the relative who received it.")
+    amount: Fen = Field(description="Amount in fen; the relative received exactly this (transfers are free).")
+    balc: Fen = Field(description="The holder's total balance after the transfer, in fen.")
     transferred_at: datetime = Field(description="When the money moved.")
 
 
@@ -136,11 +141,11 @@ class RelativePremiumPaid(Payload):
 
     event_type = "RelativePremiumPaid"
 
-    payment_id: str = Field(description="Idempotency key of the payment; enrollment records it once.")
-    payer_psn_no: str = Field(description="人员编号 of the account holder who paid.")
-    psn_no: str = Field(description="人员编号 of the relative whose premium was paid (the message key).")
+    payment_id: Id = Field(description="Idempotency key of the payment; enrollment records it once.")
+    payer_psn_no: Id = Field(description="人员编号 of the account holder who paid.")
+    psn_no: Id = Field(description="人员编号 of the relative whose premium was paid (the message key).")
     coverage_year: int = Field(ge=2000, le=2100, description="The coverage year the premium is for.")
-    amount: int = Field(gt=0, description="Amount paid in fen.")
+    amount: Fen = Field(gt=0, description="Amount paid in fen.")
     paid_at: datetime = Field(description="When the account was debited.")
 
 
@@ -149,11 +154,11 @@ class WalletCommandRefused(Payload):
 
     event_type = "WalletCommandRefused"
 
-    command_id: str = Field(description="The refused command's id (its command_id, transfer_id, payment_id or credit_id).")
-    command_type: str = Field(description="The refused command's event type, e.g. `TransferToRelative`.")
-    psn_no: str = Field(description="人员编号 of the holder who asked (the message key).")
-    reason_code: str = Field(description="Stable machine code, e.g. `TRANSFER_LIMIT_EXCEEDED`, `NOT_BOUND_RELATIVE` (docs/wallet.md).")
-    reason: str = Field(description="A sentence the holder or the clerk can act on.")
+    command_id: Id = Field(description="The refused command's id (its command_id, transfer_id, payment_id or credit_id).")
+    command_type: CommandType = Field(description="The refused command's event type, e.g. `TransferToRelative`.")
+    psn_no: Id = Field(description="人员编号 of the holder who asked (the message key).")
+    reason_code: ReasonCode = Field(description="Stable machine code, e.g. `TRANSFER_LIMIT_EXCEEDED`, `NOT_BOUND_RELATIVE` (docs/wallet.md).")
+    reason: Reason = Field(description="A sentence the holder or the clerk can act on.")
 
 
 class PersonalPartRefused(Payload):
@@ -161,12 +166,12 @@ class PersonalPartRefused(Payload):
 
     event_type = "PersonalPartRefused"
 
-    claim_id: str = Field(description="The claim.")
-    setl_id: str = Field(description="结算ID.")
-    cancel_id: str | None = Field(default=None, description="The cancel request, when a refund was refused.")
-    psn_no: str = Field(description="人员编号 of the patient (the message key).")
-    reason_code: str = Field(description="Stable machine code: `SETTLEMENT_ID_REUSED`, `UNKNOWN_CLAIM`, `CLAIM_MISMATCH`, `INVALID_REQUEST`.")
-    reason: str = Field(description="A sentence a hospital clerk or operator can act on.")
+    claim_id: Id = Field(description="The claim.")
+    setl_id: Id = Field(description="结算ID.")
+    cancel_id: Id | None = Field(default=None, description="The cancel request, when a refund was refused.")
+    psn_no: Id = Field(description="人员编号 of the patient (the message key).")
+    reason_code: ReasonCode = Field(description="Stable machine code: `SETTLEMENT_ID_REUSED`, `UNKNOWN_CLAIM`, `CLAIM_MISMATCH`, `INVALID_REQUEST`.")
+    reason: Reason = Field(description="A sentence a hospital clerk or operator can act on.")
 
 
 # -- The wallet's HTTP API (docs/wallet.md, "Transport and API"): bodies that do not travel on Kafka.
@@ -179,44 +184,44 @@ class _Body(BaseModel):
 class Balances(_Body):
     """A person's three balances and their total, in fen."""
 
-    prior_years: int = Field(description="历年结余: money from earlier years, in fen.")
-    current_year: int = Field(description="当年划入: this year's credits, in fen.")
-    wallet: int = Field(description="Money received from relatives by wallet transfer, in fen.")
-    total: int = Field(description="All three together, in fen.")
+    prior_years: Fen = Field(description="历年结余: money from earlier years, in fen.")
+    current_year: Fen = Field(description="当年划入: this year's credits, in fen.")
+    wallet: Fen = Field(description="Money received from relatives by wallet transfer, in fen.")
+    total: Fen = Field(description="All three together, in fen.")
 
 
 class AccountBalances(Balances):
     """GET /v1/accounts/{psn_no}: a person's balances."""
 
-    psn_no: str = Field(description="人员编号.")
-    year: int = Field(description="The China year the current-year balance belongs to (0: never used).")
+    psn_no: Id = Field(description="人员编号.")
+    year: int = Field(ge=0, le=2100, description="The China year the current-year balance belongs to (0: never used).")
 
 
 class StatementLine(_Body):
     """One posting as it moved the account (or the person), with the balance after it."""
 
-    key: str = Field(description="The posting's idempotency key, e.g. `claim:<setl_id>`, `transfer:<transfer_id>`.")
-    kind: str = Field(description="credit, year_rollover, claim_payment, claim_refund, premium_payment or wallet_transfer.")
+    key: Key = Field(description="The posting's idempotency key, e.g. `claim:<setl_id>`, `transfer:<transfer_id>`.")
+    kind: ReasonCode = Field(description="credit, year_rollover, claim_payment, claim_refund, premium_payment or wallet_transfer.")
     occurred_at: datetime = Field(description="When the money moved.")
-    amount: int = Field(description="Change in fen: positive in, negative out (a year rollover moves 0 between the person's balances).")
-    balance: int = Field(description="Running balance after this line, in fen.")
+    amount: Fen = Field(description="Change in fen: positive in, negative out (a year rollover moves 0 between the person's balances).")
+    balance: Fen = Field(description="Running balance after this line, in fen.")
 
 
 class AccountStatement(_Body):
     """GET /v1/accounts/{psn_no}/statement: the history, oldest first, with a running balance."""
 
-    psn_no: str = Field(description="人员编号.")
+    psn_no: Id = Field(description="人员编号.")
     bucket: Literal["prior_years", "current_year", "wallet"] | None = Field(
         default=None, description="The one balance this statement follows; absent: all three together.")
     balances: Balances = Field(description="The person's balances after the last posting (computed from the postings).")
-    lines: list[StatementLine] = Field(description="Postings in ledger order; with `limit`, only the last ones.")
+    lines: list[StatementLine] = Field(max_length=100_000, description="Postings in ledger order; with `limit`, only the last ones.")
 
 
 class Refusal(_Body):
     """A 4xx answer of the HTTP API: nothing moved."""
 
-    reason_code: str = Field(description="Stable machine code (docs/wallet.md, Reason codes).")
-    reason: str = Field(description="A sentence the holder or the clerk can act on.")
+    reason_code: ReasonCode = Field(description="Stable machine code (docs/wallet.md, Reason codes).")
+    reason: Reason = Field(description="A sentence the holder or the clerk can act on.")
 
 
 CARRIES = {

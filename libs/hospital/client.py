@@ -156,7 +156,12 @@ class HospitalClient:
         except Exception as exc:
             pending.fail(exc)
             raise SendFailed(f"{p.operation} of claim {p.claim_id} was not sent: {exc!r}") from exc
-        delivery.add_done_callback(lambda f: f.cancelled() or f.exception() is None or pending.fail(f.exception()))
+
+        def undelivered(f: asyncio.Future[Any]) -> None:
+            if not f.cancelled() and (error := f.exception()) is not None:
+                pending.fail(error)
+
+        delivery.add_done_callback(undelivered)
         return pending
 
     async def presettle(self, claim: ClaimSubmitted, timeout: float = 30.0) -> Outcome:

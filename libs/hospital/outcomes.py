@@ -154,14 +154,29 @@ class OutcomeRouter:
 
 
 def parse_outcome(value: bytes | None, received_at: float) -> Outcome | None:
-    """Just the routing fields of a reply (None for anything that is not one)."""
+    """Just the routing fields of a reply (None for anything that is not one).
+
+    Whatever the record holds, this returns or gives None, never raises: a hostile record on the
+    topic (a list where an object belongs, a number for a claim id, nesting a thousand deep) must not
+    end the client's reader. Every routing field must be a short string, so it can key a dict.
+    """
     try:
         data = orjson.loads(value or b"")
-        payload = data["payload"]
-        return Outcome(data["event_type"], payload["claim_id"], payload["fixmedins_code"], data.get("causation_id"),
-                       received_at, value or b"", payload.get("reason_code"))
-    except (orjson.JSONDecodeError, KeyError, TypeError):
+    except orjson.JSONDecodeError:
         return None  # not an outcome this client understands; the platform's DLQ handles garbage
+    payload = data.get("payload") if isinstance(data, dict) else None
+    if not isinstance(payload, dict):
+        return None
+    event_type, claim_id, fixmedins_code = data.get("event_type"), payload.get("claim_id"), payload.get("fixmedins_code")
+    causation_id, reason_code = data.get("causation_id"), payload.get("reason_code")
+    if not all(_short(v) for v in (event_type, claim_id, fixmedins_code)) or not all(
+            v is None or _short(v) for v in (causation_id, reason_code)):
+        return None
+    return Outcome(event_type, claim_id, fixmedins_code, causation_id, received_at, value or b"", reason_code)
+
+
+def _short(value: Any) -> bool:
+    return isinstance(value, str) and len(value) <= 200
 
 
 def _bounded_put(d: dict[Any, Any], key: Any, value: Any, limit: int) -> None:

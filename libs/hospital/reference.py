@@ -15,7 +15,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -68,7 +68,7 @@ FALLBACK_ITEMS = (
 FALLBACK_SCHEMES = (Scheme("430100", "390", 2026, ("M03900", "M01600")),)
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(treatment_region: str, directory: Path = CATALOGUES) -> tuple[Item, ...]:
     """The treatment region's province catalogue, or the built-in fallback list."""
     path = directory / f"{treatment_region[:2]}0000.csv"
@@ -93,7 +93,7 @@ def has_catalogue(treatment_region: str, directory: Path = CATALOGUES) -> bool:
     return (directory / f"{treatment_region[:2]}0000.csv").is_file()
 
 
-@lru_cache(maxsize=None)
+@cache
 def schemes(directory: Path = PACKS) -> tuple[Scheme, ...]:
     """Every (region, insutype, year) a pack exists for, newest year first; the fallback if none."""
     found = []

@@ -120,7 +120,7 @@ def check_lines(lines: Sequence[Any]) -> list[Problem]:
             p.append(Problem(ln.where, f"{label('med_list_codg')} is missing"))
         elif len(ln.med_list_codg) > 50:
             p.append(Problem(ln.where, f"{label('med_list_codg')} may have at most 50 characters"))
-        if ln.pric is not None and ln.pric.as_tuple().exponent < -6:  # type: ignore[operator]
+        if ln.pric is not None and ln.pric.as_tuple().exponent < -6:
             p.append(Problem(ln.where, f"{label('pric')} {ln.pric} has more than 6 decimals"))
         p += [Problem(ln.where, fault) for fault in line_faults(ln, label)]
     # No check of the bill's total: refunds never return more units than a line charged (refund_faults),

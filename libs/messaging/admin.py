@@ -215,6 +215,8 @@ def main() -> None:
     settings = StackSettings()
     bootstrap = settings.kafka_bootstrap
     users = ensure_users(bootstrap)
+    added: list[Acl]
+    removed: list[Acl]
     if settings.topic_prefix:  # a second environment on a shared broker: its own names' entries
         create_acls(bootstrap, acls(settings.topic_prefix))
         added, removed = acls(settings.topic_prefix), []

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from libs.messaging.records import OutgoingMessage, Record
+from libs.messaging.records import DeadLetter, OutgoingMessage, Record
 
 
 class FakeTransaction:
@@ -15,17 +15,28 @@ class FakeTransaction:
         self.state = state
         self.conn = state  # handlers under test keep their rows in here
 
-    async def claim_new(self, consumer: str, message_ids: list[str]) -> set[str]:
-        seen = self.state.setdefault("inbox", set())
+    async def claim_new(self, consumer: str, message_ids: list[str], digests: list[bytes] | None = None) -> set[str]:
+        seen = self.state.setdefault("inbox", {})
         new = {m for m in message_ids if (consumer, m) not in seen}
-        seen.update((consumer, m) for m in new)
+        for m, digest in zip(message_ids, digests or [None] * len(message_ids)):
+            if m in new:
+                seen[(consumer, m)] = digest
         return new
+
+    async def digests(self, consumer: str, message_ids: list[str]) -> dict[str, bytes | None]:
+        seen = self.state.get("inbox", {})
+        return {m: seen[(consumer, m)] for m in message_ids if (consumer, m) in seen}
 
     def publish(self, message: OutgoingMessage) -> None:
         self.state.setdefault("outbox", []).append(message)
 
-    def record_dead_letter(self, consumer: str, record: Record, reason: str) -> None:
-        self.state.setdefault("dead_letters", []).append((consumer, record.position, reason))
+    def park(self, dead: DeadLetter) -> None:
+        parked = self.state.setdefault("dead_letters", [])
+        if not any(c == dead.consumer and position == dead.record.position for c, position, _ in parked):
+            parked.append((dead.consumer, dead.record.position, dead.reason))
+            self.publish(dead.message)
+        if dead.message_id is not None:
+            self.state.get("inbox", {}).pop((dead.consumer, dead.message_id), None)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
@@ -54,6 +65,9 @@ class FakeDatabase:
         yield FakeTransaction(working)
         self.state = working
         self.commits += 1
+
+    async def quarantine(self, consumer: str, record: Record, reason: str) -> None:
+        self.state.setdefault("quarantined", []).append((consumer, record.position, reason))
 
     @property
     def outbox(self) -> list[OutgoingMessage]:

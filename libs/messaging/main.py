@@ -29,8 +29,8 @@ def run(bootstrap: Callable[[], tuple[Any, Any]]) -> None:
         try:
             import uvloop
         except ImportError:  # a platform uvloop does not build on (Windows): the standard loop
-            uvloop = None
-        if uvloop is not None:
+            pass
+        else:
             uvloop.run(app.run())
             return
     asyncio.run(app.run())

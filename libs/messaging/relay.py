@@ -11,6 +11,12 @@ are another live process's, which publishes them itself). Reading back every row
 main cost: the table's head is a trail of deleted rows that each scan walked until vacuum removed
 them (2.5 ms a scan in the settlement database at 500 claims a second; docs/performance.md).
 
+One row never blocks the others: a row Kafka can never take (larger than a request may be, or a
+value the client refuses) is moved to `outbox_parked` with the reason, and the rows behind it flow.
+Rows over `MAX_RECORD_BYTES` are parked before sending; when a batch fails with an error that only
+one record can cause, its rows are sent one by one to find it. Any other failure (the broker is
+away, a timeout) leaves every row for the next attempt, as before.
+
 Order: a process publishes its rows in commit order. Events for one key come from one process while
 it owns the partitions they follow from; a later event of one claim (settled after adjudicated) is
 only written after the earlier one was consumed, so published. A crash between publishing and
@@ -26,13 +32,28 @@ from typing import Protocol
 import asyncpg
 import orjson
 import structlog
+from aiokafka.errors import (
+    CorruptRecordException, InvalidTopicError, MessageSizeTooLargeError, RecordTooLargeError,
+)
 
 from libs.messaging.consumer import TRANSIENT_ERRORS
-from libs.messaging.records import OutgoingMessage
+from libs.messaging.records import OutgoingMessage, safe_text
 
 log = structlog.get_logger("relay")
 
 _RELAY_LOCK = 7_305_2207
+
+MAX_RECORD_BYTES = 1_000_000
+"""Key, value and headers together: the producer refuses a request above 1 MiB (its default
+`max_request_size`, which the broker's `message.max.bytes` matches); the rest is room for framing."""
+
+UNPUBLISHABLE: tuple[type[BaseException], ...] = (
+    MessageSizeTooLargeError, RecordTooLargeError, InvalidTopicError, CorruptRecordException,
+    UnicodeError, TypeError, ValueError,
+)
+"""Errors one record causes, whatever the broker's state: sending it again cannot succeed."""
+
+Row = tuple[int, str, str, bytes, dict[str, str]]
 
 
 class Sender(Protocol):
@@ -51,6 +72,7 @@ class OutboxRelay:
         self._handed: deque[list[tuple[int, OutgoingMessage]]] = deque()
         self._swept: set[int] = set()  # ids the last sweeps published, so a late hand-over is not sent twice
         self.published = 0
+        self.parked = 0  # rows moved to outbox_parked (never publishable)
 
     def hand_over(self, committed: list[tuple[int, OutgoingMessage]]) -> None:
         """Rows a transaction of this process has just committed (called in commit order)."""
@@ -152,12 +174,48 @@ class OutboxRelay:
         self._handed = deque([(i, m) for i, m in committed if i not in self._swept] for committed in self._handed)
         return len(rows)
 
-    async def _publish(self, conn: asyncpg.Connection, rows: list[tuple[int, str, str, bytes, dict[str, str]]]) -> None:
-        await self._sender.send_batch([
-            (topic, key, value, [(k, v.encode()) for k, v in headers.items()]) for _, topic, key, value, headers in rows
-        ])
+    async def _publish(self, conn: asyncpg.Connection, rows: list[Row]) -> None:
+        parked = [(row, f"{_size(row)} bytes: larger than a Kafka request may be") for row in rows
+                  if _size(row) > MAX_RECORD_BYTES]
+        sendable = [row for row in rows if _size(row) <= MAX_RECORD_BYTES] if parked else rows
+        refused = 0
+        try:
+            await self._send(sendable)
+        except UNPUBLISHABLE as exc:
+            log.warning("relay_isolating_unpublishable", rows=len(sendable), error=repr(exc))
+            for row in sendable:  # one by one; those sent before the failure are sent again (inboxes skip them)
+                try:
+                    await self._send([row])
+                except UNPUBLISHABLE as one:
+                    parked.append((row, f"{type(one).__name__}: {one}"))
+                    refused += 1
+        if parked:
+            await self._park(conn, parked)
         # Deleted once published (the topic and the consumers' inboxes keep the history): half the
         # Postgres work of marking them sent and purging them later.
-        await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", [row[0] for row in rows])
-        self.published += len(rows)
+        await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", [row[0] for row in sendable])
+        self.published += len(sendable) - refused
 
+    async def _send(self, rows: list[Row]) -> None:
+        if rows:
+            await self._sender.send_batch([
+                (topic, key, value, [(k, v.encode()) for k, v in headers.items()]) for _, topic, key, value, headers in rows
+            ])
+
+    async def _park(self, conn: asyncpg.Connection, parked: list[tuple[Row, str]]) -> None:
+        """Move rows Kafka will never take out of the outbox, with why; they wait for an operator."""
+        for (row_id, topic, _, _, _), reason in parked:
+            log.error("outbox_row_parked", id=row_id, topic=topic, reason=reason)
+        await conn.execute(
+            "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[]) AS r(id, reason)),"
+            " moved AS (DELETE FROM outbox o USING r WHERE o.id = r.id"
+            " RETURNING o.id, o.topic, o.key, o.event_id, o.value, o.headers, o.created_at, r.reason)"
+            " INSERT INTO outbox_parked (id, topic, key, event_id, value, headers, created_at, reason)"
+            " SELECT * FROM moved ON CONFLICT (id) DO NOTHING",
+            [row[0] for row, _ in parked], [safe_text(reason) for _, reason in parked])
+        self.parked += len(parked)
+
+
+def _size(row: Row) -> int:
+    _, _, key, value, headers = row
+    return len(value) + len(key) + sum(len(k) + len(v) for k, v in headers.items())

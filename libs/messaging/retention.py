@@ -35,7 +35,7 @@ async def purge_inbox(pool: asyncpg.Pool, older_than: timedelta, chunk: int = CH
     purged = 0
     while True:
         async with pool.acquire() as conn:
-            deleted = await conn.fetchval(
+            deleted: int = await conn.fetchval(
                 "WITH doomed AS (SELECT ctid FROM inbox WHERE received_at < now() - $1::interval LIMIT $2),"
                 " gone AS (DELETE FROM inbox WHERE ctid IN (SELECT ctid FROM doomed) RETURNING 1)"
                 " SELECT count(*) FROM gone", older_than, chunk)

@@ -18,11 +18,13 @@ from fastapi import FastAPI
 from faststream import FastStream
 from faststream.kafka import KafkaBroker
 
+from libs.contracts.registry import CARRIES
 from libs.contracts.topics import Topic
 from libs.db.migrations import migrate
 from libs.db.pool import create_pool
 from libs.http import HttpServer
 from libs.messaging import postgres
+from libs.messaging.answers import ANSWERS
 from libs.messaging.consumer import BatchProcessor, Select
 from libs.messaging.dispatch import BatchTable, HandlerTable, batch_dispatcher, dispatcher
 from libs.messaging.kafka import KafkaSender, make_broker, subscribe
@@ -74,19 +76,28 @@ class ServiceRuntime:
         return (not only or topic.name in only) and topic.name not in excluded
 
     def consume(self, topic: Topic, table: HandlerTable, batch: BatchTable | None = None, *,
-                follower: bool = False, select: Select | None = None) -> BatchProcessor | None:
+                follower: bool = False, select: Select | None = None,
+                seal_dead_letters: Callable[[bytes], bytes] | None = None) -> BatchProcessor | None:
         """Subscribe to `topic` with its own consumer group, handling the payload types in `table`;
         runs of consecutive messages of a type in `batch` go to that set-based handler instead.
         `follower`: a consumer off the hospital's path, which gathers each batch for
         `FOLLOWER_LINGER_MS` (fewer, larger batches: far less CPU a message, more lag). `select`: the
-        records of interest by their headers; the others are passed over undecoded (consumer.py).
+        records of interest by their headers; the others are passed over undecoded (consumer.py). A type
+        the topic does not carry is dead-lettered; an undecodable request on a topic with an answer
+        (libs/messaging/answers.py) is refused to its sender.
         None when this process leaves the topic to another process of the service (`consumes`)."""
         if not self.consumes(topic):
             return None  # another process of the service consumes it
         handler, accepted = dispatcher(table)
         consumer = f"{self.settings.service_name}-{topic.name}"
+        carried = frozenset(model.event_type for model in CARRIES[topic.name])
+        if accepted - carried:
+            raise ValueError(f"{consumer} handles types {topic.name} does not carry: {sorted(accepted - carried)}")
+        answer = ANSWERS.get(topic.name)
         processor = BatchProcessor(consumer, self.database, handler, accepted, batch_dispatcher(batch, accepted),
-                                   select=select)
+                                   select=select, carried=carried,
+                                   answer=answer(self.settings.service_name) if answer else None,
+                                   seal=seal_dead_letters)
         subscribe(self.broker, topic, processor, group_id=consumer, topic_prefix=self.settings.topic_prefix,
                   max_records=self.settings.batch_max_records, batch_timeout_ms=self.settings.batch_timeout_ms,
                   linger_ms=self.settings.follower_linger_ms if follower else 0)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from libs.contracts.envelope import new_envelope
-from libs.contracts.topics import WALLET_COMMANDS
 from libs.contracts.registry import encode
+from libs.contracts.topics import WALLET_COMMANDS
 from libs.contracts.wallet import AccountCredited, CreditPersonalAccount
 from libs.messaging.consumer import BatchProcessor, RetryPolicy
 from libs.messaging.dispatch import batch_dispatcher

@@ -52,3 +52,13 @@ def test_fen_read_as_yuan_is_exact_to_the_fen_whatever_the_sign_or_size(amount):
     assert fen_to_yuan(amount) == as_decimal and str(fen_to_yuan(amount)) == str(as_decimal)
     assert format_yuan(amount) == f"{as_decimal:,.2f}"
     assert yuan_to_fen(fen_to_yuan(amount)) == amount
+
+
+@pytest.mark.parametrize("bomb", ["1E+999997", "-1E+999997", "Infinity", "NaN", "1" * 5000, "1e14"])
+def test_a_yuan_amount_beyond_any_bound_is_refused_at_once(bomb) -> None:
+    import time
+
+    start = time.process_time()
+    with pytest.raises(MoneyError):
+        yuan_to_fen(bomb)
+    assert time.process_time() - start < 0.005

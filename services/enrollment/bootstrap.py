@@ -62,7 +62,7 @@ def bootstrap(settings: EnrollmentSettings | None = None) -> tuple[ServiceRuntim
     runtime.on_started.insert(0, seal_at_start(vault))
     service = EnrollmentService(load_policy(settings.policy_file),
                                 pg_stores(vault, PersonCache(settings.person_cache_size)))
-    consumers.register(runtime, service)
+    consumers.register(runtime, service, vault)
     runtime.serve_http(create_app(service, runtime.database))
     scheduler.refresh_periodically(runtime, service, settings.snapshot_refresh_seconds)
     return runtime, runtime.app()

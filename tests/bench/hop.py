@@ -16,11 +16,11 @@ import argparse
 import asyncio
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import datetime
+from pathlib import Path
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -42,10 +42,12 @@ _CORRELATION = re.compile(rb'"correlation_id":"([^"]+)"')
 async def one_run(stack: StackSettings, messages: int, rate: float | None) -> dict[str, float]:
     ns = Namespace(stack)
     await ns.create()
-    log = tempfile.NamedTemporaryFile(prefix="hop-", suffix=".log", delete=False)
-    service = subprocess.Popen([sys.executable, "-m", "tests.bench.hop_service"], cwd=ROOT, stdout=log,
-                               stderr=subprocess.STDOUT, env={**os.environ, **ns.env, "PYTHONPATH": str(ROOT),
-                                    "KAFKA_USERNAME": ADMIN})  # a bench service of no principal: admin
+    with tempfile.NamedTemporaryFile(prefix="hop-", suffix=".log", delete=False) as log_file:  # the child has its own
+        log = Path(log_file.name)
+        service = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tests.bench.hop_service", cwd=ROOT, stdout=log_file, stderr=asyncio.subprocess.STDOUT,
+            env={**os.environ, **ns.env, "PYTHONPATH": str(ROOT),
+                 "KAFKA_USERNAME": ADMIN})  # a bench service of no principal: admin
     try:
         population = build_population(1, 500, tag="H", year=datetime.now().year)
         quiet = Rates(0, 0, 0, 0, 0, 0, 0, 0)
@@ -54,15 +56,16 @@ async def one_run(stack: StackSettings, messages: int, rate: float | None) -> di
         values = [(r.claim_id.encode(), r.psn_no.encode(),
                    encode(new_envelope(r, producer=r.fixmedins_code, correlation_id=r.claim_id))) for r in requests]
         deadline = time.monotonic() + 60
-        while b'"started"' not in open(log.name, "rb").read():
-            if service.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(open(log.name).read()[-2000:])
+        while b'"started"' not in await asyncio.to_thread(log.read_bytes):
+            if service.returncode is not None or time.monotonic() > deadline:
+                raise RuntimeError((await asyncio.to_thread(log.read_text))[-2000:])
             await asyncio.sleep(0.2)
         return await _measure(ns, stack, service.pid, values, rate)
     finally:
-        service.terminate()
-        service.wait(30)
-        os.unlink(log.name)
+        if service.returncode is None:
+            service.terminate()
+        await asyncio.wait_for(service.wait(), 30)
+        os.unlink(log)
         await ns.drop()
 
 
@@ -101,7 +104,8 @@ async def _measure(ns: Namespace, stack: StackSettings, pid: int, values: list[t
         await asyncio.sleep(1.0)  # statistics reach pg_stat_database with a delay
         n = len(values)
         latencies.sort()
-        return {"messages_per_second": round(n / elapsed), "commits_per_message": round((await db.fetchval(commits) - commits_before) / n, 3),
+        return {"messages_per_second": round(n / elapsed),
+                "commits_per_message": round((await db.fetchval(commits) - commits_before) / n, 3),
                 **{f"cpu_us_per_message_{k}": round(v * 1e6 / n) for k, v in window.cpu_seconds.items()
                    if k in ("hop service", "kafka", "postgres")},
                 "hop_ms_p50": latencies[n // 2], "hop_ms_p99": latencies[int(n * 0.99)]}

@@ -47,7 +47,7 @@ async def _first_seen(bootstrap: str, topic: str, event_type: str, start_ms: int
         if not parts:
             return {}
         consumer.assign(parts)
-        starts = await consumer.offsets_for_times({tp: start_ms for tp in parts})
+        starts = await consumer.offsets_for_times(dict.fromkeys(parts, start_ms))
         ends = await consumer.end_offsets(parts)
         left = set()
         for tp in parts:

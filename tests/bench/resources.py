@@ -11,6 +11,7 @@ over its processes, since they share the buffer pool and a sum of RSS would coun
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections import defaultdict
@@ -68,10 +69,8 @@ class Sampler:
         found: dict[str, list[psutil.Process]] = {name: [] for name in self.services}
         found.update({"kafka": [], "postgres": [], "load generator": [psutil.Process()]})
         for name, pid in self.services.items():
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 found[name].append(psutil.Process(pid))
-            except psutil.NoSuchProcess:
-                pass
         # This run's broker and server only: another stack may be running on other ports.
         found["kafka"] += self._server(self.kafka_port)
         for postmaster in self._server(self.pg_port):

@@ -88,3 +88,18 @@ async def test_what_is_remembered_is_bounded() -> None:
         router.expect(f"C{n}", "settle", f"e{n}").abandon()
         router.deliver(settled(f"C{n}"), received_at=1.0)
     assert len(router._late) <= 10 and len(router._by_event) <= 10 and len(router._sent) <= 10
+
+
+@pytest.mark.parametrize("hostile", [
+    b"[]", b"null", b"\x00\xff", b'{"payload": []}', b"[" * 5000,
+    b'{"event_type": {"a": 1}, "payload": {"claim_id": "C1", "fixmedins_code": "H"}}',
+    b'{"event_type": "ClaimSettled", "payload": {"claim_id": ["C1"], "fixmedins_code": "H"}}',
+    b'{"event_type": "ClaimRejected", "causation_id": {"x": 1}, "payload": {"claim_id": "C1", "fixmedins_code": "H"}}',
+    b'{"event_type": "ClaimRejected", "payload": {"claim_id": "C1", "fixmedins_code": "H", "reason_code": 7}}',
+])
+async def test_a_hostile_record_on_the_outcomes_topic_is_passed_over_and_the_reader_goes_on(hostile) -> None:
+    router = OutcomeRouter()
+    pending = router.expect("C1", "settle", "e1")
+    assert router.deliver(hostile, received_at=1.0) is None
+    router.deliver(settled("C1"), received_at=2.0)
+    assert (await pending.outcome(timeout=1)).settled

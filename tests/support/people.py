@@ -6,7 +6,6 @@ from datetime import date
 
 from libs.contracts.enrollment import RegisterPerson
 from libs.contracts.wallet import CreditPersonalAccount
-
 from libs.resident_id import with_check_character
 from tests.support.claims import REGION_OF_SCHEME
 

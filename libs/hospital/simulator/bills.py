@@ -11,7 +11,7 @@ import random
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from libs.hospital import reference
@@ -42,7 +42,7 @@ class Shelf:
         return rng.choice(items) if items else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def shelf(region: str) -> Shelf:
     items = reference.catalogue(region)
     usable = [i for i in items if not i.cosmetic]

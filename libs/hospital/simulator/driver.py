@@ -124,7 +124,9 @@ class Driver:
             await self.raw.send(step.key, step.raw or b"")
             run.stats.sent["malformed"] += 1
             return
-        pending = await self.client.send(run.prepared[index])  # type: ignore[arg-type]
+        prepared = run.prepared[index]
+        assert prepared is not None  # a step with a request has its message (see _prepare)
+        pending = await self.client.send(prepared)
         run.stats.sent[step.operation] += 1
         if step.when not in _JOINS:
             self._outstanding.append((time.perf_counter() + self.timeout, pending, run, index))

@@ -65,8 +65,8 @@ class Person:
     def enrollment(self, registered_on: date) -> RegisterPerson:
         return RegisterPerson(
             command_id=f"reg-{self.psn_no}", psn_no=self.psn_no, certno=self.certno, psn_name="模拟患者",
-            gend=self.gend, brdy=self.brdy, insutype=self.insutype, insuplc_admdvs=self.insured_region,  # type: ignore[arg-type]
-            emp_status=self.emp_status, hardship_group=self.hardship_group, begndate=registered_on,  # type: ignore[arg-type]
+            gend=self.gend, brdy=self.brdy, insutype=self.insutype, insuplc_admdvs=self.insured_region,
+            emp_status=self.emp_status, hardship_group=self.hardship_group, begndate=registered_on,
         )
 
     def credit(self, year: int) -> CreditPersonalAccount | None:

@@ -17,8 +17,15 @@ import asyncpg
 from libs.money import Fen
 from services.clearing.adapters import rows
 from services.clearing.domain import (
-    ClearingCycle, Confirmation, CycleNotFound, InstitutionTotal, NetPosition, Obligation, Pair,
-    PrepaymentEntry, ReconciliationReport,
+    ClearingCycle,
+    Confirmation,
+    CycleNotFound,
+    InstitutionTotal,
+    NetPosition,
+    Obligation,
+    Pair,
+    PrepaymentEntry,
+    ReconciliationReport,
 )
 
 _CYCLE = "SELECT cycle_id, scope_key, period_start, period_end, opened_at, status, closed_at, close_reason FROM cycles"

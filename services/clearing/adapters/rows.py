@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 import asyncpg
 
 from services.clearing.domain import (
-    CHINA_TIME, ClearingCycle, Confirmation, Mismatch, Obligation, PrepaymentEntry, ReconciliationReport,
+    CHINA_TIME,
+    ClearingCycle,
+    Confirmation,
+    Mismatch,
+    Obligation,
+    PrepaymentEntry,
+    ReconciliationReport,
 )
 
 MISMATCH_COLUMNS = (
@@ -17,6 +23,10 @@ MISMATCH_COLUMNS = (
 )
 
 
+@overload
+def _china(moment: datetime) -> datetime: ...
+@overload
+def _china(moment: None) -> None: ...
 def _china(moment: datetime | None) -> datetime | None:
     return moment.astimezone(CHINA_TIME) if moment is not None else None
 
@@ -27,7 +37,7 @@ def cycle_values(c: ClearingCycle) -> tuple[Any, ...]:
 
 def cycle(r: asyncpg.Record) -> ClearingCycle:
     return ClearingCycle(
-        r["cycle_id"], r["scope_key"], r["period_start"], r["period_end"], _china(r["opened_at"]),  # type: ignore[arg-type]
+        r["cycle_id"], r["scope_key"], r["period_start"], r["period_end"], _china(r["opened_at"]),
         r["status"], _china(r["closed_at"]), r["close_reason"],
     )
 
@@ -78,4 +88,4 @@ def reconciliation(run: asyncpg.Record, mismatches: Sequence[asyncpg.Record]) ->
             for m in mismatches
         ),
     )
-    return report, _china(run["reconciled_at"])  # type: ignore[return-value]
+    return report, _china(run["reconciled_at"])

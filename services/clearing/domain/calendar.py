@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from libs.china_time import CHINA_TIME, china_date  # noqa: F401  (CHINA_TIME: re-exported by the domain package)
+from libs.china_time import china_date
 from services.clearing.domain.errors import InvalidCalendar, NaiveTime
+
 
 def check_aware(moment: datetime, what: str = "time") -> None:
     """Refuse a naive datetime: without an offset the business day of a cycle is a guess."""

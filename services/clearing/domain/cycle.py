@@ -26,7 +26,11 @@ from services.clearing.domain.errors import CycleNotClosed, CycleNotDue, CycleNo
 from services.clearing.domain.facts import ClaimFact
 from services.clearing.domain.netting import NetPosition, Pair, net_positions
 from services.clearing.domain.obligations import (
-    Obligation, already_applied, check_mirrors_counterpart, obligations_for, origin_cycle_of,
+    Obligation,
+    already_applied,
+    check_mirrors_counterpart,
+    obligations_for,
+    origin_cycle_of,
 )
 from services.clearing.domain.prepayments import PrepaymentEntry, apply_prepayments
 from services.clearing.domain.regions import ClearingScope

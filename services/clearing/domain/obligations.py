@@ -22,7 +22,7 @@ from typing import Literal
 
 from libs.money import Fen
 from services.clearing.domain.errors import CancellationMismatch, ConflictingRedelivery
-from services.clearing.domain.facts import SIGN, ClaimFact
+from services.clearing.domain.facts import SIGN, ClaimFact, FundAmounts
 
 ObligationKind = Literal["settled", "cancelled", "returned"]
 
@@ -106,11 +106,15 @@ def origin_cycle_of(fact: ClaimFact, claim_history: Sequence[Obligation]) -> str
     )
 
 
-def _rows_signature(rows: Sequence[Obligation]) -> tuple:
+# What a redelivery must repeat: claim, institution, both regions and the amount of every fund.
+_Signature = tuple[str, str, str, str, FundAmounts]
+
+
+def _rows_signature(rows: Sequence[Obligation]) -> _Signature:
     first = rows[0]
     funds = tuple(sorted((o.fund_pay_type, abs(o.amount)) for o in rows))
     return (first.claim_id, first.fixmedins_code, first.insuplc_admdvs, first.mdtrtarea_admvs, funds)
 
 
-def _fact_signature(fact: ClaimFact) -> tuple:
+def _fact_signature(fact: ClaimFact) -> _Signature:
     return (fact.claim_id, fact.fixmedins_code, fact.insuplc_admdvs, fact.mdtrtarea_admvs, fact.funds)

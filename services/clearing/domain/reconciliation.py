@@ -66,7 +66,7 @@ def reconcile(
 ) -> ReconciliationReport:
     clearing: dict[_Key, Fen] = {}
     for o in obligations:
-        if o.cycle_id == cycle.cycle_id and o.between_regions:
+        if o.cycle_id == cycle.cycle_id and o.kind != "returned":  # `between_regions`, spelt so the kind narrows
             key = (o.setl_id, o.kind, o.fund_pay_type)
             clearing[key] = clearing.get(key, 0) + o.amount
     settlement: dict[_Key, Fen] = {}

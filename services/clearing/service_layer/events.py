@@ -50,7 +50,7 @@ def items_rolled_back(
 def prepayment_recorded(entry: PrepaymentEntry, balance: Fen) -> contract.PrepaymentRecorded:
     return contract.PrepaymentRecorded(
         entry_id=entry.entry_id, scope_key=entry.scope_key, admdvs=entry.admdvs,
-        kind=entry.kind,  # type: ignore[arg-type]  # commands record only advances and refunds
+        kind=entry.kind,
         amount=entry.amount, balance=balance, at=entry.at,
     )
 

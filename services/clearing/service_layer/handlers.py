@@ -15,12 +15,25 @@ from typing import Any
 from libs.money import Fen
 from services.clearing import domain
 from services.clearing.domain import (
-    ClaimFact, ClearingCycle, ClearingRepository, Confirmation, CycleClosing, CycleNotFound, DetailLine, Obligation,
-    ReconciliationReport, prepayment_balances,
+    ClaimFact,
+    ClearingCycle,
+    ClearingRepository,
+    Confirmation,
+    CycleClosing,
+    CycleNotFound,
+    DetailLine,
+    Obligation,
+    ReconciliationReport,
+    prepayment_balances,
 )
 from services.clearing.service_layer import events
 from services.clearing.service_layer.commands import (
-    AdvancePrepayment, CloseCycle, ConfirmItems, Reconcile, RefundPrepayment, RollBackItems,
+    AdvancePrepayment,
+    CloseCycle,
+    ConfirmItems,
+    Reconcile,
+    RefundPrepayment,
+    RollBackItems,
 )
 from services.clearing.service_layer.unit_of_work import UnitOfWork
 

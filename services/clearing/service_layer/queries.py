@@ -12,9 +12,21 @@ from datetime import datetime
 
 from libs.money import Fen
 from services.clearing.domain import (
-    ClearingCycle, ClearingRefusal, ClearingRepository, ClearingScope, Counterparty, DetailLine,
-    InstitutionPayable, InstitutionStatement, NetPosition, Pair, ReconciliationReport, institution_payable,
-    institution_statements, prepayment_balances, region_counterparties,
+    ClearingCycle,
+    ClearingRefusal,
+    ClearingRepository,
+    ClearingScope,
+    Counterparty,
+    DetailLine,
+    InstitutionPayable,
+    InstitutionStatement,
+    NetPosition,
+    Pair,
+    ReconciliationReport,
+    institution_payable,
+    institution_statements,
+    prepayment_balances,
+    region_counterparties,
 )
 from services.clearing.service_layer.handlers import institution_detail
 

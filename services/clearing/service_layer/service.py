@@ -10,14 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from libs.contracts.envelope import Envelope
 from libs.messaging.consumer import TRANSIENT_ERRORS
 from libs.messaging.ports import Database, Transaction
 from libs.retry import RetryPolicy, retry_transient
 from services.clearing.domain import (
-    ClaimFact, ClearingRepository, CycleCalendar, CycleClosing, CycleNotDue, CycleNotOpen, Obligation,
+    ClaimFact,
+    ClearingRepository,
+    CycleCalendar,
+    CycleClosing,
+    CycleNotDue,
+    CycleNotOpen,
+    Obligation,
     ReconciliationReport,
 )
 from services.clearing.service_layer import handlers, queries
@@ -31,6 +37,17 @@ Clock = Callable[[], datetime]
 
 class RepositoryFactory(Protocol):
     def __call__(self, conn: Any, *, locks: bool) -> ClearingRepository: ...
+
+
+class _Connected(Protocol):
+    conn: Any
+
+
+def _connection(tx: Transaction) -> Any:
+    """The connection of the concrete transaction the bootstrap wires (`PgTransaction.conn`, the fakes' `conn`).
+
+    The `Transaction` port carries none (libs/messaging/ports.py) and the repository factory takes one."""
+    return cast(_Connected, tx).conn
 
 
 class ClearingService:
@@ -73,10 +90,10 @@ class ClearingService:
 
     async def read(self, query: Callable[..., Awaitable[T]], *args: Any) -> T:
         async with self.database.transaction() as tx:
-            return await query(self.repository(tx.conn, locks=False), *args)
+            return await query(self.repository(_connection(tx), locks=False), *args)
 
     def _uow(self, tx: Transaction, causation: Envelope[Any] | None = None) -> UnitOfWork:
-        return UnitOfWork(tx, self.repository(tx.conn, locks=True), self.clock(), self.calendar, causation)
+        return UnitOfWork(tx, self.repository(_connection(tx), locks=True), self.clock(), self.calendar, causation)
 
     async def _with_retries(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
         async def in_a_transaction() -> T:

@@ -16,7 +16,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from libs.money import ratio, yuan_to_fen
-from services.enrollment.domain import HardshipGroup, PolicyBook, ResidentYear, SubsidyKind, SubsidyRule, WaitingPeriodRules
+from services.enrollment.domain import (
+    HardshipGroup,
+    PolicyBook,
+    ResidentYear,
+    SubsidyKind,
+    SubsidyRule,
+    WaitingPeriodRules,
+)
 
 Yuan = str | int
 

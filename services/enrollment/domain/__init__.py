@@ -71,15 +71,17 @@ from services.enrollment.domain.vocabulary import (
 )
 
 __all__ = [
-    "ApplyForTransfer", "ApproveChronicDisease", "CancelFiling", "CancelTransfer",
-    "ChangeHardshipGroup", "ChronicApproval", "Command", "CompleteTransfer", "Contribution", "ContributionSource",
-    "CoveragePeriod", "CoverageView", "CrossRegionFiling", "DesignateSpecialDrug", "EmploymentStatus",
-    "EndEmployeeCoverage", "EndSpecialDrugDesignation", "EnrollEmployee", "EnrollFromRegistration", "EnrollNewborn",
-    "EnrollResident", "EnrollStudent", "EnrollmentKind", "EnrollmentRefused", "Event", "FileCrossRegionTreatment",
-    "FilingKind", "HardshipGroup", "InsuredPerson", "LinkRelative", "MutualAidPayment", "PayRetirementShortfall", "PersonState",
+    "SHANXI_SUBSIDIES_2022_2025",
+    "ApplyForTransfer", "ApproveChronicDisease", "CancelFiling", "CancelTransfer", "ChangeHardshipGroup",
+    "ChronicApproval", "Command", "CompleteTransfer", "Contribution", "ContributionSource", "CoveragePeriod",
+    "CoverageView", "CrossRegionFiling", "DesignateSpecialDrug", "EmploymentStatus", "EndEmployeeCoverage",
+    "EndSpecialDrugDesignation", "EnrollEmployee", "EnrollFromRegistration", "EnrollNewborn", "EnrollResident",
+    "EnrollStudent", "EnrollmentKind", "EnrollmentRefused", "Event", "FileCrossRegionTreatment", "FilingKind",
+    "HardshipGroup", "InsuredPerson", "LinkRelative", "MutualAidPayment", "PayRetirementShortfall", "PersonState",
     "PolicyBook", "RecordDeemedContribution", "RecordEmployeeContribution", "RecordFundPaymentYear", "RegisterPerson",
     "Relation", "RequestTransfer", "ResidentId", "ResidentYear", "Retire", "RetirementEligibility",
-    "RevokeChronicApproval", "SHANXI_SUBSIDIES_2022_2025", "Scheme", "Sex", "SpecialDrugDesignation", "SubsidyKind",
-    "SubsidyRule", "UnlinkRelative", "WaitingPeriodRules", "check_not_registered", "check_person_known",
-    "coverage_view", "parse_resident_id", "premium_split", "psn_no_for", "retirement_eligibility",
+    "RevokeChronicApproval", "Scheme", "Sex", "SpecialDrugDesignation", "SubsidyKind", "SubsidyRule", "UnlinkRelative",
+    "WaitingPeriodRules",
+    "check_not_registered", "check_person_known", "coverage_view", "parse_resident_id", "premium_split", "psn_no_for",
+    "retirement_eligibility",
 ]

@@ -64,7 +64,8 @@ def cancel_filing(state: PersonState, cmd: CancelFiling, policy: PolicyBook) -> 
     last_day = filing.last_valid_day
     if last_day is not None and last_day < cmd.cancelled_on:
         raise FilingExpired(f"Filing {cmd.filing_id} expired on {last_day.isoformat()}; there is nothing to cancel.")
-    return (CrossRegionFilingCancelled(command_id=cmd.command_id, psn_no=state.psn_no, filing_id=cmd.filing_id, cancelled_on=cmd.cancelled_on),)
+    return (CrossRegionFilingCancelled(command_id=cmd.command_id, psn_no=state.psn_no, filing_id=cmd.filing_id,
+                                       cancelled_on=cmd.cancelled_on),)
 
 
 def _new_filing(cmd: FileCrossRegionTreatment) -> CrossRegionFiling:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from libs.masking import mask_id_number
-from libs.resident_id import check_character
+from libs.resident_id import check_character, is_well_formed, normalise
 from services.enrollment.domain.errors import IdDetailsMismatch, InvalidIdNumber
 from services.enrollment.domain.vocabulary import PROVINCE_CODES, Sex
 
@@ -34,10 +34,11 @@ class ResidentId:
 
 
 def parse_resident_id(text: str, *, today: date) -> ResidentId:
-    """A validated resident ID, or InvalidIdNumber saying which part is wrong."""
-    number = text.strip().upper()
+    """A validated resident ID in its one form (libs/resident_id.py), or InvalidIdNumber saying which
+    part is wrong. A refusal shows the number masked and never the birth date it embeds."""
+    number = normalise(text)
     shown = mask_id_number(number)
-    if len(number) != 18 or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not is_well_formed(number):
         raise InvalidIdNumber(
             f"ID number {shown} must be 18 characters: 17 digits and a final digit or X; re-key it from the card."
         )
@@ -49,9 +50,9 @@ def parse_resident_id(text: str, *, today: date) -> ResidentId:
     try:
         born = resident_id.birth_date
     except ValueError:
-        raise InvalidIdNumber(f"ID number {shown} embeds {number[6:14]}, which is not a real date.") from None
+        raise InvalidIdNumber(f"The date of birth in ID number {shown} is not a real date; re-key it from the card.") from None
     if born > today:
-        raise InvalidIdNumber(f"ID number {shown} embeds a birth date in the future ({born.isoformat()}).")
+        raise InvalidIdNumber(f"ID number {shown} embeds a birth date in the future; re-key it from the card.")
     return resident_id
 
 
@@ -60,7 +61,7 @@ def check_matches_id(resident_id: ResidentId, *, birth_date: date, sex: Sex) -> 
     shown = mask_id_number(resident_id.number)
     if birth_date != resident_id.birth_date:
         raise IdDetailsMismatch(
-            f"Declared birth date {birth_date.isoformat()} differs from the one in ID number {shown}; "
+            f"The declared birth date differs from the one in ID number {shown}; "
             "correct the form from the ID card."
         )
     if sex != resident_id.sex:

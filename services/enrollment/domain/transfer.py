@@ -16,7 +16,13 @@ from services.enrollment.domain.errors import (
     TransferOutOfOrder,
     TransferSameRegion,
 )
-from services.enrollment.domain.events import Event, TransferApplied, TransferCancelled, TransferCompleted, TransferRequested
+from services.enrollment.domain.events import (
+    Event,
+    TransferApplied,
+    TransferCancelled,
+    TransferCompleted,
+    TransferRequested,
+)
 from services.enrollment.domain.policy import PolicyBook
 from services.enrollment.domain.registration import check_region_code
 from services.enrollment.domain.state import PersonState, Transfer, TransferStep

@@ -39,9 +39,11 @@ def approve_chronic_disease(state: PersonState, cmd: ApproveChronicDisease, poli
     if not cmd.disease_code.strip():
         raise IncompleteRequest("An approval needs the disease code (门慢门特病种代码).")
     if cmd.valid_until is not None and cmd.valid_until < cmd.valid_from:
-        raise InvalidValidity(f"An approval cannot end ({cmd.valid_until.isoformat()}) before it starts ({cmd.valid_from.isoformat()}).")
+        raise InvalidValidity(f"An approval cannot end ({cmd.valid_until.isoformat()}) "
+                              f"before it starts ({cmd.valid_from.isoformat()}).")
     for existing in state.chronic_approvals:
-        if existing.disease_code == cmd.disease_code and overlaps(existing.valid_from, existing.valid_until, cmd.valid_from, cmd.valid_until):
+        if existing.disease_code == cmd.disease_code and overlaps(existing.valid_from, existing.valid_until,
+                                                                  cmd.valid_from, cmd.valid_until):
             raise ChronicApprovalOverlap(
                 f"Disease {cmd.disease_code} is already approved from {existing.valid_from.isoformat()}; "
                 "revoke that approval or start the new one after it ends."
@@ -52,15 +54,18 @@ def approve_chronic_disease(state: PersonState, cmd: ApproveChronicDisease, poli
 
 def revoke_chronic_approval(state: PersonState, cmd: RevokeChronicApproval, policy: PolicyBook) -> tuple[Event, ...]:
     """The approval no longer applies from `revoked_on`."""
-    if not any(a.disease_code == cmd.disease_code and _open_on_or_after(a.valid_until, cmd.revoked_on) for a in state.chronic_approvals):
+    if not any(a.disease_code == cmd.disease_code and _open_on_or_after(a.valid_until, cmd.revoked_on)
+               for a in state.chronic_approvals):
         raise ChronicApprovalNotFound(f"Disease {cmd.disease_code} has no approval valid on or after {cmd.revoked_on.isoformat()}.")
-    return (ChronicApprovalRevoked(command_id=cmd.command_id, psn_no=state.psn_no, disease_code=cmd.disease_code, revoked_on=cmd.revoked_on),)
+    return (ChronicApprovalRevoked(command_id=cmd.command_id, psn_no=state.psn_no, disease_code=cmd.disease_code,
+                                   revoked_on=cmd.revoked_on),)
 
 
 def designate_special_drug(state: PersonState, cmd: DesignateSpecialDrug, policy: PolicyBook) -> tuple[Event, ...]:
     if not cmd.hospital_codes or not cmd.doctor_code.strip():
         raise IncompleteRequest("A special-drug designation needs at least one designated hospital and the responsible doctor.")
-    current = next((d for d in state.special_drugs if d.drug_code == cmd.drug_code and _open_on_or_after(d.valid_until, cmd.valid_from)), None)
+    current = next((d for d in state.special_drugs
+                    if d.drug_code == cmd.drug_code and _open_on_or_after(d.valid_until, cmd.valid_from)), None)
     if current is not None:
         raise SpecialDrugAlreadyDesignated(
             f"Drug {cmd.drug_code} is designated since {current.valid_from.isoformat()}; end that designation "

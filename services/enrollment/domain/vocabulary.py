@@ -68,8 +68,10 @@ class ContributionSource(StrEnum):
 
 # 11 Beijing … 65 Xinjiang, 71 Taiwan, 81 Hong Kong, 82 Macao, 83 residence permits for Taiwan residents.
 PROVINCE_CODES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
-    "50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
+    [
+        "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43",
+        "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83",
+    ]
 )
 _SIX_DIGITS = re.compile(r"\d{6}")
 

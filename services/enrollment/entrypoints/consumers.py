@@ -5,12 +5,17 @@ from __future__ import annotations
 from libs.audit.commands import audited
 from libs.contracts.topics import CLAIMS_OUTCOMES, ENROLLMENT_COMMANDS, WALLET_EVENTS
 from libs.messaging.runtime import ServiceRuntime
+from libs.pii import PiiVault
+
+DEAD_LETTER_FIELD = "dead_letter"  # the associated data of a sealed dead letter (libs/pii.py)
 from services.enrollment.service_layer.handlers import EnrollmentService
 
 
-def register(runtime: ServiceRuntime, service: EnrollmentService) -> None:
+def register(runtime: ServiceRuntime, service: EnrollmentService, vault: PiiVault) -> None:
     # All keyed by psn_no except claims.outcomes (by institution): the person's row lock orders those.
-    runtime.consume(ENROLLMENT_COMMANDS, audited(service.commands_table(), ENROLLMENT_COMMANDS.name))
+    # An office's command carries the ID number and name: parked, it is sealed (docs/enrollment.md).
+    runtime.consume(ENROLLMENT_COMMANDS, audited(service.commands_table(), ENROLLMENT_COMMANDS.name),
+                    seal_dead_letters=lambda value: vault.seal_bytes(DEAD_LETTER_FIELD, value))
     runtime.consume(WALLET_EVENTS, service.wallet_table())  # RelativePremiumPaid
     # ClaimSettled / ClaimCancelled, for no-claim years: off the hospital's path, so batches are
     # gathered for a quarter second and handled set-based (docs/performance.md).

@@ -25,11 +25,11 @@ _NOT_CONTENT = ("version", "as_of")
 
 def coverage_changed(view: CoverageView, version: int) -> w.CoverageChanged:
     return w.CoverageChanged(
-        psn_no=view.psn_no, version=version, insutype=view.scheme.value, insuplc_admdvs=view.insured_region,  # type: ignore[arg-type]
-        gend=view.sex.value, age=max(view.age, 0), active=view.active,  # type: ignore[arg-type]
+        psn_no=view.psn_no, version=version, insutype=view.scheme.value, insuplc_admdvs=view.insured_region,
+        gend=view.sex.value, age=max(view.age, 0), active=view.active,
         coverage_begin=view.coverage_begins_on, coverage_end=view.coverage_ends_on, waiting_until=view.waiting_until,
-        retired=view.retired, emp_status=view.employment_status.value,  # type: ignore[arg-type]
-        hardship_group=view.hardship_group.value,  # type: ignore[arg-type]
+        retired=view.retired, emp_status=view.employment_status.value,
+        hardship_group=view.hardship_group.value,
         continuous_years=view.continuous_years, no_claim_years=view.no_claim_years,
         chronic_approvals=[
             w.ChronicApproval(opsp_dise_code=a.disease_code, begndate=a.valid_from, enddate=a.valid_until)
@@ -43,7 +43,7 @@ def coverage_changed(view: CoverageView, version: int) -> w.CoverageChanged:
             for s in view.special_drugs
         ],
         filings=[
-            w.CrossRegionFiling(filing_id=f.filing_id, kind=f.kind.value, mdtrtarea_admvs=f.treatment_area,  # type: ignore[arg-type]
+            w.CrossRegionFiling(filing_id=f.filing_id, kind=f.kind.value, mdtrtarea_admvs=f.treatment_area,
                                 begndate=f.valid_from, enddate=f.valid_until)
             for f in view.filings
         ],

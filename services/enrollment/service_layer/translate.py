@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from libs.china_time import china_date
 from libs.contracts import enrollment as w
@@ -49,7 +49,7 @@ class OfficeRegistration(d.RegisterPerson):
         return self.office_psn_no
 
 
-def register_person(cmd: w.RegisterPerson, today: date) -> tuple[d.RegisterPerson, ...]:
+def register_person(cmd: w.RegisterPerson, today: date) -> tuple[d.RegisterPerson | d.EnrollFromRegistration, ...]:
     registration = OfficeRegistration(
         command_id=cmd.command_id, person_id=uuid.uuid5(_PERSON_IDS, cmd.psn_no), office_psn_no=cmd.psn_no,
         id_number=cmd.certno, name=cmd.psn_name, sex=Sex(cmd.gend), birth_date=cmd.brdy,
@@ -62,10 +62,15 @@ def register_person(cmd: w.RegisterPerson, today: date) -> tuple[d.RegisterPerso
         command_id=f"{cmd.command_id}/enrollment", psn_no=cmd.psn_no, scheme=Scheme(cmd.insutype),
         starts_on=cmd.begndate, through_year=today.year,
     )
-    return (registration, enrollment)  # type: ignore[return-value]
+    return (registration, enrollment)
 
 
-def _ids(cmd: Any) -> dict[str, str]:
+class _Ids(TypedDict):
+    command_id: str
+    psn_no: str
+
+
+def _ids(cmd: Any) -> _Ids:
     return {"command_id": cmd.command_id, "psn_no": cmd.psn_no}
 
 

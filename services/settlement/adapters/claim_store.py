@@ -26,7 +26,12 @@ from libs.contracts import claims as c
 from services.settlement.adapters.rows import claim_from_row
 from services.settlement.adapters.sql import named
 from services.settlement.adapters.store import (
-    INSERT_CLAIMS, WRITE_DELTAS, PgSettlementStore, claim_columns, delta_columns, split_delta,
+    INSERT_CLAIMS,
+    WRITE_DELTAS,
+    PgSettlementStore,
+    claim_columns,
+    delta_columns,
+    split_delta,
 )
 from services.settlement.domain import YEARLY, AccumulatorDelta, Accumulators, LargeExam, add_counters, exam_window
 from services.settlement.domain.settlement_claim import SettlementClaim
@@ -106,10 +111,12 @@ class RunClaimStore(PgSettlementStore):
             year_people=[p for p, _ in years], years=[y for _, y in years],
             day_people=[p for p, _ in days], days=[d for _, d in days], first=first, last=last,
             codes=list({code for m in claims for line in m.fee_details for code in line.drug_trac_codg})))
+        assert row is not None  # a SELECT of arrays only: always one row
         self._claims = {r["claim_id"]: r for r in row["claims"]}
         self._coverage = {r["psn_no"]: orjson.loads(r["snapshot"]) for r in row["coverage"]}
         self._yearly = {(r["psn_no"], r["year"]): {name: r[name] for name in YEARLY} for r in row["yearly"]}
-        for key in zip(row["created_people"], row["created_years"]):  # new rows: every counter at zero
+        # new rows: every counter at zero
+        for key in zip(row["created_people"], row["created_years"], strict=False):
             self._yearly[key] = dict.fromkeys(YEARLY, 0)
         unseen = [key for key in settling if key not in self._yearly]
         if unseen:  # created by a concurrent transaction after this statement's snapshot: lock and read them

@@ -7,11 +7,14 @@ from typing import Any
 
 import asyncpg
 import orjson
+from asyncpg.pool import PoolConnectionProxy
 
 from services.settlement.domain import YEARLY
 
+Connection = asyncpg.Connection | PoolConnectionProxy  # a connection of its own, or one of the pool's
 
-async def claim(conn: asyncpg.Connection, claim_id: str) -> dict[str, Any] | None:
+
+async def claim(conn: Connection, claim_id: str) -> dict[str, Any] | None:
     row = await conn.fetchrow(
         "SELECT claim_id, setl_id, psn_no, fixmedins_code, insutype, med_type, insuplc_admdvs, mdtrtarea_admvs,"
         " status, amounts, setldetail, explanation, wallet, refund, cancel_id, created_at, settled_at, cancelled_at,"
@@ -25,7 +28,7 @@ async def claim(conn: asyncpg.Connection, claim_id: str) -> dict[str, Any] | Non
     return data
 
 
-async def settlements_between(conn: asyncpg.Connection, start: datetime, end: datetime) -> list[dict[str, Any]]:
+async def settlements_between(conn: Connection, start: datetime, end: datetime) -> list[dict[str, Any]]:
     """Settled and cancelled claims in [start, end), each with its fund amounts (3201/3202 source).
     Manual reimbursements are left out: they are paid to the person, never cleared between regions."""
     rows = await conn.fetch(
@@ -53,17 +56,18 @@ def _per_fund(setldetail: list[dict[str, Any]]) -> dict[str, int]:
     return funds
 
 
-async def accumulators(conn: asyncpg.Connection, psn_no: str, year: int) -> dict[str, Any]:
+async def accumulators(conn: Connection, psn_no: str, year: int) -> dict[str, Any]:
     row = await conn.fetchrow("SELECT * FROM accumulators WHERE psn_no = $1 AND year = $2", psn_no, year)
     return {"psn_no": psn_no, "year": year} | {name: row[name] if row else 0 for name in YEARLY}
 
 
-async def ledger_balances(conn: asyncpg.Connection, prefix: str) -> dict[str, Any]:
+async def ledger_balances(conn: Connection, prefix: str) -> dict[str, Any]:
     """Balances (debit − credit) of the fund ledger's accounts starting with `prefix`, and the totals."""
     rows = await conn.fetch(
         "SELECT account, sum(debit) AS debit, sum(credit) AS credit FROM fund_entries"
         " WHERE account LIKE $1 || '%' GROUP BY account ORDER BY account", prefix)
     totals = await conn.fetchrow("SELECT coalesce(sum(debit), 0) AS d, coalesce(sum(credit), 0) AS c FROM fund_entries")
+    assert totals is not None  # sums without GROUP BY: always one row
     return {
         "accounts": [{"account": r["account"], "debit": r["debit"], "credit": r["credit"],
                       "balance": r["debit"] - r["credit"]} for r in rows],
@@ -71,7 +75,7 @@ async def ledger_balances(conn: asyncpg.Connection, prefix: str) -> dict[str, An
     }
 
 
-async def ledger_entries(conn: asyncpg.Connection, setl_id: str) -> list[dict[str, Any]]:
+async def ledger_entries(conn: Connection, setl_id: str) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         "SELECT kind, account, debit, credit, created_at FROM fund_entries WHERE setl_id = $1 ORDER BY id", setl_id)
     return [dict(r) for r in rows]

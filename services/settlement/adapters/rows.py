@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
+import asyncpg
 import orjson
 
 from services.settlement.domain import COUNTERS, AccumulatorDelta, LargeExam, Posting
 from services.settlement.domain.settlement_claim import Kind, SettlementClaim, Status
+
+
+def stored(row: asyncpg.Record) -> Mapping[str, Any]:
+    """A stored row as the service reads it: by column name ([], get, keys, items). asyncpg's Record reads
+    so, but its stubs do not call it a Mapping (iterating one yields its values, which nothing here does)."""
+    return cast(Mapping[str, Any], row)
 
 
 def to_json(value: Any) -> str:
@@ -55,6 +62,7 @@ def claim_from_row(row: Mapping[str, Any]) -> SettlementClaim:
         status=Status(row["status"]), psn_no=row["psn_no"], fixmedins_code=row["fixmedins_code"],
         insuplc_admdvs=row["insuplc_admdvs"],
         delta=delta if isinstance(delta, AccumulatorDelta) else delta_from_json(_loaded(delta)),
-        postings=postings if isinstance(postings, tuple) else postings_from_json(postings), office_ref=row.get("office_ref"), cancel_id=row.get("cancel_id"),
+        postings=postings if isinstance(postings, tuple) else postings_from_json(postings),
+        office_ref=row.get("office_ref"), cancel_id=row.get("cancel_id"),
         paid_out=row.get("paid_out_at") is not None, record=row,
     )

@@ -16,7 +16,12 @@ import asyncpg
 import orjson
 
 from services.settlement.adapters.rows import (
-    claim_from_row, delta_to_json, postings_from_json, postings_to_json, to_json,
+    claim_from_row,
+    delta_to_json,
+    postings_from_json,
+    postings_to_json,
+    stored,
+    to_json,
 )
 from services.settlement.adapters.sql import named
 from services.settlement.domain import YEARLY, AccumulatorDelta, Accumulators, LargeExam, Posting, exam_window
@@ -120,7 +125,7 @@ class PgSettlementStore:
     async def get_claim(self, claim_id: str, *, for_update: bool = False) -> SettlementClaim | None:
         lock = " FOR UPDATE" if for_update else ""
         row = await self.conn.fetchrow(f"SELECT * FROM claims WHERE claim_id = $1{lock}", claim_id)
-        return None if row is None else claim_from_row(row)
+        return None if row is None else claim_from_row(stored(row))
 
     async def insert_claim(self, row: dict[str, Any]) -> None:
         await self.conn.execute(*named(INSERT_CLAIMS, **claim_columns([row])))
@@ -133,7 +138,7 @@ class PgSettlementStore:
     async def save(self, claim: SettlementClaim, *, refund: dict[str, Any] | None = None, void_reason: str | None = None,
                    payout: dict[str, Any] | None = None) -> Mapping[str, Any]:
         """Store the aggregate's status (and what came with the transition); returns the stored row."""
-        return await self.conn.fetchrow(
+        row = await self.conn.fetchrow(
             "UPDATE claims SET status = $2, cancel_id = $3, refund = coalesce($4::jsonb, refund),"
             " void_reason = coalesce($5, void_reason), payout = coalesce($6::jsonb, payout),"
             " cancelled_at = CASE WHEN $2 = 'cancelled' THEN coalesce(cancelled_at, now()) END,"
@@ -141,6 +146,8 @@ class PgSettlementStore:
             " WHERE claim_id = $1 RETURNING *",
             claim.claim_id, claim.status.value, claim.cancel_id, None if refund is None else to_json(refund),
             void_reason, None if payout is None else to_json(payout))
+        assert row is not None, f"claim {claim.claim_id} is not stored"  # an aggregate is saved after it was read
+        return stored(row)
 
     async def settle_answered(self, answers: dict[str, tuple[str, dict[str, Any]]]
                               ) -> tuple[dict[str, tuple[str, str]], dict[str, Mapping[str, Any]]]:
@@ -164,9 +171,11 @@ class PgSettlementStore:
             " SELECT ARRAY(SELECT claim_id FROM locked) AS ids, ARRAY(SELECT setl_id FROM locked) AS setl_ids,"
             "  ARRAY(SELECT status FROM locked) AS statuses, ARRAY(SELECT claim FROM settled) AS settled",
             ids=ids, setl_ids=[answers[i][0] for i in ids], wallets=[to_json(answers[i][1]) for i in ids]))
+        assert row is not None  # a SELECT of arrays only: always one row
         for claim in row["settled"]:
             check_balanced(claim["setl_id"], postings_from_json(claim["postings"]))
-        found = {i: (setl_id, status) for i, setl_id, status in zip(row["ids"], row["setl_ids"], row["statuses"])}
+        found = {i: (setl_id, status)
+                 for i, setl_id, status in zip(row["ids"], row["setl_ids"], row["statuses"], strict=False)}
         return found, {r["claim_id"]: r for r in row["settled"]}
 
     async def post_entries(self, setl_id: str, kind: str, postings: Sequence[Posting]) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from libs.money import Fen
-
 from services.settlement.domain.accumulators import AccumulatorDelta, Accumulators
 from services.settlement.domain.basic_benefit import basic_benefit
 from services.settlement.domain.catalogue import Catalogue
@@ -23,9 +22,16 @@ from services.settlement.domain.claim import Claim
 from services.settlement.domain.claim_checks import check_claim_is_well_formed
 from services.settlement.domain.coverage import Coverage
 from services.settlement.domain.eligibility import (
-    check_catalogue_applies, check_chronic_approved, check_cross_region_filing, check_insured,
-    check_not_cosmetic_only, check_not_work_injury, check_pack_applies, check_special_drug_channel,
-    check_traceability, check_waiting_period,
+    check_catalogue_applies,
+    check_chronic_approved,
+    check_cross_region_filing,
+    check_insured,
+    check_not_cosmetic_only,
+    check_not_work_injury,
+    check_pack_applies,
+    check_special_drug_channel,
+    check_traceability,
+    check_waiting_period,
 )
 from services.settlement.domain.errors import ClaimRefused
 from services.settlement.domain.fee_split import exams_performed, split_fee_lines
@@ -95,7 +101,7 @@ def _settle(claim: Claim, person: Coverage, acc: Accumulators, pack: PolicyPack,
     counters = {**basic.delta, **upper.delta, **aid.delta}
     delta = AccumulatorDelta(
         year=acc.year, service_date=claim.service_date,
-        large_exams_added=exams_performed(claim, catalogue, pack, acc.large_exams), **counters,
+        large_exams_added=exams_performed(claim, catalogue, pack, acc.large_exams), large_exams_removed=(), **counters,
     )
     explanation = (
         f"pack {pack.id} ({pack.name}) for insured region {claim.insuplc_admdvs}; catalogue {catalogue.region} "

@@ -13,7 +13,6 @@ from decimal import Decimal
 from fractions import Fraction
 
 from libs.money import Fen, apply_ratio
-
 from services.settlement.domain.accumulators import Accumulators
 from services.settlement.domain.claim import OUTPATIENT_CARE, Claim
 from services.settlement.domain.coverage import Coverage

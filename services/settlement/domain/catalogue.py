@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from libs.money import Fen
-
 from services.settlement.domain.errors import NoCatalogue, ReferenceDataError
 
 COLUMNS = (
@@ -65,7 +64,7 @@ class CatalogueRegistry:
                 return self._by_region[region]
         raise NoCatalogue(f"no catalogue is loaded for treatment region {treatment_region}")
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Catalogue]:
         return iter(self._by_region.values())
 
 

@@ -6,7 +6,6 @@ from collections import Counter
 
 from libs.fee_lines import line_faults, refund_faults
 from libs.money import line_amount
-
 from services.settlement.domain.claim import CARE_BY_MED_TYPE, HOSPITAL_LEVELS, INSUTYPES, Claim, FeeLine
 from services.settlement.domain.errors import ClaimRefused, ReasonCode
 

@@ -12,7 +12,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from libs.money import Fen, MoneyError, yuan_to_fen
-
 from services.settlement.domain.errors import ReferenceDataError
 
 _FLOAT_HINT = 'write it as a quoted string such as "{example}" (YAML reads {value} as a binary float)'

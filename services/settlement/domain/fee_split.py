@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from libs.fee_lines import refund_share, refunded_before
 from libs.money import Fen, apply_ratio, format_yuan, line_amount
-
 from services.settlement.domain.accumulators import LargeExam
 from services.settlement.domain.catalogue import CLASS_B, SELF_PAY, Catalogue, CatalogueItem
 from services.settlement.domain.claim import Claim, FeeLine
@@ -122,7 +121,7 @@ def _split_refund(line: FeeLine, original: LineSplit, original_cnt: Decimal, bef
                  "so the line's refunds never return more than it charged")
     return LineSplit(
         line.feedetl_sn, original.med_list_codg, original.name, original.chrgitm_lv, original.selfpay_prop,
-        original.pric_uplmt_amt, amount, *taken, note=note,
+        original.pric_uplmt_amt, amount, **dict(zip(_PARTS, taken, strict=True)), note=note,
     )
 
 

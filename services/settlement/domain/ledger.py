@@ -23,7 +23,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from libs.money import Fen
-
 from services.settlement.domain.settlement import Settlement
 
 

@@ -13,9 +13,20 @@ from typing import Any
 from services.settlement.domain.claim import HOSPITAL_LEVELS, INSUTYPES
 from services.settlement.domain.document import Node
 from services.settlement.domain.policy_pack import (
-    Assistance, AssistanceGroup, ChronicCare, ChronicDisease, ChronicGroup, CriticalIllness,
-    Exclusions, FundRatio, InpatientDeductible, Maternity, OutpatientPooling, PolicyPack,
-    SpecialDrugs, Tier,
+    Assistance,
+    AssistanceGroup,
+    ChronicCare,
+    ChronicDisease,
+    ChronicGroup,
+    CriticalIllness,
+    Exclusions,
+    FundRatio,
+    InpatientDeductible,
+    Maternity,
+    OutpatientPooling,
+    PolicyPack,
+    SpecialDrugs,
+    Tier,
 )
 
 _TOP_KEYS = (
@@ -172,7 +183,8 @@ def _critical_illness(node: Node) -> CriticalIllness:
         "increment_per_continuous_year", "increment_per_no_claim_year", "increment_limit", "applies_to",
     ))
     threshold = node["threshold"].yuan()
-    tiers, floor = [], threshold
+    tiers: list[Tier] = []
+    floor = threshold
     for child in node["tiers"].elements():
         child.mapping(("up_to", "ratio"))
         if tiers and tiers[-1].up_to is None:

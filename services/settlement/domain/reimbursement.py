@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from libs.money import Fen, format_yuan
-
 from services.settlement.domain.claim import Claim
 from services.settlement.domain.errors import ClaimRefused, ReasonCode
 from services.settlement.domain.policy_pack import PolicyPack

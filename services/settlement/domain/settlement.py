@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 
 from libs.money import Fen
-
 from services.settlement.domain.accumulators import AccumulatorDelta
 from services.settlement.domain.errors import ClaimRefused, ReasonCode
 

@@ -20,7 +20,6 @@ from typing import Any
 
 from libs.errors import DomainError
 from libs.money import Fen
-
 from services.settlement.domain.accumulators import AccumulatorDelta
 from services.settlement.domain.ledger import Posting, contra, payout_postings, person_payable_account
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from libs.money import Fen, apply_ratio
-
 from services.settlement.domain.accumulators import Accumulators
 from services.settlement.domain.basic_benefit import BasicBenefit
 from services.settlement.domain.claim import Claim

@@ -15,6 +15,7 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,7 @@ def coverage_from_json(data: dict[str, Any] | None, claim: Claim) -> Coverage:
         continuous_years=data.get("continuous_years", 0),
         no_claim_years=data.get("no_claim_years", 0),
         chronic_approvals=tuple(
-            ChronicApproval(a["opsp_dise_code"], _day(a["valid_from"]), _day(a.get("valid_to")))
+            ChronicApproval(a["opsp_dise_code"], date.fromisoformat(a["valid_from"]), _day(a.get("valid_to")))
             for a in data.get("chronic_approvals", ())
         ),
         special_drugs=tuple(
@@ -93,7 +94,7 @@ def coverage_from_json(data: dict[str, Any] | None, claim: Claim) -> Coverage:
             for d in data.get("special_drugs", ())
         ),
         filings=tuple(
-            CrossRegionFiling(f["treatment_region"], _day(f["valid_from"]), _day(f.get("valid_to")))
+            CrossRegionFiling(f["treatment_region"], date.fromisoformat(f["valid_from"]), _day(f.get("valid_to")))
             for f in data.get("filings", ())
         ),
     )
@@ -102,7 +103,8 @@ def coverage_from_json(data: dict[str, Any] | None, claim: Claim) -> Coverage:
 def accumulators_from_json(data: dict[str, Any] | None, claim: Claim) -> Accumulators:
     """Year-to-date counters in fen; absent, a fresh year."""
     data = dict(data or {})
-    exams = tuple(LargeExam(e["med_list_codg"], _day(e["exam_date"])) for e in data.pop("large_exams", ()))
+    exams = tuple(LargeExam(e["med_list_codg"], date.fromisoformat(e["exam_date"]))
+                  for e in data.pop("large_exams", ()))
     unknown = set(data) - {"year", *COUNTERS}
     if unknown:
         raise InputError(f"unknown accumulator field {sorted(unknown)[0]!r}; fields are year, {', '.join(COUNTERS)}, large_exams")
@@ -149,7 +151,8 @@ def settlement_json(outcome: Settlement | Rejection) -> dict[str, Any]:
     if isinstance(outcome, Rejection):
         return {"claim_id": outcome.claim_id, "rejected": True, "reason_code": str(outcome.reason_code), "reason": outcome.reason}
     amounts = {k: (str(v) if k == "pool_prop_selfpay" else v) for k, v in outcome.amounts.as_dict().items()}
-    delta = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in outcome.delta.counters().items()}
+    delta: dict[str, Any] = {
+        k: (v.isoformat() if isinstance(v, date) else v) for k, v in outcome.delta.counters().items()}
     delta["large_exams_added"] = [[e.med_list_codg, e.exam_date.isoformat()] for e in outcome.delta.large_exams_added]
     return {
         "claim_id": outcome.claim_id, "rejected": False, "pack_id": outcome.pack_id,
@@ -176,17 +179,17 @@ def print_settlement(outcome: Settlement | Rejection) -> None:
         print("  " + "".join(_pad(text, w, right=i >= 3) for i, (text, w) in enumerate(zip(cells, widths, strict=True))))
     print()
     for name, value in outcome.amounts.as_dict().items():
-        shown = f"{value * 100:.0f}%" if name == "pool_prop_selfpay" else format_yuan(value)
+        shown = f"{value * 100:.0f}%" if isinstance(value, Decimal) else format_yuan(value)  # the one ratio
         print(f"  {name:<20}{shown:>14}")
     rows = [f"{p.fund_pay_type} {p.fund} {format_yuan(p.fund_payamt)}" for p in outcome.fund_payments]
     print("\n  setldetail: " + (", ".join(rows) or "none"))
-    changed = {k: v for k, v in outcome.delta.counters().items() if k in COUNTERS and v}
-    shown = [f"{k} {v:+d}" if k == "admissions" else f"{k} +{format_yuan(v)}" for k, v in changed.items()]
+    changed = {k: v for k, v in outcome.delta.counters().items() if k in COUNTERS and isinstance(v, int) and v}
+    changes = [f"{k} {v:+d}" if k == "admissions" else f"{k} +{format_yuan(v)}" for k, v in changed.items()]
     exams = [f"large exam {e.med_list_codg} on {e.exam_date}" for e in outcome.delta.large_exams_added]
-    print("  accumulator delta: " + (", ".join(shown + exams) or "none"))
+    print("  accumulator delta: " + (", ".join(changes + exams) or "none"))
     print("\nExplanation")
-    for line in outcome.explanation:
-        print(f"  - {line}")
+    for step in outcome.explanation:
+        print(f"  - {step}")
 
 
 # ---- commands -------------------------------------------------------------------------------

@@ -14,8 +14,18 @@ from typing import Any
 from libs.contracts import claims as c
 from libs.contracts.enrollment import CoverageChanged
 from services.settlement.domain import (
-    Accumulators, CatalogueRegistry, Claim, ClaimRefused, PackRegistry, PolicyPack, Rejection, Settlement,
-    adjudicate, claim_from_message, load_catalogues, load_packs,
+    Accumulators,
+    CatalogueRegistry,
+    Claim,
+    ClaimRefused,
+    PackRegistry,
+    PolicyPack,
+    Rejection,
+    Settlement,
+    adjudicate,
+    claim_from_message,
+    load_catalogues,
+    load_packs,
 )
 from services.settlement.domain.coverage import coverage_from_message
 

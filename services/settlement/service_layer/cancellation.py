@@ -23,7 +23,14 @@ from libs.messaging.emit import emit
 from libs.messaging.ports import Transaction
 from services.settlement.domain import AccumulatorDelta
 from services.settlement.domain.settlement_claim import (
-    CancellationAccepted, CancellationRefused, Cancelled, ClaimStateError, Kind, SettlementClaim, Status, Voided,
+    CancellationAccepted,
+    CancellationRefused,
+    Cancelled,
+    ClaimStateError,
+    Kind,
+    SettlementClaim,
+    Status,
+    Voided,
 )
 from services.settlement.service_layer import outcomes
 from services.settlement.service_layer.ports import SettlementStore, Stores

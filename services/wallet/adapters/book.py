@@ -16,8 +16,18 @@ import asyncpg
 
 from services.wallet.adapters import rows
 from services.wallet.domain import (
-    Binding, ClaimPayment, ClaimRefund, Credited, Decision, DuplicatePosting, LocksIncomplete, PersonalAccount,
-    Posting, PremiumPayment, Transfer, lock_order,
+    Binding,
+    ClaimPayment,
+    ClaimRefund,
+    Credited,
+    Decision,
+    DuplicatePosting,
+    LocksIncomplete,
+    PersonalAccount,
+    Posting,
+    PremiumPayment,
+    Transfer,
+    lock_order,
 )
 
 _POSTINGS = (

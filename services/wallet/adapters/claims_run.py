@@ -29,7 +29,13 @@ import asyncpg
 from services.wallet.adapters import rows
 from services.wallet.adapters.book import append_postings, lock_rows, write_accounts
 from services.wallet.domain import (
-    Binding, ClaimPayment, Decision, DuplicatePosting, LocksIncomplete, PersonalAccount, Posting,
+    Binding,
+    ClaimPayment,
+    Decision,
+    DuplicatePosting,
+    LocksIncomplete,
+    PersonalAccount,
+    Posting,
     rows_for_claim_payment,
 )
 

@@ -45,6 +45,7 @@ class PostgresPersons:
         row = await self.conn.fetchrow(
             "SELECT credit_id, psn_no, amount, kind, year FROM credits_awaiting_person WHERE credit_id = $1",
             credit.credit_id)
+        assert row is not None  # inserted just above, or there already
         return CreditPersonalAccount(**dict(row))
 
     async def parked_credits(self, psn_no: str) -> list[CreditPersonalAccount]:

@@ -5,14 +5,29 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import asyncpg
 import orjson
 
 from services.wallet.domain import (
-    Binding, Bucket, ClaimPayment, ClaimRefund, Credited, CreditKind, Draw, Entry, PersonalAccount, Posting,
-    PostingKind, PremiumPayment, Relation, Transfer, Use, owner_of,
+    Binding,
+    Bucket,
+    ClaimPayment,
+    ClaimRefund,
+    Credited,
+    CreditKind,
+    Draw,
+    Entry,
+    PersonalAccount,
+    Posting,
+    PostingKind,
+    PremiumPayment,
+    Relation,
+    Transfer,
+    Use,
+    owner_of,
 )
 
-Row = Mapping[str, Any]
+Row = asyncpg.Record | Mapping[str, Any]  # read by column name; asyncpg's Record is no Mapping by its stubs
 
 
 def draws_json(draws: Iterable[Draw]) -> str:

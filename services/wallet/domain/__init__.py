@@ -7,31 +7,86 @@ returning a `Decision` (postings, account rows, record, outcome). `WalletBook` i
 """
 
 from services.wallet.domain.accounts import (
-    AccountId, Bucket, claims_payable, contributions, owner_of, personal, pooling_fund, resident_premiums,
+    AccountId,
+    Bucket,
+    claims_payable,
+    contributions,
+    owner_of,
+    personal,
+    pooling_fund,
+    resident_premiums,
 )
 from services.wallet.domain.claims import (
-    ClaimPayment, ClaimRefund, PayPersonalPart, RefundPersonalPart, decide_claim_payment, decide_claim_refund,
+    ClaimPayment,
+    ClaimRefund,
+    PayPersonalPart,
+    RefundPersonalPart,
+    decide_claim_payment,
+    decide_claim_refund,
 )
 from services.wallet.domain.clock import CHINA_TIME, china_day, china_time, china_year
 from services.wallet.domain.crediting import (
-    CreditAccount, Credited, CreditKind, decide_credit, decide_rollover, retiree_credit,
+    CreditAccount,
+    Credited,
+    CreditKind,
+    decide_credit,
+    decide_rollover,
+    retiree_credit,
 )
 from services.wallet.domain.decision import Decision
 from services.wallet.domain.errors import (
-    AlreadyBound, BindingNotFound, ClaimMismatch, CreditIdReused, CreditYearInFuture,
-    DailyTransferCountExceeded, DuplicatePosting, HolderHasNoAccount, HolderNotInsured, InsufficientBalance,
-    InvalidAmount, InvalidRequest, LocksIncomplete, NegativeBalance, NoUseChosen, NotBoundRelative,
-    NotNearRelative, PremiumPaymentIdReused, RelativeNotInsured, SelfBinding, SelfTransfer, SettlementIdReused,
-    TransferIdReused, TransferLimitExceeded, TransferNightWindow, UnbalancedPosting, UnknownClaim,
-    UseNotGranted, WalletError, WalletRefusal,
+    AlreadyBound,
+    BindingNotFound,
+    ClaimMismatch,
+    CreditIdReused,
+    CreditYearInFuture,
+    DailyTransferCountExceeded,
+    DuplicatePosting,
+    HolderHasNoAccount,
+    HolderNotInsured,
+    InsufficientBalance,
+    InvalidAmount,
+    InvalidRequest,
+    LocksIncomplete,
+    NegativeBalance,
+    NotBoundRelative,
+    NotNearRelative,
+    NoUseChosen,
+    PremiumPaymentIdReused,
+    RelativeNotInsured,
+    SelfBinding,
+    SelfTransfer,
+    SettlementIdReused,
+    TransferIdReused,
+    TransferLimitExceeded,
+    TransferNightWindow,
+    UnbalancedPosting,
+    UnknownClaim,
+    UseNotGranted,
+    WalletError,
+    WalletRefusal,
 )
 from services.wallet.domain.family import (
-    BindRelative, Binding, ChangeUses, InsuranceStatus, Relation, RevokeBinding, Use, decide_binding,
-    decide_revocation, decide_uses_change, medical_payers,
+    Binding,
+    BindRelative,
+    ChangeUses,
+    InsuranceStatus,
+    Relation,
+    RevokeBinding,
+    Use,
+    decide_binding,
+    decide_revocation,
+    decide_uses_change,
+    medical_payers,
 )
 from services.wallet.domain.locks import (
-    lock_order, rows_for_binding, rows_for_claim_payment, rows_for_claim_refund, rows_for_credit,
-    rows_for_premium_payment, rows_for_transfer,
+    lock_order,
+    rows_for_binding,
+    rows_for_claim_payment,
+    rows_for_claim_refund,
+    rows_for_credit,
+    rows_for_premium_payment,
+    rows_for_transfer,
 )
 from services.wallet.domain.personal_account import Balances, Draw, PersonalAccount
 from services.wallet.domain.policy import WalletPolicy
@@ -39,34 +94,51 @@ from services.wallet.domain.ports import ClaimRunBook, WalletBook
 from services.wallet.domain.postings import Entry, Posting, PostingKind
 from services.wallet.domain.premiums import PayResidentPremium, PremiumPayment, decide_premium_payment
 from services.wallet.domain.statements import (
-    StatementLine, account_statement, balances_of, person_statement, trial_balance,
+    StatementLine,
+    account_statement,
+    balances_of,
+    person_statement,
+    trial_balance,
 )
 from services.wallet.domain.transfers import Transfer, TransferToRelative, decide_transfer
 
+# accounts and ledger
 __all__ = [
-    # accounts and ledger
-    "AccountId", "Bucket", "personal", "contributions", "pooling_fund", "claims_payable", "resident_premiums",
-    "owner_of", "Entry", "Posting", "PostingKind", "PersonalAccount", "Balances", "Draw", "Decision",
-    "CHINA_TIME", "china_day", "china_time", "china_year", "WalletPolicy",
-    # operations
-    "CreditAccount", "CreditKind", "Credited", "decide_credit", "decide_rollover", "retiree_credit",
-    "Relation", "Use", "InsuranceStatus", "Binding", "BindRelative", "ChangeUses", "RevokeBinding",
-    "decide_binding", "decide_uses_change", "decide_revocation", "medical_payers",
-    "PayPersonalPart", "ClaimPayment", "RefundPersonalPart", "ClaimRefund",
-    "decide_claim_payment", "decide_claim_refund",
-    "PayResidentPremium", "PremiumPayment", "decide_premium_payment",
-    "TransferToRelative", "Transfer", "decide_transfer",
-    # statements
-    "StatementLine", "account_statement", "person_statement", "balances_of", "trial_balance",
-    # storage port and locking
-    "WalletBook", "ClaimRunBook", "lock_order", "rows_for_credit", "rows_for_binding", "rows_for_claim_payment",
-    "rows_for_claim_refund", "rows_for_transfer", "rows_for_premium_payment",
-    # errors
-    "WalletError", "WalletRefusal", "InvalidRequest", "InvalidAmount", "InsufficientBalance",
-    "SelfBinding", "NotNearRelative", "HolderNotInsured", "HolderHasNoAccount", "RelativeNotInsured",
-    "NoUseChosen", "AlreadyBound", "BindingNotFound", "NotBoundRelative", "UseNotGranted",
-    "SelfTransfer", "TransferLimitExceeded", "DailyTransferCountExceeded", "TransferNightWindow",
-    "TransferIdReused", "SettlementIdReused", "UnknownClaim", "ClaimMismatch", "CreditIdReused",
-    "CreditYearInFuture", "PremiumPaymentIdReused", "LocksIncomplete", "UnbalancedPosting",
-    "NegativeBalance", "DuplicatePosting",
+    "CHINA_TIME",
+    "AccountId", "Balances", "Bucket", "Decision", "Draw", "Entry", "PersonalAccount", "Posting", "PostingKind",
+    "WalletPolicy",
+    "china_day", "china_time", "china_year", "claims_payable", "contributions", "owner_of", "personal", "pooling_fund",
+    "resident_premiums",
+]
+
+# operations
+__all__ += [
+    "BindRelative", "Binding", "ChangeUses", "ClaimPayment", "ClaimRefund", "CreditAccount", "CreditKind", "Credited",
+    "InsuranceStatus", "PayPersonalPart", "PayResidentPremium", "PremiumPayment", "RefundPersonalPart", "Relation",
+    "RevokeBinding", "Transfer", "TransferToRelative", "Use",
+    "decide_binding", "decide_claim_payment", "decide_claim_refund", "decide_credit", "decide_premium_payment",
+    "decide_revocation", "decide_rollover", "decide_transfer", "decide_uses_change", "medical_payers", "retiree_credit",
+]
+
+# statements
+__all__ += [
+    "StatementLine",
+    "account_statement", "balances_of", "person_statement", "trial_balance",
+]
+
+# storage port and locking
+__all__ += [
+    "ClaimRunBook", "WalletBook",
+    "lock_order", "rows_for_binding", "rows_for_claim_payment", "rows_for_claim_refund", "rows_for_credit",
+    "rows_for_premium_payment", "rows_for_transfer",
+]
+
+# errors
+__all__ += [
+    "AlreadyBound", "BindingNotFound", "ClaimMismatch", "CreditIdReused", "CreditYearInFuture",
+    "DailyTransferCountExceeded", "DuplicatePosting", "HolderHasNoAccount", "HolderNotInsured", "InsufficientBalance",
+    "InvalidAmount", "InvalidRequest", "LocksIncomplete", "NegativeBalance", "NoUseChosen", "NotBoundRelative",
+    "NotNearRelative", "PremiumPaymentIdReused", "RelativeNotInsured", "SelfBinding", "SelfTransfer",
+    "SettlementIdReused", "TransferIdReused", "TransferLimitExceeded", "TransferNightWindow", "UnbalancedPosting",
+    "UnknownClaim", "UseNotGranted", "WalletError", "WalletRefusal",
 ]

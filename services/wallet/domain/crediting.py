@@ -15,7 +15,13 @@ from enum import StrEnum
 
 from libs.money import Fen, apply_ratio
 from services.wallet.domain.accounts import (
-    Bucket, check_identifier, check_reference, check_region, contributions, personal, pooling_fund,
+    Bucket,
+    check_identifier,
+    check_reference,
+    check_region,
+    contributions,
+    personal,
+    pooling_fund,
 )
 from services.wallet.domain.clock import check_aware
 from services.wallet.domain.decision import Decision, Draft

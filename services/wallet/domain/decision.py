@@ -17,15 +17,15 @@ from services.wallet.domain.errors import LocksIncomplete
 from services.wallet.domain.personal_account import PersonalAccount
 from services.wallet.domain.postings import Posting
 
-O = TypeVar("O")
+OutcomeT = TypeVar("OutcomeT")
 
 
 @dataclass(frozen=True)
-class Decision(Generic[O]):
+class Decision(Generic[OutcomeT]):
     """`record` is the new row to insert (a `Credited`, `ClaimPayment`, `ClaimRefund`, `Transfer` or
     `PremiumPayment`), or None. A replay of an earlier request has nothing to write."""
 
-    outcome: O
+    outcome: OutcomeT
     postings: tuple[Posting, ...] = ()
     accounts: tuple[PersonalAccount, ...] = ()
     record: object | None = None
@@ -74,7 +74,7 @@ class Draft:
             self._set(self.account(psn_no).applied(posting))
         self._postings.append(posting)
 
-    def decision(self, outcome: O, record: object | None = None) -> Decision[O]:
+    def decision(self, outcome: OutcomeT, record: object | None = None) -> Decision[OutcomeT]:
         return Decision(outcome, tuple(self._postings), tuple(self._changed.values()), record)
 
     def _set(self, account: PersonalAccount) -> None:

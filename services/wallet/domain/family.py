@@ -17,8 +17,15 @@ from typing import TYPE_CHECKING
 from services.wallet.domain.accounts import check_identifier
 from services.wallet.domain.clock import check_aware
 from services.wallet.domain.errors import (
-    AlreadyBound, BindingNotFound, HolderHasNoAccount, HolderNotInsured, InvalidRequest, NoUseChosen,
-    NotNearRelative, RelativeNotInsured, SelfBinding,
+    AlreadyBound,
+    BindingNotFound,
+    HolderHasNoAccount,
+    HolderNotInsured,
+    InvalidRequest,
+    NotNearRelative,
+    NoUseChosen,
+    RelativeNotInsured,
+    SelfBinding,
 )
 
 if TYPE_CHECKING:

@@ -29,7 +29,8 @@ class Balances:
         return self.prior_years + self.current_year + self.wallet
 
     def of(self, bucket: Bucket) -> Fen:
-        return getattr(self, bucket.value)
+        amount: Fen = getattr(self, bucket.value)  # each bucket's value names its field
+        return amount
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def person_statement(psn_no: str, postings: Iterable[Posting]) -> tuple[Statemen
 
 def balances_of(psn_no: str, postings: Iterable[Posting]) -> Balances:
     """Prior-years, current-year and wallet balances (and their total) from the journal alone."""
-    sums = {bucket: 0 for bucket in Bucket}
+    sums = dict.fromkeys(Bucket, 0)
     accounts = {personal(psn_no, bucket): bucket for bucket in Bucket}
     for posting in postings:
         for entry in posting.entries:

@@ -18,8 +18,14 @@ from services.wallet.domain.accounts import Bucket, check_identifier, check_refe
 from services.wallet.domain.clock import check_aware, china_day
 from services.wallet.domain.decision import Decision, Draft, check_locked
 from services.wallet.domain.errors import (
-    DailyTransferCountExceeded, InsufficientBalance, InvalidAmount, NotBoundRelative, SelfTransfer,
-    TransferIdReused, TransferLimitExceeded, TransferNightWindow,
+    DailyTransferCountExceeded,
+    InsufficientBalance,
+    InvalidAmount,
+    NotBoundRelative,
+    SelfTransfer,
+    TransferIdReused,
+    TransferLimitExceeded,
+    TransferNightWindow,
 )
 from services.wallet.domain.family import Binding
 from services.wallet.domain.personal_account import Draw, PersonalAccount

@@ -8,6 +8,7 @@ so a first answer and its replay read the same.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from libs.contracts import claims as c
@@ -42,7 +43,7 @@ def account_credited(cr: d.Credited) -> w.AccountCredited:
     return w.AccountCredited(credit_id=cr.credit_id, psn_no=cr.psn_no, amount=cr.amount, balc=cr.balc)
 
 
-def uses(names: list[str]) -> frozenset[d.Use]:
+def uses(names: Iterable[str]) -> frozenset[d.Use]:
     return frozenset(d.Use(u) for u in names)
 
 

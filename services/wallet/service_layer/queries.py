@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from libs.contracts import wallet as w
 from services.wallet.domain import (
-    Bucket, StatementLine, WalletBook, account_statement, balances_of, person_statement, personal,
+    Bucket,
+    StatementLine,
+    WalletBook,
+    account_statement,
+    balances_of,
+    person_statement,
+    personal,
 )
 
 
@@ -22,10 +28,8 @@ async def statement(book: WalletBook, psn_no: str, bucket: Bucket | None = None,
                     limit: int | None = None) -> w.AccountStatement:
     """The person's history across their balances, or one balance's; `limit` keeps the last lines."""
     postings = await book.postings_of(psn_no)
-    if bucket is None:
-        lines = person_statement(psn_no, postings)
-    else:
-        lines = account_statement(personal(psn_no, bucket), postings)
+    lines = (person_statement(psn_no, postings) if bucket is None
+             else account_statement(personal(psn_no, bucket), postings))
     b = balances_of(psn_no, postings)
     return w.AccountStatement(
         psn_no=psn_no, bucket=bucket.value if bucket else None,

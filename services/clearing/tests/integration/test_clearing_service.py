@@ -63,8 +63,10 @@ class Clearing:
 
     async def consumed(self, *envelopes: Envelope[Any]) -> None:
         ids = [str(e.event_id) for e in envelopes]
-        await until(lambda: self.db.fetchval(
-            "SELECT count(*) = $2 FROM inbox WHERE consumer = $1 AND message_id = ANY($3)", CONSUMER, len(ids), ids,
+        await until(lambda: self.db.fetchval(  # a parked message leaves the inbox for dead_letters (replayable)
+            "SELECT count(*) = $2 FROM (SELECT message_id FROM inbox WHERE consumer = $1 AND message_id = ANY($3)"
+            " UNION SELECT message_id FROM dead_letters WHERE consumer = $1 AND message_id = ANY($3)) handled",
+            CONSUMER, len(ids), ids,
         ))
 
     async def deliver(self, *outcomes: ClaimSettled | ClaimCancelled) -> None:

@@ -13,8 +13,18 @@ from datetime import datetime
 
 from libs.money import Fen
 from services.clearing.domain import (
-    ClearingCycle, Confirmation, CycleNotFound, InstitutionTotal, NetPosition, Obligation, Pair,
-    ClaimFact, PrepaymentEntry, ReconciliationReport, bilateral_totals, institution_totals,
+    ClaimFact,
+    ClearingCycle,
+    Confirmation,
+    CycleNotFound,
+    InstitutionTotal,
+    NetPosition,
+    Obligation,
+    Pair,
+    PrepaymentEntry,
+    ReconciliationReport,
+    bilateral_totals,
+    institution_totals,
 )
 from services.clearing.service_layer.settlement_records import SettlementRecordsUnavailable
 

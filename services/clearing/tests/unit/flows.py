@@ -10,8 +10,19 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from services.clearing.domain import (
-    MONTHLY, ClaimFact, ClearingCycle, ClearingRepository, CloseReason, Confirmation, CycleCalendar,
-    CycleClosing, DetailLine, Obligation, confirm_items, institution_detail, prepayment_balances,
+    MONTHLY,
+    ClaimFact,
+    ClearingCycle,
+    ClearingRepository,
+    CloseReason,
+    Confirmation,
+    CycleCalendar,
+    CycleClosing,
+    DetailLine,
+    Obligation,
+    confirm_items,
+    institution_detail,
+    prepayment_balances,
     roll_back_items,
 )
 

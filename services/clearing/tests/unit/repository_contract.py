@@ -11,8 +11,17 @@ from dataclasses import replace
 import pytest
 
 from services.clearing.domain import (
-    NATIONAL, ClearingCycle, ClearingRepository, ClearingScope, Confirmation, CycleNotFound, Mismatch,
-    NetPosition, Obligation, PrepaymentEntry, ReconciliationReport,
+    NATIONAL,
+    ClearingCycle,
+    ClearingRepository,
+    ClearingScope,
+    Confirmation,
+    CycleNotFound,
+    Mismatch,
+    NetPosition,
+    Obligation,
+    PrepaymentEntry,
+    ReconciliationReport,
 )
 from services.clearing.tests.unit.builders import CHANGSHA, GUIYANG, TAIYUAN, at
 

@@ -5,11 +5,22 @@ from __future__ import annotations
 import pytest
 
 from services.clearing.domain import (
-    CycleNotClosed, ItemNotInDetail, ItemRolledBack, institution_payable, institution_statements,
+    CycleNotClosed,
+    ItemNotInDetail,
+    ItemRolledBack,
+    institution_payable,
+    institution_statements,
 )
 from services.clearing.tests.unit import flows
 from services.clearing.tests.unit.builders import (
-    CHANGSHA, GUIYANG, GUIYANG_HOSPITAL, TAIYUAN, TAIYUAN_HOSPITAL, at, cancelled, settled,
+    CHANGSHA,
+    GUIYANG,
+    GUIYANG_HOSPITAL,
+    TAIYUAN,
+    TAIYUAN_HOSPITAL,
+    at,
+    cancelled,
+    settled,
 )
 from services.clearing.tests.unit.fakes import InMemoryClearingRepository
 

@@ -8,7 +8,11 @@ import pytest
 
 from libs.contracts.claims import ClaimCancelled, ClaimSettled, FundDetail, SettlementAmounts
 from services.clearing.domain import (
-    FundDetailMismatch, InvalidFundAmount, claim_fact, fact_from_cancelled, fact_from_settled,
+    FundDetailMismatch,
+    InvalidFundAmount,
+    claim_fact,
+    fact_from_cancelled,
+    fact_from_settled,
 )
 from services.clearing.tests.unit.builders import CHANGSHA, TAIYUAN, TAIYUAN_HOSPITAL, at
 

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from services.clearing.domain import (
-    NATIONAL, ClearingCycle, Counterparty, advance_prepayment, institution_statements, net_positions,
+    NATIONAL,
+    ClearingCycle,
+    Counterparty,
+    advance_prepayment,
+    institution_statements,
+    net_positions,
     region_counterparties,
 )
 from services.clearing.tests.unit import flows
 from services.clearing.tests.unit.builders import (
-    CHANGSHA, CHANGSHA_HOSPITAL, GUIYANG, GUIYANG_HOSPITAL, TAIYUAN, TAIYUAN_HOSPITAL, at, cancelled, settled,
+    CHANGSHA,
+    CHANGSHA_HOSPITAL,
+    GUIYANG,
+    GUIYANG_HOSPITAL,
+    TAIYUAN,
+    TAIYUAN_HOSPITAL,
+    at,
+    cancelled,
+    settled,
 )
 from services.clearing.tests.unit.fakes import InMemoryClearingRepository
 

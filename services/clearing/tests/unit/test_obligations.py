@@ -5,12 +5,24 @@ from __future__ import annotations
 import pytest
 
 from services.clearing.domain import (
-    NATIONAL, CancellationMismatch, ClearingCycle, ConflictingRedelivery, CycleNotOpen, ScopeMismatch,
+    NATIONAL,
+    CancellationMismatch,
+    ClearingCycle,
+    ConflictingRedelivery,
+    CycleNotOpen,
+    ScopeMismatch,
     claim_fact,
 )
 from services.clearing.tests.unit import flows
 from services.clearing.tests.unit.builders import (
-    CHANGSHA, GUIYANG, LOUDI, TAIYUAN, TAIYUAN_HOSPITAL, at, cancelled, settled,
+    CHANGSHA,
+    GUIYANG,
+    LOUDI,
+    TAIYUAN,
+    TAIYUAN_HOSPITAL,
+    at,
+    cancelled,
+    settled,
 )
 from services.clearing.tests.unit.fakes import InMemoryClearingRepository
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 import pytest
 
 from services.clearing.domain import (
-    InvalidAmount, PrepaymentIdReused, PrepaymentInsufficient, RegionNotInScope, advance_prepayment,
-    prepayment_balances, refund_prepayment,
+    InvalidAmount,
+    PrepaymentIdReused,
+    PrepaymentInsufficient,
+    RegionNotInScope,
+    advance_prepayment,
+    prepayment_balances,
+    refund_prepayment,
 )
 from services.clearing.tests.unit import flows
 from services.clearing.tests.unit.builders import CHANGSHA, LOUDI, TAIYUAN, at, settled

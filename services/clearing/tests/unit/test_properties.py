@@ -10,7 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.clearing.domain import (
-    ClaimFact, CycleClosing, Obligation, apply_prepayments, bilateral_totals, net_positions,
+    ClaimFact,
+    CycleClosing,
+    Obligation,
+    apply_prepayments,
+    bilateral_totals,
+    net_positions,
 )
 from services.clearing.tests.unit import flows
 from services.clearing.tests.unit.builders import CHANGSHA, GUIYANG, LOUDI, TAIYUAN, at, cancelled, settled

@@ -11,12 +11,24 @@ from libs.contracts.registry import decode
 from libs.messaging.fakes import FakeDatabase
 from services.clearing.domain import CycleNotClosed, CycleNotOpen
 from services.clearing.service_layer.commands import (
-    AdvancePrepayment, CloseCycle, ConfirmItems, Reconcile, RefundPrepayment, RollBackItems,
+    AdvancePrepayment,
+    CloseCycle,
+    ConfirmItems,
+    Reconcile,
+    RefundPrepayment,
+    RollBackItems,
 )
 from services.clearing.service_layer.service import ClearingService
 from services.clearing.service_layer.settlement_records import SettlementRecordsUnavailable
 from services.clearing.tests.unit.builders import (
-    CHANGSHA, GUIYANG, LOUDI, TAIYUAN, TAIYUAN_HOSPITAL, at, cancelled, settled,
+    CHANGSHA,
+    GUIYANG,
+    LOUDI,
+    TAIYUAN,
+    TAIYUAN_HOSPITAL,
+    at,
+    cancelled,
+    settled,
 )
 from services.clearing.tests.unit.fakes import Clock, FakeSettlementRecords, InMemoryClearingRepository
 

@@ -65,7 +65,7 @@ class RecordingTransaction:
         self.conn = conn
         self.outbox: list[OutgoingMessage] = []
 
-    async def claim_new(self, consumer: str, message_ids: list[str]) -> set[str]:
+    async def claim_new(self, consumer: str, message_ids: list[str], digests: list[bytes] | None = None) -> set[str]:
         return set(message_ids)
 
     def publish(self, message: OutgoingMessage) -> None:

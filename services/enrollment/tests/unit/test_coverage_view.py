@@ -26,7 +26,8 @@ from services.enrollment.tests.unit.builders import PREMIUM, next_id, person, po
 def resident_enrolled(years, paid_on=None, **kwargs):
     someone = person(**kwargs)
     for year in years:
-        someone.handle(EnrollResident(command_id=next_id(), psn_no=someone.state.psn_no, coverage_year=year, paid_on=paid_on or date(year - 1, 11, 1), cash_amount=PREMIUM), policy())
+        someone.handle(EnrollResident(command_id=next_id(), psn_no=someone.state.psn_no, coverage_year=year,
+                                      paid_on=paid_on or date(year - 1, 11, 1), cash_amount=PREMIUM), policy())
     return someone
 
 
@@ -56,7 +57,8 @@ def test_a_late_enrollees_view_carries_the_last_day_of_waiting():
 
 def test_the_employee_scheme_is_shown_when_both_basic_schemes_cover_the_day():
     someone = resident_enrolled([2025])
-    someone.handle(EnrollEmployee(command_id=next_id(), psn_no=someone.state.psn_no, starts_on=date(2025, 7, 1), employment_status=EmploymentStatus.EMPLOYED), policy())
+    someone.handle(EnrollEmployee(command_id=next_id(), psn_no=someone.state.psn_no, starts_on=date(2025, 7, 1),
+                                  employment_status=EmploymentStatus.EMPLOYED), policy())
     assert someone.view(date(2025, 6, 30)).scheme is Scheme.RESIDENT
     assert someone.view(date(2025, 7, 1)).scheme is Scheme.EMPLOYEE
 
@@ -66,7 +68,9 @@ def test_the_view_lists_hardship_relatives_approvals_and_filings():
     psn_no = someone.state.psn_no
     someone.handle(LinkRelative(command_id=next_id(), psn_no=psn_no, relative_psn_no="P-WIFE", relation=Relation.SPOUSE), policy())
     someone.handle(ApproveChronicDisease(command_id=next_id(), psn_no=psn_no, disease_code="M03900", valid_from=date(2025, 9, 1)), policy())
-    someone.handle(FileCrossRegionTreatment(command_id=next_id(), psn_no=psn_no, filing_id="F1", kind=FilingKind.TEMPORARY, treatment_area="460100", filed_on=date(2025, 8, 1)), policy())
+    someone.handle(FileCrossRegionTreatment(command_id=next_id(), psn_no=psn_no, filing_id="F1",
+                                            kind=FilingKind.TEMPORARY, treatment_area="460100",
+                                            filed_on=date(2025, 8, 1)), policy())
     view = someone.view(date(2025, 8, 15))
     assert view.hardship_group is HardshipGroup.AT_RISK_OF_POVERTY
     assert view.relatives == ("P-WIFE",)
@@ -85,5 +89,6 @@ def test_the_view_is_frozen_and_turns_into_plain_json():
 def test_the_version_rises_with_every_recorded_event():
     someone = resident_enrolled([2025])
     before = someone.view(date(2025, 1, 1)).version
-    someone.handle(LinkRelative(command_id=next_id(), psn_no=someone.state.psn_no, relative_psn_no="P-1", relation=Relation.CHILD), policy())
+    someone.handle(LinkRelative(command_id=next_id(), psn_no=someone.state.psn_no, relative_psn_no="P-1",
+                                relation=Relation.CHILD), policy())
     assert someone.view(date(2025, 1, 1)).version == before + 1

@@ -58,7 +58,8 @@ def test_the_shortfall_reads_in_years_and_months():
 def employee(sex=Sex.MALE, born=date(1965, 3, 1), deemed_months=0, contribution_months=0):
     someone = person(sex=sex, born=born, scheme=Scheme.EMPLOYEE, employment_status=EmploymentStatus.EMPLOYED)
     psn_no = someone.state.psn_no
-    someone.handle(EnrollEmployee(command_id=next_id(), psn_no=psn_no, starts_on=date(2000, 1, 1), employment_status=EmploymentStatus.EMPLOYED), policy())
+    someone.handle(EnrollEmployee(command_id=next_id(), psn_no=psn_no, starts_on=date(2000, 1, 1),
+                                  employment_status=EmploymentStatus.EMPLOYED), policy())
     if deemed_months:
         someone.handle(RecordDeemedContribution(command_id=next_id(), psn_no=psn_no, months=deemed_months), policy())
     for index in range(contribution_months):
@@ -69,7 +70,8 @@ def employee(sex=Sex.MALE, born=date(1965, 3, 1), deemed_months=0, contribution_
 
 def pay(someone, year, month):
     return someone.handle(
-        RecordEmployeeContribution(command_id=next_id(), psn_no=someone.state.psn_no, year=year, month=month, employer_amount=60_000, employee_amount=20_000, paid_on=date(year, month, 15)),
+        RecordEmployeeContribution(command_id=next_id(), psn_no=someone.state.psn_no, year=year, month=month,
+                                   employer_amount=60_000, employee_amount=20_000, paid_on=date(year, month, 15)),
         policy(),
     )
 
@@ -98,7 +100,8 @@ def test_retirement_short_of_years_is_refused_with_the_shortfall_to_pay():
 def test_paying_the_shortfall_in_one_sum_makes_the_person_eligible():
     someone = employee(sex=Sex.FEMALE, deemed_months=5 * 12, contribution_months=12 * 12)
     psn_no = someone.state.psn_no
-    someone.handle(PayRetirementShortfall(command_id=next_id(), psn_no=psn_no, months=36, employer_amount=2_000_000, employee_amount=800_000, paid_on=date(2025, 2, 1)), policy())
+    someone.handle(PayRetirementShortfall(command_id=next_id(), psn_no=psn_no, months=36, employer_amount=2_000_000,
+                                          employee_amount=800_000, paid_on=date(2025, 2, 1)), policy())
     someone.handle(Retire(command_id=next_id(), psn_no=psn_no, retired_on=date(2025, 3, 1)), policy())
     assert someone.state.retired_on == date(2025, 3, 1)
 
@@ -107,10 +110,12 @@ def test_paying_more_than_the_shortfall_or_with_none_is_refused():
     short = employee(sex=Sex.FEMALE, deemed_months=19 * 12, contribution_months=10 * 12)
     assert short.state.actual_contribution_months == 120
     with pytest.raises(NoRetirementShortfall):
-        short.handle(PayRetirementShortfall(command_id=next_id(), psn_no=short.state.psn_no, months=1, employer_amount=1, employee_amount=1, paid_on=date(2025, 1, 1)), policy())
+        short.handle(PayRetirementShortfall(command_id=next_id(), psn_no=short.state.psn_no, months=1,
+                                            employer_amount=1, employee_amount=1, paid_on=date(2025, 1, 1)), policy())
     shorter = employee(sex=Sex.FEMALE, deemed_months=18 * 12, contribution_months=12)
     with pytest.raises(InvalidAmount, match="9 year"):
-        shorter.handle(PayRetirementShortfall(command_id=next_id(), psn_no=shorter.state.psn_no, months=120, employer_amount=1, employee_amount=1, paid_on=date(2025, 1, 1)), policy())
+        shorter.handle(PayRetirementShortfall(command_id=next_id(), psn_no=shorter.state.psn_no, months=120,
+                                              employer_amount=1, employee_amount=1, paid_on=date(2025, 1, 1)), policy())
 
 
 def test_only_a_person_in_the_employee_scheme_can_retire_once():
@@ -118,7 +123,8 @@ def test_only_a_person_in_the_employee_scheme_can_retire_once():
     with pytest.raises(NotInEmployeeScheme):
         resident.handle(Retire(command_id=next_id(), psn_no=resident.state.psn_no, retired_on=date(2025, 3, 1)), policy())
     someone = employee(deemed_months=25 * 12, contribution_months=0)
-    someone.handle(PayRetirementShortfall(command_id=next_id(), psn_no=someone.state.psn_no, months=120, employer_amount=1, employee_amount=1, paid_on=date(2025, 1, 1)), policy())
+    someone.handle(PayRetirementShortfall(command_id=next_id(), psn_no=someone.state.psn_no, months=120,
+                                          employer_amount=1, employee_amount=1, paid_on=date(2025, 1, 1)), policy())
     someone.handle(Retire(command_id=next_id(), psn_no=someone.state.psn_no, retired_on=date(2025, 3, 1)), policy())
     with pytest.raises(AlreadyRetired):
         someone.handle(Retire(command_id=next_id(), psn_no=someone.state.psn_no, retired_on=date(2025, 4, 1)), policy())
@@ -136,7 +142,8 @@ def test_employee_coverage_is_open_ended_until_it_is_ended():
 def test_an_employee_enrollment_needs_an_employed_or_flexible_status():
     someone = person()
     with pytest.raises(InvalidPersonDetails):
-        someone.handle(EnrollEmployee(command_id=next_id(), psn_no=someone.state.psn_no, starts_on=date(2025, 1, 1), employment_status=EmploymentStatus.RETIRED), policy())
+        someone.handle(EnrollEmployee(command_id=next_id(), psn_no=someone.state.psn_no, starts_on=date(2025, 1, 1),
+                                      employment_status=EmploymentStatus.RETIRED), policy())
 
 
 def test_flexible_workers_join_maternity_insurance_only_where_the_region_offers_it():

@@ -64,7 +64,8 @@ def test_the_id_number_is_stored_with_an_upper_case_x():
 
 def test_spouse_parent_and_child_can_be_linked_and_unlinked():
     someone = person()
-    someone.handle(LinkRelative(command_id=next_id(), psn_no=someone.state.psn_no, relative_psn_no="P-MOTHER", relation=Relation.PARENT), policy())
+    someone.handle(LinkRelative(command_id=next_id(), psn_no=someone.state.psn_no, relative_psn_no="P-MOTHER",
+                                relation=Relation.PARENT), policy())
     assert someone.state.relative("P-MOTHER").relation is Relation.PARENT
     someone.handle(UnlinkRelative(command_id=next_id(), psn_no=someone.state.psn_no, relative_psn_no="P-MOTHER"), policy())
     assert someone.state.relatives == ()
@@ -79,7 +80,8 @@ def test_a_relation_seen_from_the_other_side_is_its_inverse():
 def test_a_relation_to_oneself_is_refused():
     someone = person()
     with pytest.raises(RelationToSelf) as refused:
-        someone.handle(LinkRelative(command_id=next_id(), psn_no=someone.state.psn_no, relative_psn_no=someone.state.psn_no, relation=Relation.SPOUSE), policy())
+        someone.handle(LinkRelative(command_id=next_id(), psn_no=someone.state.psn_no,
+                                    relative_psn_no=someone.state.psn_no, relation=Relation.SPOUSE), policy())
     assert refused.value.reason_code == "RELATION_TO_SELF"
 
 

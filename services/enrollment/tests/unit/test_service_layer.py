@@ -32,7 +32,8 @@ async def test_an_employee_and_a_retiree_registered_by_the_office_are_insured() 
     await office.send(employee("E1", 1))
     await office.send(employee("R1", 2, retired=True))
     worker, retiree = office.coverage("E1"), office.coverage("R1")
-    assert (worker.insutype, worker.active, worker.coverage_end, worker.retired, worker.emp_status) == ("310", True, None, False, "employed")
+    assert (worker.insutype, worker.active, worker.coverage_end, worker.retired, worker.emp_status) == (
+        "310", True, None, False, "employed")
     assert (retiree.active, retiree.retired, retiree.emp_status) == (True, True, "retired")
 
 

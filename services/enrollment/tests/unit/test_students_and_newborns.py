@@ -1,8 +1,16 @@
+import re
 from datetime import date
 
 import pytest
 
-from services.enrollment.domain import ContributionSource, EnrollmentKind, EnrollNewborn, EnrollResident, EnrollStudent, HardshipGroup
+from services.enrollment.domain import (
+    ContributionSource,
+    EnrollmentKind,
+    EnrollNewborn,
+    EnrollResident,
+    EnrollStudent,
+    HardshipGroup,
+)
 from services.enrollment.domain.errors import (
     CoverageOverlap,
     InvalidStudyPeriod,
@@ -52,16 +60,18 @@ def test_a_student_payment_outside_october_to_december_is_refused(paid_on):
 
 def test_a_student_pays_the_personal_part_for_every_year_of_study():
     freshman = person(born=date(2007, 3, 2), hardship_group=HardshipGroup.MINIMUM_INCOME)
-    with pytest.raises(PremiumAmountMismatch, match="160.00 yuan"):
+    with pytest.raises(PremiumAmountMismatch, match=re.escape("160.00 yuan")):
         enroll_student(freshman, cash=4_000)
     events = enroll_student(freshman, cash=4 * 4_000)
-    subsidy = next(e.contribution for e in events if isinstance(e, ContributionRecorded) and e.contribution.source is ContributionSource.MEDICAL_ASSISTANCE)
+    subsidy = next(e.contribution for e in events
+                   if isinstance(e, ContributionRecorded) and e.contribution.source is ContributionSource.MEDICAL_ASSISTANCE)
     assert subsidy.amount == 4 * 28_000
 
 
 def test_a_student_still_covered_at_home_starts_coverage_when_the_home_year_ends():
     freshman = person(born=date(2007, 3, 2))
-    freshman.handle(EnrollResident(command_id=next_id(), psn_no=freshman.state.psn_no, coverage_year=2025, paid_on=date(2024, 12, 1), cash_amount=PREMIUM), policy())
+    freshman.handle(EnrollResident(command_id=next_id(), psn_no=freshman.state.psn_no, coverage_year=2025,
+                                   paid_on=date(2024, 12, 1), cash_amount=PREMIUM), policy())
     with pytest.raises(CoverageOverlap):
         enroll_student(freshman)
     *_, started = enroll_student(freshman, starts_on=date(2026, 1, 1))

@@ -27,20 +27,24 @@ NEW_REGION = "430102"  # Changsha
 
 def insured_employee():
     someone = person()
-    someone.handle(EnrollEmployee(command_id=next_id(), psn_no=someone.state.psn_no, starts_on=date(2020, 1, 1), employment_status=EmploymentStatus.EMPLOYED, with_maternity=True), policy())
+    someone.handle(EnrollEmployee(command_id=next_id(), psn_no=someone.state.psn_no, starts_on=date(2020, 1, 1),
+                                  employment_status=EmploymentStatus.EMPLOYED, with_maternity=True), policy())
     return someone
 
 
 def apply(someone, transfer_id="T1", to_region=NEW_REGION, on=date(2025, 5, 1)):
-    return someone.handle(ApplyForTransfer(command_id=next_id(), psn_no=someone.state.psn_no, transfer_id=transfer_id, to_region=to_region, applied_on=on), policy())
+    return someone.handle(ApplyForTransfer(command_id=next_id(), psn_no=someone.state.psn_no, transfer_id=transfer_id,
+                                           to_region=to_region, applied_on=on), policy())
 
 
 def request(someone, transfer_id="T1"):
-    return someone.handle(RequestTransfer(command_id=next_id(), psn_no=someone.state.psn_no, transfer_id=transfer_id, requested_on=date(2025, 5, 6)), policy())
+    return someone.handle(RequestTransfer(command_id=next_id(), psn_no=someone.state.psn_no, transfer_id=transfer_id,
+                                          requested_on=date(2025, 5, 6)), policy())
 
 
 def complete(someone, transfer_id="T1", on=date(2025, 6, 1)):
-    return someone.handle(CompleteTransfer(command_id=next_id(), psn_no=someone.state.psn_no, transfer_id=transfer_id, effective_on=on), policy())
+    return someone.handle(CompleteTransfer(command_id=next_id(), psn_no=someone.state.psn_no, transfer_id=transfer_id,
+                                           effective_on=on), policy())
 
 
 def test_three_steps_move_the_coverage_to_the_new_region_without_a_gap():

@@ -25,12 +25,15 @@ DRUG = "XL01XE-imatinib"
 
 
 def approve(someone, code=HYPERTENSION, valid_from=date(2025, 1, 1), valid_until=None):
-    return someone.handle(ApproveChronicDisease(command_id=next_id(), psn_no=someone.state.psn_no, disease_code=code, valid_from=valid_from, valid_until=valid_until), policy())
+    return someone.handle(ApproveChronicDisease(command_id=next_id(), psn_no=someone.state.psn_no, disease_code=code,
+                                                valid_from=valid_from, valid_until=valid_until), policy())
 
 
 def designate(someone, valid_from=date(2025, 1, 1), hospitals=("H001",), pharmacies=("Y001",), doctor="D01"):
     return someone.handle(
-        DesignateSpecialDrug(command_id=next_id(), psn_no=someone.state.psn_no, drug_code=DRUG, hospital_codes=hospitals, pharmacy_codes=pharmacies, doctor_code=doctor, valid_from=valid_from),
+        DesignateSpecialDrug(command_id=next_id(), psn_no=someone.state.psn_no, drug_code=DRUG,
+                             hospital_codes=hospitals, pharmacy_codes=pharmacies, doctor_code=doctor,
+                             valid_from=valid_from),
         policy(),
     )
 
@@ -58,11 +61,13 @@ def test_an_approval_cannot_end_before_it_starts():
 def test_a_revoked_approval_stops_on_the_revocation_day():
     someone = person()
     approve(someone)
-    someone.handle(RevokeChronicApproval(command_id=next_id(), psn_no=someone.state.psn_no, disease_code=HYPERTENSION, revoked_on=date(2025, 9, 1)), policy())
+    someone.handle(RevokeChronicApproval(command_id=next_id(), psn_no=someone.state.psn_no, disease_code=HYPERTENSION,
+                                         revoked_on=date(2025, 9, 1)), policy())
     assert someone.view(date(2025, 8, 31)).chronic_approvals[0].valid_until == date(2025, 8, 31)
     assert someone.view(date(2025, 9, 1)).chronic_approvals == ()
     with pytest.raises(ChronicApprovalNotFound):
-        someone.handle(RevokeChronicApproval(command_id=next_id(), psn_no=someone.state.psn_no, disease_code=HYPERTENSION, revoked_on=date(2025, 10, 1)), policy())
+        someone.handle(RevokeChronicApproval(command_id=next_id(), psn_no=someone.state.psn_no,
+                                             disease_code=HYPERTENSION, revoked_on=date(2025, 10, 1)), policy())
 
 
 def test_a_special_drug_is_fixed_to_its_hospital_pharmacy_and_doctor():
@@ -84,7 +89,8 @@ def test_changing_a_designation_means_ending_the_current_one_first():
     designate(someone)
     with pytest.raises(SpecialDrugAlreadyDesignated):
         designate(someone, valid_from=date(2025, 7, 1), hospitals=("H002",))
-    someone.handle(EndSpecialDrugDesignation(command_id=next_id(), psn_no=someone.state.psn_no, drug_code=DRUG, ends_on=date(2025, 6, 30)), policy())
+    someone.handle(EndSpecialDrugDesignation(command_id=next_id(), psn_no=someone.state.psn_no, drug_code=DRUG,
+                                             ends_on=date(2025, 6, 30)), policy())
     designate(someone, valid_from=date(2025, 7, 1), hospitals=("H002",))
     assert someone.view(date(2025, 7, 1)).special_drugs[-1].hospital_codes == ("H002",)
 
@@ -92,4 +98,5 @@ def test_changing_a_designation_means_ending_the_current_one_first():
 def test_ending_a_drug_that_is_not_designated_is_refused():
     someone = person()
     with pytest.raises(SpecialDrugNotDesignated):
-        someone.handle(EndSpecialDrugDesignation(command_id=next_id(), psn_no=someone.state.psn_no, drug_code=DRUG, ends_on=date(2025, 6, 30)), policy())
+        someone.handle(EndSpecialDrugDesignation(command_id=next_id(), psn_no=someone.state.psn_no, drug_code=DRUG,
+                                                 ends_on=date(2025, 6, 30)), policy())

@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 
 from services.enrollment.domain import (
+    EmploymentStatus,
     EndEmployeeCoverage,
     EnrollEmployee,
-    EmploymentStatus,
     EnrollNewborn,
     EnrollResident,
     WaitingPeriodRules,
@@ -64,7 +64,8 @@ def test_a_late_payment_after_two_missed_years_waits_four_months():
 def test_an_interruption_shorter_than_a_year_still_waits_three_months():
     someone = person()
     psn_no = someone.state.psn_no
-    someone.handle(EnrollEmployee(command_id=next_id(), psn_no=psn_no, starts_on=date(2020, 1, 1), employment_status=EmploymentStatus.EMPLOYED), policy())
+    someone.handle(EnrollEmployee(command_id=next_id(), psn_no=psn_no, starts_on=date(2020, 1, 1),
+                                  employment_status=EmploymentStatus.EMPLOYED), policy())
     someone.handle(EndEmployeeCoverage(command_id=next_id(), psn_no=psn_no, ends_on=date(2025, 3, 31)), policy())
     assert on_time(someone, 2026).waiting_until == date(2026, 3, 31)
 
@@ -72,7 +73,8 @@ def test_an_interruption_shorter_than_a_year_still_waits_three_months():
 def test_leaving_the_employee_scheme_at_year_end_and_paying_on_time_is_no_interruption():
     someone = person()
     psn_no = someone.state.psn_no
-    someone.handle(EnrollEmployee(command_id=next_id(), psn_no=psn_no, starts_on=date(2020, 1, 1), employment_status=EmploymentStatus.EMPLOYED), policy())
+    someone.handle(EnrollEmployee(command_id=next_id(), psn_no=psn_no, starts_on=date(2020, 1, 1),
+                                  employment_status=EmploymentStatus.EMPLOYED), policy())
     someone.handle(EndEmployeeCoverage(command_id=next_id(), psn_no=psn_no, ends_on=date(2025, 12, 31)), policy())
     assert on_time(someone, 2026).waiting_until is None
 

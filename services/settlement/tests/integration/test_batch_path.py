@@ -23,9 +23,10 @@ from libs.contracts.registry import decode
 from libs.db.migrations import migrate
 from libs.messaging import postgres
 from libs.messaging.postgres import PgDatabase
-from services.settlement.adapters.store import PgSettlementStore
 from services.settlement.adapters.claim_store import RunClaimStore
-from services.settlement.bootstrap import MIGRATIONS, handlers as settlement_handlers
+from services.settlement.adapters.store import PgSettlementStore
+from services.settlement.bootstrap import MIGRATIONS
+from services.settlement.bootstrap import handlers as settlement_handlers
 from services.settlement.service_layer.handlers import SettlementHandlers
 from tests.support.claims import outpatient_claim
 

@@ -9,10 +9,21 @@ from functools import cache
 from pathlib import Path
 
 from libs.money import line_amount
-
 from services.settlement.domain import (
-    Accumulators, Catalogue, CatalogueRegistry, ChronicApproval, Claim, Coverage, FeeLine, PackRegistry, PolicyPack,
-    Rejection, Settlement, adjudicate, load_catalogues, load_packs,
+    Accumulators,
+    Catalogue,
+    CatalogueRegistry,
+    ChronicApproval,
+    Claim,
+    Coverage,
+    FeeLine,
+    PackRegistry,
+    PolicyPack,
+    Rejection,
+    Settlement,
+    adjudicate,
+    load_catalogues,
+    load_packs,
 )
 
 SETTLEMENT_DIR = Path(__file__).resolve().parents[2]

@@ -8,9 +8,13 @@ from datetime import date
 
 from libs.contracts.claims import ClaimSubmitted, FundDetail, SettlementAmounts
 from libs.contracts.enrollment import CoverageChanged
-
 from services.settlement.domain import (
-    COUNTERS, AccumulatorDelta, Accumulators, Amounts, claim_from_message, coverage_from_message,
+    COUNTERS,
+    AccumulatorDelta,
+    Accumulators,
+    Amounts,
+    claim_from_message,
+    coverage_from_message,
 )
 
 from .builders import EXAMPLES_DIR, PATIENT, claim, settle

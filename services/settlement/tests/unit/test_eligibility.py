@@ -8,11 +8,26 @@ from decimal import Decimal
 import pytest
 
 from services.settlement.domain import (
-    Accumulators, Coverage, CrossRegionFiling, FeeLine, NoPolicyPack, ReasonCode, adjudicate,
+    Accumulators,
+    Coverage,
+    CrossRegionFiling,
+    FeeLine,
+    NoPolicyPack,
+    ReasonCode,
+    adjudicate,
 )
 
 from .builders import (
-    APPENDECTOMY, BED, CAPTOPRIL, DOUBLE_EYELID, catalogue_for, claim, line, pack, packs, reject,
+    APPENDECTOMY,
+    BED,
+    CAPTOPRIL,
+    DOUBLE_EYELID,
+    catalogue_for,
+    claim,
+    line,
+    pack,
+    packs,
+    reject,
     settle,
 )
 

@@ -8,8 +8,19 @@ from decimal import Decimal
 from services.settlement.domain import Accumulators, FeeLine, LargeExam, ReasonCode
 
 from .builders import (
-    APPENDECTOMY, BED, CEFTRIAXONE, CT_HEAD, DOUBLE_EYELID, MRI_HEAD, SINGLE_ROOM, VITAMINS, claim, line, refund,
-    reject, settle,
+    APPENDECTOMY,
+    BED,
+    CEFTRIAXONE,
+    CT_HEAD,
+    DOUBLE_EYELID,
+    MRI_HEAD,
+    SINGLE_ROOM,
+    VITAMINS,
+    claim,
+    line,
+    refund,
+    reject,
+    settle,
 )
 
 

@@ -10,7 +10,15 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from services.settlement.domain import (
-    Accumulators, CrossRegionFiling, LargeExam, PolicyPack, Settlement, SpecialDrugDesignation, adjudicate, balances, fund_postings,
+    Accumulators,
+    CrossRegionFiling,
+    LargeExam,
+    PolicyPack,
+    Settlement,
+    SpecialDrugDesignation,
+    adjudicate,
+    balances,
+    fund_postings,
     reverse,
 )
 from services.settlement.domain.claim import HOSPITAL_LEVELS
@@ -25,7 +33,7 @@ FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCh
 
 @st.composite
 def fee_lines(draw, p: PolicyPack, first: int = 1, max_lines: int = 6):
-    codes = sorted(catalogue_for(p.region).items) + ["NOT-IN-CATALOGUE"]
+    codes = [*sorted(catalogue_for(p.region).items), "NOT-IN-CATALOGUE"]
     n = draw(st.integers(1, max_lines))
     return [
         line(str(first + i), draw(st.sampled_from(codes)), draw(st.integers(1, 30)),

@@ -9,8 +9,18 @@ import pytest
 from services.settlement.domain import AccumulatorDelta, Posting, balances
 from services.settlement.domain.ledger import account_postings
 from services.settlement.domain.settlement_claim import (
-    AlreadyPaidOut, CancellationAccepted, CancellationRefused, Cancelled, InProgress, Kind, NotFound, PaidOut,
-    PayoutMismatch, SettlementClaim, Status, Voided,
+    AlreadyPaidOut,
+    CancellationAccepted,
+    CancellationRefused,
+    Cancelled,
+    InProgress,
+    Kind,
+    NotFound,
+    PaidOut,
+    PayoutMismatch,
+    SettlementClaim,
+    Status,
+    Voided,
 )
 
 DELTA = AccumulatorDelta(year=2026, service_date=date(2026, 3, 2), deductible_paid=120000, admissions=1, pooling_paid=300000)

@@ -7,9 +7,27 @@ from decimal import Decimal
 from libs.money import yuan_to_fen
 
 from .builders import (
-    ANAESTHESIA, APPENDECTOMY, BED, BLOOD_COUNT, BONE_PLATE, CAPTOPRIL, CEFTRIAXONE, CT_HEAD, INFUSION_SET,
-    NURSING, OMEPRAZOLE, PARACETAMOL, PIPERACILLIN, SALINE, VITAMINS, WOUND_PROTECTOR, claim, line, pack,
-    settle, with_ratio,
+    ANAESTHESIA,
+    APPENDECTOMY,
+    BED,
+    BLOOD_COUNT,
+    BONE_PLATE,
+    CAPTOPRIL,
+    CEFTRIAXONE,
+    CT_HEAD,
+    INFUSION_SET,
+    NURSING,
+    OMEPRAZOLE,
+    PARACETAMOL,
+    PIPERACILLIN,
+    SALINE,
+    VITAMINS,
+    WOUND_PROTECTOR,
+    claim,
+    line,
+    pack,
+    settle,
+    with_ratio,
 )
 
 

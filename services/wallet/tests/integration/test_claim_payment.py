@@ -50,7 +50,7 @@ async def test_a_claim_is_paid_from_the_own_account_then_family_money_then_cash(
 
 
 async def test_a_patient_who_declines_the_account_keeps_it_and_the_family_pays_before_cash(wallet) -> None:
-    patient, holder = await a_patient_with_a_relative_who_shares(wallet, own=100_00, shared=50_00)
+    patient, _holder = await a_patient_with_a_relative_who_shares(wallet, own=100_00, shared=50_00)
     paid = await wallet.settle(adjudicated(patient, 80_00, acct_used_flag=False))
     assert (paid.acct_pay, paid.acct_mulaid_pay, paid.psn_cash_pay, paid.balc) == (0, 50_00, 30_00, 100_00)
 

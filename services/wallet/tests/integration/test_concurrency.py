@@ -172,7 +172,7 @@ async def the_books_hold(f: Family) -> None:
 
     # Every accepted movement has exactly its posting, and every posting of the family answers one.
     expected = set()
-    for verb, a in f.answers:
+    for _verb, a in f.answers:
         if isinstance(a, c.PersonalPartPaid) and a.acct_pay + a.acct_mulaid_pay:
             expected.add(f"claim:{a.setl_id}")
         elif isinstance(a, c.PersonalPartRefunded) and a.acct_pay + a.acct_mulaid_pay:

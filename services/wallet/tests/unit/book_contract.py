@@ -8,8 +8,16 @@ from datetime import timedelta
 import pytest
 
 from services.wallet.domain import (
-    CreditAccount, CreditKind, DuplicatePosting, PersonalAccount, RevokeBinding, TransferToRelative, WalletBook,
-    decide_credit, decide_revocation, decide_transfer,
+    CreditAccount,
+    CreditKind,
+    DuplicatePosting,
+    PersonalAccount,
+    RevokeBinding,
+    TransferToRelative,
+    WalletBook,
+    decide_credit,
+    decide_revocation,
+    decide_transfer,
 )
 from services.wallet.tests.unit.builders import POLICY, binding, cst
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.wallet.domain import (
-    CHINA_TIME, Binding, InsuranceStatus, PayPersonalPart, PersonalAccount, RefundPersonalPart, Relation, Use,
+    CHINA_TIME,
+    Binding,
+    InsuranceStatus,
+    PayPersonalPart,
+    PersonalAccount,
+    RefundPersonalPart,
+    Relation,
+    Use,
     WalletPolicy,
 )
 

@@ -15,8 +15,16 @@ from typing import Any
 from libs.contracts.enrollment import CoverageChanged
 from libs.contracts.wallet import CreditPersonalAccount
 from services.wallet.domain import (
-    Binding, ClaimPayment, ClaimRefund, Credited, Decision, DuplicatePosting, PersonalAccount, Posting,
-    PremiumPayment, Transfer,
+    Binding,
+    ClaimPayment,
+    ClaimRefund,
+    Credited,
+    Decision,
+    DuplicatePosting,
+    PersonalAccount,
+    Posting,
+    PremiumPayment,
+    Transfer,
 )
 from services.wallet.service_layer.persons import Person, Projected
 

@@ -3,8 +3,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.wallet.domain import (
-    Bucket, Entry, InvalidAmount, LocksIncomplete, RevokeBinding, SettlementIdReused, Use, WalletPolicy,
-    decide_claim_payment, decide_revocation,
+    Bucket,
+    Entry,
+    InvalidAmount,
+    LocksIncomplete,
+    RevokeBinding,
+    SettlementIdReused,
+    Use,
+    WalletPolicy,
+    decide_claim_payment,
+    decide_revocation,
 )
 from services.wallet.tests.unit.builders import POLICY, account, binding, claim, cst, locked
 

@@ -1,7 +1,13 @@
 import pytest
 
 from services.wallet.domain import (
-    Bucket, ClaimMismatch, RevokeBinding, UnknownClaim, decide_claim_payment, decide_claim_refund, decide_revocation,
+    Bucket,
+    ClaimMismatch,
+    RevokeBinding,
+    UnknownClaim,
+    decide_claim_payment,
+    decide_claim_refund,
+    decide_revocation,
 )
 from services.wallet.tests.unit.builders import POLICY, account, binding, cancel, claim, cst, locked
 

@@ -3,8 +3,18 @@ from decimal import Decimal
 import pytest
 
 from services.wallet.domain import (
-    Bucket, CreditAccount, CreditIdReused, CreditKind, CreditYearInFuture, Entry, InvalidAmount, InvalidRequest,
-    PersonalAccount, decide_credit, decide_rollover, retiree_credit,
+    Bucket,
+    CreditAccount,
+    CreditIdReused,
+    CreditKind,
+    CreditYearInFuture,
+    Entry,
+    InvalidAmount,
+    InvalidRequest,
+    PersonalAccount,
+    decide_credit,
+    decide_rollover,
+    retiree_credit,
 )
 from services.wallet.tests.unit.builders import account, cst
 

@@ -1,9 +1,24 @@
 import pytest
 
 from services.wallet.domain import (
-    AlreadyBound, BindingNotFound, BindRelative, ChangeUses, HolderHasNoAccount, HolderNotInsured, NoUseChosen,
-    NotNearRelative, Relation, RelativeNotInsured, RevokeBinding, SelfBinding, Use, WalletPolicy, decide_binding,
-    decide_revocation, decide_uses_change, medical_payers,
+    AlreadyBound,
+    BindingNotFound,
+    BindRelative,
+    ChangeUses,
+    HolderHasNoAccount,
+    HolderNotInsured,
+    NotNearRelative,
+    NoUseChosen,
+    Relation,
+    RelativeNotInsured,
+    RevokeBinding,
+    SelfBinding,
+    Use,
+    WalletPolicy,
+    decide_binding,
+    decide_revocation,
+    decide_uses_change,
+    medical_payers,
 )
 from services.wallet.tests.unit.builders import POLICY, binding, cst, employee, resident
 

@@ -17,9 +17,24 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
 
 from services.wallet.domain import (
-    BindRelative, Bucket, ChangeUses, CreditAccount, CreditKind, InsuranceStatus, PayResidentPremium, Relation,
-    RevokeBinding, TransferToRelative, UnknownClaim, Use, WalletRefusal, balances_of, china_day, china_time,
-    china_year, trial_balance,
+    BindRelative,
+    Bucket,
+    ChangeUses,
+    CreditAccount,
+    CreditKind,
+    InsuranceStatus,
+    PayResidentPremium,
+    Relation,
+    RevokeBinding,
+    TransferToRelative,
+    UnknownClaim,
+    Use,
+    WalletRefusal,
+    balances_of,
+    china_day,
+    china_time,
+    china_year,
+    trial_balance,
 )
 from services.wallet.service_layer import recipes
 from services.wallet.tests.unit.builders import POLICY, cancel, claim, cst
@@ -136,7 +151,7 @@ class WalletMachine(RuleBasedStateMachine):
         self.active.pop((holder, member), None)
 
     # -- claims ---------------------------------------------------------------------------------
-    @rule(target=claims, patient=st.sampled_from(PEOPLE + ("R1", "E2")), amount=st.integers(0, 600_000),
+    @rule(target=claims, patient=st.sampled_from((*PEOPLE, "R1", "E2")), amount=st.integers(0, 600_000),
           used=st.booleans())
     def pay_claim(self, patient, amount, used):
         before = self.totals()

@@ -1,8 +1,14 @@
 import pytest
 
 from services.wallet.domain import (
-    Entry, InsufficientBalance, InvalidAmount, NotBoundRelative, PayResidentPremium, PremiumPaymentIdReused,
-    UseNotGranted, decide_premium_payment,
+    Entry,
+    InsufficientBalance,
+    InvalidAmount,
+    NotBoundRelative,
+    PayResidentPremium,
+    PremiumPaymentIdReused,
+    UseNotGranted,
+    decide_premium_payment,
 )
 from services.wallet.domain.family import Use
 from services.wallet.tests.unit.builders import POLICY, account, binding, cst, locked

@@ -1,7 +1,14 @@
 """The lock-read-decide-record recipe against the fake: which rows each operation locks."""
 
 from services.wallet.domain import (
-    BindRelative, CreditAccount, CreditKind, PayResidentPremium, Relation, TransferToRelative, Use, balances_of,
+    BindRelative,
+    CreditAccount,
+    CreditKind,
+    PayResidentPremium,
+    Relation,
+    TransferToRelative,
+    Use,
+    balances_of,
 )
 from services.wallet.service_layer import recipes
 from services.wallet.tests.unit.builders import POLICY, binding, cancel, claim, cst, employee, resident

@@ -1,6 +1,14 @@
 from services.wallet.domain import (
-    Balances, CreditAccount, CreditKind, PostingKind, account_statement, balances_of, decide_claim_payment,
-    decide_credit, person_statement, trial_balance,
+    Balances,
+    CreditAccount,
+    CreditKind,
+    PostingKind,
+    account_statement,
+    balances_of,
+    decide_claim_payment,
+    decide_credit,
+    person_statement,
+    trial_balance,
 )
 from services.wallet.domain.personal_account import PersonalAccount
 from services.wallet.tests.unit.builders import POLICY, claim, cst
