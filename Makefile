@@ -8,12 +8,14 @@ export STACK_DIR
 # The administration role's connection for the tools and the tests (passwords from secrets.env).
 STACK_ENV = eval "$$(deploy/stack.sh env)"
 
-.PHONY: help venv up down status topics run demo test test-unit test-integration bench bench-hop simulate asyncapi \
+.PHONY: help venv up down status topics run demo token test test-unit test-integration bench bench-hop simulate asyncapi \
         lint lint-fix lock clean secrets rotate-secrets institution test-ui ui-deps console-assets
 
 help:
 	@echo "make run    start Kafka, Postgres, Prometheus and the services, wait until all are ready (Ctrl-C stops the services)"
 	@echo "make demo   (in a second terminal) enroll a person, submit a claim, print the reply"
+	@echo "make token ROLE=operator [SUB=alice] [REGION=430100] [INSTITUTION=H...] [PSN_NO=...] [TTL=3600]"
+	@echo "            a bearer token for the HTTP APIs (docs/security.md)"
 	@echo "make test   start what the tests need and run every test"
 	@echo "make up / make down / make status   the native Kafka + Postgres stack"
 	@echo "make bench  the end-to-end benchmark (make bench-hop: the messaging runtime alone)"
@@ -55,6 +57,13 @@ run: up
 
 demo: venv
 	$(STACK_ENV) && $(PY) -m libs.hospital.demo
+
+# A bearer token for the HTTP APIs, signed with AUTH_SIGNING_KEY from the secrets file (docs/security.md):
+#   curl -H "Authorization: Bearer $$(make -s token ROLE=auditor)" http://127.0.0.1:8104/v1/audit
+token: venv
+	@$(PY) -m libs.auth.token --role $(or $(ROLE),$(error ROLE=office|holder|hospital|clearing_desk|operator|auditor|service)) \
+		$(if $(SUB),--sub $(SUB)) $(if $(REGION),--region $(REGION)) $(if $(INSTITUTION),--institution $(INSTITUTION)) \
+		$(if $(PSN_NO),--psn-no $(PSN_NO)) $(if $(TTL),--ttl $(TTL))
 
 test-unit: venv
 	$(PY) -m pytest -m "not integration and not e2e" -p no:cacheprovider

@@ -7,7 +7,13 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from libs.settings import StackSettings
+from tests.support.auth import ensure_test_keys
 from tests.support.stack import Namespace, servers
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tokens in tests are signed with a throw-away key (tests/support/auth.py), set before collection."""
+    ensure_test_keys()
 
 
 @pytest.fixture(scope="session")

@@ -2,16 +2,45 @@
 
 The FastStream application owns the process's signals; uvicorn's own signal handling is switched
 off so a SIGTERM stops consuming first, then the HTTP server, then the pool (see ServiceRuntime).
+
+`harden(app, table, store)` is the boundary every service's API goes through (docs/security.md): each
+route guarded as its role table says (checked when the app is built: a route without a guard cannot
+start), a body size limit, the audit log of state-changing requests, and refusals that are always a
+4xx with a code and a sentence, never a 500 for a bad request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
+import asyncpg
+import structlog
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Query, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from libs.audit.api import audit_router
+from libs.audit.identity import hash_key
+from libs.audit.middleware import AuditMiddleware
+from libs.audit.store import AccessStore
+from libs.auth import AccessRefused, Principal, Role, RouteTable, current_keys, roles_of
+from libs.auth.http import refusal_response
+
+log = structlog.get_logger("http")
+T = TypeVar("T")
+FASTAPI_DEFAULTS = (http_exception_handler, request_validation_exception_handler)
+# Liveness, readiness and metrics (libs/observability): probes and Prometheus call them without a token.
+PUBLIC_ROUTES = frozenset({"GET /health", "GET /ready", "GET /metrics"})
+MAX_BODY_BYTES = 4 << 20  # 4 MiB: a claim at the contracts' bounds (5,000 fee lines, ~1.5 MB as JSON) fits
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -24,9 +53,14 @@ class HttpServer:
     def __init__(self, app: FastAPI, host: str, port: int) -> None:
         config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="off")
         self._server = _EmbeddedServer(config)
+        self._app = app
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        if check_no_route_unguarded(self._app):
+            if not current_keys().verifying:
+                raise RuntimeError("no key to check tokens with (AUTH_SIGNING_KEY or AUTH_VERIFY_KEY): run `make secrets`")
+            hash_key()  # the audit log hashes personal identifiers; refuse to serve without its key
         self._task = asyncio.create_task(self._server.serve(), name="http")
         while not self._server.started:
             if self._task.done():
@@ -42,3 +76,164 @@ class HttpServer:
         self._server.should_exit = True
         if self._task is not None:
             await self._task
+
+
+class BodyLimit:
+    """413 for a body above `limit` bytes, announced or streamed, before the application reads it."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        if not declared.isdigit():
+            await refusal_response(400, "INVALID_CONTENT_LENGTH", "The Content-Length header is not a number of "
+                                   "bytes; send the request again with a valid one.")(scope, receive, send)
+            return
+        if int(declared) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body, sent = b"".join(chunks), False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await refusal_response(413, "BODY_TOO_LARGE", f"The request body is larger than {self.limit} bytes; "
+                               "send fewer items per request.")(scope, receive, send)
+
+
+def harden(app: FastAPI, table: RouteTable, store: AccessStore, *, max_body: int = MAX_BODY_BYTES) -> FastAPI:
+    """Call last in `create_app`: adds the audit log's route, checks every route against `table`, installs
+    the refusals, the audit log and the body limit."""
+    app.state.access_store = store
+    app.include_router(audit_router(lambda: app.state.access_store))
+    check_guarded(app, table)
+    handlers = {AccessRefused: _access_refused, RequestValidationError: _invalid_request,
+                HTTPException: _http_error, ValidationError: _invalid_value, asyncpg.DataError: _invalid_value,
+                UnicodeError: _invalid_value, ValueError: _invalid_value, OverflowError: _invalid_value}
+    for error, handler in handlers.items():
+        if app.exception_handlers.get(error) in (None, *FASTAPI_DEFAULTS):  # a service's own handler wins
+            app.exception_handlers[error] = handler
+    app.add_middleware(AuditMiddleware, store=lambda: app.state.access_store)
+    app.add_middleware(BodyLimit, limit=max_body)
+    return app
+
+
+def guarded_routes(routes: Sequence[Any], prefix: str = "",
+                   inherited: frozenset[Role] | None = None) -> Iterator[tuple[str, frozenset[Role] | None]]:
+    """("METHOD /path", the roles admitted) of every API route, into included routers too."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            for method in sorted(route.methods):
+                yield f"{method} {prefix}{route.path}", roles_of(route) or inherited
+        elif hasattr(route, "original_router"):  # a router included in the app (FastAPI's _IncludedRouter)
+            context = route.include_context
+            guards = [getattr(d.dependency, "__auth_roles__", None) for d in context.dependencies]
+            yield from guarded_routes(route.original_router.routes, prefix + context.prefix,
+                                      next((g for g in guards if g is not None), inherited))
+
+
+def check_no_route_unguarded(app: FastAPI) -> bool:
+    """At start, after everything was mounted: on an app of the platform's tokens (`harden`ed), every
+    API route needs a token but the operations endpoints (`PUBLIC_ROUTES`), so a router added after
+    `harden` cannot slip through unguarded. An app with a scheme of its own (the hospital gateway's
+    signed national-interface calls) authenticates its routes itself. True for an app of the platform's
+    tokens."""
+    if not hasattr(app.state, "access_store"):
+        log.warning("http_app_without_platform_tokens", title=app.title)
+        return False
+    if open_routes := [key for key, roles in guarded_routes(app.routes) if roles is None and key not in PUBLIC_ROUTES]:
+        raise RuntimeError(f"routes without a role guard (libs/auth.require): {open_routes}")
+    return True
+
+
+def check_guarded(app: FastAPI, table: RouteTable) -> None:
+    """Every API route is in the table and guarded by exactly the roles the table gives it; the other
+    routes are FastAPI's description of the API (/openapi.json, /docs), which holds no data."""
+    seen = set()
+    for key, roles in guarded_routes(app.routes):
+        seen.add(key)
+        if key not in table.rules:
+            raise RuntimeError(f"{table.service}: {key} is not in the role table")
+        if roles != table.rules[key]:
+            raise RuntimeError(f"{table.service}: {key} is guarded for {roles}, the table says {set(table.rules[key])}")
+    if missing := set(table.rules) - seen:
+        raise RuntimeError(f"{table.service}: the role table names routes the app does not have: {sorted(missing)}")
+
+
+async def _access_refused(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AccessRefused)
+    return exc.response()
+
+
+async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    # The offending values are left out: they may be an ID number or a name.
+    where = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in exc.errors()[:5])
+    return refusal_response(422, "INVALID_REQUEST", f"The request is not valid: {where}.")
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    if isinstance(exc.detail, dict) and ("reason_code" in exc.detail or "code" in exc.detail):
+        return refusal_response(exc.status_code, exc.detail.get("reason_code") or exc.detail["code"],
+                                exc.detail.get("reason") or exc.detail.get("message", ""), exc.headers)
+    code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
+    return refusal_response(exc.status_code, code, f"{exc.detail}.")
+
+
+async def _invalid_value(request: Request, exc: Exception) -> JSONResponse:
+    """A value the handler could not use (a NUL byte, a number out of range...): the request's fault."""
+    log.warning("invalid_value_refused", path=request.url.path[:200], error=type(exc).__name__)
+    return refusal_response(400, "INVALID_VALUE", "A value in the request cannot be used (a control character, "
+                            "text that is not valid Unicode, or a number out of range); correct it and send again.")
+
+
+async def claim_idempotency_key(request: Request, principal: Principal, kind: str, key: str) -> None:
+    """An idempotency key belongs to the sender that used it first (its tenant: an office's region, a
+    hospital, a holder, an account); another sender reusing it is refused, so it can neither collide with
+    the first request nor be answered from it (docs/security.md, Idempotency keys)."""
+    store: AccessStore = request.app.state.access_store
+    if await store.claim_key(kind, key, principal.tenant) != principal.tenant:
+        raise AccessRefused(409, "IDEMPOTENCY_KEY_TAKEN", f"The {kind.rsplit('.', 1)[-1]} {key[:64]!r} was already used by another "
+                            "sender; choose a new one (a random UUID cannot clash).")
+
+
+def paginate(items: Sequence[T], key: Callable[[T], str], after: str | None, limit: int) -> tuple[list[T], str | None]:
+    """A page of `items` (in `key` order): those after the cursor `after`, at most `limit`, and the
+    cursor of the next page (None on the last page)."""
+    ordered = sorted(items, key=key)
+    rest = [i for i in ordered if after is None or key(i) > after]
+    shown = rest[:limit]
+    return shown, (key(shown[-1]) if len(rest) > limit else None)
+
+
+class Page:
+    """The query parameters of a list endpoint: `after` (the previous page's `next_after`) and `limit`."""
+
+    def __init__(self, after: str | None = Query(default=None, max_length=200,
+                                                 description="The previous page's `next_after`; omit for the first page."),
+                 limit: int = Query(default=100, ge=1, le=1000, description="Entries a page, at most 1000.")) -> None:
+        self.after, self.limit = after, limit

@@ -7,6 +7,8 @@ text is masked too, so a stray f-string cannot leak one.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from typing import Any
 
@@ -40,3 +42,10 @@ def mask_value(key: str, value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [mask_value(key, v) for v in value]
     return value
+
+
+def pseudonym(value: str, key: bytes) -> str:
+    """A keyed hash of an identifier (HMAC-SHA256, 16 hex characters): the same person gives the same
+    pseudonym under one key, so records can be matched, but the value cannot be read back or guessed
+    without the key (an ID number's few unknown digits could be brute-forced from a plain hash)."""
+    return "h:" + hmac.new(key, value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:16]

@@ -1,29 +1,36 @@
 """`make demo`: what a HIS does, end to end: pre-settle, settle and cancel one outpatient visit.
 
-An enrollment office first registers a fictitious employee and credits their personal account (a
-HIS never does this; it is here so the demo has someone to treat). Then the hospital:
+An enrollment office first registers a fictitious employee over enrollment's HTTP API with an office
+token, and credits their personal account (a HIS never does this; it is here so the demo has someone
+to treat). Then the hospital:
 
 1. builds the claim from its fee lines (national field names, amounts in yuan) and validates it,
 2. pre-settles it (2206): the split as it would be, nothing posted,
 3. settles it (2207): the funds pay, the personal account pays the patient's part,
-4. cancels it (2208).
+4. reads the settled claim back over settlement's HTTP API with its own hospital token,
+5. cancels it (2208).
 
+The tokens are issued here with the platform's key from the secrets file, as `make token` does (the
+demo runs on the platform's host; docs/security.md, Who issues tokens).
 Copy `visit_claim` and `main` into a HIS: that is the whole integration.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import uuid
 from datetime import date, datetime, timedelta
 
+import httpx
 
+from libs.auth import Principal, Role, issue_token
 from libs.contracts.claims import ClaimSubmitted
 from libs.contracts.enrollment import RegisterPerson
 from libs.contracts.envelope import new_envelope
 from libs.contracts.registry import encode
-from libs.contracts.topics import ENROLLMENT_COMMANDS, WALLET_COMMANDS
+from libs.contracts.topics import WALLET_COMMANDS
 from libs.contracts.wallet import CreditPersonalAccount
 from libs.hospital.bill import Visit, build_claim, cancel_request
 from libs.hospital.client import HospitalClient, Outcome, OutcomeTimeout
@@ -40,24 +47,48 @@ def demo_scheme() -> tuple[str, str]:
     return next((s for s in found if s[1] == "310"), found[0])
 
 
+def api(service: str, default_port: int) -> str:
+    return f"http://127.0.0.1:{os.environ.get(f'{service.upper()}_HTTP_PORT', default_port)}"
+
+
+def bearer(principal: Principal) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(principal, ttl_s=600)}"}
+
+
 async def enroll(bootstrap: str, prefix: str, psn_no: str, region: str, insutype: str) -> None:
     """The enrollment office's part (not the HIS's): register the person, credit their account."""
     born = date(1980, 1, 1) + timedelta(days=random.randrange(7000))
     certno = with_check_character(f"{region}{born:%Y%m%d}{random.randrange(0, 999, 2) + 1:03d}")
-    commands = [(ENROLLMENT_COMMANDS, RegisterPerson(
+    registration = RegisterPerson(
         command_id=f"demo-{psn_no}", psn_no=psn_no, certno=certno, psn_name="演示", gend="1", brdy=born,
         insutype=insutype, insuplc_admdvs=region, emp_status="employed" if insutype == "310" else "none",
-        begndate=date(2020, 1, 1)))]
-    if insutype == "310":
-        commands.append((WALLET_COMMANDS, CreditPersonalAccount(
-            credit_id=f"demo-{psn_no}", psn_no=psn_no, amount=500_00, kind="contribution", year=datetime.now().year)))
-    producer = ActingProducer(bootstrap, acks="all")  # as the offices; the credit as admin tooling
+        begndate=date(2020, 1, 1))
+    office = bearer(Principal("demo-office", Role.office, region=region))
+    async with httpx.AsyncClient(base_url=api("enrollment", 8101), headers=office, timeout=30) as http:
+        answer = await http.post("/v1/persons", content=registration.model_dump_json(),
+                                 headers={"content-type": "application/json"})
+    if answer.status_code != 200:
+        raise SystemExit(f"the enrollment office could not register the demo person: {answer.status_code} {answer.text}")
+    if insutype != "310":
+        return
+    credit = CreditPersonalAccount(credit_id=f"demo-{psn_no}", psn_no=psn_no, amount=500_00, kind="contribution",
+                                   year=datetime.now().year)
+    producer = ActingProducer(bootstrap, acks="all")  # the credit as the admin tooling (the ACL table's actor)
     try:
-        for topic, payload in commands:
-            env = new_envelope(payload, producer="demo-office", correlation_id=f"demo-{psn_no}")
-            await producer.send_and_wait(topic, prefix + topic.name, encode(env), key=psn_no.encode())
+        env = new_envelope(credit, producer="demo-office", correlation_id=f"demo-{psn_no}")
+        await producer.send_and_wait(WALLET_COMMANDS, prefix + WALLET_COMMANDS.name, encode(env), key=psn_no.encode())
     finally:
         await producer.stop()
+
+
+async def read_back(hospital: str, claim_id: str) -> None:
+    """What the hospital reads of its own claim over HTTP, with its own token (another's is refused)."""
+    async with httpx.AsyncClient(base_url=api("settlement", 8102), timeout=30,
+                                 headers=bearer(Principal(hospital, Role.hospital, institution=hospital))) as http:
+        answer = await http.get(f"/v1/claims/{claim_id}")
+    found = answer.json()
+    print(f"\nread back over HTTP as {hospital}: {answer.status_code} "
+          + (f"status {found['status']}, setl_id {found['setl_id']}" if answer.status_code == 200 else found.get("reason", "")))
 
 
 def visit_claim(hospital: str, psn_no: str, region: str, insutype: str) -> ClaimSubmitted:
@@ -110,6 +141,7 @@ async def main() -> None:
         show("settled", settled)
         if not settled.settled:
             return
+        await read_back(hospital, claim.claim_id)
         try:
             show("cancelled", await his.cancel(cancel_request(claim, f"X{claim.claim_id}", "demo"), timeout=15))
         except OutcomeTimeout:

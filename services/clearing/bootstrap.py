@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -10,6 +11,7 @@ from faststream import FastStream
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from libs.auth import Principal, Role, issue_token
 from libs.logging import configure
 from libs.messaging.dead_letter_api import mount_dead_letters
 from libs.messaging.runtime import ServiceRuntime
@@ -33,6 +35,9 @@ class ClearingSettings(ServiceSettings):
     http_port: int | None = Field(default=8104, alias="CLEARING_HTTP_PORT")
     settlement_url: str = Field(default="http://127.0.0.1:8102", alias="SETTLEMENT_URL")
     settlement_timeout_seconds: float = Field(default=30.0, gt=0, alias="SETTLEMENT_TIMEOUT_SECONDS")
+    # A service token for settlement's API, if one was issued for this process; otherwise clearing mints a
+    # short-lived one itself with AUTH_SIGNING_KEY for each reading (docs/security.md, Who issues tokens).
+    settlement_token: str = Field(default="", alias="SETTLEMENT_TOKEN")
     # A cycle lasts `cycle_length` months (aligned on January) or days (aligned on Mondays for weeks).
     cycle_unit: Literal["month", "day"] = Field(default="month", alias="CLEARING_CYCLE_UNIT")
     cycle_length: int = Field(default=1, ge=1, alias="CLEARING_CYCLE_LENGTH")
@@ -48,6 +53,13 @@ def china_now() -> datetime:
     return datetime.now(CHINA_TIME)
 
 
+def service_token(settings: ClearingSettings) -> Callable[[], str]:
+    """Clearing's credential towards settlement: the configured token, or a fresh 5-minute one."""
+    if settings.settlement_token:
+        return lambda: settings.settlement_token
+    return lambda: issue_token(Principal(settings.service_name, Role.service), ttl_s=300)
+
+
 def bootstrap(
     settings: ClearingSettings | None = None, *, clock: Clock = china_now, settlement: SettlementRecords | None = None,
 ) -> tuple[ServiceRuntime, FastStream]:
@@ -56,7 +68,8 @@ def bootstrap(
     runtime = ServiceRuntime(settings, MIGRATIONS)
     service = ClearingService(
         runtime.database, PostgresClearingRepository,
-        settlement or HttpSettlementRecords(settings.settlement_url, settings.settlement_timeout_seconds),
+        settlement or HttpSettlementRecords(settings.settlement_url, settings.settlement_timeout_seconds,
+                                            token=service_token(settings)),
         clock=clock, calendar=settings.calendar,
     )
     consumers.register(runtime, service)

@@ -1,5 +1,7 @@
 """The settlement engine's records over HTTP: `GET {SETTLEMENT_URL}/v1/settlements?from=…&to=…`.
 
+Each request carries clearing's service token (`Authorization: Bearer`, libs/auth) and the list is read
+a page at a time (`after=` the previous page's `next_after`) until the last page.
 The answer is `{"items": [{"setl_id", "claim_id", "kind": "settled"|"cancelled", "fixmedins_code",
 "insuplc_admdvs", "mdtrtarea_admvs", "occurred_at", "funds": {"<fund_pay_type>": <fen>},
 "fund_pay_sumamt": <fen>}]}`. Each item becomes a `ClaimFact`, checked as a fact from Kafka is
@@ -9,6 +11,7 @@ is not reconciled against, it is reported as the engine's fault.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 
@@ -36,23 +39,38 @@ class _Item(BaseModel):
 
 class _Answer(BaseModel):
     items: list[_Item]
+    next_after: str | None = None
+
+
+PAGE = 1000
 
 
 class HttpSettlementRecords:
     def __init__(
         self, base_url: str, timeout_seconds: float = 30.0, transport: httpx.AsyncBaseTransport | None = None,
+        token: Callable[[], str] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout_seconds
         self._transport = transport  # tests answer in place of the engine
+        self._token = token  # a fresh service token for each reading (bootstrap.py)
 
     async def records(self, start: datetime, end: datetime) -> list[ClaimFact]:
         url = f"{self.base_url}/v1/settlements"
+        items: list[_Item] = []
+        headers = {"Authorization": f"Bearer {self._token()}"} if self._token else {}
+        params: dict[str, str | int] = {"from": start.isoformat(), "to": end.isoformat(), "limit": PAGE}
         try:
-            async with httpx.AsyncClient(timeout=self.timeout, transport=self._transport) as client:
-                response = await client.get(url, params={"from": start.isoformat(), "to": end.isoformat()})
-                response.raise_for_status()
-            answer = _Answer.model_validate_json(response.content)
+            async with httpx.AsyncClient(timeout=self.timeout, transport=self._transport, headers=headers) as client:
+                after: str | None = None
+                while True:
+                    response = await client.get(url, params={**params, **({"after": after} if after else {})})
+                    response.raise_for_status()
+                    answer = _Answer.model_validate_json(response.content)
+                    items.extend(answer.items)
+                    if not answer.next_after:
+                        break
+                    after = answer.next_after
         except httpx.HTTPError as exc:
             raise SettlementRecordsUnavailable(
                 f"The settlement engine at {self.base_url} did not give its records ({type(exc).__name__}: {exc})."
@@ -61,7 +79,7 @@ class HttpSettlementRecords:
             raise SettlementRecordsUnavailable(
                 f"The settlement engine at {self.base_url} answered something that is not its records: {exc.errors()[:3]}"
             ) from exc
-        return [_fact(item) for item in answer.items]
+        return [_fact(item) for item in items]
 
 
 def _fact(item: _Item) -> ClaimFact:

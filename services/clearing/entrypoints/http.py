@@ -3,28 +3,52 @@
 Thin: each route turns a request into a command or a query for the service layer and its answer into
 a body. A cycle's path is its id, `/v1/cycles/national/2026-01-01`. A refusal is answered with
 `{"reason_code", "reason"}` and a 4xx status (502 when the settlement engine cannot be asked).
+Who may call each route is `ACCESS` (docs/security.md); a hospital sees and decides only its own
+items, an office reads only its own region's statement.
 """
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from libs.audit.store import store_for
+from libs.auth import Principal, Role, RouteTable, ensure_owner
 from libs.contracts.clearing import ClearingCycleClosed
+from libs.http import Page, claim_idempotency_key, harden, paginate
 from services.clearing.domain import ClearingError, Pair
+from services.clearing.entrypoints.schemas import (
+    CycleList,
+    CycleStatusView,
+    CycleView,
+    InstitutionDetailView,
+    InstitutionStatements,
+    InstitutionStatementView,
+    ItemsDecided,
+    ItemsRequest,
+    NetPositions,
+    PairTotal,
+    PrepaymentAnswer,
+    PrepaymentBalance,
+    PrepaymentBalances,
+    PrepaymentRequest,
+    ReconciliationView,
+    Refusal,
+    RegionStatementView,
+)
 from services.clearing.service_layer import queries
 from services.clearing.service_layer.commands import (
-    AdvancePrepayment, CloseCycle, ConfirmItems, Reconcile, RefundPrepayment, RollBackItems,
+    AdvancePrepayment,
+    CloseCycle,
+    ConfirmItems,
+    Reconcile,
+    RefundPrepayment,
+    RollBackItems,
 )
 from services.clearing.service_layer.events import cycle_closed
 from services.clearing.service_layer.service import ClearingService
-from services.clearing.entrypoints.schemas import (
-    CycleList, CycleStatusView, CycleView, InstitutionDetailView, InstitutionStatements, InstitutionStatementView,
-    ItemsDecided, ItemsRequest, NetPositions, PairTotal, PrepaymentAnswer, PrepaymentBalance, PrepaymentBalances,
-    PrepaymentRequest, ReconciliationView, Refusal, RegionStatementView,
-)
 
 STATUS = {
     "CYCLE_NOT_FOUND": 404, "ITEM_NOT_IN_DETAIL": 404, "RECONCILIATION_NOT_FOUND": 404,
@@ -32,7 +56,26 @@ STATUS = {
     "PREPAYMENT_INSUFFICIENT": 409, "PREPAYMENT_ID_REUSED": 409, "SETTLEMENT_UNAVAILABLE": 502,
 }
 CYCLE = "/v1/cycles/{scope_key}/{period_start}"
-REFUSALS = {status: {"model": Refusal} for status in (404, 409, 422, 502)}
+REFUSALS = {status: {"model": Refusal} for status in (401, 403, 404, 409, 422, 502)}
+ITEMS = CYCLE + "/institutions/{fixmedins_code}/items"
+DESK, OPERATOR, AUDITOR, HOSPITAL, OFFICE = (
+    Role.clearing_desk, Role.operator, Role.auditor, Role.hospital, Role.office)
+READERS = {DESK, OPERATOR, AUDITOR}
+ACCESS = RouteTable.of("clearing", {
+    "GET /v1/cycles": READERS,
+    f"GET {CYCLE}": READERS,
+    f"POST {CYCLE}/close": {DESK},
+    f"GET {CYCLE}/net-positions": READERS,
+    f"GET {CYCLE}/statements/regions/{{admdvs}}": {*READERS, OFFICE},        # an office: its own region
+    f"GET {CYCLE}/statements/institutions": {*READERS, HOSPITAL},           # a hospital: its own statement
+    f"GET {ITEMS}": {*READERS, HOSPITAL},                                   # a hospital: its own items
+    f"POST {ITEMS}/confirm": {DESK, HOSPITAL},                              # a hospital: its own items
+    f"POST {ITEMS}/rollback": {DESK, HOSPITAL},                             # a hospital: its own items
+    f"POST {CYCLE}/reconciliation": {DESK},
+    f"GET {CYCLE}/reconciliation": READERS,
+    "POST /v1/prepayments": {DESK},
+    "GET /v1/prepayments/{scope_key}": READERS,
+})
 
 
 def create_app(service: ClearingService) -> FastAPI:
@@ -57,51 +100,73 @@ def create_app(service: ClearingService) -> FastAPI:
         return JSONResponse(Refusal(reason_code=code, reason=f"{exc.detail}.").model_dump(), status_code=exc.status_code)
 
     @app.get("/v1/cycles")
-    async def list_cycles(scope_key: str | None = None) -> CycleList:
-        return CycleList(cycles=[CycleView.of(c) for c in await service.read(queries.cycles, scope_key)])
+    async def list_cycles(scope_key: str | None = None, page: Page = Depends(),
+                          _: Principal = Depends(ACCESS.dependency("GET /v1/cycles"))) -> CycleList:
+        found = [CycleView.of(c) for c in await service.read(queries.cycles, scope_key)]
+        shown, next_after = paginate(found, lambda c: c.cycle_id, page.after, page.limit)
+        return CycleList(cycles=shown, next_after=next_after)
 
     @app.get(CYCLE)
-    async def cycle_status(scope_key: str, period_start: str) -> CycleStatusView:
+    async def cycle_status(scope_key: str, period_start: str, _: Principal = Depends(ACCESS.dependency(f"GET {CYCLE}"))) -> CycleStatusView:
         status = await service.read(queries.cycle_status, f"{scope_key}/{period_start}")
         return CycleStatusView(cycle=CycleView.of(status.cycle), bilateral=_pairs(status.bilateral),
                                fund_pay_sumamt=sum(status.bilateral.values()))
 
     @app.post(CYCLE + "/close")
-    async def close(scope_key: str, period_start: str) -> ClearingCycleClosed:
+    async def close(scope_key: str, period_start: str,
+                    _: Principal = Depends(ACCESS.dependency(f"POST {CYCLE}/close"))) -> ClearingCycleClosed:
         return cycle_closed(await service.execute(CloseCycle(f"{scope_key}/{period_start}")))
 
     @app.get(CYCLE + "/net-positions")
-    async def net_positions(scope_key: str, period_start: str) -> NetPositions:
+    async def net_positions(scope_key: str, period_start: str,
+                            _: Principal = Depends(ACCESS.dependency(f"GET {CYCLE}/net-positions"))) -> NetPositions:
         cycle_id = f"{scope_key}/{period_start}"
         return NetPositions.of(cycle_id, await service.read(queries.net_positions, cycle_id))
 
     @app.get(CYCLE + "/statements/regions/{admdvs}")
-    async def region_statement(scope_key: str, period_start: str, admdvs: str) -> RegionStatementView:
+    async def region_statement(scope_key: str, period_start: str, admdvs: str,
+                               who: Principal = Depends(ACCESS.dependency(f"GET {CYCLE}/statements/regions/{{admdvs}}")),
+                               ) -> RegionStatementView:
+        ensure_owner(who, region=admdvs)
         statement = await service.read(queries.region_statement, f"{scope_key}/{period_start}", admdvs)
         return RegionStatementView.of(statement)
 
     @app.get(CYCLE + "/statements/institutions")
     async def institution_statements(
-        scope_key: str, period_start: str, fixmedins_code: str | None = None,
+        scope_key: str, period_start: str, fixmedins_code: str | None = None, page: Page = Depends(),
+        who: Principal = Depends(ACCESS.dependency(f"GET {CYCLE}/statements/institutions")),
     ) -> InstitutionStatements:
+        if who.role is HOSPITAL:
+            ensure_owner(who, institution=fixmedins_code or who.institution)
+            fixmedins_code = who.institution
         cycle_id = f"{scope_key}/{period_start}"
         found = await service.read(queries.institution_statements_of, cycle_id, fixmedins_code)
-        return InstitutionStatements(cycle_id=cycle_id, statements=[InstitutionStatementView.of(s) for s in found])
+        shown, next_after = paginate([InstitutionStatementView.of(s) for s in found], lambda s: s.fixmedins_code,
+                                     page.after, page.limit)
+        return InstitutionStatements(cycle_id=cycle_id, statements=shown, next_after=next_after)
 
-    @app.get(CYCLE + "/institutions/{fixmedins_code}/items")
-    async def institution_items(scope_key: str, period_start: str, fixmedins_code: str) -> InstitutionDetailView:
-        detail = await service.read(queries.institution_items, f"{scope_key}/{period_start}", fixmedins_code)
-        return InstitutionDetailView.of(detail)
+    @app.get(ITEMS)
+    async def institution_items(scope_key: str, period_start: str, fixmedins_code: str, page: Page = Depends(),
+                                who: Principal = Depends(ACCESS.dependency(f"GET {ITEMS}"))) -> InstitutionDetailView:
+        ensure_owner(who, institution=fixmedins_code)
+        detail = InstitutionDetailView.of(
+            await service.read(queries.institution_items, f"{scope_key}/{period_start}", fixmedins_code))
+        shown, next_after = paginate(detail.items, lambda i: i.setl_id, page.after, page.limit)
+        return detail.model_copy(update={"items": shown, "next_after": next_after})
 
-    @app.post(CYCLE + "/institutions/{fixmedins_code}/items/confirm")
-    async def confirm(scope_key: str, period_start: str, fixmedins_code: str, body: ItemsRequest) -> ItemsDecided:
+    @app.post(ITEMS + "/confirm")
+    async def confirm(scope_key: str, period_start: str, fixmedins_code: str, body: ItemsRequest,
+                      who: Principal = Depends(ACCESS.dependency(f"POST {ITEMS}/confirm"))) -> ItemsDecided:
+        ensure_owner(who, institution=fixmedins_code)
         command = ConfirmItems(f"{scope_key}/{period_start}", fixmedins_code, _ids(body))
         decisions = await service.execute(command)
         return ItemsDecided(cycle_id=command.cycle_id, fixmedins_code=fixmedins_code, decision="confirmed",
                             setl_ids=[d.setl_id for d in decisions], amount=sum(d.amount for d in decisions))
 
-    @app.post(CYCLE + "/institutions/{fixmedins_code}/items/rollback")
-    async def roll_back(scope_key: str, period_start: str, fixmedins_code: str, body: ItemsRequest) -> ItemsDecided:
+    @app.post(ITEMS + "/rollback")
+    async def roll_back(scope_key: str, period_start: str, fixmedins_code: str, body: ItemsRequest,
+                        who: Principal = Depends(ACCESS.dependency(f"POST {ITEMS}/rollback"))) -> ItemsDecided:
+        ensure_owner(who, institution=fixmedins_code)
         command = RollBackItems(f"{scope_key}/{period_start}", fixmedins_code, _ids(body))
         decisions, _ = await service.execute(command)
         return ItemsDecided(cycle_id=command.cycle_id, fixmedins_code=fixmedins_code, decision="rolled_back",
@@ -109,28 +174,35 @@ def create_app(service: ClearingService) -> FastAPI:
                             returned_to_cycle_id=next((d.returned_to_cycle_id for d in decisions), None))
 
     @app.post(CYCLE + "/reconciliation")
-    async def reconcile(scope_key: str, period_start: str) -> ReconciliationView:
-        return ReconciliationView.of(*await service.reconcile(Reconcile(f"{scope_key}/{period_start}")))
+    async def reconcile(scope_key: str, period_start: str, page: Page = Depends(),
+                        _: Principal = Depends(ACCESS.dependency(f"POST {CYCLE}/reconciliation"))) -> ReconciliationView:
+        report = ReconciliationView.of(*await service.reconcile(Reconcile(f"{scope_key}/{period_start}")))
+        return report.page(page.after, page.limit)
 
     @app.get(CYCLE + "/reconciliation")
-    async def last_reconciliation(scope_key: str, period_start: str) -> ReconciliationView:
-        return ReconciliationView.of(*await service.read(queries.last_reconciliation, f"{scope_key}/{period_start}"))
+    async def last_reconciliation(scope_key: str, period_start: str, page: Page = Depends(),
+                                  _: Principal = Depends(ACCESS.dependency(f"GET {CYCLE}/reconciliation"))) -> ReconciliationView:
+        report = ReconciliationView.of(*await service.read(queries.last_reconciliation, f"{scope_key}/{period_start}"))
+        return report.page(page.after, page.limit)
 
     @app.post("/v1/prepayments")
-    async def prepayment(body: PrepaymentRequest) -> PrepaymentAnswer:
+    async def prepayment(request: Request, body: PrepaymentRequest,
+                         who: Principal = Depends(ACCESS.dependency("POST /v1/prepayments"))) -> PrepaymentAnswer:
+        await claim_idempotency_key(request, who, "prepayment.entry_id", body.entry_id)
         command_type = AdvancePrepayment if body.kind == "advance" else RefundPrepayment
         outcome = await service.execute(command_type(body.entry_id, body.scope_key, body.admdvs, body.amount))
         return PrepaymentAnswer(entry_id=outcome.entry_id, recorded=outcome.recorded, scope_key=body.scope_key,
                                 admdvs=body.admdvs, balance=outcome.balance)
 
     @app.get("/v1/prepayments/{scope_key}")
-    async def prepayment_balances(scope_key: str) -> PrepaymentBalances:
+    async def prepayment_balances(scope_key: str,
+                                  _: Principal = Depends(ACCESS.dependency("GET /v1/prepayments/{scope_key}"))) -> PrepaymentBalances:
         balances = await service.read(queries.prepayment_balances_of, scope_key)
         return PrepaymentBalances(scope_key=scope_key, balances=[
             PrepaymentBalance(admdvs=region, balance=amount) for region, amount in balances.items()
         ])
 
-    return app
+    return harden(app, ACCESS, store_for(service.database))
 
 
 def _ids(body: ItemsRequest) -> tuple[str, ...] | None:

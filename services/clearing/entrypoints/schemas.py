@@ -12,8 +12,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from libs.contracts.clearing import RegionNetPosition
+from libs.http import paginate
 from services.clearing.domain import (
-    ClearingCycle, DetailLine, InstitutionStatement, Mismatch, NetPosition, ReconciliationReport,
+    ClearingCycle,
+    DetailLine,
+    InstitutionStatement,
+    Mismatch,
+    NetPosition,
+    ReconciliationReport,
 )
 from services.clearing.service_layer.events import net_position
 from services.clearing.service_layer.queries import InstitutionDetail, RegionStatement
@@ -44,8 +50,12 @@ class CycleView(_Body):
                    status=c.status, opened_at=c.opened_at, closed_at=c.closed_at, close_reason=c.close_reason)
 
 
+NEXT = "The cursor of the next page (`after=`); null on the last page."
+
+
 class CycleList(_Body):
     cycles: list[CycleView]
+    next_after: str | None = Field(default=None, description=NEXT)
 
 
 class PairTotal(_Body):
@@ -115,6 +125,7 @@ class InstitutionStatementView(_Body):
 class InstitutionStatements(_Body):
     cycle_id: str
     statements: list[InstitutionStatementView]
+    next_after: str | None = Field(default=None, description=NEXT)
 
 
 class FundPayment(_Body):
@@ -147,6 +158,7 @@ class InstitutionDetailView(_Body):
     confirmed: int = Field(description="Payable to the institution: the confirmed items' amount.")
     pending: int
     rolled_back: int
+    next_after: str | None = Field(default=None, description=NEXT + " The totals are the whole cycle's.")
 
     @classmethod
     def of(cls, d: InstitutionDetail) -> InstitutionDetailView:
@@ -221,7 +233,8 @@ class ReconciliationView(_Body):
     settlement_setl_cnt: int
     totals_match: bool
     balanced: bool
-    mismatches: list[MismatchLine]
+    mismatches: list[MismatchLine] = Field(description="3202 detail: a page of the mismatches (`limit`, `after`).")
+    next_after: str | None = Field(default=None, description=NEXT)
 
     @classmethod
     def of(cls, r: ReconciliationReport, at: datetime) -> ReconciliationView:
@@ -229,3 +242,7 @@ class ReconciliationView(_Body):
                    settlement_fund_pay_sumamt=r.settlement_fund_pay_sumamt, clearing_setl_cnt=r.clearing_setl_cnt,
                    settlement_setl_cnt=r.settlement_setl_cnt, totals_match=r.totals_match, balanced=r.balanced,
                    mismatches=[MismatchLine.of(m) for m in r.mismatches])
+
+    def page(self, after: str | None, limit: int) -> ReconciliationView:
+        shown, next_after = paginate(self.mismatches, lambda m: f"{m.setl_id}|{m.fund_pay_type}|{m.kind}", after, limit)
+        return self.model_copy(update={"mismatches": shown, "next_after": next_after})

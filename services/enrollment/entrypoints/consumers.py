@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from libs.audit.commands import audited
 from libs.contracts.topics import CLAIMS_OUTCOMES, ENROLLMENT_COMMANDS, WALLET_EVENTS
 from libs.messaging.runtime import ServiceRuntime
 from libs.pii import PiiVault
@@ -13,7 +14,7 @@ from services.enrollment.service_layer.handlers import EnrollmentService
 def register(runtime: ServiceRuntime, service: EnrollmentService, vault: PiiVault) -> None:
     # All keyed by psn_no except claims.outcomes (by institution): the person's row lock orders those.
     # An office's command carries the ID number and name: parked, it is sealed (docs/enrollment.md).
-    runtime.consume(ENROLLMENT_COMMANDS, service.commands_table(),
+    runtime.consume(ENROLLMENT_COMMANDS, audited(service.commands_table(), ENROLLMENT_COMMANDS.name),
                     seal_dead_letters=lambda value: vault.seal_bytes(DEAD_LETTER_FIELD, value))
     runtime.consume(WALLET_EVENTS, service.wallet_table())  # RelativePremiumPaid
     # ClaimSettled / ClaimCancelled, for no-claim years: off the hospital's path, so batches are

@@ -3,6 +3,11 @@
 Each POST body is exactly the command's payload as it would travel on Kafka (libs.contracts.enrollment).
 It runs through the same `execute` in one database transaction with the outbox, so a command id is
 idempotent across both ways in. Done: 200 with the outcome. Refused: 4xx with `reason_code` and `reason`.
+
+Who may call each route is `ACCESS` (docs/security.md). An office acts only for persons of its own
+region: the person's insured region, the region a transfer in progress goes to, or the region the
+command names (a registration's, a student's university's, a transfer application's new region). A
+command_id belongs to the office (region) that used it first.
 """
 
 from __future__ import annotations
@@ -11,12 +16,15 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from libs.audit.store import store_for
+from libs.auth import Principal, Role, RouteTable, ensure_owner
 from libs.contracts import enrollment as w
 from libs.contracts.envelope import Payload, new_envelope
+from libs.http import claim_idempotency_key, harden
 from libs.messaging.consumer import TRANSIENT_ERRORS
 from libs.messaging.ports import Database
 from services.enrollment.domain import EnrollmentRefused
@@ -53,6 +61,14 @@ ROUTES: tuple[tuple[str, type[Payload]], ...] = (
     ("/v1/transfers/cancel", w.CancelTransfer),
 )
 
+OFFICE, HOLDER, OPERATOR, AUDITOR = Role.office, Role.holder, Role.operator, Role.auditor
+ACCESS = RouteTable.of("enrollment", {
+    **{f"POST {path}": {OFFICE} for path, _ in ROUTES},                      # an office: its own region's persons
+    "GET /v1/persons/{psn_no}": {OFFICE, HOLDER, OPERATOR, AUDITOR},         # an office: its region; a holder: self
+    "GET /v1/persons/{psn_no}/resident-premium": {OFFICE, HOLDER, OPERATOR, AUDITOR},
+})
+_NAMED_REGIONS = ("insuplc_admdvs", "to_admdvs")  # a registration's, a university's, a transfer's new region
+
 _STATUS = {"UNKNOWN_PERSON": 404, "FILING_UNKNOWN_PERSON": 404,
            "PERSON_ALREADY_REGISTERED": 409, "DUPLICATE_ID_NUMBER": 409, "COMMAND_ID_REUSED": 409}
 
@@ -61,8 +77,32 @@ def _problem(status: int, reason_code: str, reason: str) -> JSONResponse:
     return JSONResponse({"reason_code": reason_code, "reason": reason}, status_code=status)
 
 
-def _command_endpoint(service: EnrollmentService, database: Database, model: type[Payload], clock: Clock) -> Callable[..., Any]:
-    async def endpoint(command: Payload) -> JSONResponse:
+async def _regions(service: EnrollmentService, database: Database, psn_no: str, command: Payload | None = None) -> set[str]:
+    """The regions whose offices may act for this person (empty when nobody by that number is registered)."""
+    named = {getattr(command, f) for f in _NAMED_REGIONS if getattr(command, f, None)}
+    async with database.transaction() as tx:
+        stored = await service.store_for(tx).get_person(psn_no, for_update=False)
+    if stored is None:
+        return named
+    state = stored.person.state
+    return named | {state.insured_region} | {t.to_region for t in state.transfers if t.in_progress}
+
+
+async def _ensure_may_act(who: Principal, service: EnrollmentService, database: Database, psn_no: str,
+                          command: Payload | None = None) -> None:
+    if who.role is OFFICE:
+        regions = await _regions(service, database, psn_no, command)
+        if regions:  # nobody registered by that number: the command itself answers UNKNOWN_PERSON
+            ensure_owner(who, regions=regions)
+    else:
+        ensure_owner(who, psn_no=psn_no)
+
+
+def _command_endpoint(service: EnrollmentService, database: Database, model: type[Payload], clock: Clock,
+                      route: str) -> Callable[..., Any]:
+    async def endpoint(request: Request, command: Payload, who: Principal = Depends(ACCESS.dependency(route))) -> JSONResponse:
+        await _ensure_may_act(who, service, database, command.psn_no, command)  # type: ignore[attr-defined]
+        await claim_idempotency_key(request, who, "enrollment.command_id", command.command_id)  # type: ignore[attr-defined]
         env = new_envelope(command, producer=PRODUCER, correlation_id=command.command_id, occurred_at=clock())  # type: ignore[attr-defined]
         async with database.transaction() as tx:
             outcome = await service.execute(tx, env)
@@ -70,7 +110,7 @@ def _command_endpoint(service: EnrollmentService, database: Database, model: typ
         return JSONResponse(outcome.model_dump(mode="json"), status_code=status)
 
     # The body's type is chosen per route; FastAPI reads it from the annotations.
-    endpoint.__annotations__ = {"command": model, "return": JSONResponse}
+    endpoint.__annotations__ = {"request": Request, "command": model, "who": Principal, "return": JSONResponse}
     return endpoint
 
 
@@ -80,13 +120,15 @@ def create_app(service: EnrollmentService, database: Database, clock: Clock = la
     refused = {404: {"description": "Unknown person"}, 409: {"description": "Conflict"},
                422: {"description": "Refused by a rule, or an invalid body"}}
     for path, model in ROUTES:
-        app.add_api_route(path, _command_endpoint(service, database, model, clock), methods=["POST"],
+        app.add_api_route(path, _command_endpoint(service, database, model, clock, f"POST {path}"), methods=["POST"],
                           response_model=w.CommandOutcome, responses=refused, name=model.event_type,
                           summary=(model.__doc__ or "").strip().splitlines()[0])
 
     @app.get("/v1/persons/{psn_no}", response_model=w.PersonCoverage, responses={404: {"description": "Unknown person"}})
-    async def person(psn_no: str, on: date | None = Query(default=None, description="Day of the coverage; default today")) -> Any:
+    async def person(psn_no: str, on: date | None = Query(default=None, description="Day of the coverage; default today"),
+                     who: Principal = Depends(ACCESS.dependency("GET /v1/persons/{psn_no}"))) -> Any:
         """A person's coverage on a day (like the national 1101 query), ID number and name masked."""
+        await _ensure_may_act(who, service, database, psn_no)
         async with database.transaction() as tx:
             found = await queries.person_coverage(service.store_for(tx), psn_no, on or business_day(clock()))
         return found or _problem(404, "UNKNOWN_PERSON", f"No insured person {psn_no} is registered.")
@@ -100,8 +142,10 @@ def create_app(service: EnrollmentService, database: Database, clock: Clock = la
 
     @app.get("/v1/persons/{psn_no}/resident-premium", response_model=w.ResidentPremiumQuote,
              responses={404: {"description": "Unknown person"}, 422: {"description": "Not configured"}})
-    async def premium(psn_no: str, coverage_year: int = Query(ge=2000, le=2100)) -> Any:
+    async def premium(psn_no: str, coverage_year: int = Query(ge=2000, le=2100),
+                      who: Principal = Depends(ACCESS.dependency("GET /v1/persons/{psn_no}/resident-premium"))) -> Any:
         """What the person pays for a resident coverage year: standard, subsidy, personal part, payment period."""
+        await _ensure_may_act(who, service, database, psn_no)
         try:
             async with database.transaction() as tx:
                 quote = await queries.resident_premium(service.store_for(tx), service.policy, psn_no, coverage_year)
@@ -120,4 +164,4 @@ def create_app(service: EnrollmentService, database: Database, clock: Clock = la
 
     for error in TRANSIENT_ERRORS:
         app.add_exception_handler(error, unavailable)
-    return app
+    return harden(app, ACCESS, store_for(database))

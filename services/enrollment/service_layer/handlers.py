@@ -56,8 +56,8 @@ class EnrollmentService:
         """Runs of settled or cancelled claims: the same handler, a run at a time."""
         return self.fund_payments.table()
 
-    async def on_message(self, tx: Transaction, env: Envelope[Any]) -> None:
-        await self.execute(tx, env)
+    async def on_message(self, tx: Transaction, env: Envelope[Any]) -> w.CommandOutcome:
+        return await self.execute(tx, env)
 
     async def execute(self, tx: Transaction, env: Envelope[Any]) -> w.CommandOutcome:
         message: Payload = env.payload

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from libs.audit.commands import audited
 from libs.contracts.topics import CLAIMS_SUBMITTED, ENROLLMENT_EVENTS, REIMBURSEMENTS_COMMANDS, WALLET_PAYMENTS
 from libs.messaging.runtime import ServiceRuntime
 from services.settlement.service_layer.handlers import SettlementHandlers
@@ -15,4 +16,4 @@ def register(runtime: ServiceRuntime, handlers: SettlementHandlers, reimbursemen
     runtime.consume(WALLET_PAYMENTS, handlers.wallet_table(), batch=handlers.wallet_batch_table())
     runtime.consume(ENROLLMENT_EVENTS, handlers.enrollment_table())
     # Offices' manual reimbursements (零星报销), keyed by psn_no too; one message at a time (few, and off the counter's path).
-    runtime.consume(REIMBURSEMENTS_COMMANDS, reimbursements.table())
+    runtime.consume(REIMBURSEMENTS_COMMANDS, audited(reimbursements.table(), REIMBURSEMENTS_COMMANDS.name))

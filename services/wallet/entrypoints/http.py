@@ -4,6 +4,10 @@ A POST body is the same contract as the command on `wallet.commands`, and runs t
 handler inside `database.transaction()`, so its answer also goes out through the outbox and the same
 ids are idempotent on both paths. Refusals are 422 (the request alone is wrong) or 409 (the state or the
 time of day refuses it), with the reason code and a sentence. Endpoints and examples: docs/wallet.md.
+
+Who may call each route is `ACCESS` (docs/security.md): a holder sees and moves only their own
+account (the body's `psn_no` must be the holder's own); operators and auditors read. Each idempotency
+key (transfer_id, payment_id, command_id) belongs to the holder who used it first.
 """
 
 from __future__ import annotations
@@ -11,11 +15,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from libs.audit.store import store_for
+from libs.auth import Principal, Role, RouteTable, ensure_owner
 from libs.contracts import wallet as w
+from libs.http import claim_idempotency_key, harden
 from libs.messaging.consumer import TRANSIENT_ERRORS
 from libs.messaging.ports import Database, Transaction
 from libs.retry import RetryPolicy, retry_transient
@@ -34,6 +41,17 @@ REQUEST_REFUSALS = frozenset({
 REFUSED = {409: {"model": w.Refusal, "description": "Refused by the account's state or the time of day."},
            422: {"model": w.Refusal, "description": "Refused: the request itself is invalid or above a limit."}}
 UNKNOWN = {404: {"model": w.Refusal, "description": "The wallet has no account for this person."}}
+HOLDER, OPERATOR, AUDITOR = Role.holder, Role.operator, Role.auditor
+ACCESS = RouteTable.of("wallet", {
+    "GET /v1/accounts/{psn_no}": {HOLDER, OPERATOR, AUDITOR},            # a holder: their own
+    "GET /v1/accounts/{psn_no}/statement": {HOLDER, OPERATOR, AUDITOR},  # a holder: their own
+    "POST /v1/transfers": {HOLDER},                                      # from their own account
+    "POST /v1/premium-payments": {HOLDER},
+    "POST /v1/bindings": {HOLDER},
+    "POST /v1/bindings/uses": {HOLDER},
+    "POST /v1/bindings/revocations": {HOLDER},
+})
+STATEMENT_PAGE = 100
 
 
 def create_app(database: Database, handlers: WalletHandlers) -> FastAPI:
@@ -57,42 +75,64 @@ def create_app(database: Database, handlers: WalletHandlers) -> FastAPI:
             return _refusal(Refused("TRY_AGAIN", "The wallet is busy; send the same request again."), 503)
         return _refusal(answer) if isinstance(answer, Refused) else answer
 
+    async def holders(request: Request, who: Principal, kind: str, key: str, psn_no: str) -> None:
+        ensure_owner(who, psn_no=psn_no)
+        await claim_idempotency_key(request, who, kind, key)
+
     @app.get("/v1/accounts/{psn_no}", response_model=w.AccountBalances, responses=UNKNOWN)
-    async def account(psn_no: str) -> Any:
+    async def account(psn_no: str, who: Principal = Depends(ACCESS.dependency("GET /v1/accounts/{psn_no}"))) -> Any:
+        ensure_owner(who, psn_no=psn_no)
         async with database.transaction() as tx:
             found = await queries.account_balances(handlers.book_for(tx), psn_no)
         return found or _unknown(psn_no)
 
     @app.get("/v1/accounts/{psn_no}/statement", response_model=w.AccountStatement, responses=UNKNOWN)
     async def statement(psn_no: str, bucket: Literal["prior_years", "current_year", "wallet"] | None = None,
-                        limit: int | None = Query(default=None, ge=1, le=1000)) -> Any:
+                        limit: int = Query(default=STATEMENT_PAGE, ge=1, le=1000, description="Lines a page."),
+                        before: int | None = Query(default=None, ge=0, description="The previous page's `next_before`."),
+                        who: Principal = Depends(ACCESS.dependency("GET /v1/accounts/{psn_no}/statement"))) -> Any:
+        """The last `limit` lines (before line number `before`); `next_before` pages back to older lines."""
+        ensure_owner(who, psn_no=psn_no)
         async with database.transaction() as tx:
             book = handlers.book_for(tx)
             if await book.account(psn_no) is None:
                 return _unknown(psn_no)
-            return await queries.statement(book, psn_no, Bucket(bucket) if bucket else None, limit)
+            whole = await queries.statement(book, psn_no, Bucket(bucket) if bucket else None)
+        end = len(whole.lines) if before is None else min(before, len(whole.lines))
+        start = max(0, end - limit)
+        shown = whole.model_copy(update={"lines": whole.lines[start:end]})
+        return JSONResponse({**shown.model_dump(mode="json"), "next_before": start or None})
 
     @app.post("/v1/transfers", response_model=w.TransferCompleted, responses=REFUSED)
-    async def transfer(body: w.TransferToRelative) -> Any:
+    async def transfer(request: Request, body: w.TransferToRelative,
+                       who: Principal = Depends(ACCESS.dependency("POST /v1/transfers"))) -> Any:
+        await holders(request, who, "wallet.transfer_id", body.transfer_id, body.psn_no)
         return await execute(lambda tx: handlers.transfer_to_relative(tx, body))
 
     @app.post("/v1/premium-payments", response_model=w.RelativePremiumPaid, responses=REFUSED)
-    async def premium_payment(body: w.PayRelativePremium) -> Any:
+    async def premium_payment(request: Request, body: w.PayRelativePremium,
+                              who: Principal = Depends(ACCESS.dependency("POST /v1/premium-payments"))) -> Any:
+        await holders(request, who, "wallet.payment_id", body.payment_id, body.psn_no)
         return await execute(lambda tx: handlers.pay_relative_premium(tx, body))
 
     @app.post("/v1/bindings", response_model=w.BindingChanged, responses=REFUSED)
-    async def bind(body: w.BindRelative) -> Any:
+    async def bind(request: Request, body: w.BindRelative, who: Principal = Depends(ACCESS.dependency("POST /v1/bindings"))) -> Any:
+        await holders(request, who, "wallet.command_id", body.command_id, body.psn_no)
         return await execute(lambda tx: handlers.bind_relative(tx, body))
 
     @app.post("/v1/bindings/uses", response_model=w.BindingChanged, responses=REFUSED)
-    async def change_uses(body: w.ChangeMutualAidUses) -> Any:
+    async def change_uses(request: Request, body: w.ChangeMutualAidUses,
+                          who: Principal = Depends(ACCESS.dependency("POST /v1/bindings/uses"))) -> Any:
+        await holders(request, who, "wallet.command_id", body.command_id, body.psn_no)
         return await execute(lambda tx: handlers.change_uses(tx, body))
 
     @app.post("/v1/bindings/revocations", response_model=w.BindingChanged, responses=REFUSED)
-    async def revoke(body: w.RevokeBinding) -> Any:
+    async def revoke(request: Request, body: w.RevokeBinding,
+                     who: Principal = Depends(ACCESS.dependency("POST /v1/bindings/revocations"))) -> Any:
+        await holders(request, who, "wallet.command_id", body.command_id, body.psn_no)
         return await execute(lambda tx: handlers.revoke_binding(tx, body))
 
-    return app
+    return harden(app, ACCESS, store_for(database))
 
 
 def _refusal(refused: Refused, status: int | None = None) -> JSONResponse:

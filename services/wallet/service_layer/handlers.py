@@ -253,8 +253,8 @@ def _emit(tx: Transaction, topic: Topic, key: str, event: Any, correlation_id: s
     return event
 
 
-def _on_message(verb: Callable[..., Awaitable[Any]]) -> Callable[[Transaction, Envelope[Any]], Awaitable[None]]:
-    async def handle(tx: Transaction, env: Envelope[Any]) -> None:
-        await verb(tx, env.payload, env)
+def _on_message(verb: Callable[..., Awaitable[Any]]) -> Callable[[Transaction, Envelope[Any]], Awaitable[Any]]:
+    async def handle(tx: Transaction, env: Envelope[Any]) -> Any:
+        return await verb(tx, env.payload, env)  # the answer, for the audit log (libs/audit/commands.py)
 
     return handle

@@ -10,8 +10,9 @@ import socket
 from datetime import datetime
 from typing import Any
 
-from fastapi import FastAPI, Query
+from fastapi import Depends, FastAPI, Query
 
+from libs.auth import Principal, Role, require
 from libs.http import HttpServer
 
 
@@ -29,7 +30,8 @@ class StubSettlement:
         app = FastAPI()
 
         @app.get("/v1/settlements")
-        async def settlements(start: datetime = Query(alias="from"), end: datetime = Query(alias="to")) -> dict:
+        async def settlements(start: datetime = Query(alias="from"), end: datetime = Query(alias="to"),
+                              _: Principal = Depends(require(Role.service))) -> dict:  # as settlement's own
             return {"items": [r for r in self.records if start <= datetime.fromisoformat(r["occurred_at"]) < end]}
 
         self._server = HttpServer(app, "127.0.0.1", self.port)

@@ -28,6 +28,7 @@ from services.clearing.domain import CHINA_TIME
 from services.clearing.tests.integration.outcomes import cancelled, settled, settlement_record
 from services.clearing.tests.integration.stub_settlement import StubSettlement, free_port
 from tests.support.clients import Publisher, TopicReader
+from tests.support.auth import bearer
 
 pytestmark = pytest.mark.integration
 
@@ -108,7 +109,7 @@ async def clearing(own_namespace) -> AsyncIterator[Clearing]:
     await runtime.broker.start()
     bootstrap_servers, prefix = namespace.stack.kafka_bootstrap, namespace.topic_prefix
     db = await asyncpg.create_pool(namespace.dsn("clearing"), min_size=1, max_size=2)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as api, \
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30, headers=bearer("clearing_desk")) as api, \
             Publisher(bootstrap_servers, prefix) as publisher, \
             TopicReader(bootstrap_servers, prefix, CLEARING_EVENTS) as events:
         yield Clearing(api, db, publisher, stub, events, clock)

@@ -30,6 +30,7 @@ from services.settlement.bootstrap import bootstrap as settlement_bootstrap
 from tests.support.claims import outpatient_claim
 from tests.support.cash_wallet import cash_wallet
 from tests.support.clients import Publisher, TopicReader, new_id
+from tests.support.auth import bearer
 
 pytestmark = pytest.mark.integration
 
@@ -101,7 +102,7 @@ async def system(own_namespace) -> AsyncIterator[System]:
     settlement_db = await asyncpg.create_pool(own_namespace.dsn("settlement"), min_size=1, max_size=2)
     async with Publisher(env["KAFKA_BOOTSTRAP"], prefix) as publisher, \
             TopicReader(env["KAFKA_BOOTSTRAP"], prefix, CLAIMS_OUTCOMES) as outcomes, \
-            httpx.AsyncClient(base_url=f"http://127.0.0.1:{clearing_port}", timeout=60) as api:
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{clearing_port}", timeout=60, headers=bearer("clearing_desk")) as api:
         wallet = asyncio.create_task(cash_wallet(env["KAFKA_BOOTSTRAP"], prefix, publisher))
         try:
             yield System(publisher, outcomes, api, clearing_db, settlement_db)

@@ -14,6 +14,7 @@ from services.clearing.tests.unit.builders import (
     CHANGSHA, GUIYANG, TAIYUAN, TAIYUAN_HOSPITAL, at, cancelled, settled,
 )
 from services.clearing.tests.unit.fakes import Clock, FakeSettlementRecords
+from tests.support.auth import bearer
 
 JANUARY = "/v1/cycles/national/2025-01-01"
 S1 = settled("S1", funds={"hifp": 600, "hifmi": 50})
@@ -27,7 +28,7 @@ async def api(service: ClearingService, database: FakeDatabase) -> AsyncIterator
         async with database.transaction() as tx:
             await service.receive(tx, fact)
     transport = httpx.ASGITransport(app=create_app(service))
-    async with httpx.AsyncClient(transport=transport, base_url="http://clearing") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://clearing", headers=bearer("clearing_desk")) as client:
         yield client
 
 

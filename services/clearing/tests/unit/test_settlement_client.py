@@ -31,7 +31,22 @@ async def test_the_engine_is_asked_for_a_window_and_each_item_becomes_a_fact() -
     assert fact.funds == (("hifmi", 50), ("hifp", 600))
     [request] = seen
     assert request.url.path == "/v1/settlements"
-    assert dict(request.url.params) == {"from": "2025-01-01T00:00:00+08:00", "to": "2025-02-01T00:00:00+08:00"}
+    assert dict(request.url.params) == {"from": "2025-01-01T00:00:00+08:00", "to": "2025-02-01T00:00:00+08:00",
+                                        "limit": "1000"}
+
+
+async def test_the_engine_is_asked_with_clearings_service_token_and_read_page_by_page() -> None:
+    seen: list[httpx.Request] = []
+    pages = {None: {"items": [ITEM], "next_after": "k1"}, "k1": {"items": [{**ITEM, "setl_id": "S2"}]}}
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=pages[request.url.params.get("after")])
+
+    client = HttpSettlementRecords("http://settlement:8102", transport=httpx.MockTransport(handle), token=lambda: "T")
+    facts = await client.records(at(1, 1, 0), at(2, 1, 0))
+    assert [f.setl_id for f in facts] == ["S1", "S2"]
+    assert [r.headers["Authorization"] for r in seen] == ["Bearer T", "Bearer T"]
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from services.enrollment.tests.integration.conftest import Office
+from tests.support.auth import bearer
 from tests.support.clients import new_id
 from tests.support.people import register
 
@@ -18,7 +19,8 @@ pytestmark = pytest.mark.integration
 async def test_a_person_registered_over_http_is_queried_masked_and_reaches_settlement(office: Office) -> None:
     command = register(new_id("H"), 40, insutype="390")
     body = command.model_dump(mode="json")
-    async with httpx.AsyncClient(base_url=office.url, timeout=10) as client:
+    as_office = bearer("office", region=command.insuplc_admdvs)
+    async with httpx.AsyncClient(base_url=office.url, timeout=10, headers=as_office) as client:
         since = time.monotonic()
         answer = await client.post("/v1/persons", json=body)
         assert answer.status_code == 200, answer.text
@@ -39,7 +41,8 @@ async def test_a_person_registered_over_http_is_queried_masked_and_reaches_settl
 
 async def test_concurrent_commands_for_one_person_are_handled_one_after_the_other(office: Office) -> None:
     command = register(new_id("H"), 41, insutype="390")
-    async with httpx.AsyncClient(base_url=office.url, timeout=30) as client:
+    as_office = bearer("office", region=command.insuplc_admdvs)
+    async with httpx.AsyncClient(base_url=office.url, timeout=30, headers=as_office) as client:
         assert (await client.post("/v1/persons", json=command.model_dump(mode="json"))).status_code == 200
         approvals = [{"command_id": new_id("A"), "psn_no": command.psn_no, "opsp_dise_code": f"M{n:05d}",
                       "begndate": "2026-06-01"} for n in range(8)]

@@ -9,13 +9,15 @@ import pytest
 
 from services.enrollment.entrypoints.http import create_app
 from services.enrollment.tests.unit.service_kit import JUNE_2026, Office, resident
+from tests.support.auth import bearer
 
 
 @pytest.fixture
 async def api() -> AsyncIterator[tuple[httpx.AsyncClient, Office]]:
     office = Office()
     app = create_app(office.service, office.db, clock=lambda: JUNE_2026)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://enrollment") as client:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://enrollment",
+                                 headers=bearer("office", region="430100")) as client:
         yield client, office
 
 
@@ -63,11 +65,12 @@ async def test_a_body_that_does_not_fit_is_refused_without_echoing_it(api) -> No
 
 async def test_the_premium_quote_names_the_personal_part_and_the_payment_period(api) -> None:
     client, _ = api
-    await client.post("/v1/persons", json=resident("P1", 1, region="140100").model_dump(mode="json"))
-    quote = (await client.get("/v1/persons/P1/resident-premium", params={"coverage_year": 2027})).json()
+    taiyuan = bearer("office", region="140100")
+    await client.post("/v1/persons", json=resident("P1", 1, region="140100").model_dump(mode="json"), headers=taiyuan)
+    quote = (await client.get("/v1/persons/P1/resident-premium", params={"coverage_year": 2027}, headers=taiyuan)).json()
     assert (quote["personal_premium"], quote["subsidy"], quote["personal_part"]) == (40_000, 0, 40_000)
     assert (quote["payment_opens_on"], quote["payment_closes_on"]) == ("2026-09-01", "2026-12-31")
-    missing = await client.get("/v1/persons/P1/resident-premium", params={"coverage_year": 2030})
+    missing = await client.get("/v1/persons/P1/resident-premium", params={"coverage_year": 2030}, headers=taiyuan)
     assert missing.status_code == 422 and missing.json()["reason_code"] == "POLICY_NOT_CONFIGURED"
 
 

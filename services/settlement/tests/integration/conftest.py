@@ -10,11 +10,8 @@ import asyncpg
 import pytest
 
 from libs.contracts.enrollment import CoverageChanged
-from libs.contracts.topics import (
-    CLAIMS_OUTCOMES, CLAIMS_SUBMITTED, ENROLLMENT_EVENTS, REIMBURSEMENTS_OUTCOMES,
-)
+from libs.contracts.topics import CLAIMS_OUTCOMES, CLAIMS_SUBMITTED, ENROLLMENT_EVENTS, REIMBURSEMENTS_OUTCOMES
 from services.settlement.bootstrap import SettlementSettings, bootstrap
-from services.settlement.entrypoints.office_auth import OfficeCaller, office
 from tests.support.cash_wallet import cash_wallet
 from tests.support.clients import Publisher, TopicReader
 
@@ -64,8 +61,7 @@ async def settlement(namespace) -> AsyncIterator[Settlement]:
     env = namespace.env
     port = namespace.http_ports["settlement"]
     settings = SettlementSettings(**env, SETTLEMENT_HTTP_PORT=port)
-    # The office's token check (libs.auth, not here yet) stands in as a clerk of Changsha's office.
-    runtime, _ = bootstrap(settings, {office: lambda: OfficeCaller("clerk-1", "430100")})
+    runtime, _ = bootstrap(settings)  # the offices' calls carry real tokens (tests/support/auth.py)
     await runtime.start()
     await runtime.broker.start()
     async with Publisher(env["KAFKA_BOOTSTRAP"], namespace.topic_prefix) as publisher, \

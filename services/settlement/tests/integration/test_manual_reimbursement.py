@@ -10,6 +10,7 @@ import pytest
 
 from libs.money import line_amount
 from services.settlement.tests.integration.test_settlement_flows import INPATIENT_LINES, accumulator, admission
+from tests.support.auth import bearer
 from tests.support.clients import new_id
 
 pytestmark = pytest.mark.integration
@@ -32,13 +33,15 @@ def bill(psn_no: str, office_ref: str, *, receipt: str | None = None, received_o
         "fee_details": fee_details,
     }
 
+CHANGSHA_OFFICE = bearer("office", "clerk-1", region="430100")
+
 
 async def office_call(settlement, method: str, path: str, body: dict | None = None, timeout: float = 30.0):
     """An office's request, and the next outcome of that reimbursement on reimbursements.outcomes."""
     ref = body["office_ref"] if body and "office_ref" in body else path.split("/")[3]
     claim_id = f"MR-430100-{ref}"
     seen = len(settlement.offices.by_correlation.get(claim_id, []))
-    async with httpx.AsyncClient(base_url=settlement.url) as http:
+    async with httpx.AsyncClient(base_url=settlement.url, headers=CHANGSHA_OFFICE) as http:
         response = await http.request(method, path, json=body)
     assert response.status_code == 202, response.text
     await settlement.offices.wait_for(lambda: len(settlement.offices.by_correlation.get(claim_id, [])) > seen, timeout)
@@ -75,7 +78,7 @@ async def test_an_emergency_paid_in_full_elsewhere_is_reimbursed_to_the_person_a
     assert await balance(settlement, "bank:430100:reimbursements") == settled.payable_amt
     late = await office_call(settlement, "POST", f"/v1/reimbursements/{ref}/cancel", {"reason": "typo"})
     assert late.event_type == "ReimbursementRejected" and late.reason_code == "REIMBURSEMENT_PAID_OUT"
-    async with httpx.AsyncClient(base_url=settlement.url) as http:
+    async with httpx.AsyncClient(base_url=settlement.url, headers=CHANGSHA_OFFICE) as http:
         stored = (await http.get(f"/v1/reimbursements/{ref}")).json()
     assert stored["status"] == "settled" and stored["payout"] == {"bank_ref": "B-1", "amount": settled.payable_amt}
 
@@ -133,8 +136,8 @@ async def test_reimbursements_are_refused_with_reasons_an_office_clerk_can_act_o
 
 async def test_an_office_acts_only_for_its_own_region(settlement) -> None:
     body = bill(new_id("R"), new_id("MR")) | {"insuplc_admdvs": "371300"}
-    async with httpx.AsyncClient(base_url=settlement.url) as http:
+    async with httpx.AsyncClient(base_url=settlement.url, headers=CHANGSHA_OFFICE) as http:
         response = await http.post("/v1/reimbursements", json=body)
-        assert response.status_code == 403 and response.json()["detail"]["code"] == "OTHER_REGION"
+        assert response.status_code == 403 and response.json()["code"] == "OTHER_REGION"
         assert (await http.get(f"/v1/reimbursements/{new_id('MR')}")).status_code == 404
 

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from services.settlement.tests.integration.test_settlement_flows import admission
+from tests.support.auth import bearer
 from tests.support.clients import new_id
 
 pytestmark = pytest.mark.integration
@@ -17,9 +18,10 @@ async def test_the_counter_can_pre_settle_over_http_without_side_effects(settlem
     psn = new_id("R")
     await settlement.enroll(psn)
     claim = admission(psn, datetime(2026, 7, 1, 9))
-    async with httpx.AsyncClient(base_url=settlement.url) as http:
+    async with httpx.AsyncClient(base_url=settlement.url, headers=bearer("operator")) as http:
         response = await http.post("/v1/presettle", content=claim.model_dump_json(),
-                                   headers={"content-type": "application/json"})
+                                   headers={"content-type": "application/json",
+                                            **bearer("hospital", institution=claim.fixmedins_code)})
         answer = response.json()
         assert response.status_code == 200, answer
         assert answer["amounts"]["act_pay_dedc"] == 1200_00
@@ -32,7 +34,7 @@ async def test_settlements_in_a_window_list_each_fund_for_reconciliation(settlem
     await settlement.enroll(psn)
     start = datetime.now(UTC) - timedelta(seconds=1)
     settled = await settlement.submit(admission(psn, datetime(2026, 7, 2, 9)))
-    async with httpx.AsyncClient(base_url=settlement.url) as http:
+    async with httpx.AsyncClient(base_url=settlement.url, headers=bearer("operator")) as http:
         items = (await http.get("/v1/settlements", params={
             "from": start.isoformat(), "to": (datetime.now(UTC) + timedelta(seconds=1)).isoformat()})).json()["items"]
         mine = [i for i in items if i["setl_id"] == settled.setl_id]

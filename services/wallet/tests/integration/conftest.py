@@ -14,6 +14,7 @@ import pytest
 from libs.contracts.topics import WALLET_EVENTS, WALLET_PAYMENTS
 from services.wallet.bootstrap import WalletSettings, bootstrap
 from services.wallet.tests.integration.harness import DAYTIME, Clock, Wallet, free_port
+from tests.support.auth import bearer
 from tests.support.clients import Publisher, TopicReader
 from tests.support.stack import Namespace
 
@@ -31,7 +32,7 @@ async def wallet(own_namespace: Namespace) -> AsyncIterator[Wallet]:
         async with Publisher(bootstrap_servers, ns.topic_prefix) as publisher, \
                 TopicReader(bootstrap_servers, ns.topic_prefix, WALLET_EVENTS) as events, \
                 TopicReader(bootstrap_servers, ns.topic_prefix, WALLET_PAYMENTS) as payments, \
-                httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+                httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=bearer("operator")) as http:
             db = await asyncpg.create_pool(ns.dsn("wallet"), min_size=1, max_size=4)
             try:
                 yield Wallet(ns, publisher, events, payments, http, clock, db)

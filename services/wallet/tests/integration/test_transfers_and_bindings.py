@@ -11,6 +11,7 @@ import pytest
 from libs.contracts import wallet as w
 from libs.contracts.enrollment import CoverageChanged
 from libs.contracts.topics import ENROLLMENT_EVENTS, WALLET_COMMANDS
+from tests.support.auth import bearer
 from tests.support.clients import new_id
 
 pytestmark = pytest.mark.integration
@@ -98,18 +99,20 @@ async def test_the_fourth_transfer_of_a_china_day_is_refused_and_the_next_mornin
 async def test_the_http_api_answers_transfers_at_once_idempotently_and_with_reasons(wallet) -> None:
     holder, relative = await a_holder_and_a_bound_relative(wallet)
     body = transfer(holder, relative, 500_00).model_dump()
-    first = await wallet.http.post("/v1/transfers", json=body)
-    again = await wallet.http.post("/v1/transfers", json=body)
+    as_holder = bearer("holder", psn_no=holder)
+    first = await wallet.http.post("/v1/transfers", json=body, headers=as_holder)
+    again = await wallet.http.post("/v1/transfers", json=body, headers=as_holder)
     assert first.status_code == again.status_code == 200
     assert first.json() == again.json() and first.json()["balc"] == 4_500_00
-    too_much = await wallet.http.post("/v1/transfers", json=body | {"transfer_id": new_id("T"), "amount": 300_000})
+    too_much = await wallet.http.post("/v1/transfers", json=body | {"transfer_id": new_id("T"), "amount": 300_000},
+                                      headers=as_holder)
     assert too_much.status_code == 422 and too_much.json()["reason_code"] == "TRANSFER_LIMIT_EXCEEDED"
-    reused = await wallet.http.post("/v1/transfers", json=body | {"amount": 1_00})
+    reused = await wallet.http.post("/v1/transfers", json=body | {"amount": 1_00}, headers=as_holder)
     assert reused.status_code == 409 and reused.json()["reason_code"] == "TRANSFER_ID_REUSED"
     with at_night(wallet):
-        night = await wallet.http.post("/v1/transfers", json=body | {"transfer_id": new_id("T")})
+        night = await wallet.http.post("/v1/transfers", json=body | {"transfer_id": new_id("T")}, headers=as_holder)
     assert night.status_code == 409 and night.json()["reason_code"] == "TRANSFER_NIGHT_WINDOW"
-    malformed = await wallet.http.post("/v1/transfers", json={"psn_no": holder})
+    malformed = await wallet.http.post("/v1/transfers", json={"psn_no": holder}, headers=as_holder)
     assert malformed.status_code == 422 and malformed.json()["reason_code"] == "INVALID_REQUEST"
     await wallet.events.wait_for(lambda: len(wallet.events.by_correlation.get(body["transfer_id"], [])) >= 3)
     answers = [e.payload.event_type for e in wallet.events.by_correlation[body["transfer_id"]]]
@@ -134,7 +137,8 @@ async def test_a_premium_paid_for_a_relative_is_announced_to_enrollment_keyed_by
     holder, relative = await a_holder_and_a_bound_relative(wallet, amount=1_000_00)
     body = w.PayRelativePremium(payment_id=new_id("PP"), psn_no=holder, relative_psn_no=relative,
                                 coverage_year=2027, amount=400_00)
-    response = await wallet.http.post("/v1/premium-payments", json=body.model_dump())
+    response = await wallet.http.post("/v1/premium-payments", json=body.model_dump(),
+                                      headers=bearer("holder", psn_no=holder))
     assert response.status_code == 200 and response.json()["payer_psn_no"] == holder
     await wallet.events.wait_for(lambda: wallet.events.by_correlation.get(body.payment_id))
     keyed = [r.key.decode() for r in wallet.events.raw if body.payment_id.encode() in r.value]
