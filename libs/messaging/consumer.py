@@ -32,6 +32,7 @@ import asyncio
 import dataclasses
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -80,6 +81,14 @@ Select = Callable[[Mapping[str, bytes]], bool]
 """A consumer's interest in a record by its headers (messages of this platform carry `event_type`)."""
 
 Answer = Callable[[Record, str], OutgoingMessage | None]
+
+
+class Sealer(Protocol):
+    """Seals a parked record's bytes, and opens them for a replay."""
+
+    def seal(self, value: bytes) -> bytes: ...
+
+    def open(self, value: bytes) -> bytes: ...
 """The answer to an undecodable record's sender, given the record and the reason, when its routing
 fields can be read (libs/messaging/answers.py); None: it is dead-lettered instead."""
 
@@ -98,8 +107,9 @@ class BatchProcessor:
     carried: frozenset[str] | None = None  # the types the topic carries; others are dead-lettered
     answer: Answer | None = None
     # Seals the bytes of a record parked from a topic that carries personal data (enrollment's commands):
-    # its dead-letter row and the copy on the dead-letter topic hold the sealed value, never the clear one.
-    seal: Callable[[bytes], bytes] | None = None
+    # its dead-letter row and the copy on the dead-letter topic hold the sealed value, never the clear one;
+    # a replay opens it again (dead_letter_api.py).
+    sealer: Sealer | None = None
 
     async def process(self, records: Sequence[Record]) -> BatchStats:
         items = [self._decode(r) for r in records]
@@ -259,7 +269,7 @@ class BatchProcessor:
         reason = safe_text(reason)
         log.error("dead_lettered", consumer=self.consumer, source=item.record.position, reason=reason)
         record = item.record
-        if self.seal is not None and record.value is not None:
-            record = dataclasses.replace(record, value=self.seal(record.value))
+        if self.sealer is not None and record.value is not None:
+            record = dataclasses.replace(record, value=self.sealer.seal(record.value))
         message = dead_letter_message(self.consumer, record, reason, DEAD_LETTER.name, str(uuid.uuid4()))
         tx.park(DeadLetter(self.consumer, record, reason, message, item.message_id if release else None))

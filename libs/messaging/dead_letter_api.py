@@ -22,6 +22,8 @@ it, and nothing of its effect was kept); from 004 on the consumer does that itse
 
 from __future__ import annotations
 
+import dataclasses
+
 import uuid
 from pathlib import Path
 from typing import Any, cast
@@ -32,10 +34,7 @@ from pydantic import BaseModel, Field
 
 from libs.messaging import dead_letters as dl
 
-try:
-    from libs.auth import Role, require  # type: ignore[import-not-found]
-except ImportError:  # until http-auth's libs/auth lands: the same interface
-    from libs.auth_interim import Role, require
+from libs.auth import Role, require
 
 log = structlog.get_logger("dead_letters")
 
@@ -65,7 +64,11 @@ def dead_letter_router(runtime: Any) -> APIRouter:
         return runtime.pool
 
     async def original(row: Any) -> Any:
-        record = dl.stored_record(row) or await dl.read_original(
+        record = dl.stored_record(row)
+        processor = runtime.processors.get(row["consumer"])
+        if record is not None and record.value and processor is not None and processor.sealer is not None:
+            record = dataclasses.replace(record, value=processor.sealer.open(record.value))  # masked when shown
+        record = record or await dl.read_original(
             kafka_options(runtime), row["topic"], row["partition"], row["offset"])
         if record is None:
             raise _refuse(410, "SOURCE_GONE", f"The message at {row['topic']}/{row['partition']}@{row['offset']}"

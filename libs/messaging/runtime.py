@@ -25,7 +25,7 @@ from libs.db.pool import create_pool
 from libs.http import HttpServer
 from libs.messaging import postgres
 from libs.messaging.answers import ANSWERS
-from libs.messaging.consumer import BatchProcessor, Select
+from libs.messaging.consumer import BatchProcessor, Sealer, Select
 from libs.messaging.dispatch import BatchTable, HandlerTable, batch_dispatcher, dispatcher
 from libs.messaging.kafka import KafkaSender, make_broker, subscribe
 from libs.messaging.records import OutgoingMessage
@@ -82,7 +82,7 @@ class ServiceRuntime:
 
     def consume(self, topic: Topic, table: HandlerTable, batch: BatchTable | None = None, *,
                 follower: bool = False, select: Select | None = None,
-                seal_dead_letters: Callable[[bytes], bytes] | None = None) -> BatchProcessor | None:
+                sealer: Sealer | None = None) -> BatchProcessor | None:
         """Subscribe to `topic` with its own consumer group, handling the payload types in `table`;
         runs of consecutive messages of a type in `batch` go to that set-based handler instead.
         `follower`: a consumer off the hospital's path, which gathers each batch for
@@ -102,7 +102,7 @@ class ServiceRuntime:
         processor = BatchProcessor(consumer, self.database, handler, accepted, batch_dispatcher(batch, accepted),
                                    select=select, carried=carried,
                                    answer=answer(self.settings.service_name) if answer else None,
-                                   seal=seal_dead_letters)
+                                   sealer=sealer)
         subscribe(self.broker, topic, processor, group_id=consumer, topic_prefix=self.settings.topic_prefix,
                   max_records=self.settings.batch_max_records, batch_timeout_ms=self.settings.batch_timeout_ms,
                   linger_ms=self.settings.follower_linger_ms if follower else 0)

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from libs.china_time import CHINA_TIME
 from libs.hospital.outcomes import OutcomeRouter
+from libs.auth import Principal, Role, issue_token
 from libs.logging import configure
 from libs.messaging.connection import client_options
 from libs.messaging.runtime import ServiceRuntime
@@ -49,6 +50,14 @@ def china_now() -> datetime:
     return datetime.now(CHINA_TIME)
 
 
+def service_token(settings: GatewaySettings) -> Callable[[], str]:
+    """The gateway's credential towards enrollment, the wallet and settlement: the configured token, or
+    a fresh 5-minute service token it signs itself (as clearing does)."""
+    if settings.platform_token:
+        return lambda: settings.platform_token
+    return lambda: issue_token(Principal(settings.service_name, Role.service), ttl_s=300)
+
+
 def bootstrap(settings: GatewaySettings | None = None, *, queries: Queries | None = None,
               clock: Callable[[], datetime] = china_now) -> tuple[ServiceRuntime, FastStream]:
     settings = settings or GatewaySettings()
@@ -58,7 +67,7 @@ def bootstrap(settings: GatewaySettings | None = None, *, queries: Queries | Non
     listener = OutcomeListener(settings.kafka_bootstrap, settings.topic_prefix, router,
                                client_options(settings.kafka))  # as the `gateway` principal
     platform = queries or PlatformQueries(settings.enrollment_url, settings.wallet_url, settings.settlement_url,
-                                          settings.platform_token)
+                                          service_token(settings))
     deps = Deps(database=runtime.database, store_for=lambda tx: PgGatewayStore(tx.conn), router=router,
                 queries=platform, catalogues=FileCatalogues(), reply_timeout_s=settings.reply_timeout_s,
                 sign_in_valid_s=settings.sign_in_valid_s, clock=clock)

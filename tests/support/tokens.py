@@ -1,11 +1,7 @@
-"""The platform's tokens for tests: libs/auth (http-auth), or its interim twin until that lands (then
-http-auth's tests/support/auth.py exports the same names)."""
+"""The platform's tokens for tests (libs/auth)."""
 
 from __future__ import annotations
 
-try:
-    from libs.auth import Principal, Role, ephemeral_env, issue_token  # type: ignore[import-not-found]
-except ImportError:
-    from libs.auth_interim import Principal, Role, ephemeral_env, issue_token  # type: ignore[assignment]
+from libs.auth import Principal, Role, ephemeral_env, issue_token
 
 __all__ = ["Principal", "Role", "ephemeral_env", "issue_token"]

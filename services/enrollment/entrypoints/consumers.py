@@ -8,6 +8,19 @@ from libs.messaging.runtime import ServiceRuntime
 from libs.pii import PiiVault
 
 DEAD_LETTER_FIELD = "dead_letter"  # the associated data of a sealed dead letter (libs/pii.py)
+
+
+class DeadLetterSealer:
+    """A parked office command, sealed under the PII key; opened again for an operator's replay."""
+
+    def __init__(self, vault: PiiVault) -> None:
+        self._vault = vault
+
+    def seal(self, value: bytes) -> bytes:
+        return self._vault.seal_bytes(DEAD_LETTER_FIELD, value)
+
+    def open(self, value: bytes) -> bytes:
+        return self._vault.open_bytes(DEAD_LETTER_FIELD, value)
 from services.enrollment.service_layer.handlers import EnrollmentService
 
 

@@ -61,10 +61,12 @@ ROUTES: tuple[tuple[str, type[Payload]], ...] = (
     ("/v1/transfers/cancel", w.CancelTransfer),
 )
 
-OFFICE, HOLDER, OPERATOR, AUDITOR = Role.office, Role.holder, Role.operator, Role.auditor
+OFFICE, HOLDER, OPERATOR, AUDITOR, SERVICE = Role.office, Role.holder, Role.operator, Role.auditor, Role.service
 ACCESS = RouteTable.of("enrollment", {
     **{f"POST {path}": {OFFICE} for path, _ in ROUTES},                      # an office: its own region's persons
-    "GET /v1/persons/{psn_no}": {OFFICE, HOLDER, OPERATOR, AUDITOR},         # an office: its region; a holder: self
+    # an office: its region; a holder: self; the gateway (a service) answering a hospital's 1101
+    "GET /v1/persons/{psn_no}": {OFFICE, HOLDER, OPERATOR, AUDITOR, SERVICE},
+    "POST /v1/persons/lookup": {SERVICE},                                    # the gateway's 1101 by ID number
     "GET /v1/persons/{psn_no}/resident-premium": {OFFICE, HOLDER, OPERATOR, AUDITOR},
 })
 _NAMED_REGIONS = ("insuplc_admdvs", "to_admdvs")  # a registration's, a university's, a transfer's new region
@@ -134,7 +136,8 @@ def create_app(service: EnrollmentService, database: Database, clock: Clock = la
         return found or _problem(404, "UNKNOWN_PERSON", f"No insured person {psn_no} is registered.")
 
     @app.post("/v1/persons/lookup", response_model=w.PersonCoverage, responses={404: {"description": "Unknown person"}})
-    async def lookup(query: w.PersonLookup) -> Any:
+    async def lookup(query: w.PersonLookup,
+                     _: Principal = Depends(ACCESS.dependency("POST /v1/persons/lookup"))) -> Any:
         """1101 by credential: the person registered with this resident ID number (POSTed: it stays out of URLs)."""
         async with database.transaction() as tx:
             found = await queries.person_by_certno(service.store_for(tx), query.certno, query.on or business_day(clock()))

@@ -3,6 +3,7 @@ balances (balc), settlement's accumulators (5206). Identity comes back masked; i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -13,11 +14,14 @@ class PlatformUnavailable(Exception):
 
 
 class PlatformQueries:
-    def __init__(self, enrollment_url: str, wallet_url: str, settlement_url: str, token: str = "",
+    def __init__(self, enrollment_url: str, wallet_url: str, settlement_url: str, token: Callable[[], str],
                  timeout_s: float = 5.0) -> None:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._client = httpx.AsyncClient(timeout=timeout_s, headers=headers)
+        self._token = token  # the gateway's service credential, asked for on each request (it expires)
+        self._client = httpx.AsyncClient(timeout=timeout_s, event_hooks={"request": [self._authorize]})
         self._enrollment, self._wallet, self._settlement = (u.rstrip("/") for u in (enrollment_url, wallet_url, settlement_url))
+
+    async def _authorize(self, request: httpx.Request) -> None:
+        request.headers["Authorization"] = f"Bearer {self._token()}"
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -36,7 +36,7 @@ ACCESS = RouteTable.of("settlement", {
     "POST /v1/presettle": {HOSPITAL, SERVICE},                     # a hospital: for itself only
     "GET /v1/claims/{claim_id}": {HOSPITAL, HOLDER, OPERATOR, AUDITOR},  # its own / their own claims
     "GET /v1/settlements": {SERVICE, DESK, OPERATOR, AUDITOR},     # clearing's reconciliation source
-    "GET /v1/accumulators/{psn_no}": {HOLDER, OPERATOR, AUDITOR},  # a holder: their own
+    "GET /v1/accumulators/{psn_no}": {HOLDER, OPERATOR, AUDITOR, Role.service},  # a holder: their own; the gateway's 5206
     "GET /v1/ledger/balances": {DESK, OPERATOR, AUDITOR},
     "GET /v1/ledger/entries/{setl_id}": {DESK, OPERATOR, AUDITOR},
 })

@@ -43,7 +43,7 @@ REFUSED = {409: {"model": w.Refusal, "description": "Refused by the account's st
 UNKNOWN = {404: {"model": w.Refusal, "description": "The wallet has no account for this person."}}
 HOLDER, OPERATOR, AUDITOR = Role.holder, Role.operator, Role.auditor
 ACCESS = RouteTable.of("wallet", {
-    "GET /v1/accounts/{psn_no}": {HOLDER, OPERATOR, AUDITOR},            # a holder: their own
+    "GET /v1/accounts/{psn_no}": {HOLDER, OPERATOR, AUDITOR, Role.service},  # a holder: their own; the gateway's balc
     "GET /v1/accounts/{psn_no}/statement": {HOLDER, OPERATOR, AUDITOR},  # a holder: their own
     "POST /v1/transfers": {HOLDER},                                      # from their own account
     "POST /v1/premium-payments": {HOLDER},
