@@ -34,7 +34,7 @@ DEFAULT_SPLITS = "settlement:wallet.payments"
 
 def instances(spec: str) -> dict[str, int]:
     """`SERVICE_INSTANCES` read: how many processes of each service (1 unless named)."""
-    counts = {name: 1 for name in SERVICES}
+    counts = dict.fromkeys(SERVICES, 1)
     for item in filter(None, (part.strip() for part in spec.split(","))):
         name, _, count = item.partition("=")
         if name not in counts or not count.isdigit() or int(count) < 1:

@@ -32,8 +32,8 @@ import asyncio
 import dataclasses
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import asyncpg
 import structlog

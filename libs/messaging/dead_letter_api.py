@@ -23,7 +23,6 @@ it, and nothing of its effect was kept); from 004 on the consumer does that itse
 from __future__ import annotations
 
 import dataclasses
-
 import uuid
 from pathlib import Path
 from typing import Any, cast
@@ -32,9 +31,8 @@ import structlog
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from libs.messaging import dead_letters as dl
-
 from libs.auth import Role, require
+from libs.messaging import dead_letters as dl
 
 log = structlog.get_logger("dead_letters")
 

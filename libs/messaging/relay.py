@@ -33,9 +33,7 @@ from typing import Protocol
 import asyncpg
 import orjson
 import structlog
-from aiokafka.errors import (
-    CorruptRecordException, InvalidTopicError, MessageSizeTooLargeError, RecordTooLargeError,
-)
+from aiokafka.errors import CorruptRecordException, InvalidTopicError, MessageSizeTooLargeError, RecordTooLargeError
 
 from libs.messaging.consumer import TRANSIENT_ERRORS
 from libs.messaging.records import OutgoingMessage, safe_text
@@ -143,7 +141,7 @@ class OutboxRelay:
         try:
             await asyncio.wait_for(self._wake.wait(), timeout)
             woken = True
-        except asyncio.TimeoutError:
+        except TimeoutError:
             woken = False
         self._wake.clear()
         return woken

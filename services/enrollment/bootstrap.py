@@ -8,10 +8,10 @@ from faststream import FastStream
 from pydantic import Field
 
 from libs.logging import configure
-from libs.pii import PiiVault
-from libs.messaging.ports import Transaction
 from libs.messaging.dead_letter_api import mount_dead_letters
+from libs.messaging.ports import Transaction
 from libs.messaging.runtime import Hook, ServiceRuntime
+from libs.pii import PiiVault
 from libs.settings import ServiceSettings, secret
 from services.enrollment.adapters.person_cache import PersonCache
 from services.enrollment.adapters.policy_file import load_policy

@@ -10,9 +10,9 @@ from pathlib import Path
 from faststream import FastStream
 from pydantic import Field
 
+from libs.auth import Principal, Role, issue_token
 from libs.china_time import CHINA_TIME
 from libs.hospital.outcomes import OutcomeRouter
-from libs.auth import Principal, Role, issue_token
 from libs.logging import configure
 from libs.messaging.connection import client_options
 from libs.messaging.runtime import ServiceRuntime

@@ -105,7 +105,7 @@ async def run(profile: Profile, stack: StackSettings, out_dir: Path, env: dict[s
                     length = int(profile.load_seconds * 1000)  # past the first seconds, as the latencies
                     result["phases"][-1]["hops"] = await hops.per_hop(
                         stack.kafka_bootstrap, ns.topic_prefix, started_ms + min(2000, length // 3), started_ms + length)
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     print(f"[bench] hop-by-hop figures not read: {exc!r}", flush=True)
                 merge(totals, phase.stats)
                 print(report.phase_line(phase.as_dict()), flush=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.e2e
 
 async def test_the_short_benchmark_reports_throughput_latency_hops_resources_ceilings_and_lag(stack, tmp_path) -> None:
     result = await run.run(run.SHORT, stack, tmp_path)
-    saved = json.loads(open(result["path"]).read())
+    saved = json.loads(Path(result["path"]).read_text())  # noqa: ASYNC240 - a test's one small file, after the run
     sustained = saved["sustained"]
     assert sustained["replies_per_second"] > 0 and saved["outcomes_by_type"]["replies_by_type"]
     assert {"p50", "p95", "p99"} <= set(saved["phases"][0]["latency_ms"]["all"])

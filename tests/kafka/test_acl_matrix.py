@@ -192,7 +192,7 @@ async def test_every_principal_produces_and_consumes_exactly_what_the_table_says
     differ = [(p, op, t.name, got) for (p, op, t), got in zip(MATRIX, seen, strict=True) if got != table_says(p, op, t)]
     assert not differ, f"(principal, operation, topic, what the broker did) unlike the table: {differ}"
     hand = {(p, op, t.name): allowed for p, op, t, allowed in HAND_WRITTEN}
-    assert all(dict(((p, op, t.name), got) for (p, op, t), got in zip(MATRIX, seen, strict=True))[k] == v for k, v in hand.items())
+    assert all({(p, op, t.name): got for (p, op, t), got in zip(MATRIX, seen, strict=True)}[k] == v for k, v in hand.items())
 
 
 async def test_an_office_cannot_credit_an_account(seeded: Namespace) -> None:

@@ -249,4 +249,4 @@ def _built_from(person: InsuredPerson, appended: NewEvents) -> bool:
     """
     return (len(appended.events) > 0 and person.state.version == appended.after + len(appended.events)
             and len(person.events) == len(appended.events)
-            and all(mine is theirs for mine, theirs in zip(person.events, appended.events)))
+            and all(mine is theirs for mine, theirs in zip(person.events, appended.events, strict=False)))

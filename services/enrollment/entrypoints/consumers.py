@@ -6,6 +6,7 @@ from libs.audit.commands import audited
 from libs.contracts.topics import CLAIMS_OUTCOMES, ENROLLMENT_COMMANDS, WALLET_EVENTS
 from libs.messaging.runtime import ServiceRuntime
 from libs.pii import PiiVault
+from services.enrollment.service_layer.handlers import EnrollmentService
 
 DEAD_LETTER_FIELD = "dead_letter"  # the associated data of a sealed dead letter (libs/pii.py)
 
@@ -21,7 +22,6 @@ class DeadLetterSealer:
 
     def open(self, value: bytes) -> bytes:
         return self._vault.open_bytes(DEAD_LETTER_FIELD, value)
-from services.enrollment.service_layer.handlers import EnrollmentService
 
 
 def register(runtime: ServiceRuntime, service: EnrollmentService, vault: PiiVault) -> None:

@@ -23,7 +23,13 @@ from libs.contracts import wallet
 from libs.contracts.envelope import Envelope, Payload
 from libs.messaging.ports import BatchHandler, Transaction
 from services.enrollment import domain as d
-from services.enrollment.domain import EnrollmentRefused, InsuredPerson, PolicyBook, check_not_registered, check_person_known
+from services.enrollment.domain import (
+    EnrollmentRefused,
+    InsuredPerson,
+    PolicyBook,
+    check_not_registered,
+    check_person_known,
+)
 from services.enrollment.domain.errors import InvalidPersonDetails, UnknownPerson
 from services.enrollment.service_layer.answers import answer_repeat, outcome, payload_hash, refuse
 from services.enrollment.service_layer.fund_payments import ClaimFundPayments
@@ -39,11 +45,11 @@ class EnrollmentService:
         self.policy = policy
         self.store_for = store_for
         self._verbs: dict[type[Payload], Verb] = {w.RegisterPerson: self._register}
-        self._verbs.update({t: self._relatives for t in (w.LinkRelative, w.UnlinkRelative)})
+        self._verbs.update(dict.fromkeys((w.LinkRelative, w.UnlinkRelative), self._relatives))
         self.fund_payments = ClaimFundPayments(policy, store_for)
 
     def commands_table(self) -> dict[type[Payload], Any]:
-        return {model: self.on_message for model in w.COMMANDS}
+        return dict.fromkeys(w.COMMANDS, self.on_message)
 
     def wallet_table(self) -> dict[type[Payload], Any]:
         return {wallet.RelativePremiumPaid: self.on_message}

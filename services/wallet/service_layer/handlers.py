@@ -27,8 +27,15 @@ from libs.contracts.topics import WALLET_EVENTS, WALLET_PAYMENTS, Topic
 from libs.messaging.emit import emit
 from libs.messaging.ports import Transaction
 from services.wallet.domain import (
-    ClaimPayment, ClaimRunBook, CreditIdReused, LocksIncomplete, RelativeNotInsured, WalletBook, WalletPolicy,
-    WalletRefusal, china_day,
+    ClaimPayment,
+    ClaimRunBook,
+    CreditIdReused,
+    LocksIncomplete,
+    RelativeNotInsured,
+    WalletBook,
+    WalletPolicy,
+    WalletRefusal,
+    china_day,
 )
 from services.wallet.service_layer import messages, recipes
 from services.wallet.service_layer.persons import PersonsProjection, Projected, insurance_status

@@ -27,8 +27,8 @@ from services.clearing.bootstrap import ClearingSettings, bootstrap
 from services.clearing.domain import CHINA_TIME
 from services.clearing.tests.integration.outcomes import cancelled, settled, settlement_record
 from services.clearing.tests.integration.stub_settlement import StubSettlement, free_port
-from tests.support.clients import Publisher, TopicReader
 from tests.support.auth import bearer
+from tests.support.clients import Publisher, TopicReader
 
 pytestmark = pytest.mark.integration
 
@@ -281,4 +281,4 @@ async def test_over_everything_above_nets_sum_to_zero_and_each_settlement_sits_i
     assert sums and all(r["total"] == 0 for r in sums)
     cycles_of = await clearing.db.fetch(
         "SELECT setl_id, count(DISTINCT cycle_id) AS cycles FROM obligations WHERE kind = 'settled' GROUP BY setl_id")
-    assert {r["setl_id"]: r["cycles"] for r in cycles_of} == {setl_id: 1 for setl_id in clearing.cross_region}
+    assert {r["setl_id"]: r["cycles"] for r in cycles_of} == dict.fromkeys(clearing.cross_region, 1)

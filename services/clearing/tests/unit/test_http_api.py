@@ -10,9 +10,7 @@ import pytest
 from libs.messaging.fakes import FakeDatabase
 from services.clearing.entrypoints.http import create_app
 from services.clearing.service_layer.service import ClearingService
-from services.clearing.tests.unit.builders import (
-    CHANGSHA, GUIYANG, TAIYUAN, TAIYUAN_HOSPITAL, at, cancelled, settled,
-)
+from services.clearing.tests.unit.builders import CHANGSHA, GUIYANG, TAIYUAN, TAIYUAN_HOSPITAL, at, cancelled, settled
 from services.clearing.tests.unit.fakes import Clock, FakeSettlementRecords
 from tests.support.auth import bearer
 

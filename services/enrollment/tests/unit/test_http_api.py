@@ -22,7 +22,7 @@ async def api() -> AsyncIterator[tuple[httpx.AsyncClient, Office]]:
 
 
 async def test_a_person_registered_over_http_can_be_queried_with_id_number_and_name_masked(api) -> None:
-    client, office = api
+    client, _office = api
     registration = resident("P1", 1)
     answer = await client.post("/v1/persons", json=registration.model_dump(mode="json"))
     assert answer.status_code == 200 and answer.json()["outcome"] == "done" and answer.json()["version"] == 1
