@@ -28,7 +28,7 @@ def register(runtime: ServiceRuntime, service: EnrollmentService, vault: PiiVaul
     # All keyed by psn_no except claims.outcomes (by institution): the person's row lock orders those.
     # An office's command carries the ID number and name: parked, it is sealed (docs/enrollment.md).
     runtime.consume(ENROLLMENT_COMMANDS, audited(service.commands_table(), ENROLLMENT_COMMANDS.name),
-                    seal_dead_letters=lambda value: vault.seal_bytes(DEAD_LETTER_FIELD, value))
+                    sealer=DeadLetterSealer(vault))
     runtime.consume(WALLET_EVENTS, service.wallet_table())  # RelativePremiumPaid
     # ClaimSettled / ClaimCancelled, for no-claim years: off the hospital's path, so batches are
     # gathered for a quarter second and handled set-based (docs/performance.md).
