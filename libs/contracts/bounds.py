@@ -104,15 +104,6 @@ Region = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 RegionOrProvince = Annotated[str, StringConstraints(pattern=r"^([0-9]{2}|[0-9]{6})$")]
 
 
-def text(max_length: int, min_length: int = 0) -> object:
-    """Free text of at most `max_length` characters, in any script, without control characters.
-
-    The value is not a type for mypy: a module-level field type is spelled out as
-    `Annotated[str, StringConstraints(..., pattern=PRINTABLE)]`, as `Reason` and `Name` are.
-    """
-    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length, pattern=PRINTABLE)]
-
-
 Reason = Annotated[str, StringConstraints(min_length=0, max_length=500, pattern=PRINTABLE)]
 """A sentence for a clerk."""
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from libs.contracts import topics
-from libs.contracts.bounds import Fen, Id, Name, Reason, RegionOrProvince, Version, text
+from libs.contracts.bounds import PRINTABLE, Fen, Id, Name, Reason, RegionOrProvince, Version
 from libs.contracts.claims import Admdvs, Code, Insutype, ReasonCode
 from libs.contracts.envelope import Payload
 
@@ -27,9 +27,10 @@ FilingKind = Literal["long_term_residence", "temporary", "referral", "emergency"
 Age = Annotated[int, Field(ge=0, le=150)]
 Years = Annotated[int, Field(ge=0, le=150)]
 Months = Annotated[int, Field(ge=-10_000, le=10_000)]  # wide: the rules refuse 0 or too many with a reason
-CertNo = text(40, min_length=1)
-CommandType = text(80, min_length=1)
-RegionText = text(12, min_length=1)  # a region code as keyed: the rules refuse a wrong one with INVALID_REGION_CODE
+CertNo = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=PRINTABLE)]
+CommandType = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=PRINTABLE)]
+# a region code as keyed: the rules refuse a wrong one with INVALID_REGION_CODE
+RegionText = Annotated[str, StringConstraints(min_length=1, max_length=12, pattern=PRINTABLE)]
 
 
 class _Part(BaseModel):
@@ -48,7 +49,8 @@ class RegisterPerson(Payload):
 
     command_id: Id = Field(min_length=1, max_length=64, description="Idempotency key of this command.")
     psn_no: Id = Field(min_length=1, max_length=40, description="人员编号 assigned by the office's system (opaque, never the ID number).")
-    certno: CertNo = Field(description="18-character resident ID (GB 11643); masked in logs, never republished. A wrong one is refused with INVALID_ID_NUMBER.")
+    certno: CertNo = Field(description="18-character resident ID (GB 11643); masked in logs, never republished. "
+                                       "A wrong one is refused with INVALID_ID_NUMBER.")
     psn_name: Name = Field(min_length=1, max_length=50, description="姓名; masked in logs, never republished.")
     gend: Literal["1", "2"] = Field(description="性别: 1 male, 2 female (must match the ID).")
     brdy: date = Field(description="出生日期 (must match the ID).")
@@ -60,7 +62,9 @@ class RegisterPerson(Payload):
 
 
 class _PersonCommand(Payload):
-    command_id: Id = Field(min_length=1, max_length=64, description="Idempotency key: a repeat is answered from the first outcome and changes nothing.")
+    command_id: Id = Field(
+        min_length=1, max_length=64,
+        description="Idempotency key: a repeat is answered from the first outcome and changes nothing.")
     psn_no: Id = Field(min_length=1, max_length=40, description="人员编号 of the person concerned (the message key).")
 
 
@@ -223,7 +227,8 @@ class FileCrossRegionTreatment(_PersonCommand):
     kind: FilingKind = Field(description="long_term_residence, temporary, referral, or emergency (filed after admission).")
     mdtrtarea_admvs: RegionText = Field(max_length=6, description="就医地: a 6-digit region, or a 2-digit province for the whole province.")
     filed_on: date | None = Field(default=None, description="Filing day; default the command's day.")
-    begndate: date | None = Field(default=None, description="Valid from; default the filing day; for an emergency the admission day (required).")
+    begndate: date | None = Field(
+        default=None, description="Valid from; default the filing day; for an emergency the admission day (required).")
     enddate: date | None = Field(default=None, description="Valid until (inclusive); default by kind: residence open, others 6 months.")
     discharge_settled_on: date | None = Field(default=None, description="Emergency: the day the discharge was settled, if it was.")
 
@@ -262,7 +267,8 @@ class DesignateSpecialDrug(_PersonCommand):
     event_type = "DesignateSpecialDrug"
 
     med_list_codg: Code = Field(description="医疗目录编码 of the special drug.")
-    hospital_codes: list[Id] = Field(default_factory=list, max_length=50, description="定点医疗机构编号 of the designated hospitals (at least one).")
+    hospital_codes: list[Id] = Field(
+        default_factory=list, max_length=50, description="定点医疗机构编号 of the designated hospitals (at least one).")
     pharmacy_codes: list[Id] = Field(default_factory=list, max_length=50, description="定点零售药店编号 of the designated pharmacies.")
     bilg_dr_codg: Code = Field(max_length=30, description="The designated responsible doctor.")
     begndate: date = Field(description="Designation valid from.")
@@ -294,7 +300,8 @@ class SpecialDrugDesignation(_Part):
 class CrossRegionFiling(_Part):
     filing_id: Id = Field(description="备案号.")
     kind: FilingKind = Field(description="Kind of filing.")
-    mdtrtarea_admvs: RegionOrProvince = Field(description="The filed treatment region (a 2-digit prefix code like '44' means the whole province).")
+    mdtrtarea_admvs: RegionOrProvince = Field(
+        description="The filed treatment region (a 2-digit prefix code like '44' means the whole province).")
     begndate: date = Field(description="Valid from.")
     enddate: date | None = Field(default=None, description="Valid until (inclusive); open if absent.")
 
@@ -324,11 +331,13 @@ class CoverageChanged(Payload):
     continuous_years: Years = Field(default=0, description="Continuous years of enrollment.")
     no_claim_years: Years = Field(default=0, description="Years with no reimbursement followed by normal enrollment.")
     chronic_approvals: list[ChronicApproval] = Field(default_factory=list, max_length=100, description="门慢门特 approvals.")
-    special_drugs: list[SpecialDrugDesignation] = Field(default_factory=list, max_length=100, description="双通道 special-drug designations.")
+    special_drugs: list[SpecialDrugDesignation] = Field(
+        default_factory=list, max_length=100, description="双通道 special-drug designations.")
     filings: list[CrossRegionFiling] = Field(default_factory=list, max_length=100, description="异地就医备案 filings.")
     family_psn_nos: list[Id] = Field(default_factory=list, max_length=100, description="Insured near relatives (for family mutual aid).")
     maternity: bool = Field(default=False, description="Maternity insurance (510) held on `as_of`.")
-    as_of: date | None = Field(default=None, description="The day (China time) this snapshot describes; `active` and `age` are on that day.")
+    as_of: date | None = Field(
+        default=None, description="The day (China time) this snapshot describes; `active` and `age` are on that day.")
 
 
 class CommandRefused(Payload):
