@@ -146,7 +146,7 @@ def guarded_routes(routes: Sequence[Any], prefix: str = "",
     """("METHOD /path", the roles admitted) of every API route, into included routers too."""
     for route in routes:
         if isinstance(route, APIRoute):
-            for method in sorted(route.methods):
+            for method in sorted(route.methods or ()):  # an APIRoute always has its methods
                 yield f"{method} {prefix}{route.path}", roles_of(route) or inherited
         elif hasattr(route, "original_router"):  # a router included in the app (FastAPI's _IncludedRouter)
             context = route.include_context

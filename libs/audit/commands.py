@@ -39,7 +39,7 @@ async def record_command(tx: Transaction, env: Envelope[Any], topic: str, reason
     row = {"subject": printable(f"kafka:{env.producer}"), "channel": "kafka", "method": env.payload.event_type,
            "route": topic, "action": env.payload.event_type, "code": reason_code or "DONE",
            "target": target(env.payload.model_dump(mode="json"), {})}
-    conn = getattr(tx, "conn", None)  # the concrete transaction's (the port has none): Postgres, or a fake's dict
+    conn: Any = getattr(tx, "conn", None)  # the concrete transaction's (the port has none): Postgres, or a fake's dict
     if hasattr(conn, "execute"):
         await conn.execute(
             "INSERT INTO audit_log (subject, channel, method, route, action, target, code, finished_at)"

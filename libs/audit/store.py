@@ -66,12 +66,13 @@ class PgAccessStore:
         return self._database.pool
 
     async def begin(self, entry: AuditEntry) -> int:
-        return await self._pool.fetchval(
+        entry_id: int = await self._pool.fetchval(
             "INSERT INTO audit_log (subject, role, tenant, channel, method, route, action, target, status, code,"
             " finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10,"
             " CASE WHEN $9::int IS NULL THEN NULL ELSE now() END) RETURNING id",
             entry.subject, entry.role, entry.tenant, entry.channel, entry.method, entry.route, entry.action,
             orjson.dumps(entry.target).decode(), entry.status, entry.code)
+        return entry_id
 
     async def finish(self, entry_id: int, route: str, action: str | None, target: dict[str, Any],
                      status: int, code: str | None) -> None:
@@ -92,7 +93,9 @@ class PgAccessStore:
     async def claim_key(self, kind: str, key: str, owner: str) -> str:
         await self._pool.execute("INSERT INTO idempotency_owners (kind, key, owner) VALUES ($1, $2, $3)"
                                  " ON CONFLICT DO NOTHING", kind, key, owner)
-        return await self._pool.fetchval("SELECT owner FROM idempotency_owners WHERE kind = $1 AND key = $2", kind, key)
+        found: str = await self._pool.fetchval("SELECT owner FROM idempotency_owners WHERE kind = $1 AND key = $2",
+                                               kind, key)
+        return found
 
 
 class MemoryAccessStore:

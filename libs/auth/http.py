@@ -72,7 +72,7 @@ def roles_of(route: Any) -> frozenset[Role] | None:
     stack = [route.dependant]
     while stack:
         dependant = stack.pop()
-        found = getattr(dependant.call, "__auth_roles__", None)
+        found: frozenset[Role] | None = getattr(dependant.call, "__auth_roles__", None)
         if found is not None:
             return found
         stack.extend(dependant.dependencies)

@@ -55,7 +55,8 @@ def verify_token(token: str, *, keys: Keys | None = None) -> Principal:
                                              "get a new one.")
         claims = jwt.decode(token, public, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
                             leeway=LEEWAY_S, options={"require": ["exp", "iat", "sub", "aud", "iss"]})
-        return Principal(subject=claims["sub"], role=Role(claims.get("role")), region=claims.get("region"),
+        # no role: "" is none of the roles, so Role raises ValueError (refused below), as it did for None
+        return Principal(subject=claims["sub"], role=Role(claims.get("role", "")), region=claims.get("region"),
                          institution=claims.get("institution"), psn_no=claims.get("psn_no"))
     except jwt.ExpiredSignatureError as exc:
         raise AuthError("TOKEN_EXPIRED", "The token has expired; get a new one and send the request again.") from exc

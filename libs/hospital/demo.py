@@ -95,11 +95,13 @@ def visit_claim(hospital: str, psn_no: str, region: str, insutype: str) -> Claim
     """What a HIS has at the counter, turned into a validated claim (build_claim raises InvalidClaim)."""
     items = {i.kind: i for i in reversed(catalogue(region)) if i.chrgitm_lv == "1" and i.cap_fen}
     consult, drug = items.get("service"), items.get("drug")
+    # the items kept all have a cap (`cap_fen`); it is checked again for the type checker
     fee_lines = [
         {"feedetl_sn": "1", "med_list_codg": consult.med_list_codg, "cnt": "1", "pric": fen_to_yuan(consult.cap_fen)},
         {"feedetl_sn": "2", "med_list_codg": drug.med_list_codg, "cnt": "3", "pric": fen_to_yuan(drug.cap_fen),
          "det_item_fee_sumamt": fen_to_yuan(3 * drug.cap_fen)},
-    ] if consult and drug else [{"feedetl_sn": "1", "med_list_codg": "002501000010000", "cnt": "1", "pric": "10.00"}]
+    ] if consult and drug and consult.cap_fen and drug.cap_fen else [
+        {"feedetl_sn": "1", "med_list_codg": "002501000010000", "cnt": "1", "pric": "10.00"}]
     visit = Visit(fixmedins_code=hospital, hosp_lv="3", mdtrt_id=f"MDT{uuid.uuid4().hex[:10]}", psn_no=psn_no,
                   insutype=insutype, med_type="11", insuplc_admdvs=region, mdtrtarea_admvs=region,
                   begntime=datetime.now().replace(microsecond=0))

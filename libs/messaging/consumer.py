@@ -47,7 +47,7 @@ from libs.retry import RetryPolicy, retry_transient
 
 log = structlog.get_logger("consumer")
 
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     ConnectionError, OSError, asyncio.TimeoutError,
     asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
     asyncpg.SerializationError, asyncpg.DeadlockDetectedError,

@@ -30,9 +30,10 @@ def make_broker(bootstrap: str, client_id: str, credentials: KafkaCredentials) -
     tls = credentials.security_protocol == "SASL_SSL"
     security = SASLScram512(credentials.username, credentials.password, use_ssl=tls,
                             ssl_context=ssl_context(credentials) if tls else None)
+    backoff: dict[str, Any] = BACKOFF  # aiokafka's options, which KafkaBroker takes as **kwargs
     return KafkaBroker(bootstrap, client_id=client_id, graceful_timeout=30.0, logger=log,
                        log_level=logging.DEBUG, apply_types=False, security=security,
-                       allow_auto_create_topics=False, **BACKOFF)
+                       allow_auto_create_topics=False, **backoff)
 
 
 def to_records(raw: Any) -> list[Record]:

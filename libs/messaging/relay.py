@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from typing import Protocol
+from typing import Protocol, cast
 
 import asyncpg
 import orjson
@@ -94,7 +94,8 @@ class OutboxRelay:
             try:
                 async with self._pool.acquire() as conn:
                     try:
-                        await self._drain_forever(conn)
+                        # asyncpg types a pool's connection as a proxy; it forwards every Connection method to one
+                        await self._drain_forever(cast(asyncpg.Connection, conn))
                         return
                     finally:
                         if self._holding:
