@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
+import asyncpg
 from faststream import FastStream
 from pydantic import Field
 
 from libs.logging import configure
 from libs.messaging.dead_letter_api import mount_dead_letters
 from libs.messaging.ports import Transaction
+from libs.messaging.postgres import PgTransaction
 from libs.messaging.runtime import Hook, ServiceRuntime
 from libs.pii import PiiVault
 from libs.settings import ServiceSettings, secret
@@ -39,9 +42,10 @@ class EnrollmentSettings(ServiceSettings):
 
 
 def pg_stores(vault: PiiVault, cache: PersonCache) -> StoreFor:
-    """A store for each transaction, all sharing the process's cache of replayed persons."""
+    """A store for each transaction, all sharing the process's cache of replayed persons (on the runtime's
+    Postgres transactions: the only place that knows the transaction holds a connection)."""
     def store_for(tx: Transaction) -> PgEnrollmentStore:
-        return PgEnrollmentStore(tx.conn, vault, cache)
+        return PgEnrollmentStore(cast(PgTransaction, tx).conn, vault, cache)
     return store_for
 
 
@@ -50,7 +54,8 @@ def seal_at_start(vault: PiiVault) -> Hook:
     async def seal(runtime: ServiceRuntime) -> None:
         assert runtime.pool is not None
         async with runtime.pool.acquire() as conn:
-            await seal_clear_rows(conn, vault)
+            # asyncpg types a pool's connection as a proxy; it forwards every Connection method to one
+            await seal_clear_rows(cast(asyncpg.Connection, conn), vault)
     return seal
 
 

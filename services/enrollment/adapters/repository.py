@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import orjson
@@ -46,6 +46,12 @@ _EVENTS_SINCE_CACHED = (
 )
 
 
+def _stored(row: asyncpg.Record) -> Mapping[str, Any]:
+    """A stored row as the store reads it: by column name. asyncpg's Record reads so, but its stubs do not
+    call it a Mapping (as in settlement's adapters/rows.py)."""
+    return cast(Mapping[str, Any], row)
+
+
 def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
@@ -78,7 +84,7 @@ class PgEnrollmentStore:
         row = await self.conn.fetchrow(f"SELECT {_PERSON_COLUMNS} FROM persons WHERE psn_no = $1{lock}", psn_no)
         if row is None:
             return None
-        return (await self._rebuilt([row]))[psn_no]
+        return (await self._rebuilt([_stored(row)]))[psn_no]
 
     async def psn_no_by_certno(self, certno: str) -> str | None:
         return await self.conn.fetchval("SELECT psn_no FROM persons WHERE certno_hash = $1",
@@ -144,7 +150,7 @@ class PgEnrollmentStore:
             f"SELECT {_PERSON_COLUMNS} FROM persons WHERE psn_no = ANY($1::text[]) ORDER BY psn_no FOR UPDATE",
             list(psn_nos))
         # The events are read after the locks are held, so none appended by another transaction meanwhile is missed.
-        return await self._rebuilt(rows) if rows else {}
+        return await self._rebuilt([_stored(r) for r in rows]) if rows else {}
 
     async def append_many(self, appends: Sequence[NewEvents]) -> None:
         rows = [(a.psn_no, seq, *encode_event(event, self.vault), event.command_id)
@@ -169,7 +175,7 @@ class PgEnrollmentStore:
         newer: dict[str, list[Mapping[str, Any]]] = {}
         for e in await self.conn.fetch(_EVENTS_SINCE_CACHED, list(cached), [c.seq if c else 0 for c in cached.values()],
                                        [c.writer if c else 0 for c in cached.values()]):
-            newer.setdefault(e["psn_no"], []).append(e)
+            newer.setdefault(e["psn_no"], []).append(_stored(e))
         found = {}
         for r in rows:
             psn_no = r["psn_no"]
@@ -217,6 +223,7 @@ class PgEnrollmentStore:
             "   (SELECT * FROM unnest($2::text[], $3::int[]) UNION SELECT psn_no, settlement_year FROM claims)) AS years",
             list(claim_ids), [p for p, _ in years], [y for _, y in years],
         )
+        assert row is not None  # a SELECT without FROM returns its one row
         return ClaimRegister(
             known_persons=frozenset(r["psn_no"] for r in locked),
             claims={r[0]: RegisteredClaim(*r) for r in row["claims"]},

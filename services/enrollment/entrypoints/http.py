@@ -119,8 +119,8 @@ def _command_endpoint(service: EnrollmentService, database: Database, model: typ
 def create_app(service: EnrollmentService, database: Database, clock: Clock = lambda: datetime.now(UTC)) -> FastAPI:
     app = FastAPI(title="Enrollment service (参保)", version="1",
                   description="Enrollment offices' commands and the person query. See docs/enrollment.md.")
-    refused = {404: {"description": "Unknown person"}, 409: {"description": "Conflict"},
-               422: {"description": "Refused by a rule, or an invalid body"}}
+    refused: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown person"}, 409: {"description": "Conflict"},
+                                                422: {"description": "Refused by a rule, or an invalid body"}}
     for path, model in ROUTES:
         app.add_api_route(path, _command_endpoint(service, database, model, clock, f"POST {path}"), methods=["POST"],
                           response_model=w.CommandOutcome, responses=refused, name=model.event_type,

@@ -38,9 +38,11 @@ REQUEST_REFUSALS = frozenset({
     "INVALID_REQUEST", "INVALID_AMOUNT", "TRANSFER_LIMIT_EXCEEDED", "SELF_TRANSFER", "SELF_BINDING",
     "NO_USE_CHOSEN", "NOT_NEAR_RELATIVE",
 })
-REFUSED = {409: {"model": w.Refusal, "description": "Refused by the account's state or the time of day."},
-           422: {"model": w.Refusal, "description": "Refused: the request itself is invalid or above a limit."}}
-UNKNOWN = {404: {"model": w.Refusal, "description": "The wallet has no account for this person."}}
+REFUSED: dict[int | str, dict[str, Any]] = {
+    409: {"model": w.Refusal, "description": "Refused by the account's state or the time of day."},
+    422: {"model": w.Refusal, "description": "Refused: the request itself is invalid or above a limit."}}
+UNKNOWN: dict[int | str, dict[str, Any]] = {
+    404: {"model": w.Refusal, "description": "The wallet has no account for this person."}}
 HOLDER, OPERATOR, AUDITOR = Role.holder, Role.operator, Role.auditor
 ACCESS = RouteTable.of("wallet", {
     "GET /v1/accounts/{psn_no}": {HOLDER, OPERATOR, AUDITOR, Role.service},  # a holder: their own; the gateway's balc
