@@ -85,8 +85,17 @@ async def test_a_person_is_found_by_resident_id_number_for_the_1101_lookup(api) 
     client, _ = api
     registration = resident("P1", 1)
     await client.post("/v1/persons", json=registration.model_dump(mode="json"))
-    found = await client.post("/v1/persons/lookup", json={"certno": registration.certno})
+    gateway = bearer("service", "gateway")  # the gateway answering a hospital's 1101
+    found = await client.post("/v1/persons/lookup", json={"certno": registration.certno}, headers=gateway)
     assert found.status_code == 200 and found.json()["coverage"]["psn_no"] == "P1"
     assert registration.certno not in found.text  # masked in the answer
-    unknown = await client.post("/v1/persons/lookup", json={"certno": "110101199001011234"})
+    unknown = await client.post("/v1/persons/lookup", json={"certno": "110101199001011234"}, headers=gateway)
     assert unknown.status_code == 404 and "110101199001011234" not in unknown.text
+
+
+async def test_only_the_platforms_services_may_look_a_person_up_by_id_number(api) -> None:
+    client, _ = api
+    registration = resident("P1", 1)
+    await client.post("/v1/persons", json=registration.model_dump(mode="json"))
+    as_office = await client.post("/v1/persons/lookup", json={"certno": registration.certno})
+    assert as_office.status_code == 403 and registration.certno not in as_office.text
