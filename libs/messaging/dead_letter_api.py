@@ -64,8 +64,9 @@ def dead_letter_router(runtime: Any) -> APIRouter:
     async def original(row: Any) -> Any:
         record = dl.stored_record(row)
         processor = runtime.processors.get(row["consumer"])
-        if record is not None and record.value and processor is not None and processor.sealer is not None:
-            record = dataclasses.replace(record, value=processor.sealer.open(record.value))  # masked when shown
+        sealer = getattr(processor, "sealer", None)
+        if record is not None and record.value and sealer is not None:
+            record = dataclasses.replace(record, value=sealer.open(record.value))  # masked when shown
         record = record or await dl.read_original(
             kafka_options(runtime), row["topic"], row["partition"], row["offset"])
         if record is None:

@@ -73,11 +73,12 @@ async def test_the_overview_figures_move_while_simulated_claims_flow_without_rel
 
 
 def simulated_hospitals(platform: Platform) -> subprocess.Popen[bytes]:
-    """The simulated hospitals and pharmacies of `make run`, on the test's namespace."""
+    """The simulated hospitals and pharmacies of `make run`, on the test's namespace (their claims straight
+    to Kafka: the figures on screen are the console's subject here, the gateway's path is tests/gateway's)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(
         [sys.executable, "-m", "libs.hospital.simulator", "--rate", "8", "--people", "30", "--seed", "5",
-         "--every", "5", "--run-tag", "SIMUI-"], cwd=ROOT, env={**os.environ, **platform.namespace.process_env},
+         "--every", "5", "--run-tag", "SIMUI-", "--mode", "kafka"], cwd=ROOT, env={**os.environ, **platform.namespace.process_env},
         stdout=(ARTIFACTS / "simulator.log").open("wb"), stderr=subprocess.STDOUT)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from deploy.launch import processes
 from libs.contracts.registry import decode
 from libs.contracts.topics import (
     CLAIMS_ADJUDICATED,
@@ -89,7 +90,7 @@ def total(scrapes: list[dict[str, list]], sample_name: str, **labels: str) -> fl
 
 
 def test_every_process_answers_health_and_ready(system) -> None:
-    assert set(system) == {"enrollment", "settlement", "settlement-payments", "wallet", "clearing"}
+    assert set(system) == {label for label, _, _ in processes({})}
     for address in system.values():
         assert get(f"http://{address}/health")[0] == 200
         status, body = get(f"http://{address}/ready")
