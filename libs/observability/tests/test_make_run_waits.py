@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from deploy import launch
 from libs.observability.probe import address, get
 from libs.settings import secrets_file
 from tests.support.stack import ROOT
@@ -40,7 +41,7 @@ def test_the_banner_comes_when_every_process_answers_ready(own_namespace, tmp_pa
         banner = read_until_banner(proc, 180)
         targets = tmp_path / "prometheus" / "targets"
         processes = {p.stem for p in targets.glob("*.json")}
-        assert processes == {label for label, _, _ in processes({})}
+        assert processes == {label for label, _, _ in launch.processes({})}
         for process in processes:
             status, body = get(f"http://{address(targets, process)}/ready")
             assert status == 200 and json.loads(body)["ready"] is True, process

@@ -124,14 +124,21 @@ def test_a_claims_journey_is_counted_by_consumer_outcome_fund_and_reply_time(sys
 
 
 def test_consumer_lag_is_exported_by_the_first_enrollment_and_console_processes(system, claims_flowed) -> None:
-    lag_by_process = {p: list(scrape(a).get("medins_consumer_group_lag", [])) for p, a in system.items()}
-    exporting = {p for p, samples in lag_by_process.items() if samples}
+    # A group shows once it has committed offsets, which the followers (enrollment, console) do after
+    # their gathering window: scrape until the groups are there, on a busy machine for up to a minute.
+    wanted = {"enrollment-claims.outcomes"}
+    if "console" in system:  # the console's principal describes every group; enrollment's, its own
+        wanted |= {"settlement-claims.submitted", "wallet-settlement.adjudicated", "settlement-wallet.payments"}
+    deadline = time.monotonic() + 60
+    while True:
+        lag_by_process = {p: list(scrape(a).get("medins_consumer_group_lag", [])) for p, a in system.items()}
+        exporting = {p for p, samples in lag_by_process.items() if samples}
+        groups = {s.labels["group"] for p in exporting for s in lag_by_process[p]}
+        if wanted <= groups or time.monotonic() > deadline:
+            break
+        time.sleep(1)
     assert "enrollment" in exporting and exporting <= {"enrollment", "console"}
-    groups = {s.labels["group"] for p in exporting for s in lag_by_process[p]}
-    # Kafka's ACLs show enrollment its own groups; the console's principal describes every group
-    assert "enrollment-claims.outcomes" in groups
-    if "console" in exporting:
-        assert {"settlement-claims.submitted", "wallet-settlement.adjudicated", "settlement-wallet.payments"} <= groups
+    assert wanted <= groups
 
 
 def trace_ids(records, claim_id: str) -> set[str]:
