@@ -14,6 +14,7 @@ import orjson
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from libs.asgi import replaying
 from libs.audit.identity import caller, printable, target, who
 from libs.audit.store import AccessStore, AuditEntry
 from libs.auth.http import refusal_response
@@ -75,16 +76,7 @@ async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
         if not message.get("more_body"):
             break
     body = b"".join(chunks)
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return body, replay
+    return body, replaying(body, receive)
 
 
 def _json(body: bytes) -> Any:
