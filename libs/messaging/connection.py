@@ -6,6 +6,7 @@ without the service runtime. `ActingProducer` is for tools that play the platfor
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from typing import Any
 
@@ -63,6 +64,7 @@ class ActingProducer:
     def __init__(self, bootstrap: str, **producer_options: Any) -> None:
         self._bootstrap, self._options = bootstrap, producer_options
         self._producers: dict[str, AIOKafkaProducer] = {}
+        self._starting = asyncio.Lock()  # two sends for a new principal at once start one producer
 
     async def __aenter__(self) -> ActingProducer:
         return self
@@ -74,11 +76,12 @@ class ActingProducer:
         from libs.messaging.acl import acting_principal
 
         principal = acting_principal(topic)
-        if principal not in self._producers:
-            producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, client_id=f"acting-{principal}",
-                                        **self._options, **client_options(credentials_of(principal)))
-            await producer.start()
-            self._producers[principal] = producer
+        async with self._starting:
+            if principal not in self._producers:
+                producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, client_id=f"acting-{principal}",
+                                            **self._options, **client_options(credentials_of(principal)))
+                await producer.start()
+                self._producers[principal] = producer
         return self._producers[principal]
 
     async def send(self, topic: Topic, name: str, value: bytes, **kwargs: Any) -> Any:
@@ -89,7 +92,7 @@ class ActingProducer:
         return await (await self.producer_for(topic)).send_and_wait(name, value, **kwargs)
 
     async def flush(self) -> None:
-        for producer in self._producers.values():
+        for producer in list(self._producers.values()):  # a send may start another principal's meanwhile
             await producer.flush()
 
     async def stop(self) -> None:
