@@ -4,6 +4,8 @@
   const page = document.getElementById('page');
   const charts = {};
   let me = null, timer = null, current = '';
+  let generation = 0;  // one per render: a page's read that returns after a newer render started must not draw
+  class Stale extends Error {}
 
   const esc = v => String(v ?? '').replace(/[&<>"']/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c]));
   const yuan = fen => { if (fen == null) return '—'; const n = Math.abs(fen); return `${fen < 0 ? '-' : ''}${Math.floor(n / 100).toLocaleString()}.${String(n % 100).padStart(2, '0')}`; };
@@ -12,9 +14,11 @@
   const absent = problem => `<div class="absent">${t('common.absent')}: ${esc(problem && (problem.message || problem.code))}</div>`;
 
   async function api(path, options = {}) {
+    const asked = generation;
     const reply = await fetch('/api' + path, {credentials: 'same-origin', headers: {'Content-Type': 'application/json'}, ...options});
     if (reply.status === 401) { location.href = '/login'; throw new Error('signed out'); }
     const body = await reply.json().catch(() => ({}));
+    if (!options.method && asked !== generation) throw new Stale(path);  // an older page's read: a newer one owns the page
     return {ok: reply.ok, status: reply.status, body};
   }
 
@@ -212,7 +216,8 @@
       const r = await api(`/dead-letters/${encodeURIComponent(service)}/${encodeURIComponent(id)}/${verb}`,
         {method: 'POST', body: JSON.stringify({note: document.getElementById('dl-note').value})});
       document.getElementById('dl-result').textContent = r.ok ? `${t('dl.done')} ${r.body.status}` : `${r.status} ${r.body.message || JSON.stringify(r.body)}`;
-      if (r.ok) setTimeout(() => deadLetter(service, id), 300);
+      const here = location.hash;
+      if (r.ok) setTimeout(() => { if (location.hash === here) deadLetter(service, id); }, 300);
     };
     document.getElementById('dl-replay')?.addEventListener('click', () => act('replay'));
     document.getElementById('dl-discard')?.addEventListener('click', () => act('discard'));
@@ -229,12 +234,13 @@
 
   async function render(again = false) {
     stopPolling();
+    generation += 1;
     const {name, args, params} = route();
     const key = location.hash;
     if (!again && key !== current) { Object.keys(charts).forEach(k => { charts[k].destroy(); delete charts[k]; }); page.innerHTML = `<p class="muted">${t('common.loading')}</p>`; }
     current = key;
     document.querySelectorAll('#nav a').forEach(a => a.classList.toggle('active', a.getAttribute('href') === '#/' + name));
-    try { await pages[name](params, ...args); } catch (e) { console.error(e); }
+    try { await pages[name](params, ...args); } catch (e) { if (e instanceof Stale) return; console.error(e); }
     document.getElementById('refreshed').textContent = new Date().toLocaleTimeString();
     const still = name === 'dead-letters' && args.length;  // a form is open: do not redraw under the operator
     if (!still && location.hash === key) timer = setTimeout(() => render(true), me.refresh_ms);
