@@ -372,14 +372,14 @@ async def test_the_detail_file_reconciles_row_by_row_and_its_result_is_downloade
         unbalanced = ok(await his.call("3202", {"data": {**totals, "file_qury_no": uploaded["file_qury_no"]}}))
         assert unbalanced["stmtinfo"]["stmt_rslt"] == "1"
         result_no = unbalanced["fileinfo"]["file_qury_no"]
-        rows = {(r["setl_id"], r["refd_setl_flag"]): r for r in result_rows((await download(his, result_no)).content)}
-        assert {k: r["stmt_rslt"] for k, r in rows.items()} == {
+        by_key = {(r["setl_id"], r["refd_setl_flag"]): r for r in result_rows((await download(his, result_no)).content)}
+        assert {k: r["stmt_rslt"] for k, r in by_key.items()} == {
             (first["setl_id"], "0"): "1", (second["setl_id"], "0"): "1", (third["setl_id"], "0"): "0",
             (third["setl_id"], "1"): "0", ("S-NOT-HERE", "0"): "1"}
-        assert rows[(first["setl_id"], "0")]["memo"] == (f"medfee_sumamt 机构 {changed:.2f} / 中心 "
+        assert by_key[(first["setl_id"], "0")]["memo"] == (f"medfee_sumamt 机构 {changed:.2f} / 中心 "
                                                          f"{d(first['medfee_sumamt']):.2f}")
-        assert "missing at the institution" in rows[(second["setl_id"], "0")]["memo"]
-        assert "missing at the centre" in rows[("S-NOT-HERE", "0")]["memo"]
+        assert "missing at the institution" in by_key[(second["setl_id"], "0")]["memo"]
+        assert "missing at the centre" in by_key[("S-NOT-HERE", "0")]["memo"]
 
         malformed = base64.b64encode(b"S1\tM1\tP1\t1.00\t0\t1.00\t0\nS2\tM2\n").decode()
         bad = ok(await his.call("9101", {"fsUploadIn": {"in": malformed, "filename": "bad.txt", "fixmedins_code": his.code}}))
