@@ -561,3 +561,4 @@ async def test_the_curl_example_settles_a_whole_outpatient_visit(platform) -> No
                                    env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr + done.stdout
     assert "2207 setl_id" in done.stdout and "total 14.52" in done.stdout
+    assert "3202 stmt_rslt 0" in done.stdout and "\t0\t0\t\t14.52\t" in done.stdout  # one balanced row, no memo
