@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import re
 import secrets
 import zipfile
 import zlib
@@ -30,6 +31,7 @@ RESULT_COLUMNS = ("psn_no", "mdtrt_id", "setl_id", "msgid", "stmt_rslt", "refd_s
                   "fund_pay_sumamt", "acct_pay")
 SETTLEMENT, CANCELLATION = "0", "1"
 ZIP_MAGIC = b"PK\x03\x04"
+PLAIN_YUAN = re.compile(r"(-?)(\d{1,13})(?:\.(\d{1,2}))?")  # what nearly every line holds: read without Decimal
 
 
 class FileTooLarge(InvalidInput):
@@ -214,12 +216,29 @@ def _row(line_no: int, line: str) -> DetailRow:
     if flag not in (SETTLEMENT, CANCELLATION):
         raise MalformedFile(f"{_at(line_no)}: refd_setl_flag {flag[:10]!r} must be 0 (settlement) or 1 (cancellation)")
     try:
-        money = [amounts.fen(cell, name) for name, cell in zip(COLUMNS[3:6], cells[3:6], strict=True)]
+        money = [_fen(cell, name) for name, cell in zip(COLUMNS[3:6], cells[3:6], strict=True)]
     except InvalidInput as exc:
         raise MalformedFile(f"{_at(line_no)}: {exc.message}") from None
     if flag == CANCELLATION and all(m >= 0 for m in money):
         money = [-m for m in money]  # a cancellation written as the amounts it gives back
     return DetailRow(line_no, cells[0], cells[1], cells[2], money[0], money[1], money[2], flag)
+
+
+def _fen(cell: str, name: str) -> Fen:
+    """A yuan amount as fen: plain digits at once (a file holds 600,000 of them), anything else as the
+    interface reads an amount (and refuses it by name)."""
+    plain = PLAIN_YUAN.fullmatch(cell)
+    if plain is None:
+        return amounts.fen(cell, name)
+    sign, whole, cents = plain.groups()
+    value = int(whole) * 100 + int((cents or "0").ljust(2, "0"))
+    return -value if sign else value
+
+
+def yuan_text(amount: Fen) -> str:
+    """Fen as the file's two-decimal yuan ("-4.52", "0.00")."""
+    whole, cents = divmod(abs(amount), 100)
+    return f"{'-' if amount < 0 else ''}{whole}.{cents:02d}"
 
 
 def write_result(lines: Iterable[tuple[str, ...]], *, zipped: bool, member: str, gbk: bool) -> bytes:

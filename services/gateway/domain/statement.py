@@ -9,11 +9,11 @@ the cancellation happened in: each is an entry of its own (`refd_setl_flag` 0 or
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from libs.money import Fen
 from services.gateway.domain import amounts
-from services.gateway.domain.detail_file import DetailRow
+from services.gateway.domain.detail_file import DetailRow, yuan_text
 
 AMOUNTS = ("medfee_sumamt", "fund_pay_sumamt", "acct_pay")
 BALANCED, UNBALANCED = "0", "1"
@@ -56,8 +56,9 @@ class ResultRow:
     acct_pay: Fen
 
     def cells(self) -> tuple[str, ...]:
-        return tuple(str(amounts.yuan(v)) if f.name in AMOUNTS else str(v)
-                     for f, v in ((f, getattr(self, f.name)) for f in fields(self)))
+        """The row as the result file writes it (RESULT_COLUMNS' order)."""
+        return (self.psn_no, self.mdtrt_id, self.setl_id, self.msgid, self.stmt_rslt, self.refd_setl_flag, self.memo,
+                yuan_text(self.medfee_sumamt), yuan_text(self.fund_pay_sumamt), yuan_text(self.acct_pay))
 
 
 def compare(centre: Iterable[CentreEntry], institution: Iterable[DetailRow]) -> Iterator[ResultRow]:
