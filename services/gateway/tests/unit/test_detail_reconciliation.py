@@ -9,6 +9,7 @@ import zipfile
 
 import pytest
 
+from services.gateway.domain import amounts
 from services.gateway.domain.detail_file import (
     DetailFile,
     FileTooLarge,
@@ -16,6 +17,7 @@ from services.gateway.domain.detail_file import (
     MalformedFile,
     uploaded_bytes,
     write_result,
+    yuan_text,
 )
 from services.gateway.domain.errors import InvalidInput
 from services.gateway.domain.statement import CentreEntry, Totals, compare
@@ -68,6 +70,13 @@ def test_a_plain_and_a_zipped_file_read_the_same_rows_with_cancellations_negativ
     assert plain == rows(zipped(TEXT.encode()))
     assert [(r.setl_id, r.refd_setl_flag, r.medfee_sumamt, r.acct_pay) for r in plain] == [
         ("S1", "0", 1000, 400), ("S2", "0", 452, 452), ("S2", "1", -452, -452)]
+
+
+@pytest.mark.parametrize("cell", ["0", "4.5", "4.52", "-25.1", "0.05", "-0.05", "1200", "+3.10", "1E+2", "007.00"])
+def test_amounts_in_the_file_read_exactly_as_the_interface_reads_them(cell: str) -> None:
+    [row] = rows(f"S1\tM1\tP1\t{cell}\t0\t0\t0\n".encode())
+    assert row.medfee_sumamt == amounts.fen(cell, "medfee_sumamt")
+    assert yuan_text(row.medfee_sumamt) == f"{amounts.yuan(row.medfee_sumamt):.2f}"
 
 
 def test_a_cancellation_written_with_positive_amounts_reads_as_the_amounts_given_back() -> None:
