@@ -90,12 +90,12 @@ async def reconcile_detail(deps: Deps, call: Call) -> dict[str, Any]:
         raise InvalidInput(f"setl_optins {setl_optins} is not the clearing agency of your settlements "
                            f"({call.institution.region}, their clr_optins)")
     sent = _sent(data, TOTALS_3202)
-    entries = await _entries(deps, call, data)
     async with deps.database.transaction() as tx:
         upload = await deps.store_for(tx).file(call.code, query_no, deps.clock())
     if upload is None or upload.kind != "upload":
         raise InvalidInput(f"文件查询号 file_qury_no {query_no} 不存在或已过期 (no detail file of {call.code} has this "
                            "number): upload the detail file with 9101 first and send the number it returns")
+    entries = await _entries(deps, call, data)
     now = deps.clock()
     result_no = detail_file.query_no("result", now)
     filename = result_no + (".txt.zip" if detail_file.is_zip(upload.content) else ".txt")
