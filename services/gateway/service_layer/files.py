@@ -7,7 +7,7 @@ institution asking for it is told, as for any unknown number, that there is no s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from services.gateway.domain import detail_file
@@ -26,7 +26,8 @@ class Download:
     content: bytes
 
 
-def file_info(query_no: str, filename: str, deadline: Any) -> dict[str, Any]:
+def file_info(query_no: str, filename: str, deadline: datetime) -> dict[str, Any]:
+    """`fileinfo` as 9101 and 3202 answer it."""
     return {"file_qury_no": query_no, "filename": filename, "dld_endtime": deadline.strftime(TIME)}
 
 
