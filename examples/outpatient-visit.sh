@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# A whole outpatient visit in the national interface with curl: 9001, 1101, 2201, 2203, 2204, 2206, 2207.
+# A whole outpatient visit in the national interface with curl: 9001, 1101, 2201, 2203, 2204, 2206, 2207;
+# then the day's detail reconciliation: 9101 (upload the detail file), 3202, 9102 (download the result).
 #
 #   make institution CODE=H37130000001 NAME=示例医院 LEVEL=3 REGION=371300     # prints app_id and app_secret
 #   GATEWAY=http://127.0.0.1:8105 CODE=H37130000001 REGION=371300 \
 #   APP_ID=app-... APP_SECRET=... CERTNO=<an insured person's ID number> examples/outpatient-visit.sh
 #
-# Needs curl, openssl and python3 (only to read fields out of the JSON replies). Every request is signed:
+# Needs curl, openssl, base64 and python3 (only to read fields out of the JSON replies). Every request is signed:
 # x-ca-signature = hex HMAC-SHA256(app secret, timestamp + "\n" + nonce + "\n" + body).
 set -euo pipefail
 : "${GATEWAY:=http://127.0.0.1:8105}" "${CODE:?}" "${REGION:?}" "${APP_ID:?}" "${APP_SECRET:?}" "${CERTNO:?}"
@@ -49,4 +50,17 @@ call 2204 "{\"feedetail\":[{\"feedetl_sn\":\"L1\",\"med_list_codg\":\"0025010000
   | field '"\n".join("2204 %s class %s: self-pay first %s, in scope %s" % (r["feedetl_sn"], r["chrgitm_lv"], r["preselfpay_amt"], r["inscp_scp_amt"]) for r in o["result"])'
 DATA="{\"data\":{\"psn_no\":\"$PSN_NO\",\"mdtrt_cert_type\":\"02\",\"mdtrt_cert_no\":\"$CERTNO\",\"med_type\":\"11\",\"medfee_sumamt\":14.52,\"psn_setlway\":\"01\",\"mdtrt_id\":\"$MDTRT_ID\",\"chrg_bchno\":\"B1\",\"acct_used_flag\":\"1\",\"insutype\":\"$INSUTYPE\"}}"
 call 2206 "$DATA" | field '"2206 pre-settlement: total %s = funds %s + patient %s" % (o["setlinfo"]["medfee_sumamt"], o["setlinfo"]["fund_pay_sumamt"], o["setlinfo"]["psn_part_amt"])'
-call 2207 "$DATA" | field '"2207 setl_id %s: total %s = funds %s + account %s + cash %s; balance %s" % tuple(o["setlinfo"][k] for k in ("setl_id", "medfee_sumamt", "fund_pay_sumamt", "acct_pay", "psn_cash_pay", "balc"))'
+SETTLED=$(call 2207 "$DATA")
+echo "$SETTLED" | field '"2207 setl_id %s: total %s = funds %s + account %s + cash %s; balance %s" % tuple(o["setlinfo"][k] for k in ("setl_id", "medfee_sumamt", "fund_pay_sumamt", "acct_pay", "psn_cash_pay", "balc"))'
+
+# The detail file: one tab-separated line a settlement (setl_id, mdtrt_id, psn_no, medfee_sumamt,
+# fund_pay_sumamt, acct_pay, refd_setl_flag), sent as base64 (a zip of it is accepted too).
+DETAIL=$(echo "$SETTLED" | field '"\t".join(str(o["setlinfo"][k]) for k in ("setl_id", "mdtrt_id", "psn_no", "medfee_sumamt", "fund_pay_sumamt", "acct_pay")) + "\t0"' | base64 -w0)
+FILE_NO=$(call 9101 "{\"fsUploadIn\":{\"in\":\"$DETAIL\",\"filename\":\"detail.txt\",\"fixmedins_code\":\"$CODE\"}}" | field 'o["file_qury_no"]')
+echo "9101 file_qury_no $FILE_NO"
+TOTALS=$(echo "$SETTLED" | field '"\"medfee_sumamt\":%s,\"fund_pay_sumamt\":%s,\"cash_payamt\":%s" % tuple(o["setlinfo"][k] for k in ("medfee_sumamt", "fund_pay_sumamt", "psn_cash_pay"))')
+RESULT=$(call 3202 "{\"data\":{\"setl_optins\":\"$REGION\",\"file_qury_no\":\"$FILE_NO\",\"stmt_begndate\":\"$(date -d yesterday +%F)\",\"stmt_enddate\":\"$(date -d tomorrow +%F)\",$TOTALS,\"fixmedins_setl_cnt\":1}}")
+echo "$RESULT" | field '"3202 stmt_rslt %s (%s), result file %s" % (o["stmtinfo"]["stmt_rslt"], o["stmtinfo"]["stmt_rslt_dscr"], o["fileinfo"]["filename"])'
+RESULT_NO=$(echo "$RESULT" | field 'o["fileinfo"]["file_qury_no"]')
+echo "9102 the result file (psn_no, mdtrt_id, setl_id, msgid, stmt_rslt, refd_setl_flag, memo, amounts):"
+call 9102 "{\"fsDownloadIn\":{\"file_qury_no\":\"$RESULT_NO\",\"filename\":\"\",\"fixmedins_code\":\"$CODE\"}}"

@@ -21,6 +21,7 @@ from services.gateway.adapters.catalogue import FileCatalogues
 from services.gateway.adapters.outcomes import OutcomeListener
 from services.gateway.adapters.platform_http import PlatformQueries
 from services.gateway.adapters.repository import PgGatewayStore
+from services.gateway.domain.detail_file import Limits
 from services.gateway.domain.rate_limit import RateLimiter
 from services.gateway.entrypoints import http
 from services.gateway.entrypoints.housekeeping import NoncePurger
@@ -44,6 +45,15 @@ class GatewaySettings(ServiceSettings):
     wallet_url: str = Field(default="http://127.0.0.1:8103", alias="WALLET_URL")
     settlement_url: str = Field(default="http://127.0.0.1:8102", alias="SETTLEMENT_URL")
     platform_token: str = Field(default="", alias="GATEWAY_PLATFORM_TOKEN")
+    file_max_bytes: int = Field(default=4 << 20, ge=1024, alias="GATEWAY_FILE_MAX_BYTES")
+    file_max_rows: int = Field(default=200_000, ge=1, alias="GATEWAY_FILE_MAX_ROWS")
+    file_keep_s: float = Field(default=3 * 86_400.0, gt=0, alias="GATEWAY_FILE_KEEP_S")
+
+    @property
+    def max_body(self) -> int:
+        """A request's bytes: a 9101 file at its limit sent as a JSON array of byte values (up to five
+        characters a byte, "-128,"), and the envelope around it."""
+        return 5 * self.file_max_bytes + (1 << 20)
 
 
 def china_now() -> datetime:
@@ -70,9 +80,11 @@ def bootstrap(settings: GatewaySettings | None = None, *, queries: Queries | Non
                                           service_token(settings))
     deps = Deps(database=runtime.database, store_for=lambda tx: PgGatewayStore(tx.conn), router=router,
                 queries=platform, catalogues=FileCatalogues(), reply_timeout_s=settings.reply_timeout_s,
-                sign_in_valid_s=settings.sign_in_valid_s, clock=clock)
+                sign_in_valid_s=settings.sign_in_valid_s, clock=clock,
+                files=Limits(max_bytes=settings.file_max_bytes, max_rows=settings.file_max_rows,
+                             keep_s=settings.file_keep_s))
     gateway = http.Gateway(GatewayService(deps), runtime.database, window_s=settings.signature_window_s,
-                           limiter=RateLimiter(settings.rate_per_s, settings.rate_burst),
+                           limiter=RateLimiter(settings.rate_per_s, settings.rate_burst), max_body=settings.max_body,
                            aliases=json.loads(settings.path_aliases) if settings.path_aliases else None)
     purger = NoncePurger(runtime.database, settings.signature_window_s)
 

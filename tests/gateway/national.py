@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from services.gateway.domain.detail_file import RESULT_COLUMNS
 
 MONEY = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt", "act_pay_dedc",
          "hifp_pay", "cvlserv_pay", "hifes_pay", "hifmi_pay", "hifob_pay", "maf_pay", "oth_pay", "fund_pay_sumamt",
@@ -56,3 +60,25 @@ def fee_line(sn: str, mdtrt_id: str, psn_no: str, batch: str, code: str, pric: s
             "medins_list_codg": code, "det_item_fee_sumamt": det, "cnt": Decimal(cnt), "pric": Decimal(pric),
             "bilg_dept_codg": "0301", "bilg_dept_name": "内科", "bilg_dr_codg": "D001", "bilg_dr_name": "医生",
             "hosp_appr_flag": "1", "exp_content": None}
+
+
+def detail_line(info: dict[str, Any], flag: str = "0", **changed: Any) -> str:
+    """A line of the detail file (3202) for a 2207 (flag 0) or 2208 (flag 1) setlinfo, some values changed."""
+    values = {k: info[k] for k in ("setl_id", "mdtrt_id", "psn_no", "medfee_sumamt", "fund_pay_sumamt", "acct_pay")}
+    values.update(changed)
+    return "\t".join([*(str(v) for v in values.values()), flag])
+
+
+def zip_of(text: str, name: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, text.encode())
+    return buffer.getvalue()
+
+
+def result_rows(content: bytes) -> list[dict[str, str]]:
+    """The rows of a 3202 result file (zipped, one member), by the names of fields/3202.json."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        [member] = archive.namelist()
+        text = archive.read(member).decode()
+    return [dict(zip(RESULT_COLUMNS, line.split("\t"), strict=True)) for line in text.splitlines() if line]

@@ -4,22 +4,34 @@ processes in front of the whole platform (every service a process, real Kafka an
 from __future__ import annotations
 
 import asyncio
+import base64
 import copy
 import json
 import time
 from collections.abc import AsyncIterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 
+from libs.china_time import CHINA_TIME
 from libs.contracts.topics import ENROLLMENT_COMMANDS, WALLET_COMMANDS
 from libs.hospital.simulator.national import NationalClient
 from services.gateway.bootstrap import GatewaySettings
 from services.gateway.entrypoints.cli import register as register_institution
-from tests.gateway.national import check_line, check_settlement_identities, d, fee_line, keys
+from tests.gateway.national import (
+    check_line,
+    check_settlement_identities,
+    d,
+    detail_line,
+    fee_line,
+    keys,
+    result_rows,
+    zip_of,
+)
 from tests.support.clients import Publisher
 from tests.support.people import credit, register
 from tests.support.processes import ServiceProcess, Services
@@ -303,9 +315,85 @@ async def test_totals_reconcile_with_what_was_settled_for_the_period(platform) -
         balanced = ok(await his.call("3201", {"data": totals}))["stmtinfo"]
         assert balanced["stmt_rslt"] == "0", balanced["stmt_rslt_dscr"]
         unbalanced = ok(await his.call("3201", {"data": {**totals, "fixmedins_setl_cnt": 2}}))["stmtinfo"]
-        assert unbalanced["stmt_rslt"] == "1" and "count" in unbalanced["stmt_rslt_dscr"]
-        detail = ok(await his.call("3202", {"data": {**totals, "file_qury_no": "F1", "cash_payamt": info["psn_cash_pay"]}}))
-        assert detail["fileinfo"]["file_qury_no"] and detail["fileinfo"]["filename"].endswith("-0.txt")
+        assert unbalanced["stmt_rslt"] == "1" and "fixmedins_setl_cnt" in unbalanced["stmt_rslt_dscr"]
+
+
+async def download(his: NationalClient, query_no: str, filename: str = "") -> httpx.Response:
+    """9102: the reply is the file's bytes (a refusal: the JSON reply envelope)."""
+    body = json.dumps(his.envelope("9102", {"fsDownloadIn": {"file_qury_no": query_no, "filename": filename,
+                                                             "fixmedins_code": his.code}})).encode()
+    return await his.post(body, his.headers(body))
+
+
+async def test_the_detail_file_reconciles_row_by_row_and_its_result_is_downloaded_by_its_institution_only(
+        platform) -> None:
+    ns = platform["ns"]
+    settings = GatewaySettings(PGHOST=ns.stack.pghost, PGPORT=ns.stack.pgport, PGUSER=ns.stack.pguser,
+                               PGPASSWORD=ns.stack.pgpassword, DB_PREFIX=ns.prefix)
+    inst = await register_institution(settings, "H37130000066", "明细对账医院", "3", REGION)
+    async with NationalClient(platform["urls"][0], inst.fixmedins_code, inst.app_id, inst.app_secret,
+                              region=REGION) as his:
+        await his.sign_in()
+        posted = []
+        for psn in (EMPLOYEES[10], EMPLOYEES[10], EMPLOYEES[11]):
+            mdtrt_id, result = await open_visit(his, psn, LINES[:2])
+            posted.append(ok(await his.call("2207", settle_data(psn, mdtrt_id, result), insuplc_admdvs=REGION))["setlinfo"])
+        first, second, third = posted
+        cancelled = ok(await his.call("2208", {"data": {"setl_id": third["setl_id"], "mdtrt_id": third["mdtrt_id"],
+                                                        "psn_no": third["psn_no"]}}, insuplc_admdvs=REGION))["setlinfo"]
+        today = datetime.now(CHINA_TIME).date()
+        totals = {"setl_optins": REGION, "stmt_begndate": f"{today - timedelta(days=1)}", "stmt_enddate": f"{today}",
+                  "fixmedins_setl_cnt": 4, "clr_type": "11",
+                  **{name: sum(d(i[field]) for i in (*posted, cancelled)) for name, field in (
+                      ("medfee_sumamt", "medfee_sumamt"), ("fund_pay_sumamt", "fund_pay_sumamt"),
+                      ("cash_payamt", "psn_cash_pay"))}}
+
+        lines = [detail_line(i) for i in posted] + [detail_line(cancelled, "1")]
+        matching = zip_of("\n".join(lines) + "\n", "detail.txt")
+        uploaded = ok(await his.call("9101", {"fsUploadIn": {"in": list(matching), "filename": "detail.txt.zip",
+                                                             "fixmedins_code": his.code}}))
+        assert uploaded["filename"] == "detail.txt.zip" and uploaded["dld_endtime"]
+        balanced = ok(await his.call("3202", {"data": {**totals, "file_qury_no": uploaded["file_qury_no"]}}))
+        assert balanced["stmtinfo"]["stmt_rslt"] == "0", balanced["stmtinfo"]["stmt_rslt_dscr"]
+        got = await download(his, balanced["fileinfo"]["file_qury_no"], balanced["fileinfo"]["filename"])
+        assert got.headers["content-type"] == "application/octet-stream"
+        rows = result_rows(got.content)
+        assert [(r["setl_id"], r["refd_setl_flag"], r["stmt_rslt"]) for r in rows] == [
+            (first["setl_id"], "0", "0"), (second["setl_id"], "0", "0"), (third["setl_id"], "0", "0"),
+            (third["setl_id"], "1", "0")]
+        assert rows[0]["msgid"] == first["medins_setl_id"] and rows[3]["msgid"] == cancelled["medins_setl_id"]
+
+        changed = d(first["medfee_sumamt"]) + 1
+        differing = [detail_line(first, medfee_sumamt=changed), lines[2], lines[3],
+                     "S-NOT-HERE\tM-X\tP-X\t1.00\t0.00\t1.00\t0"]
+        upload = base64.b64encode(zip_of("\n".join(differing), "detail.txt")).decode()
+        uploaded = ok(await his.call("9101", {"fsUploadIn": {"in": upload, "filename": "detail2.txt.zip",
+                                                             "fixmedins_code": his.code}}))
+        unbalanced = ok(await his.call("3202", {"data": {**totals, "file_qury_no": uploaded["file_qury_no"]}}))
+        assert unbalanced["stmtinfo"]["stmt_rslt"] == "1"
+        result_no = unbalanced["fileinfo"]["file_qury_no"]
+        by_key = {(r["setl_id"], r["refd_setl_flag"]): r for r in result_rows((await download(his, result_no)).content)}
+        assert {k: r["stmt_rslt"] for k, r in by_key.items()} == {
+            (first["setl_id"], "0"): "1", (second["setl_id"], "0"): "1", (third["setl_id"], "0"): "0",
+            (third["setl_id"], "1"): "0", ("S-NOT-HERE", "0"): "1"}
+        assert by_key[(first["setl_id"], "0")]["memo"] == (f"medfee_sumamt 机构 {changed:.2f} / 中心 "
+                                                         f"{d(first['medfee_sumamt']):.2f}")
+        assert "missing at the institution" in by_key[(second["setl_id"], "0")]["memo"]
+        assert "missing at the centre" in by_key[("S-NOT-HERE", "0")]["memo"]
+
+        malformed = base64.b64encode(b"S1\tM1\tP1\t1.00\t0\t1.00\t0\nS2\tM2\n").decode()
+        bad = ok(await his.call("9101", {"fsUploadIn": {"in": malformed, "filename": "bad.txt", "fixmedins_code": his.code}}))
+        refused = await his.call("3202", {"data": {**totals, "file_qury_no": bad["file_qury_no"]}})
+        assert refused["infcode"] == -1 and "line 2" in refused["err_msg"]
+        unknown = json.loads((await download(his, "R20261205000000nosuchfile")).content)
+        assert unknown["infcode"] == -1 and "file_qury_no" in unknown["err_msg"]
+
+    other = platform["other"]
+    async with NationalClient(platform["urls"][1], other.fixmedins_code, other.app_id, other.app_secret,
+                              region=REGION) as stranger:
+        await stranger.sign_in()
+        foreign = json.loads((await download(stranger, result_no)).content)
+        assert foreign["infcode"] == -1 and foreign["output"] is None
 
 
 async def test_a_settlement_that_timed_out_is_paid_once_when_the_his_retries(his, platform) -> None:
@@ -473,3 +561,4 @@ async def test_the_curl_example_settles_a_whole_outpatient_visit(platform) -> No
                                    env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr + done.stdout
     assert "2207 setl_id" in done.stdout and "total 14.52" in done.stdout
+    assert "3202 stmt_rslt 0" in done.stdout and "\t0\t0\t\t14.52\t" in done.stdout  # one balanced row, no memo

@@ -207,6 +207,30 @@ class PgGatewayStore:
             " ORDER BY setl_time", code, start, end)
         return [s for s in (_settlement(r) for r in rows) if s is not None]
 
+    # -- reconciliation: files (9101/9102) and the period's entries (3201/3202) --------------------
+
+    async def save_file(self, code: str, file_qury_no: str, kind: str, filename: str, content: bytes,
+                        expires_at: datetime) -> None:
+        await self.conn.execute(
+            "INSERT INTO files (file_qury_no, fixmedins_code, kind, filename, content, size, expires_at)"
+            " VALUES ($1,$2,$3,$4,$5,$6,$7)", file_qury_no, code, kind, filename, content, len(content), expires_at)
+
+    async def file(self, code: str, file_qury_no: str, now: datetime) -> StoredFile | None:
+        """The institution's own file, not expired; None for another institution's, as for no file."""
+        row = await self.conn.fetchrow(
+            "SELECT file_qury_no, kind, filename, content, expires_at FROM files"
+            " WHERE file_qury_no = $1 AND fixmedins_code = $2 AND expires_at > $3", file_qury_no, code, now)
+        return StoredFile(**dict(row)) if row else None
+
+    async def purge_files(self, now: datetime) -> int:
+        result = await self.conn.execute("DELETE FROM files WHERE expires_at <= $1", now)
+        return int(result.split()[-1])
+
+    async def statement_entries(self, code: str, start: datetime, end: datetime, limit: int) -> list[asyncpg.Record]:
+        """The settlements posted or cancelled in [start, end), at most `limit`, with the msgid of each
+        cancellation."""
+        return list(await self.conn.fetch(STATEMENT_ENTRIES, code, start, end, limit))
+
 
 def _settlement(row: asyncpg.Record | None) -> dict[str, Any] | None:
     if row is None:
@@ -250,3 +274,33 @@ def _visit(data: dict[str, Any], lines: list[tuple[dict[str, Any], str | None]])
         line = _line(line_data, claim_id)
         visit.lines[line.feedetl_sn] = line
     return visit
+
+
+# -- reconciliation ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StoredFile:
+    file_qury_no: str
+    kind: str  # 'upload' (9101) or 'result' (3202)
+    filename: str
+    content: bytes
+    expires_at: datetime
+
+
+STATEMENT_ENTRIES = """
+SELECT s.setl_id, s.mdtrt_id, s.msgid, s.setl_time, s.cancel_time, s.insutype,
+       s.setlinfo->'setlinfo'->>'psn_no' AS psn_no, s.setlinfo->'setlinfo'->>'clr_type' AS clr_type,
+       (s.setlinfo->'setlinfo'->>'medfee_sumamt')::bigint AS medfee_sumamt,
+       (s.setlinfo->'setlinfo'->>'fund_pay_sumamt')::bigint AS fund_pay_sumamt,
+       (s.setlinfo->'setlinfo'->>'acct_pay')::bigint AS acct_pay,
+       (s.setlinfo->'setlinfo'->>'psn_cash_pay')::bigint AS psn_cash_pay,
+       c.msgid AS cancel_msgid
+  FROM settlements s
+  LEFT JOIN LATERAL (SELECT m.msgid FROM messages m
+                      WHERE m.fixmedins_code = s.fixmedins_code AND m.claim_id = s.claim_id
+                        AND m.infno IN ('2208', '2305', '2601')
+                      ORDER BY m.received_seq DESC LIMIT 1) c ON s.cancel_time IS NOT NULL
+ WHERE s.fixmedins_code = $1 AND s.status IN ('settled', 'cancelling', 'cancelled')
+   AND ((s.setl_time >= $2 AND s.setl_time < $3) OR (s.cancel_time >= $2 AND s.cancel_time < $3))
+ ORDER BY s.setl_time, s.setl_id
+ LIMIT $4"""

@@ -83,6 +83,11 @@ class WrongInstitution(AccessRefused):
     code = "WRONG_INSTITUTION"
 
 
+class BodyTooLarge(AccessRefused):
+    status = 413
+    code = "BODY_TOO_LARGE"
+
+
 class RateLimited(AccessRefused):
     status = 429
     code = "RATE_LIMITED"

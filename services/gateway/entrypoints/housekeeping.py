@@ -1,4 +1,5 @@
-"""Nonces are needed only within the signature window: older ones are deleted every minute."""
+"""Nonces are needed only within the signature window, files (9101/3202) until their download deadline:
+older ones are deleted every minute."""
 
 from __future__ import annotations
 
@@ -26,8 +27,10 @@ class NoncePurger:
             await asyncio.sleep(self.every_s)
             try:
                 async with self.database.transaction() as tx:
-                    await PgGatewayStore(tx.conn).purge_nonces(datetime.now(UTC) - self.keep)
-            except Exception as exc:  # the next round tries again; a replay check never depends on a purge
+                    store = PgGatewayStore(tx.conn)
+                    await store.purge_nonces(datetime.now(UTC) - self.keep)
+                    await store.purge_files(datetime.now(UTC))
+            except Exception as exc:  # the next round tries again; neither a replay check nor a download depends on it
                 log.warning("nonce_purge_failed", error=repr(exc))
 
     async def stop(self) -> None:

@@ -17,6 +17,7 @@ import time
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 import structlog
@@ -26,10 +27,18 @@ from fastapi.responses import Response
 from libs.china_time import CHINA_TIME
 from libs.messaging.postgres import PgDatabase
 from services.gateway.adapters.repository import Institution, PgGatewayStore
-from services.gateway.domain.errors import AccessRefused, BadSignature, Refusal, Replayed, WrongInstitution
+from services.gateway.domain.errors import (
+    AccessRefused,
+    BadSignature,
+    BodyTooLarge,
+    Refusal,
+    Replayed,
+    WrongInstitution,
+)
 from services.gateway.domain.rate_limit import RateLimiter
 from services.gateway.domain.signing import SignedRequest
 from services.gateway.service_layer.call import Call
+from services.gateway.service_layer.files import Download
 from services.gateway.service_layer.service import GatewayService, base_infno
 
 log = structlog.get_logger("gateway.http")
@@ -44,6 +53,8 @@ DEFAULT_ALIASES = {
     "/fsi/api/outpatientSettleService/preSettletA": "2206",
     "/fsi/api/outpatientSettleService/saveSettletA": "2207",
     "/fsi/api/outpatientSettleService/cancleSettletA": "2208",
+    "/fsi/api/fileupload/upload": "9101",
+    "/fsi/api/fileupload/download": "9102",
 }
 _SEQ = itertools.count(1)
 
@@ -60,6 +71,27 @@ def _json(body: dict[str, Any], status: int = 200) -> Response:
     return Response(orjson.dumps(body, default=_number), status_code=status, media_type="application/json; charset=UTF-8")
 
 
+def _file(download: Download) -> Response:
+    """9102's answer as national centres send it: the file's bytes, not a reply envelope."""
+    name = quote(download.filename, safe="")
+    return Response(download.content, media_type="application/octet-stream",
+                    headers={"Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"})
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    """The request's bytes, refused past `limit` (announced or streamed) before more is read."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(f"the body has {declared} bytes, more than the {limit} accepted")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(f"the body is larger than the {limit} bytes accepted")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y%m%d%H%M%S%f")[:17]
 
@@ -74,8 +106,10 @@ def reply(region: str, received: datetime, *, output: Any = None, err_msg: str |
 
 class Gateway:
     def __init__(self, service: GatewayService, database: PgDatabase, *, window_s: float, limiter: RateLimiter,
-                 aliases: dict[str, str] | None = None, credentials_ttl_s: float = 10.0) -> None:
+                 aliases: dict[str, str] | None = None, credentials_ttl_s: float = 10.0,
+                 max_body: int = 24 << 20) -> None:
         self.service, self.database, self.window_s, self.limiter = service, database, window_s, limiter
+        self.max_body = max_body
         self.aliases = {**DEFAULT_ALIASES, **(aliases or {})}
         self._ttl = credentials_ttl_s
         self._institutions: dict[str, tuple[Institution | None, float]] = {}  # app id -> (found, until)
@@ -92,12 +126,12 @@ class Gateway:
 
     async def handle(self, request: Request, path_infno: str | None) -> Response:
         received = datetime.now(CHINA_TIME)
-        body = await request.body()
         institution: Institution | None = None
         early: Refusal | None = None
         call: Call | None = None
         seen = None
         try:
+            body = await _body(request, self.max_body)
             signed = SignedRequest.from_headers(request.headers)
             signed.check_fresh(time.time(), self.window_s)
             try:
@@ -135,6 +169,10 @@ class Gateway:
                 raise early
             assert call is not None
             output = seen.output if seen is not None else await self.service.handle(call)
+            if isinstance(output, Download):
+                log.info("downloaded", infno=call.infno, msgid=call.msgid, fixmedins_code=institution.fixmedins_code,
+                         size=len(output.content))
+                return _file(output)
             answer = reply(institution.region, received, output=output)
         except Refusal as refused:
             answer = reply(institution.region, received, err_msg=refused.message)

@@ -10,6 +10,7 @@ from typing import Any
 from libs.hospital.outcomes import OutcomeRouter
 from libs.messaging.ports import Database
 from services.gateway.adapters.repository import PgGatewayStore
+from services.gateway.domain.detail_file import Limits
 from services.gateway.service_layer.ports import Catalogues, Queries
 
 
@@ -26,3 +27,4 @@ class Deps:
     # Persons found by 1101, by psn_no (masked identity only), for the 2201 that usually follows at once.
     recent_persons: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)
     recent_person_s: float = 120.0
+    files: Limits = field(default_factory=Limits)  # 9101/9102/3202: sizes and how long files are kept

@@ -1,15 +1,14 @@
-"""Sign-in (9001), the person (1101), accumulators (5206) and reconciliation (3201/3202)."""
+"""Sign-in (9001), the person (1101) and accumulators (5206)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from services.gateway.adapters.platform_http import PlatformUnavailable
 from services.gateway.domain import amounts, codes
 from services.gateway.domain.errors import InvalidInput, Refusal
-from services.gateway.service_layer.call import Call, text, when
+from services.gateway.service_layer.call import Call, text
 from services.gateway.service_layer.deps import Deps
 from services.gateway.service_layer.persons import balance, person_of, remember
 
@@ -104,67 +103,3 @@ async def accumulators(deps: Deps, call: Call) -> dict[str, Any]:
                      "cum_type_code": code.format(insutype=insutype, critical=critical),
                      "cum": amounts.yuan(value) if money else Decimal(value)})
     return {"cuminfo": rows}
-
-
-def _period(data: dict[str, Any]) -> tuple[datetime, datetime]:
-    start = when(data, "stmt_begndate")
-    end = when(data, "stmt_enddate")
-    if end.time() == datetime.min.time():
-        end = end + timedelta(days=1)  # a date: the whole day
-    return start, end
-
-
-async def _totals(deps: Deps, call: Call, data: dict[str, Any]) -> dict[str, int]:
-    start, end = _period(data)
-    insutype = str(data.get("insutype") or "") or None
-    clr_type = str(data.get("clr_type") or "") or None
-    async with deps.database.transaction() as tx:
-        rows = await deps.store_for(tx).settlements_between(call.code, start, end)
-    totals = {"medfee_sumamt": 0, "fund_pay_sumamt": 0, "acct_pay": 0, "psn_cash_pay": 0, "count": 0}
-    for row in rows:
-        info = row["setlinfo"]["setlinfo"]
-        if (insutype and info["insutype"] != insutype) or (clr_type and info["clr_type"] != clr_type):
-            continue
-        for sign, at in ((1, row["setl_time"]), (-1, row["cancel_time"])):
-            if at is not None and start <= at < end:
-                for name in ("medfee_sumamt", "fund_pay_sumamt", "acct_pay", "psn_cash_pay"):
-                    totals[name] += sign * int(info[name] or 0)
-                totals["count"] += 1
-    return totals
-
-
-async def reconcile_totals(deps: Deps, call: Call) -> dict[str, Any]:
-    """3201: compare the institution's period totals with the gateway's record of posted settlements.
-
-    A settlement counts once when posted and once more (negatively) when cancelled, in the period
-    each happened in; `fixmedins_setl_cnt` counts both."""
-    data = call.node("data")
-    ours = await _totals(deps, call, data)
-    theirs = {"medfee_sumamt": amounts.fen(data.get("medfee_sumamt"), "medfee_sumamt"),
-              "fund_pay_sumamt": amounts.fen(data.get("fund_pay_sumamt"), "fund_pay_sumamt"),
-              "acct_pay": amounts.fen(data.get("acct_pay"), "acct_pay"),
-              "count": int(amounts.decimal(data.get("fixmedins_setl_cnt"), "fixmedins_setl_cnt", places=0))}
-    differ = [f"{k}: 机构 {_show(k, v)} / 平台 {_show(k, ours[k])}" for k, v in theirs.items() if v != ours[k]]
-    return {"stmtinfo": {"setl_optins": data.get("setl_optins"), "stmt_rslt": "1" if differ else "0",
-                         "stmt_rslt_dscr": "; ".join(differ) if differ else "对账平 (balanced)"}}
-
-
-def _show(name: str, value: int) -> str:
-    return str(value) if name == "count" else str(amounts.yuan(value))
-
-
-async def reconcile_detail(deps: Deps, call: Call) -> dict[str, Any]:
-    """3202: the period's totals compared as 3201 does, with the result rows available as a file.
-
-    The detail file upload (9101) is not implemented: the result rows list the platform's settlements
-    of the period, each marked balanced only when the period's totals agree."""
-    data = call.node("data")
-    ours = await _totals(deps, call, data)
-    theirs = {"medfee_sumamt": amounts.fen(data.get("medfee_sumamt"), "medfee_sumamt"),
-              "fund_pay_sumamt": amounts.fen(data.get("fund_pay_sumamt"), "fund_pay_sumamt"),
-              "psn_cash_pay": amounts.fen(data.get("cash_payamt"), "cash_payamt"),
-              "count": int(amounts.decimal(data.get("fixmedins_setl_cnt"), "fixmedins_setl_cnt", places=0))}
-    balanced = all(theirs[k] == ours[k] for k in theirs)
-    query_no = f"{call.msgid}"[:30]
-    return {"fileinfo": {"file_qury_no": query_no, "filename": f"{query_no}-{'0' if balanced else '1'}.txt",
-                         "dld_endtime": (deps.clock() + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")}}

@@ -10,11 +10,11 @@ from typing import Any
 
 from services.gateway.adapters.repository import PgGatewayStore
 from services.gateway.domain.errors import MsgidReused, NotSignedIn, UnknownCode
-from services.gateway.service_layer import lookups, reversals, settling, visits
+from services.gateway.service_layer import files, lookups, reconciliation, reversals, settling, visits
 from services.gateway.service_layer.call import Call
 from services.gateway.service_layer.deps import Deps
 
-Handler = Callable[[Deps, Call], Awaitable[dict[str, Any] | None]]
+Handler = Callable[[Deps, Call], Awaitable[dict[str, Any] | files.Download | None]]
 
 HANDLERS: dict[str, Handler] = {
     "9001": lookups.sign_in,
@@ -36,13 +36,15 @@ HANDLERS: dict[str, Handler] = {
     "2402": visits.discharge,
     "2404": visits.cancel_visit,
     "2601": reversals.reverse,
-    "3201": lookups.reconcile_totals,
-    "3202": lookups.reconcile_detail,
+    "3201": reconciliation.reconcile_totals,
+    "3202": reconciliation.reconcile_detail,
     "5206": lookups.accumulators,
+    "9101": files.upload,
+    "9102": files.download,
 }
 # Transactions that change something: each request is recorded by msgid, a repeat answered from it.
 RECORDED = frozenset({"2201", "2202", "2203", "2204", "2205", "2207", "2208", "2301", "2302", "2304", "2305",
-                      "2401", "2402", "2404", "2601"})
+                      "2401", "2402", "2404", "2601", "3202", "9101"})
 
 
 def base_infno(infno: object) -> str:
@@ -79,7 +81,7 @@ class GatewayService:
                     return Answered(seen.reply or None)
         return None
 
-    async def handle(self, call: Call) -> dict[str, Any] | None:
+    async def handle(self, call: Call) -> dict[str, Any] | files.Download | None:
         return await HANDLERS[call.infno](self.deps, call)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import asyncpg
@@ -79,3 +79,26 @@ async def test_a_settlement_is_found_by_setl_id_and_in_its_period(store) -> None
     assert [s["claim_id"] for s in period] == ["C1"]
     await store.start_settlement("C1", "H1", "300000001", "B1", "M2", "2207", "{}")  # settled: left as it is
     assert (await store.settlement("C1"))["msgid"] == "M1"
+
+
+async def test_a_file_is_read_by_its_institution_only_and_only_until_it_expires(store) -> None:
+    await store.register_institution("H1", "一院", "3", "371300")
+    now = datetime.now(UTC)
+    await store.save_file("H1", "U1", "upload", "detail.txt.zip", b"PK\x03\x04...", now + timedelta(hours=1))
+    found = await store.file("H1", "U1", now)
+    assert found.content == b"PK\x03\x04..." and found.kind == "upload" and found.filename == "detail.txt.zip"
+    assert await store.file("H2", "U1", now) is None
+    assert await store.file("H1", "U1", now + timedelta(hours=2)) is None
+    assert await store.purge_files(now + timedelta(hours=2)) == 1
+
+
+async def test_the_periods_entries_carry_the_msgid_of_the_cancellation(store) -> None:
+    info = {"setlinfo": {"psn_no": "P1", "clr_type": "11", "medfee_sumamt": 452, "fund_pay_sumamt": 0, "acct_pay": 452,
+                         "psn_cash_pay": 0}}
+    await store.start_settlement("C1", "H1", "300000001", "B1", "M1", "2207", "{}")
+    await store.finish_settlement("C1", "settled", setl_id="S1", setlinfo=info, setl_time=datetime(2026, 12, 5, 10))
+    await store.save_message("H1", "M-CANCEL", "2208", "hash", reply=None, claim_id="C1")
+    await store.finish_settlement("C1", "cancelled", cancel_time=datetime(2026, 12, 6, 9))
+    [entry] = await store.statement_entries("H1", datetime(2026, 12, 5), datetime(2026, 12, 7), 10)
+    assert (entry["setl_id"], entry["msgid"], entry["cancel_msgid"], entry["medfee_sumamt"]) == ("S1", "M1", "M-CANCEL", 452)
+    assert await store.statement_entries("H1", datetime(2026, 12, 7), datetime(2026, 12, 8), 10) == []
