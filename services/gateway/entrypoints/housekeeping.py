@@ -1,4 +1,5 @@
-"""Nonces are needed only within the signature window: older ones are deleted every minute."""
+"""Nonces are needed only within the signature window, e-vouchers until they expire: older ones are deleted
+every minute."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ class NoncePurger:
             await asyncio.sleep(self.every_s)
             try:
                 async with self.database.transaction() as tx:
-                    await PgGatewayStore(tx.conn).purge_nonces(datetime.now(UTC) - self.keep)
+                    store = PgGatewayStore(tx.conn)
+                    await store.purge_nonces(datetime.now(UTC) - self.keep)
+                    await store.purge_e_vouchers(datetime.now(UTC) - self.keep)
             except Exception as exc:  # the next round tries again; a replay check never depends on a purge
                 log.warning("nonce_purge_failed", error=repr(exc))
 

@@ -26,3 +26,4 @@ class Deps:
     # Persons found by 1101, by psn_no (masked identity only), for the 2201 that usually follows at once.
     recent_persons: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)
     recent_person_s: float = 120.0
+    e_voucher_ttl_s: float = 300.0  # how long an e-voucher token (mdtrt_cert_type 01) may be used

@@ -23,7 +23,7 @@ from services.gateway.domain.errors import InvalidInput, NoReplyInTime, Platform
 from services.gateway.domain.visit import INPATIENT, FeeLine, Visit, require
 from services.gateway.service_layer.call import Call, text, when
 from services.gateway.service_layer.deps import Deps
-from services.gateway.service_layer.persons import balance
+from services.gateway.service_layer.persons import balance, check_credential
 
 log = structlog.get_logger("gateway")
 PRODUCER = "gateway"
@@ -106,6 +106,7 @@ async def presettle(deps: Deps, call: Call) -> dict[str, Any]:
         store = deps.store_for(tx)
         visit = require(await store.visit(call.code, text(data, "mdtrt_id", max_length=30), for_update=False),
                         str(data.get("mdtrt_id")))
+        await check_credential(deps, call, data, visit.psn_no, store)
         lines, batch, endtime = _prepare(call, visit, data)
         claim = _claim(call, visit, lines, visit.claim_id(batch), "presettle", data, endtime)
         pending = send_claim(deps, tx, claim)
@@ -144,6 +145,8 @@ async def settle(deps: Deps, call: Call) -> dict[str, Any]:
         if done is not None and done["status"] == "settled":
             await store.save_message(call.code, call.msgid, call.infno, call.body_hash, reply=None, claim_id=claim_id)
             return settled_output(done["setlinfo"])  # the same settlement again, whichever msgid asks
+        if done is None or done["status"] == "rejected":  # one under way was checked when it started
+            await check_credential(deps, call, data, visit.psn_no, store)
         lines, batch, endtime = _prepare(call, visit, data)
         claim = _claim(call, visit, lines, claim_id, "settle", data, endtime)
         await store.start_settlement(claim_id, call.code, visit.mdtrt_id, batch, call.msgid, call.infno,
