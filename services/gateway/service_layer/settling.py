@@ -18,12 +18,13 @@ from libs.contracts import claims as c
 from libs.contracts.topics import CLAIMS_SUBMITTED
 from libs.hospital.outcomes import Outcome, OutcomeTimeout
 from libs.messaging.emit import emit
+from services.gateway.adapters.platform_http import PlatformUnavailable
 from services.gateway.domain import amounts, codes, replies
-from services.gateway.domain.errors import InvalidInput, NoReplyInTime, PlatformRefused
+from services.gateway.domain.errors import InvalidInput, NoReplyInTime, PlatformRefused, Refusal
 from services.gateway.domain.visit import INPATIENT, FeeLine, Visit, require
 from services.gateway.service_layer.call import Call, text, when
 from services.gateway.service_layer.deps import Deps
-from services.gateway.service_layer.persons import balance, check_credential
+from services.gateway.service_layer.persons import check_credential
 
 log = structlog.get_logger("gateway")
 PRODUCER = "gateway"
@@ -114,14 +115,26 @@ async def presettle(deps: Deps, call: Call) -> dict[str, Any]:
     if outcome.event_type != "ClaimPreSettled":
         raise refusal_of(outcome)
     p = outcome.payload
-    psn_part = p.amounts.psn_part_amt
-    own = await balance(deps, visit.psn_no) if visit.insutype == "310" else None
-    acct = min(psn_part, own) if own is not None and claim.acct_used_flag else 0
-    split = replies.Split(p.amounts.model_dump(), [(d.fund_pay_type, d.fund_payamt) for d in p.setldetail], acct, 0,
-                          psn_part - acct, None if own is None else own - acct)
+    paid = await personal_part(deps, visit.psn_no, p.amounts.psn_part_amt, claim.acct_used_flag)
+    split = replies.Split(p.amounts.model_dump(), [(d.fund_pay_type, d.fund_payamt) for d in p.setldetail],
+                          paid["acct_pay"], paid["acct_mulaid_pay"], paid["psn_cash_pay"], paid["balc"])
     info = replies.setlinfo(visit, split, national_med_type=visit.national_med_type or visit.med_type or "",
                             medins_setl_id=call.msgid, posted=False)
     return _output(info, replies.setldetail(split))
+
+
+async def personal_part(deps: Deps, psn_no: str, psn_part_amt: int, acct_used_flag: bool) -> dict[str, int]:
+    """How the wallet would pay the personal part now, by the rule a settlement's payment follows (own
+    account, then relatives' bound money: family mutual aid, then cash), so that 2206 shows what 2207 pays."""
+    try:
+        quote = await deps.queries.personal_part_quote(psn_no, psn_part_amt, acct_used_flag)
+    except PlatformUnavailable:
+        raise Refusal("个人账户暂时无法查询 (the wallet did not answer); send the pre-settlement again",
+                      "TRY_AGAIN") from None
+    split = {name: int(quote[name]) for name in ("acct_pay", "acct_mulaid_pay", "psn_cash_pay", "balc")}
+    if split["acct_pay"] + split["acct_mulaid_pay"] + split["psn_cash_pay"] != psn_part_amt:
+        raise Refusal("个人负担 split by the wallet does not add up; send the pre-settlement again", "TRY_AGAIN")
+    return split
 
 
 def _output(info: dict[str, Any], detail: list[dict[str, Any]]) -> dict[str, Any]:
