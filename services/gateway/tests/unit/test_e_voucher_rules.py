@@ -8,7 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.gateway.domain import codes
-from services.gateway.domain.e_voucher import EVoucher, EVoucherExpired, EVoucherOfAnotherPerson, EVoucherRefused, token_hash
+from services.gateway.domain.e_voucher import (
+    EVoucher,
+    EVoucherExpired,
+    EVoucherOfAnotherPerson,
+    EVoucherRefused,
+    token_hash,
+)
 from services.gateway.domain.errors import UnknownCode
 
 NOW = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
