@@ -487,6 +487,16 @@ def settings_of(platform) -> GatewaySettings:
                            PGPASSWORD=ns.stack.pgpassword, DB_PREFIX=ns.prefix)
 
 
+@pytest.fixture
+async def counter(platform) -> AsyncIterator[NationalClient]:
+    """A HIS of an institution of its own (the simulated hospitals re-register the shared one)."""
+    inst = await register_institution(settings_of(platform), "H37130000088", "凭证医院", "3", REGION)
+    async with NationalClient(platform["urls"][0], inst.fixmedins_code, inst.app_id, inst.app_secret,
+                              region=REGION) as client:
+        await client.sign_in()
+        yield client
+
+
 async def e_voucher(platform, psn: str) -> dict:
     """What a holder's app does: ask the gateway for an e-voucher with the holder's own token."""
     async with httpx.AsyncClient(base_url=platform["urls"][0], timeout=10) as client:
@@ -495,35 +505,35 @@ async def e_voucher(platform, psn: str) -> dict:
     return answer.json()
 
 
-async def test_a_patient_s_e_voucher_finds_them_opens_the_visit_and_settles_it_at_one_counter_only(his, platform) -> None:
+async def test_a_patient_s_e_voucher_finds_them_opens_the_visit_and_settles_it_at_one_counter_only(counter, platform) -> None:
     psn = EMPLOYEES[11]
     voucher = await e_voucher(platform, psn)
     token = voucher["ec_token"]
     assert voucher["psn_no"] == psn and 0 < voucher["valid_s"] <= 3600 and len(token) <= 50
-    found = ok(await his.call("1101", {"data": {"mdtrt_cert_type": "01", "mdtrt_cert_no": token}}))
+    found = ok(await counter.call("1101", {"data": {"mdtrt_cert_type": "01", "mdtrt_cert_no": token}}))
     assert found["baseinfo"]["psn_no"] == psn
     insured = found["insuinfo"][0]["insuplc_admdvs"]
     now = f"{datetime.now():%Y-%m-%d %H:%M:%S}"
     register = {"psn_no": psn, "insutype": "310", "begntime": now, "mdtrt_cert_type": "01", "mdtrt_cert_no": token,
                 "ipt_otp_no": f"OP{time.time_ns()}", "atddr_no": "D001", "dr_name": "医生", "dept_code": "0301",
                 "dept_name": "内科", "caty": "A03"}
-    other_person = await his.call("2201", {"data": {**register, "psn_no": EMPLOYEES[2]}}, insuplc_admdvs=insured)
+    other_person = await counter.call("2201", {"data": {**register, "psn_no": EMPLOYEES[2]}}, insuplc_admdvs=insured)
     assert other_person["infcode"] == -1 and "another person" in other_person["err_msg"]
-    mdtrt_id = ok(await his.call("2201", {"data": register}, insuplc_admdvs=insured))["data"]["mdtrt_id"]
-    ok(await his.call("2203", {"mdtrtinfo": {"mdtrt_id": mdtrt_id, "psn_no": psn, "med_type": "11", "begntime": now},
+    mdtrt_id = ok(await counter.call("2201", {"data": register}, insuplc_admdvs=insured))["data"]["mdtrt_id"]
+    ok(await counter.call("2203", {"mdtrtinfo": {"mdtrt_id": mdtrt_id, "psn_no": psn, "med_type": "11", "begntime": now},
                                "diseinfo": [{"diag_type": "1", "diag_srt_no": "1", "diag_code": "J06.900",
                                              "diag_name": "急性上呼吸道感染", "maindiag_flag": "1"}]},
                       insuplc_admdvs=insured))
-    result = ok(await his.call("2204", {"feedetail": [fee_line(f"L{i}", mdtrt_id, psn, "B1", code, pric, cnt)
+    result = ok(await counter.call("2204", {"feedetail": [fee_line(f"L{i}", mdtrt_id, psn, "B1", code, pric, cnt)
                                                       for i, (code, pric, cnt) in enumerate(LINES)]},
                                insuplc_admdvs=insured))["result"]
     body = settle_data(psn, mdtrt_id, result)
     body["data"].update(mdtrt_cert_type="01", mdtrt_cert_no=token)
-    pre = ok(await his.call("2206", body, insuplc_admdvs=insured))["setlinfo"]
-    posted = ok(await his.call("2207", body, insuplc_admdvs=insured))["setlinfo"]
+    pre = ok(await counter.call("2206", body, insuplc_admdvs=insured))["setlinfo"]
+    posted = ok(await counter.call("2207", body, insuplc_admdvs=insured))["setlinfo"]
     check_settlement_identities(posted)
     assert posted["setl_id"] and d(posted["acct_pay"]) == d(pre["acct_pay"]) and posted["mdtrt_cert_type"] == "01"
-    other = platform["other"]
+    other = await register_institution(settings_of(platform), "H37130000089", "另一凭证医院", "3", REGION)
     async with NationalClient(platform["urls"][0], other.fixmedins_code, other.app_id, other.app_secret,
                               region=REGION) as elsewhere:
         await elsewhere.sign_in()
@@ -531,7 +541,7 @@ async def test_a_patient_s_e_voucher_finds_them_opens_the_visit_and_settles_it_a
     assert refused["infcode"] == -1 and "refresh the QR code" in refused["err_msg"] and psn not in refused["err_msg"]
 
 
-async def test_an_expired_or_unknown_e_voucher_is_refused_with_what_the_clerk_should_do(his, platform) -> None:
+async def test_an_expired_or_unknown_e_voucher_is_refused_with_what_the_clerk_should_do(counter, platform) -> None:
     ns = platform["ns"]
     conn = await asyncpg.connect(ns.dsn("gateway"))
     try:
@@ -539,10 +549,10 @@ async def test_an_expired_or_unknown_e_voucher_is_refused_with_what_the_clerk_sh
                                                   datetime.now(UTC) - timedelta(seconds=1))
     finally:
         await conn.close()
-    expired = await his.call("1101", {"data": {"mdtrt_cert_type": "01", "mdtrt_cert_no": "an-old-qr-code"}})
+    expired = await counter.call("1101", {"data": {"mdtrt_cert_type": "01", "mdtrt_cert_no": "an-old-qr-code"}})
     assert expired["infcode"] == -1 and expired["err_msg"].startswith("电子凭证已过期")
     assert "refresh the QR code" in expired["err_msg"]
-    unknown = await his.call("1101", {"data": {"mdtrt_cert_type": "01", "mdtrt_cert_no": "never-issued"}})
+    unknown = await counter.call("1101", {"data": {"mdtrt_cert_type": "01", "mdtrt_cert_no": "never-issued"}})
     assert unknown["infcode"] == -1 and "电子凭证无效" in unknown["err_msg"]
     async with httpx.AsyncClient(base_url=platform["urls"][0], timeout=10) as client:
         foreign = await client.post("/v1/e-vouchers", json={"psn_no": EMPLOYEES[2]},
@@ -552,10 +562,10 @@ async def test_an_expired_or_unknown_e_voucher_is_refused_with_what_the_clerk_sh
     assert (hospital.status_code, hospital.json()["code"]) == (403, "ROLE_NOT_ALLOWED")
 
 
-async def test_a_social_security_card_finds_its_holder_by_the_card_number(his) -> None:
+async def test_a_social_security_card_finds_its_holder_by_the_card_number(counter) -> None:
     psn = EMPLOYEES[11]
-    by_id = ok(await his.call("1101", {"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": certno(psn)}}))
-    by_card = ok(await his.call("1101", {"data": {"mdtrt_cert_type": "03", "mdtrt_cert_no": certno(psn).lower(),
+    by_id = ok(await counter.call("1101", {"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": certno(psn)}}))
+    by_card = ok(await counter.call("1101", {"data": {"mdtrt_cert_type": "03", "mdtrt_cert_no": certno(psn).lower(),
                                                   "card_sn": "A12345678"}}))
     assert by_card == by_id and by_card["baseinfo"]["psn_no"] == psn
 

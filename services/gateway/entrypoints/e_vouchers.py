@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import Depends, FastAPI
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -27,6 +27,8 @@ ACCESS = RouteTable.of("gateway", {
 
 
 class EVoucherRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     psn_no: str | None = Field(default=None, max_length=30,
                                description="人员编号: the holder's own (the default); another person's is refused.")
 
