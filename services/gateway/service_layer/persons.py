@@ -64,12 +64,13 @@ async def by_credential(deps: Deps, call: Call, data: dict[str, Any]) -> dict[st
         value = text(data, "mdtrt_cert_no", required=False, max_length=50)
     if not value:
         raise InvalidInput("mdtrt_cert_no 就诊凭证编号 (or psn_cert_type 01 + certno) 必填 (is required)")
-    if cert_type == e_vouchers.E_VOUCHER:
-        async with deps.database.transaction() as tx:
-            voucher = await e_vouchers.resolve(deps, deps.store_for(tx), call.code, value)
     try:
-        found = (await deps.queries.person(voucher.psn_no) if cert_type == e_vouchers.E_VOUCHER
-                 else await deps.queries.person_by_certno(value.upper()))
+        if cert_type == e_vouchers.E_VOUCHER:
+            async with deps.database.transaction() as tx:
+                voucher = await e_vouchers.resolve(deps, deps.store_for(tx), call.code, value)
+            found = await deps.queries.person(voucher.psn_no)
+        else:  # 02, 03 (the card number is the ID number) and a certificate: by the ID number
+            found = await deps.queries.person_by_certno(value.upper())
     except PlatformUnavailable:
         raise Refusal("人员信息暂时无法查询 (the person register did not answer); send 1101 again", "TRY_AGAIN") from None
     if found is None:
