@@ -13,7 +13,7 @@ principal's SCRAM credential in the running broker first (as admin, with the adm
 held), then each Postgres role's with ALTER ROLE where that role exists (connected with the passwords the
 file held), then the file (deploy/postgres.sh also sets every role's password from it at start). Running
 services keep their connections; restart them (`make run`) so that new connections use the new values.
-Keys that protect stored data (PII_ENCRYPTION_KEY, PII_HASH_KEY) are not rotated by `rotate`: that needs
+Keys that protect stored data (PII_ENCRYPTION_KEY, PII_HASH_KEY, GATEWAY_SECRET_KEY) are not rotated by `rotate`: that needs
 a re-encryption of the data, which is not this tool's job (name them explicitly to force it).
 """
 
@@ -74,6 +74,7 @@ ENTRIES: tuple[Secret, ...] = (
       for user, name in (("OPERATOR", "operator"), ("AUDITOR", "auditor"), ("CLEARING_DESK", "clearing"))),
     Secret("PII_ENCRYPTION_KEY", _key, "encrypts personal data at rest (enrollment)", rotate=False),
     Secret("PII_HASH_KEY", _key, "keyed hash for look-ups of personal data (enrollment)", rotate=False),
+    Secret("GATEWAY_SECRET_KEY", _key, "seals the institutions' app secrets at rest (gateway)", rotate=False),
 )
 BY_NAME = {s.name: s for s in ENTRIES}
 

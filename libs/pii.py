@@ -6,6 +6,9 @@ associated data (a sealed name cannot be passed off as an ID number), and an ID 
 its HMAC-SHA-256 under a second key, so uniqueness holds without the clear value. Both keys come from
 the secrets file (`PII_ENCRYPTION_KEY`, `PII_HASH_KEY`), never from the repository.
 
+`Sealer` is the sealing alone, for other secrets kept at rest under keys of their own (the hospital
+gateway's institution app secrets, `GATEWAY_SECRET_KEY`).
+
 Rotation: the encryption key may be a list, `kid:base64,kid:base64`; the first seals, every one opens,
 so old rows stay readable until they are re-sealed (docs/security.md). The hash key cannot rotate
 without re-hashing every row, so it is one key.
@@ -49,9 +52,54 @@ def _key(text: str, name: str) -> bytes:
 
 
 @dataclass(frozen=True)
-class PiiVault:
+class Sealer:
+    """AES-256-GCM under a list of keys: the first seals, every one opens. A sealed value reads
+    `<prefix><key id>:<base64 of nonce + ciphertext>`; `field` is the associated data, so a value sealed
+    for one field (or row) cannot be passed off as another's. `setting` names the keys in errors."""
+
     keys: dict[str, AESGCM]
     current: str
+    setting: str = "PII_ENCRYPTION_KEY"
+    prefix: str = _PREFIX
+
+    @classmethod
+    def from_setting(cls, text: str, setting: str, prefix: str = _PREFIX) -> Sealer:
+        """`text`: `base64` or `kid:base64,kid:base64` (the first seals)."""
+        keys: dict[str, AESGCM] = {}
+        for n, item in enumerate(part.strip() for part in (text or "").split(",") if part.strip()):
+            kid, _, key = item.rpartition(":") if ":" in item else (str(n), "", item)
+            if not kid.isalnum() or kid in keys:
+                raise PiiKeyError(f"{setting}: key id {kid!r} is not alphanumeric or is repeated")
+            keys[kid] = AESGCM(_key(key, f"{setting}[{kid}]"))
+        if not keys:
+            raise PiiKeyError(f"{setting} holds no key (deploy/secrets.py writes it)")
+        return cls(keys, next(iter(keys)), setting, prefix)
+
+    def is_sealed(self, value: str) -> bool:
+        return value.startswith(self.prefix)
+
+    def key_id(self, sealed: str) -> str:
+        """The id of the key a sealed value was sealed under."""
+        return sealed[len(self.prefix):].partition(":")[0]
+
+    def seal(self, field: str, value: str) -> str:
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = self.keys[self.current].encrypt(nonce, value.encode(), field.encode())
+        return f"{self.prefix}{self.current}:{base64.b64encode(nonce + sealed).decode()}"
+
+    def open(self, field: str, sealed: str) -> str:
+        if not self.is_sealed(sealed):
+            return sealed  # written before values were sealed; re-sealed by the upgrade at start
+        kid, _, body = sealed[len(self.prefix):].partition(":")
+        if kid not in self.keys:
+            raise PiiKeyError(f"a {field} is sealed under key {kid!r}, which this process does not hold ({self.setting})")
+        raw = base64.b64decode(body)
+        return self.keys[kid].decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], field.encode()).decode()
+
+
+@dataclass(frozen=True)
+class PiiVault:
+    sealer: Sealer
     hash_key: bytes
 
     @classmethod
@@ -59,15 +107,7 @@ class PiiVault:
         """`encryption_keys`: `base64` or `kid:base64,kid:base64` (the first seals); `hash_key`: base64."""
         if not encryption_keys or not hash_key:
             raise PiiKeyError("PII_ENCRYPTION_KEY and PII_HASH_KEY must be set (deploy/secrets.py writes them)")
-        keys: dict[str, AESGCM] = {}
-        for n, item in enumerate(part.strip() for part in encryption_keys.split(",") if part.strip()):
-            kid, _, text = item.rpartition(":") if ":" in item else (str(n), "", item)
-            if not kid.isalnum() or kid in keys:
-                raise PiiKeyError(f"PII_ENCRYPTION_KEY: key id {kid!r} is not alphanumeric or is repeated")
-            keys[kid] = AESGCM(_key(text, f"PII_ENCRYPTION_KEY[{kid}]"))
-        if not keys:
-            raise PiiKeyError("PII_ENCRYPTION_KEY holds no key")
-        return cls(keys, next(iter(keys)), _key(hash_key, "PII_HASH_KEY"))
+        return cls(Sealer.from_setting(encryption_keys, "PII_ENCRYPTION_KEY"), _key(hash_key, "PII_HASH_KEY"))
 
     @classmethod
     def ephemeral(cls) -> PiiVault:
@@ -75,18 +115,10 @@ class PiiVault:
         return cls.from_settings(new_key(), new_key())
 
     def seal(self, field: str, value: str) -> str:
-        nonce = os.urandom(_NONCE_BYTES)
-        sealed = self.keys[self.current].encrypt(nonce, value.encode(), field.encode())
-        return f"{_PREFIX}{self.current}:{base64.b64encode(nonce + sealed).decode()}"
+        return self.sealer.seal(field, value)
 
     def open(self, field: str, sealed: str) -> str:
-        if not is_sealed(sealed):
-            return sealed  # written before values were sealed; re-sealed by the upgrade at start
-        kid, _, body = sealed[len(_PREFIX):].partition(":")
-        if kid not in self.keys:
-            raise PiiKeyError(f"a {field} is sealed under key {kid!r}, which this process does not hold")
-        raw = base64.b64decode(body)
-        return self.keys[kid].decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], field.encode()).decode()
+        return self.sealer.open(field, sealed)
 
     def seal_bytes(self, field: str, data: bytes) -> bytes:
         """Raw bytes sealed (a message that carries personal data, parked as a dead letter)."""

@@ -202,6 +202,20 @@ class AccountBalances(Balances):
     year: int = Field(ge=0, le=2100, description="The China year the current-year balance belongs to (0: never used).")
 
 
+class PersonalPartQuote(_Body):
+    """GET /v1/accounts/{psn_no}/personal-part-quote: how the wallet would pay a personal part now, by the
+    same rule as a settlement's payment (own account, then relatives' bound money, then cash); nothing moves.
+    What a pre-settlement (2206/2303) shows; the settlement itself may differ if money moves in between."""
+
+    psn_no: Id = Field(description="人员编号 of the patient.")
+    psn_part_amt: Fen = Field(ge=0, description="个人负担总金额 to pay, in fen.")
+    acct_used_flag: bool = Field(description="Whether the patient chose to use the personal account.")
+    acct_pay: Fen = Field(ge=0, description="个人账户支出: from the patient's own account.")
+    acct_mulaid_pay: Fen = Field(ge=0, description="个人账户共济支付金额: from bound relatives' accounts.")
+    psn_cash_pay: Fen = Field(ge=0, description="个人现金支出: the rest, in cash.")
+    balc: Fen = Field(ge=0, description="余额: the patient's own account total after such a payment.")
+
+
 class StatementLine(_Body):
     """One posting as it moved the account (or the person), with the balance after it."""
 

@@ -7,7 +7,7 @@ import base64
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from libs.pii import PiiKeyError, PiiVault, is_sealed, new_key
+from libs.pii import PiiKeyError, PiiVault, Sealer, is_sealed, new_key
 
 ID_NUMBER = "11010519491231002X"
 
@@ -61,3 +61,14 @@ def test_keys_are_read_in_either_base64_alphabet() -> None:
 def test_missing_or_malformed_keys_are_refused_at_start(keys: tuple[str, str]) -> None:
     with pytest.raises(PiiKeyError):
         PiiVault.from_settings(*keys)
+
+
+def test_a_sealer_of_its_own_prefix_and_key_seals_other_secrets_bound_to_their_row() -> None:
+    sealer = Sealer.from_setting(f"g1:{new_key()}", "GATEWAY_SECRET_KEY", "gwsecret:1:")
+    sealed = sealer.seal("app_secret/H1", "s3cret")
+    assert sealed.startswith("gwsecret:1:g1:") and "s3cret" not in sealed and sealer.key_id(sealed) == "g1"
+    assert sealer.open("app_secret/H1", sealed) == "s3cret"
+    with pytest.raises(InvalidTag):
+        sealer.open("app_secret/H2", sealed)  # copied onto another institution's row: does not open
+    with pytest.raises(PiiKeyError, match="GATEWAY_SECRET_KEY"):
+        Sealer.from_setting("", "GATEWAY_SECRET_KEY")

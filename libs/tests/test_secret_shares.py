@@ -95,3 +95,9 @@ def test_the_one_shot_refuses_to_start_without_the_secrets_file(tmp_path: Path) 
     done = subprocess.run([sys.executable, "-m", "libs.secret_shares", str(tmp_path / "absent"), str(tmp_path / "s")],
                           cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 1 and "make secrets" in done.stderr
+
+
+def test_the_key_sealing_the_hospitals_app_secrets_is_the_gateways_alone(secrets_file: Path) -> None:
+    values = read(secrets_file)
+    holders = {consumer for consumer in CONSUMERS if "GATEWAY_SECRET_KEY" in share(consumer, values)}
+    assert holders == {"gateway"}

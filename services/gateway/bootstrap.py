@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+import structlog
 from faststream import FastStream
 from pydantic import Field
 
@@ -15,9 +16,11 @@ from libs.china_time import CHINA_TIME
 from libs.hospital.outcomes import OutcomeRouter
 from libs.logging import configure
 from libs.messaging.connection import client_options
-from libs.messaging.runtime import ServiceRuntime
-from libs.settings import ServiceSettings
+from libs.messaging.runtime import Hook, ServiceRuntime
+from libs.pii import Sealer
+from libs.settings import ServiceSettings, secret
 from services.gateway.adapters.catalogue import FileCatalogues
+from services.gateway.adapters.credentials import PgCredentials, secret_sealer
 from services.gateway.adapters.outcomes import OutcomeListener
 from services.gateway.adapters.platform_http import PlatformQueries
 from services.gateway.adapters.repository import PgGatewayStore
@@ -30,6 +33,7 @@ from services.gateway.service_layer.ports import Queries
 from services.gateway.service_layer.service import GatewayService
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
+log = structlog.get_logger("gateway")
 
 
 class GatewaySettings(ServiceSettings):
@@ -48,12 +52,19 @@ class GatewaySettings(ServiceSettings):
     file_max_bytes: int = Field(default=4 << 20, ge=1024, alias="GATEWAY_FILE_MAX_BYTES")
     file_max_rows: int = Field(default=200_000, ge=1, alias="GATEWAY_FILE_MAX_ROWS")
     file_keep_s: float = Field(default=3 * 86_400.0, gt=0, alias="GATEWAY_FILE_KEEP_S")
+    e_voucher_ttl_s: float = Field(default=300.0, gt=0, le=3600, alias="GATEWAY_E_VOUCHER_TTL_S")
+    # Seals the institutions' app secrets at rest (adapters/credentials.py); by default the secrets
+    # file's entry of the same name (deploy/secrets.py generates it).
+    secret_key: str = Field(default="", alias="GATEWAY_SECRET_KEY", repr=False)
 
     @property
     def max_body(self) -> int:
         """A request's bytes: a 9101 file at its limit sent as a JSON array of byte values (up to five
         characters a byte, "-128,"), and the envelope around it."""
         return 5 * self.file_max_bytes + (1 << 20)
+
+    def sealer(self) -> Sealer:
+        return secret_sealer(self.secret_key or secret("GATEWAY_SECRET_KEY"))
 
 
 def china_now() -> datetime:
@@ -68,6 +79,16 @@ def service_token(settings: GatewaySettings) -> Callable[[], str]:
     return lambda: issue_token(Principal(settings.service_name, Role.service), ttl_s=300)
 
 
+def seal_at_start(sealer: Sealer) -> Hook:
+    """Seal the app secrets an older version stored in clear (or under an older key), before HTTP opens."""
+    async def seal(runtime: ServiceRuntime) -> None:
+        async with runtime.database.transaction() as tx:
+            changed = await PgCredentials(tx.conn, sealer).seal_clear_rows()
+        if changed:
+            log.info("app_secrets_sealed", institutions=changed)
+    return seal
+
+
 def bootstrap(settings: GatewaySettings | None = None, *, queries: Queries | None = None,
               clock: Callable[[], datetime] = china_now) -> tuple[ServiceRuntime, FastStream]:
     settings = settings or GatewaySettings()
@@ -80,12 +101,14 @@ def bootstrap(settings: GatewaySettings | None = None, *, queries: Queries | Non
                                           service_token(settings))
     deps = Deps(database=runtime.database, store_for=lambda tx: PgGatewayStore(tx.conn), router=router,
                 queries=platform, catalogues=FileCatalogues(), reply_timeout_s=settings.reply_timeout_s,
-                sign_in_valid_s=settings.sign_in_valid_s, clock=clock,
+                sign_in_valid_s=settings.sign_in_valid_s, clock=clock, e_voucher_ttl_s=settings.e_voucher_ttl_s,
                 files=Limits(max_bytes=settings.file_max_bytes, max_rows=settings.file_max_rows,
                              keep_s=settings.file_keep_s))
+    sealer = settings.sealer()
+    runtime.on_started.insert(0, seal_at_start(sealer))
     gateway = http.Gateway(GatewayService(deps), runtime.database, window_s=settings.signature_window_s,
                            limiter=RateLimiter(settings.rate_per_s, settings.rate_burst), max_body=settings.max_body,
-                           aliases=json.loads(settings.path_aliases) if settings.path_aliases else None)
+                           sealer=sealer, aliases=json.loads(settings.path_aliases) if settings.path_aliases else None)
     purger = NoncePurger(runtime.database, settings.signature_window_s)
 
     async def start(_: ServiceRuntime) -> None:

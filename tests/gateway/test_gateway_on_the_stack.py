@@ -9,7 +9,7 @@ import copy
 import json
 import time
 from collections.abc import AsyncIterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,10 +17,14 @@ import asyncpg
 import httpx
 import pytest
 
+from libs.auth import Role
 from libs.china_time import CHINA_TIME
 from libs.contracts.topics import ENROLLMENT_COMMANDS, WALLET_COMMANDS
+from libs.contracts.wallet import BindRelative
 from libs.hospital.simulator.national import NationalClient
+from services.gateway.adapters.repository import PgGatewayStore
 from services.gateway.bootstrap import GatewaySettings
+from services.gateway.domain.e_voucher import token_hash
 from services.gateway.entrypoints.cli import register as register_institution
 from tests.gateway.national import (
     check_line,
@@ -32,6 +36,7 @@ from tests.gateway.national import (
     result_rows,
     zip_of,
 )
+from tests.support.auth import bearer
 from tests.support.clients import Publisher
 from tests.support.people import credit, register
 from tests.support.processes import ServiceProcess, Services
@@ -562,3 +567,122 @@ async def test_the_curl_example_settles_a_whole_outpatient_visit(platform) -> No
     assert done.returncode == 0, done.stderr + done.stdout
     assert "2207 setl_id" in done.stdout and "total 14.52" in done.stdout
     assert "3202 stmt_rslt 0" in done.stdout and "\t0\t0\t\t14.52\t" in done.stdout  # one balanced row, no memo
+
+
+def settings_of(platform) -> GatewaySettings:
+    ns = platform["ns"]
+    return GatewaySettings(PGHOST=ns.stack.pghost, PGPORT=ns.stack.pgport, PGUSER=ns.stack.pguser,
+                           PGPASSWORD=ns.stack.pgpassword, DB_PREFIX=ns.prefix)
+
+
+@pytest.fixture
+async def counter(platform) -> AsyncIterator[NationalClient]:
+    """A HIS of an institution of its own (the simulated hospitals re-register the shared one)."""
+    inst = await register_institution(settings_of(platform), "H37130000088", "凭证医院", "3", REGION)
+    async with NationalClient(platform["urls"][0], inst.fixmedins_code, inst.app_id, inst.app_secret,
+                              region=REGION) as client:
+        await client.sign_in()
+        yield client
+
+
+async def e_voucher(platform, psn: str) -> dict:
+    """What a holder's app does: ask the gateway for an e-voucher with the holder's own token."""
+    async with httpx.AsyncClient(base_url=platform["urls"][0], timeout=10) as client:
+        answer = await client.post("/v1/e-vouchers", json={}, headers=bearer(Role.holder, psn_no=psn))
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+async def test_a_patient_s_e_voucher_finds_them_opens_the_visit_and_settles_it_at_one_counter_only(counter, platform) -> None:
+    psn = EMPLOYEES[11]
+    voucher = await e_voucher(platform, psn)
+    token = voucher["ec_token"]
+    assert voucher["psn_no"] == psn and 0 < voucher["valid_s"] <= 3600 and len(token) <= 50
+    found = ok(await counter.call("1101", {"data": {"mdtrt_cert_type": "01", "mdtrt_cert_no": token}}))
+    assert found["baseinfo"]["psn_no"] == psn
+    insured = found["insuinfo"][0]["insuplc_admdvs"]
+    now = f"{datetime.now():%Y-%m-%d %H:%M:%S}"
+    register = {"psn_no": psn, "insutype": "310", "begntime": now, "mdtrt_cert_type": "01", "mdtrt_cert_no": token,
+                "ipt_otp_no": f"OP{time.time_ns()}", "atddr_no": "D001", "dr_name": "医生", "dept_code": "0301",
+                "dept_name": "内科", "caty": "A03"}
+    other_person = await counter.call("2201", {"data": {**register, "psn_no": EMPLOYEES[2]}}, insuplc_admdvs=insured)
+    assert other_person["infcode"] == -1 and "another person" in other_person["err_msg"]
+    mdtrt_id = ok(await counter.call("2201", {"data": register}, insuplc_admdvs=insured))["data"]["mdtrt_id"]
+    ok(await counter.call("2203", {"mdtrtinfo": {"mdtrt_id": mdtrt_id, "psn_no": psn, "med_type": "11", "begntime": now},
+                               "diseinfo": [{"diag_type": "1", "diag_srt_no": "1", "diag_code": "J06.900",
+                                             "diag_name": "急性上呼吸道感染", "maindiag_flag": "1"}]},
+                      insuplc_admdvs=insured))
+    result = ok(await counter.call("2204", {"feedetail": [fee_line(f"L{i}", mdtrt_id, psn, "B1", code, pric, cnt)
+                                                      for i, (code, pric, cnt) in enumerate(LINES)]},
+                               insuplc_admdvs=insured))["result"]
+    body = settle_data(psn, mdtrt_id, result)
+    body["data"].update(mdtrt_cert_type="01", mdtrt_cert_no=token)
+    pre = ok(await counter.call("2206", body, insuplc_admdvs=insured))["setlinfo"]
+    posted = ok(await counter.call("2207", body, insuplc_admdvs=insured))["setlinfo"]
+    check_settlement_identities(posted)
+    assert posted["setl_id"] and d(posted["acct_pay"]) == d(pre["acct_pay"]) and posted["mdtrt_cert_type"] == "01"
+    other = await register_institution(settings_of(platform), "H37130000089", "另一凭证医院", "3", REGION)
+    async with NationalClient(platform["urls"][0], other.fixmedins_code, other.app_id, other.app_secret,
+                              region=REGION) as elsewhere:
+        await elsewhere.sign_in()
+        refused = await elsewhere.call("1101", {"data": {"mdtrt_cert_type": "01", "mdtrt_cert_no": token}})
+    assert refused["infcode"] == -1 and "refresh the QR code" in refused["err_msg"] and psn not in refused["err_msg"]
+
+
+async def test_an_expired_or_unknown_e_voucher_is_refused_with_what_the_clerk_should_do(counter, platform) -> None:
+    ns = platform["ns"]
+    conn = await asyncpg.connect(ns.dsn("gateway"))
+    try:
+        await PgGatewayStore(conn).save_e_voucher(token_hash("an-old-qr-code"), EMPLOYEES[11],
+                                                  datetime.now(UTC) - timedelta(seconds=1))
+    finally:
+        await conn.close()
+    expired = await counter.call("1101", {"data": {"mdtrt_cert_type": "01", "mdtrt_cert_no": "an-old-qr-code"}})
+    assert expired["infcode"] == -1 and expired["err_msg"].startswith("电子凭证已过期")
+    assert "refresh the QR code" in expired["err_msg"]
+    unknown = await counter.call("1101", {"data": {"mdtrt_cert_type": "01", "mdtrt_cert_no": "never-issued"}})
+    assert unknown["infcode"] == -1 and "电子凭证无效" in unknown["err_msg"]
+    async with httpx.AsyncClient(base_url=platform["urls"][0], timeout=10) as client:
+        foreign = await client.post("/v1/e-vouchers", json={"psn_no": EMPLOYEES[2]},
+                                    headers=bearer(Role.holder, psn_no=EMPLOYEES[11]))
+        hospital = await client.post("/v1/e-vouchers", json={}, headers=bearer(Role.hospital, institution=HOSPITAL))
+    assert (foreign.status_code, foreign.json()["code"]) == (403, "NOT_YOUR_ACCOUNT")
+    assert (hospital.status_code, hospital.json()["code"]) == (403, "ROLE_NOT_ALLOWED")
+
+
+async def test_a_social_security_card_finds_its_holder_by_the_card_number(counter) -> None:
+    psn = EMPLOYEES[11]
+    by_id = ok(await counter.call("1101", {"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": certno(psn)}}))
+    by_card = ok(await counter.call("1101", {"data": {"mdtrt_cert_type": "03", "mdtrt_cert_no": certno(psn).lower(),
+                                                  "card_sn": "A12345678"}}))
+    assert by_card == by_id and by_card["baseinfo"]["psn_no"] == psn
+
+
+async def test_a_pre_settlement_shows_the_family_mutual_aid_the_settlement_then_pays(platform) -> None:
+    holder, member, ns = EMPLOYEES[10], RESIDENTS[1], platform["ns"]
+    async with Publisher(ns.stack.kafka_bootstrap, ns.topic_prefix) as app:
+        await app.send(WALLET_COMMANDS, holder, BindRelative(command_id=f"bind-{member}", psn_no=holder,
+                                                             relative_psn_no=member, relation="parent", uses=["medical"]),
+                       f"bind-{member}")
+    for _ in range(300):
+        if await count(ns, "wallet", "SELECT count(*) FROM bindings WHERE member = $1 AND revoked_at IS NULL", member):
+            break
+        await asyncio.sleep(0.1)
+    else:
+        pytest.fail("the wallet did not record the binding")
+    person_region = "430100"  # a resident is treated at home, by a hospital of their own region
+    home = await register_institution(settings_of(platform), "H43010000011", "长沙家庭医院", "2", person_region)
+    async with NationalClient(platform["urls"][0], home.fixmedins_code, home.app_id, home.app_secret,
+                              region=person_region) as h:
+        await h.sign_in()
+        mdtrt_id, result = await open_visit(h, member, LINES)
+        body = settle_data(member, mdtrt_id, result)
+        body["data"]["insutype"] = "390"
+        pre = ok(await h.call("2206", body, insuplc_admdvs=person_region))["setlinfo"]
+        posted = ok(await h.call("2207", body, insuplc_admdvs=person_region))["setlinfo"]
+    for info in (pre, posted):
+        check_settlement_identities(info)
+    assert d(pre["acct_mulaid_pay"]) > 0 and d(pre["acct_pay"]) == 0  # a resident has no account: family money
+    assert [d(pre[k]) for k in ("acct_pay", "acct_mulaid_pay", "psn_cash_pay", "psn_part_amt")] == \
+        [d(posted[k]) for k in ("acct_pay", "acct_mulaid_pay", "psn_cash_pay", "psn_part_amt")]
+    assert d(pre["psn_part_amt"]) == d(pre["acct_pay"]) + d(pre["acct_mulaid_pay"]) + d(pre["psn_cash_pay"])

@@ -48,7 +48,7 @@ def test_the_repository_ignores_the_secrets_file() -> None:
 
 def test_rotate_without_names_leaves_the_keys_that_protect_stored_data() -> None:
     plan = secrets.rotation_plan()
-    assert "PII_ENCRYPTION_KEY" not in plan and "PII_HASH_KEY" not in plan
+    assert "PII_ENCRYPTION_KEY" not in plan and "PII_HASH_KEY" not in plan and "GATEWAY_SECRET_KEY" not in plan
     assert "KAFKA_USER_SETTLEMENT_PASSWORD" in plan and "PG_WALLET_PASSWORD" in plan
 
 

@@ -1,4 +1,4 @@
-"""Every role × every route of the four services, on the real services and Postgres: a role the role
+"""Every role × every route of the five services, on the real services and Postgres: a role the role
 table admits gets past the gate (whatever the route then answers, never 401/403), any other role is
 refused with 403 ROLE_NOT_ALLOWED, and without a valid token every route answers 401."""
 

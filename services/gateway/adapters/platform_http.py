@@ -1,5 +1,6 @@
 """The platform's HTTP queries the gateway answers from: enrollment's person (1101), the wallet's
-balances (balc), settlement's accumulators (5206). Identity comes back masked; it is never logged."""
+balances (balc) and how it would pay a personal part (2206/2303), settlement's accumulators (5206).
+Identity comes back masked; it is never logged."""
 
 from __future__ import annotations
 
@@ -57,6 +58,14 @@ class PlatformQueries:
         """The personal account's total in fen, None when the person has no account."""
         found = await self._get(f"{self._wallet}/v1/accounts/{psn_no}")
         return None if found is None else int(found["total"])
+
+    async def personal_part_quote(self, psn_no: str, psn_part_amt: int, acct_used_flag: bool) -> dict[str, Any]:
+        """How the wallet would pay this personal part now (acct_pay, acct_mulaid_pay, psn_cash_pay, balc)."""
+        found = await self._get(f"{self._wallet}/v1/accounts/{psn_no}/personal-part-quote", psn_part_amt=psn_part_amt,
+                                acct_used_flag=str(acct_used_flag).lower())
+        if found is None:
+            raise PlatformUnavailable("no quote")
+        return found
 
     async def accumulators(self, psn_no: str, year: int) -> dict[str, Any] | None:
         return await self._get(f"{self._settlement}/v1/accumulators/{psn_no}", year=year)

@@ -1,4 +1,6 @@
-"""The gateway's Postgres store: institutions, sign-ins, nonces, messages, visits with lines, settlements."""
+"""The gateway's Postgres store: sign-ins, nonces, messages, visits with lines, settlements, e-vouchers.
+
+Institutions and their sealed app secrets are in credentials.py."""
 
 from __future__ import annotations
 
@@ -11,19 +13,9 @@ from typing import Any
 import asyncpg
 import orjson
 
+from services.gateway.domain.e_voucher import EVoucher
 from services.gateway.domain.line_split import LineSplit
 from services.gateway.domain.visit import FeeLine, Person, Visit
-
-
-@dataclass(frozen=True)
-class Institution:
-    fixmedins_code: str
-    fixmedins_name: str
-    fixmedins_type: str
-    hosp_lv: str
-    region: str
-    app_id: str
-    app_secret: str
 
 
 @dataclass(frozen=True)
@@ -61,24 +53,7 @@ class PgGatewayStore:
     def __init__(self, conn: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy) -> None:
         self.conn = conn
 
-    # -- institutions and access ------------------------------------------------------------------
-
-    async def register_institution(self, code: str, name: str, hosp_lv: str, region: str,
-                                   fixmedins_type: str = "hospital") -> Institution:
-        app_id = "app-" + secrets.token_hex(8)
-        secret = secrets.token_urlsafe(32)
-        await self.conn.execute(
-            "INSERT INTO institutions (fixmedins_code, fixmedins_name, fixmedins_type, hosp_lv, region, app_id, app_secret)"
-            " VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (fixmedins_code) DO UPDATE SET fixmedins_name = $2,"
-            " fixmedins_type = $3, hosp_lv = $4, region = $5, app_id = $6, app_secret = $7, active = true",
-            code, name, fixmedins_type, hosp_lv, region, app_id, secret)
-        return Institution(code, name, fixmedins_type, hosp_lv, region, app_id, secret)
-
-    async def institution_by_app_id(self, app_id: str) -> Institution | None:
-        row = await self.conn.fetchrow(
-            "SELECT fixmedins_code, fixmedins_name, fixmedins_type, hosp_lv, region, app_id, app_secret"
-            " FROM institutions WHERE app_id = $1 AND active", app_id)
-        return Institution(**dict(row)) if row else None
+    # -- access ---------------------------------------------------------------------------------
 
     async def remember_nonce(self, app_id: str, nonce: str, window: timedelta) -> bool:
         """False if the nonce was seen within the window (a replay)."""
@@ -231,6 +206,23 @@ class PgGatewayStore:
         cancellation."""
         return list(await self.conn.fetch(STATEMENT_ENTRIES, code, start, end, limit))
 
+
+    # -- e-vouchers (mdtrt_cert_type 01) ----------------------------------------------------------
+
+    async def save_e_voucher(self, token_hash: str, psn_no: str, expires_at: datetime) -> None:
+        await self.conn.execute("INSERT INTO e_vouchers (token_hash, psn_no, expires_at) VALUES ($1, $2, $3)",
+                                token_hash, psn_no, expires_at)
+
+    async def present_e_voucher(self, token_hash: str, code: str) -> EVoucher | None:
+        """The voucher of this token hash; the first institution to present it becomes its holder."""
+        row = await self.conn.fetchrow(
+            "UPDATE e_vouchers SET fixmedins_code = COALESCE(fixmedins_code, $2) WHERE token_hash = $1"
+            " RETURNING psn_no, expires_at, fixmedins_code", token_hash, code)
+        return EVoucher(row["psn_no"], row["expires_at"], row["fixmedins_code"]) if row else None
+
+    async def purge_e_vouchers(self, expired_before: datetime) -> int:
+        result = await self.conn.execute("DELETE FROM e_vouchers WHERE expires_at < $1", expired_before)
+        return int(result.split()[-1])
 
 def _settlement(row: asyncpg.Record | None) -> dict[str, Any] | None:
     if row is None:

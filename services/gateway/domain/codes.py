@@ -95,12 +95,16 @@ def national_chrgitm_lv(platform_class: str) -> str:
     return CHRGITM_LV_OUT[platform_class]
 
 
+# 就诊凭证类型: what mdtrt_cert_no then holds.
+CERT_TYPES = {"01": "电子凭证 (the e-voucher token)", "02": "居民身份证 (the ID number)",
+              "03": "社会保障卡 (the card number, i.e. the ID number)"}
+
+
 def cert_type(value: object) -> str:
     code = str(value or "").strip()
-    if code == "02":
+    if code in CERT_TYPES:
         return code
-    raise UnknownCode("mdtrt_cert_type", "就诊凭证类型", code,
-                      "02 居民身份证 (01 电子凭证 and 03 社会保障卡 are not yet accepted by this platform)")
+    raise UnknownCode("mdtrt_cert_type", "就诊凭证类型", code, ", ".join(f"{k} {v}" for k, v in CERT_TYPES.items()))
 
 
 def psn_type(insutype: str, retired: bool, age: int) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from libs.db.migrations import migrate
 from libs.db.pool import create_pool
 from libs.messaging import postgres
-from services.gateway.adapters.repository import Institution, PgGatewayStore
+from services.gateway.adapters.credentials import Institution, PgCredentials
 from services.gateway.bootstrap import MIGRATIONS, GatewaySettings
 
 LEVELS = ("primary", "1", "2", "3", "provincial")
@@ -33,7 +33,7 @@ async def register(settings: GatewaySettings, code: str, name: str, level: str, 
         async with pool.acquire() as conn:
             await migrate(conn, {"messaging": postgres.MIGRATIONS, settings.service_name: MIGRATIONS})
             async with conn.transaction():
-                return await PgGatewayStore(conn).register_institution(code, name, level, region, kind)
+                return await PgCredentials(conn, settings.sealer()).register_institution(code, name, level, region, kind)
     finally:
         await pool.close()
 

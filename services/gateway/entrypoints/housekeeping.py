@@ -1,5 +1,5 @@
-"""Nonces are needed only within the signature window, files (9101/3202) until their download deadline:
-older ones are deleted every minute."""
+"""Nonces are needed only within the signature window, files (9101/3202) until their download deadline,
+e-vouchers until they expire: older ones are deleted every minute."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ class NoncePurger:
                     store = PgGatewayStore(tx.conn)
                     await store.purge_nonces(datetime.now(UTC) - self.keep)
                     await store.purge_files(datetime.now(UTC))
+                    await store.purge_e_vouchers(datetime.now(UTC) - self.keep)
             except Exception as exc:  # the next round tries again; neither a replay check nor a download depends on it
                 log.warning("nonce_purge_failed", error=repr(exc))
 

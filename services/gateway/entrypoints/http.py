@@ -26,7 +26,9 @@ from fastapi.responses import Response
 
 from libs.china_time import CHINA_TIME
 from libs.messaging.postgres import PgDatabase
-from services.gateway.adapters.repository import Institution, PgGatewayStore
+from libs.pii import Sealer
+from services.gateway.adapters.credentials import Institution, PgCredentials
+from services.gateway.adapters.repository import PgGatewayStore
 from services.gateway.domain.errors import (
     AccessRefused,
     BadSignature,
@@ -37,6 +39,7 @@ from services.gateway.domain.errors import (
 )
 from services.gateway.domain.rate_limit import RateLimiter
 from services.gateway.domain.signing import SignedRequest
+from services.gateway.entrypoints import e_vouchers
 from services.gateway.service_layer.call import Call
 from services.gateway.service_layer.files import Download
 from services.gateway.service_layer.service import GatewayService, base_infno
@@ -106,15 +109,16 @@ def reply(region: str, received: datetime, *, output: Any = None, err_msg: str |
 
 class Gateway:
     def __init__(self, service: GatewayService, database: PgDatabase, *, window_s: float, limiter: RateLimiter,
-                 aliases: dict[str, str] | None = None, credentials_ttl_s: float = 10.0,
+                 sealer: Sealer, aliases: dict[str, str] | None = None, credentials_ttl_s: float = 10.0,
                  max_body: int = 24 << 20) -> None:
         self.service, self.database, self.window_s, self.limiter = service, database, window_s, limiter
         self.max_body = max_body
+        self.sealer = sealer  # opens the institutions' app secrets, sealed at rest (adapters/credentials.py)
         self.aliases = {**DEFAULT_ALIASES, **(aliases or {})}
         self._ttl = credentials_ttl_s
         self._institutions: dict[str, tuple[Institution | None, float]] = {}  # app id -> (found, until)
 
-    async def _institution(self, store: PgGatewayStore, app_id: str) -> Institution | None:
+    async def _institution(self, store: PgCredentials, app_id: str) -> Institution | None:
         """Credentials cached for a few seconds (a rotated secret stops working within that time)."""
         found, until = self._institutions.get(app_id, (None, 0.0))
         if until < time.monotonic():
@@ -141,7 +145,7 @@ class Gateway:
             # One transaction for everything before the transaction proper: credentials, nonce, session, msgid.
             async with self.database.transaction() as tx:
                 store = PgGatewayStore(tx.conn)
-                institution = await self._institution(store, signed.app_id)
+                institution = await self._institution(PgCredentials(tx.conn, self.sealer), signed.app_id)
                 if institution is None:
                     raise BadSignature(f"x-ca-key {signed.app_id!r} is not a registered app id")
                 signed.check_signature(institution.app_secret, body)
@@ -217,6 +221,8 @@ def create_app(gateway: Gateway) -> FastAPI:
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    # The holders' e-vouchers (platform bearer tokens, its own hardened app): entrypoints/e_vouchers.py.
+    e_vouchers.mount(app, gateway.service.deps)
     return app
 
 

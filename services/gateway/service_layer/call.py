@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, overload
 
-from services.gateway.adapters.repository import Institution
+from services.gateway.adapters.credentials import Institution
 from services.gateway.domain.errors import InvalidInput
 
 

@@ -28,3 +28,4 @@ class Deps:
     recent_persons: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)
     recent_person_s: float = 120.0
     files: Limits = field(default_factory=Limits)  # 9101/9102/3202: sizes and how long files are kept
+    e_voucher_ttl_s: float = 300.0  # how long an e-voucher token (mdtrt_cert_type 01) may be used

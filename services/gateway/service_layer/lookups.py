@@ -6,11 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from services.gateway.adapters.platform_http import PlatformUnavailable
-from services.gateway.domain import amounts, codes
+from services.gateway.domain import amounts
 from services.gateway.domain.errors import InvalidInput, Refusal
 from services.gateway.service_layer.call import Call, text
 from services.gateway.service_layer.deps import Deps
-from services.gateway.service_layer.persons import balance, person_of, remember
+from services.gateway.service_layer.persons import balance, by_credential, person_of, remember
 
 
 async def sign_in(deps: Deps, call: Call) -> dict[str, Any]:
@@ -26,22 +26,9 @@ async def sign_in(deps: Deps, call: Call) -> dict[str, Any]:
 
 
 async def person(deps: Deps, call: Call) -> dict[str, Any]:
-    """1101 by resident ID card: baseinfo, one insuinfo row per insurance held, idetinfo."""
-    data = call.node("data")
-    cert_type = str(data.get("mdtrt_cert_type") or "")
-    certno = data.get("mdtrt_cert_no") if cert_type else None
-    if not cert_type and str(data.get("psn_cert_type") or "") == "01":
-        certno = data.get("certno")
-    else:
-        codes.cert_type(cert_type)
-    if not certno:
-        raise InvalidInput("mdtrt_cert_no 就诊凭证编号 (or psn_cert_type 01 + certno) 必填 (is required)")
-    try:
-        found = await deps.queries.person_by_certno(str(certno).strip().upper())
-    except PlatformUnavailable:
-        raise Refusal("人员信息暂时无法查询 (the person register did not answer); send 1101 again", "TRY_AGAIN") from None
-    if found is None:
-        raise Refusal("未查询到参保信息 (no insured person with this ID number on this platform)", "UNKNOWN_PERSON")
+    """1101 by credential (01 e-voucher, 02 resident ID card, 03 social-security card) or certificate:
+    baseinfo, one insuinfo row per insurance held, idetinfo."""
+    found = await by_credential(deps, call, call.node("data"))
     remember(deps, found)
     p, cov = person_of(found), found["coverage"]
     own = await balance(deps, p.psn_no) if cov["insutype"] == "310" else None

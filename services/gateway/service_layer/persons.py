@@ -1,4 +1,5 @@
-"""The person as the gateway's replies show them, from enrollment's person query (masked identity)."""
+"""The person as the gateway's replies show them, from enrollment's person query (masked identity), and
+the person a credential (mdtrt_cert_type 01/02/03) names."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import time
 from typing import Any
 
 from services.gateway.adapters.platform_http import PlatformUnavailable
+from services.gateway.adapters.repository import PgGatewayStore
 from services.gateway.domain import codes
 from services.gateway.domain.errors import InvalidInput, Refusal
 from services.gateway.domain.visit import Person
+from services.gateway.service_layer import e_vouchers
+from services.gateway.service_layer.call import Call, text
 from services.gateway.service_layer.deps import Deps
 
 
@@ -46,3 +50,44 @@ async def balance(deps: Deps, psn_no: str) -> int | None:
         return await deps.queries.balance(psn_no)
     except PlatformUnavailable:
         return None
+
+
+async def by_credential(deps: Deps, call: Call, data: dict[str, Any]) -> dict[str, Any]:
+    """1101's person: by credential (01 e-voucher token, 02 resident ID card, 03 social-security card,
+    whose number is the holder's ID number; card_sn is not checked, docs/hospital-integration.md) or by
+    certificate (psn_cert_type 01 + certno)."""
+    cert_type = str(data.get("mdtrt_cert_type") or "").strip()
+    if not cert_type and str(data.get("psn_cert_type") or "").strip() == "01":
+        value = text(data, "certno", required=False, max_length=50)
+    else:
+        codes.cert_type(cert_type)
+        value = text(data, "mdtrt_cert_no", required=False, max_length=50)
+    if not value:
+        raise InvalidInput("mdtrt_cert_no 就诊凭证编号 (or psn_cert_type 01 + certno) 必填 (is required)")
+    try:
+        if cert_type == e_vouchers.E_VOUCHER:
+            async with deps.database.transaction() as tx:
+                voucher = await e_vouchers.resolve(deps, deps.store_for(tx), call.code, value)
+            found = await deps.queries.person(voucher.psn_no)
+        else:  # 02, 03 (the card number is the ID number) and a certificate: by the ID number
+            found = await deps.queries.person_by_certno(value.upper())
+    except PlatformUnavailable:
+        raise Refusal("人员信息暂时无法查询 (the person register did not answer); send 1101 again", "TRY_AGAIN") from None
+    if found is None:
+        raise Refusal("未查询到参保信息 (no insured person with this credential on this platform)", "UNKNOWN_PERSON")
+    return found
+
+
+async def check_credential(deps: Deps, call: Call, data: dict[str, Any], psn_no: str,
+                           store: PgGatewayStore | None = None) -> None:
+    """A transaction naming mdtrt_cert_type 01 carries a current e-voucher of the visit's person: the
+    token is resolved again (in `store`'s transaction when given), so an expired one is refused."""
+    if str(data.get("mdtrt_cert_type") or "").strip() != e_vouchers.E_VOUCHER:
+        return
+    token = text(data, "mdtrt_cert_no", max_length=50)
+    if store is None:
+        async with deps.database.transaction() as tx:
+            voucher = await e_vouchers.resolve(deps, deps.store_for(tx), call.code, token)
+    else:
+        voucher = await e_vouchers.resolve(deps, store, call.code, token)
+    voucher.check_person(psn_no)

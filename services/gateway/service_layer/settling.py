@@ -18,12 +18,13 @@ from libs.contracts import claims as c
 from libs.contracts.topics import CLAIMS_SUBMITTED
 from libs.hospital.outcomes import Outcome, OutcomeTimeout
 from libs.messaging.emit import emit
+from services.gateway.adapters.platform_http import PlatformUnavailable
 from services.gateway.domain import amounts, codes, replies
-from services.gateway.domain.errors import InvalidInput, NoReplyInTime, PlatformRefused
+from services.gateway.domain.errors import InvalidInput, NoReplyInTime, PlatformRefused, Refusal
 from services.gateway.domain.visit import INPATIENT, FeeLine, Visit, require
 from services.gateway.service_layer.call import Call, text, when
 from services.gateway.service_layer.deps import Deps
-from services.gateway.service_layer.persons import balance
+from services.gateway.service_layer.persons import check_credential
 
 log = structlog.get_logger("gateway")
 PRODUCER = "gateway"
@@ -106,6 +107,7 @@ async def presettle(deps: Deps, call: Call) -> dict[str, Any]:
         store = deps.store_for(tx)
         visit = require(await store.visit(call.code, text(data, "mdtrt_id", max_length=30), for_update=False),
                         str(data.get("mdtrt_id")))
+        await check_credential(deps, call, data, visit.psn_no, store)
         lines, batch, endtime = _prepare(call, visit, data)
         claim = _claim(call, visit, lines, visit.claim_id(batch), "presettle", data, endtime)
         pending = send_claim(deps, tx, claim)
@@ -113,14 +115,26 @@ async def presettle(deps: Deps, call: Call) -> dict[str, Any]:
     if outcome.event_type != "ClaimPreSettled":
         raise refusal_of(outcome)
     p = outcome.payload
-    psn_part = p.amounts.psn_part_amt
-    own = await balance(deps, visit.psn_no) if visit.insutype == "310" else None
-    acct = min(psn_part, own) if own is not None and claim.acct_used_flag else 0
-    split = replies.Split(p.amounts.model_dump(), [(d.fund_pay_type, d.fund_payamt) for d in p.setldetail], acct, 0,
-                          psn_part - acct, None if own is None else own - acct)
+    paid = await personal_part(deps, visit.psn_no, p.amounts.psn_part_amt, claim.acct_used_flag)
+    split = replies.Split(p.amounts.model_dump(), [(d.fund_pay_type, d.fund_payamt) for d in p.setldetail],
+                          paid["acct_pay"], paid["acct_mulaid_pay"], paid["psn_cash_pay"], paid["balc"])
     info = replies.setlinfo(visit, split, national_med_type=visit.national_med_type or visit.med_type or "",
                             medins_setl_id=call.msgid, posted=False)
     return _output(info, replies.setldetail(split))
+
+
+async def personal_part(deps: Deps, psn_no: str, psn_part_amt: int, acct_used_flag: bool) -> dict[str, int]:
+    """How the wallet would pay the personal part now, by the rule a settlement's payment follows (own
+    account, then relatives' bound money: family mutual aid, then cash), so that 2206 shows what 2207 pays."""
+    try:
+        quote = await deps.queries.personal_part_quote(psn_no, psn_part_amt, acct_used_flag)
+    except PlatformUnavailable:
+        raise Refusal("个人账户暂时无法查询 (the wallet did not answer); send the pre-settlement again",
+                      "TRY_AGAIN") from None
+    split = {name: int(quote[name]) for name in ("acct_pay", "acct_mulaid_pay", "psn_cash_pay", "balc")}
+    if split["acct_pay"] + split["acct_mulaid_pay"] + split["psn_cash_pay"] != psn_part_amt:
+        raise Refusal("个人负担 split by the wallet does not add up; send the pre-settlement again", "TRY_AGAIN")
+    return split
 
 
 def _output(info: dict[str, Any], detail: list[dict[str, Any]]) -> dict[str, Any]:
@@ -144,6 +158,8 @@ async def settle(deps: Deps, call: Call) -> dict[str, Any]:
         if done is not None and done["status"] == "settled":
             await store.save_message(call.code, call.msgid, call.infno, call.body_hash, reply=None, claim_id=claim_id)
             return settled_output(done["setlinfo"])  # the same settlement again, whichever msgid asks
+        if done is None or done["status"] == "rejected":  # one under way was checked when it started
+            await check_credential(deps, call, data, visit.psn_no, store)
         lines, batch, endtime = _prepare(call, visit, data)
         claim = _claim(call, visit, lines, claim_id, "settle", data, endtime)
         await store.start_settlement(claim_id, call.code, visit.mdtrt_id, batch, call.msgid, call.infno,

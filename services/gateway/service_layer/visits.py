@@ -15,7 +15,7 @@ from services.gateway.domain.line_split import split_line, split_refund
 from services.gateway.domain.visit import CANCELLED, INPATIENT, OUTPATIENT, FeeLine, Visit, require
 from services.gateway.service_layer.call import Call, region, text, when
 from services.gateway.service_layer.deps import Deps
-from services.gateway.service_layer.persons import find_person
+from services.gateway.service_layer.persons import check_credential, find_person
 
 
 async def _open(deps: Deps, call: Call, *, kind: str, data: dict[str, Any], med_type_raw: str | None,
@@ -23,6 +23,7 @@ async def _open(deps: Deps, call: Call, *, kind: str, data: dict[str, Any], med_
     psn_no = text(data, "psn_no", max_length=30)
     insutype = codes.insutype(data.get("insutype"), call.institution.region)
     codes.cert_type(data.get("mdtrt_cert_type"))
+    await check_credential(deps, call, data, psn_no)
     person, coverage = await find_person(deps, psn_no)
     insured = str(call.envelope.get("insuplc_admdvs") or "") or coverage["insuplc_admdvs"]
     check_treatment_region(call)

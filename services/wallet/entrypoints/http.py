@@ -26,7 +26,7 @@ from libs.http import claim_idempotency_key, harden
 from libs.messaging.consumer import TRANSIENT_ERRORS
 from libs.messaging.ports import Database, Transaction
 from libs.retry import RetryPolicy, retry_transient
-from services.wallet.domain import Bucket
+from services.wallet.domain import Bucket, WalletRefusal
 from services.wallet.service_layer import queries
 from services.wallet.service_layer.handlers import Refused, WalletHandlers
 
@@ -47,6 +47,7 @@ HOLDER, OPERATOR, AUDITOR = Role.holder, Role.operator, Role.auditor
 ACCESS = RouteTable.of("wallet", {
     "GET /v1/accounts/{psn_no}": {HOLDER, OPERATOR, AUDITOR, Role.service},  # a holder: their own; the gateway's balc
     "GET /v1/accounts/{psn_no}/statement": {HOLDER, OPERATOR, AUDITOR},  # a holder: their own
+    "GET /v1/accounts/{psn_no}/personal-part-quote": {Role.service, OPERATOR, AUDITOR},  # the gateway's 2206/2303
     "POST /v1/transfers": {HOLDER},                                      # from their own account
     "POST /v1/premium-payments": {HOLDER},
     "POST /v1/bindings": {HOLDER},
@@ -104,6 +105,19 @@ def create_app(database: Database, handlers: WalletHandlers) -> FastAPI:
         start = max(0, end - limit)
         shown = whole.model_copy(update={"lines": whole.lines[start:end]})
         return JSONResponse({**shown.model_dump(mode="json"), "next_before": start or None})
+
+    @app.get("/v1/accounts/{psn_no}/personal-part-quote", response_model=w.PersonalPartQuote)
+    async def personal_part_quote(
+            psn_no: str, psn_part_amt: int = Query(ge=0, le=10**12, description="个人负担总金额 in fen."),
+            acct_used_flag: bool = Query(default=True, description="Whether the personal account may be used."),
+            _: Principal = Depends(ACCESS.dependency("GET /v1/accounts/{psn_no}/personal-part-quote"))) -> Any:
+        """How a settlement would pay this personal part now (own account, relatives, cash); nothing moves."""
+        try:
+            async with database.transaction() as tx:
+                return await queries.personal_part_quote(handlers.book_for(tx), psn_no, psn_part_amt, acct_used_flag,
+                                                         handlers.policy, handlers.clock())
+        except WalletRefusal as refused:  # a person number the wallet cannot hold
+            return _refusal(Refused(refused.reason_code, refused.sentence), 422)
 
     @app.post("/v1/transfers", response_model=w.TransferCompleted, responses=REFUSED)
     async def transfer(request: Request, body: w.TransferToRelative,

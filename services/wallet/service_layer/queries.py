@@ -3,16 +3,25 @@ that what it shows is consistent even while money moves."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from libs.contracts import wallet as w
 from services.wallet.domain import (
     Bucket,
+    PayPersonalPart,
+    PersonalAccount,
     StatementLine,
     WalletBook,
+    WalletPolicy,
     account_statement,
     balances_of,
+    decide_claim_payment,
     person_statement,
     personal,
+    rows_for_claim_payment,
 )
+
+QUOTE = "quote"  # the claim, settlement and institution ids of a quote: it is never recorded
 
 
 async def account_balances(book: WalletBook, psn_no: str) -> w.AccountBalances | None:
@@ -41,3 +50,16 @@ async def statement(book: WalletBook, psn_no: str, bucket: Bucket | None = None,
 def _line(line: StatementLine) -> w.StatementLine:
     return w.StatementLine(key=line.key, kind=line.kind.value, occurred_at=line.occurred_at, amount=line.amount,
                            balance=line.balance)
+
+
+async def personal_part_quote(book: WalletBook, psn_no: str, psn_part_amt: int, acct_used_flag: bool,
+                              policy: WalletPolicy, at: datetime) -> w.PersonalPartQuote:
+    """How `decide_claim_payment` would pay this personal part now, from the rows as they are (no lock,
+    nothing recorded): the pre-settlement's acct_pay / acct_mulaid_pay / psn_cash_pay / balc."""
+    bindings = await book.active_bindings_of(psn_no)
+    accounts = {who: await book.account(who) or PersonalAccount(who) for who in rows_for_claim_payment(psn_no, bindings)}
+    payment = decide_claim_payment(PayPersonalPart(QUOTE, QUOTE, psn_no, QUOTE, psn_part_amt, acct_used_flag, at),
+                                   accounts, bindings, None, policy).outcome
+    return w.PersonalPartQuote(psn_no=psn_no, psn_part_amt=psn_part_amt, acct_used_flag=acct_used_flag,
+                               acct_pay=payment.acct_pay, acct_mulaid_pay=payment.acct_mulaid_pay,
+                               psn_cash_pay=payment.psn_cash_pay, balc=payment.balc)

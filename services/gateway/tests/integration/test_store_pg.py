@@ -1,4 +1,5 @@
-"""The gateway's Postgres store on the real server: credentials, nonces, sign-ins, visits, settlements."""
+"""The gateway's Postgres store on the real server: nonces, sign-ins, visits, settlements (credentials and
+e-vouchers: test_credentials_pg.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 
 from libs.db.migrations import migrate
 from libs.messaging import postgres
+from libs.pii import new_key
+from services.gateway.adapters.credentials import PgCredentials, secret_sealer
 from services.gateway.adapters.repository import PgGatewayStore
 from services.gateway.bootstrap import MIGRATIONS
 from services.gateway.domain.line_split import CatalogueEntry, split_line
@@ -32,14 +35,6 @@ async def store(namespace) -> AsyncIterator[PgGatewayStore]:
         await conn.close()
 
 
-async def test_registered_credentials_are_found_by_app_id_and_registering_again_rotates_them(store) -> None:
-    first = await store.register_institution("H1", "一院", "3", "371300")
-    assert (await store.institution_by_app_id(first.app_id)).app_secret == first.app_secret
-    second = await store.register_institution("H1", "一院", "3", "371300")
-    assert await store.institution_by_app_id(first.app_id) is None
-    assert (await store.institution_by_app_id(second.app_id)).fixmedins_code == "H1"
-
-
 async def test_a_nonce_is_accepted_once(store) -> None:
     assert await store.remember_nonce("app", "n-0001", timedelta(minutes=5))
     assert not await store.remember_nonce("app", "n-0001", timedelta(minutes=5))
@@ -47,7 +42,7 @@ async def test_a_nonce_is_accepted_once(store) -> None:
 
 
 async def test_a_sign_in_is_valid_for_its_institution_only(store) -> None:
-    await store.register_institution("H1", "一院", "3", "371300")
+    await PgCredentials(store.conn, secret_sealer(new_key())).register_institution("H1", "一院", "3", "371300")
     sign_no, at = await store.sign_in("H1", "0007")
     assert await store.signed_in("H1", sign_no, at - timedelta(seconds=1))
     assert not await store.signed_in("H2", sign_no, at - timedelta(seconds=1))
