@@ -36,11 +36,12 @@ class ConsoleSettings(ServiceSettings):
     service_name: str = "console"
     http_port: int | None = Field(default=8100, alias="CONSOLE_HTTP_PORT")
     # The services the console watches; each at <NAME>_URL, else 127.0.0.1:<NAME>_HTTP_PORT.
-    watched: str = Field(default="enrollment,settlement,wallet,clearing", alias="CONSOLE_SERVICES")
+    watched: str = Field(default="enrollment,settlement,wallet,clearing,gateway", alias="CONSOLE_SERVICES")
     enrollment_url: str | None = Field(default=None, alias="ENROLLMENT_URL")
     settlement_url: str | None = Field(default=None, alias="SETTLEMENT_URL")
     wallet_url: str | None = Field(default=None, alias="WALLET_URL")
     clearing_url: str | None = Field(default=None, alias="CLEARING_URL")
+    gateway_url: str | None = Field(default=None, alias="GATEWAY_URL")
     prometheus_url: str = Field(default="http://127.0.0.1:9090", alias="PROMETHEUS_URL")
     session_ttl_s: int = Field(default=8 * 3600, ge=60, alias="CONSOLE_SESSION_TTL_S")
     refresh_ms: int = Field(default=3000, ge=500, alias="CONSOLE_REFRESH_MS")

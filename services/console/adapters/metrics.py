@@ -23,6 +23,16 @@ QUERIES = {  # observability's metric names (libs/observability/metrics.py); sel
 }
 
 
+# The hospital gateway's figures for the overview (libs/observability/metrics.py, medins_gateway_*).
+GATEWAY_QUERIES = {
+    "requests": "sum by (infno, infcode) (rate(medins_gateway_requests_total[1m]))",
+    "timeouts": "sum by (infno) (increase(medins_gateway_reply_timeouts_total[10m]))",
+    "refusals": "sum by (code) (increase(medins_gateway_refusals_total[10m]))",
+}
+GATEWAY_METRICS = {"requests": "medins_gateway_requests_total", "timeouts": "medins_gateway_reply_timeouts_total",
+                   "refusals": "medins_gateway_refusals_total"}
+
+
 def parse_metrics(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
     """Prometheus' text format, read just enough: name -> [(labels, value)]."""
     found: dict[str, list[tuple[dict[str, str], float]]] = defaultdict(list)
@@ -43,12 +53,12 @@ def parse_metrics(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
     return found
 
 
-async def from_prometheus(url: str, timeout: float = 3.0) -> dict[str, Any] | None:
+async def from_prometheus(url: str, timeout: float = 3.0, queries: dict[str, str] = QUERIES) -> dict[str, Any] | None:
     """Each query's series, or None when no Prometheus answers at `url`."""
     results: dict[str, Any] = {}
     try:
         async with httpx.AsyncClient(timeout=timeout) as http:
-            for name, query in QUERIES.items():
+            for name, query in queries.items():
                 reply = await http.get(f"{url}/api/v1/query", params={"query": query})
                 data = reply.json().get("data", {}).get("result", [])
                 results[name] = [{"labels": r["metric"], "value": float(r["value"][1])} for r in data]
@@ -90,3 +100,17 @@ async def from_services(client: ServicesClient) -> dict[str, Any]:
     if lag:
         out["kafka"] = {"consumer_lag": summed_lag(lag)}
     return out
+
+
+async def gateway_figures(url: str, client: ServicesClient) -> dict[str, Any]:
+    """The hospitals' calls by transaction and infcode, refusals by reason and timeouts waiting for an
+    outcome: rates and 10-minute counts from Prometheus, else the gateway's counters since it started."""
+    found = await from_prometheus(url, queries=GATEWAY_QUERIES)
+    if found is not None:
+        return {"source": "prometheus", **found}
+    status, text = await client.text("gateway", "/metrics") if "gateway" in client.urls else (0, "")
+    if status != 200:
+        return {"source": None, **dict.fromkeys(GATEWAY_QUERIES)}
+    parsed = parse_metrics(text)
+    return {"source": "gateway", **{name: [{"labels": labels, "value": value} for labels, value in parsed.get(metric, [])]
+                                    for name, metric in GATEWAY_METRICS.items()}}
