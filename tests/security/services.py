@@ -1,4 +1,4 @@
-"""The four services in-process on the real Postgres (and Kafka for their relays), HTTP only: each
+"""The five services with a role table in-process on the real Postgres (and Kafka for their relays), HTTP only: each
 answers on a port of its own, as `make run` serves it. Their consumers are not started."""
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from services.clearing import bootstrap as clearing
 from services.clearing.entrypoints.http import ACCESS as CLEARING
 from services.enrollment import bootstrap as enrollment
 from services.enrollment.entrypoints.http import ACCESS as ENROLLMENT
+from services.gateway import bootstrap as gateway
+from services.gateway.entrypoints.http import ACCESS as GATEWAY
 from services.settlement import bootstrap as settlement
 from services.settlement.entrypoints.http import ACCESS as SETTLEMENT
 from services.wallet import bootstrap as wallet
@@ -18,7 +20,7 @@ from services.wallet.entrypoints.http import ACCESS as WALLET
 from tests.support.stack import Namespace
 
 TABLES: dict[str, RouteTable] = {"enrollment": ENROLLMENT, "settlement": SETTLEMENT, "wallet": WALLET,
-                                 "clearing": CLEARING}
+                                 "clearing": CLEARING, "gateway": GATEWAY}
 
 
 @contextlib.asynccontextmanager
@@ -31,6 +33,7 @@ async def http_services(ns: Namespace) -> AsyncIterator[dict[str, str]]:
         wallet.bootstrap(wallet.WalletSettings(**env, WALLET_HTTP_PORT=ports["wallet"]))[0],
         clearing.bootstrap(clearing.ClearingSettings(
             **env, CLEARING_HTTP_PORT=ports["clearing"], SETTLEMENT_URL=f"http://127.0.0.1:{ports['settlement']}"))[0],
+        gateway.bootstrap(gateway.GatewaySettings(**env, GATEWAY_HTTP_PORT=ports["gateway"]))[0],
     ]
     started = []
     try:

@@ -23,14 +23,19 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
+from libs.auth import RouteTable
 from libs.china_time import CHINA_TIME
+from libs.http import guarded_routes
+from libs.messaging import dead_letter_api
 from libs.messaging.postgres import PgDatabase
+from libs.observability.metrics import observe_his_call
 from services.gateway.adapters.repository import Institution, PgGatewayStore
-from services.gateway.domain.errors import AccessRefused, BadSignature, Refusal, Replayed, WrongInstitution
+from services.gateway.domain.errors import (AccessRefused, BadSignature, NoReplyInTime, Refusal, Replayed,
+                                            WrongInstitution)
 from services.gateway.domain.rate_limit import RateLimiter
 from services.gateway.domain.signing import SignedRequest
 from services.gateway.service_layer.call import Call
-from services.gateway.service_layer.service import GatewayService, base_infno
+from services.gateway.service_layer.service import HANDLERS, GatewayService, base_infno
 
 log = structlog.get_logger("gateway.http")
 COMMON_PATHS = ("/fsi/api/rsfComIfsService/callService", "/ebus/rio_fsi")
@@ -129,6 +134,7 @@ class Gateway:
                     early = None
         except AccessRefused as refused:
             log.info("access_refused", code=refused.code, reason=refused.message, path=request.url.path)
+            observe_his_call(infno_label(path_infno), -1, refused.code)
             return _json({"type": "error", "infcode": -1, "err_msg": refused.message}, refused.status)
         try:
             if early is not None:
@@ -140,7 +146,9 @@ class Gateway:
             answer = reply(institution.region, received, err_msg=refused.message)
             log.info("refused", infno=envelope.get("infno"), msgid=envelope.get("msgid"),
                      fixmedins_code=institution.fixmedins_code, code=refused.code, err_msg=refused.message)
+            observe_his_call(infno_label(envelope.get("infno")), -1, refused.code, isinstance(refused, NoReplyInTime))
         else:
+            observe_his_call(call.infno, 0)
             log.info("answered", infno=call.infno, msgid=call.msgid, fixmedins_code=institution.fixmedins_code,
                      repeat=seen is not None, ms=round((datetime.now(CHINA_TIME) - received).total_seconds() * 1000, 1))
         return _json(answer)
@@ -153,6 +161,14 @@ class Gateway:
         if not msgid or len(msgid) > 30:
             raise Refusal("发送方报文ID msgid 必填, at most 30 characters, unique per request")
         return Call(infno, msgid, envelope, institution, hashlib.sha256(body_identity(envelope)).hexdigest())
+
+
+def infno_label(infno: object) -> str:
+    """The transaction as a metric's label: a published one, else `other` (a hospital's bytes must not
+    make new series)."""
+    code = str(infno or "").strip()
+    base = code[:-1] if code.endswith("A") else code
+    return base if base in HANDLERS else "other"
 
 
 def body_identity(envelope: dict[str, Any]) -> bytes:
@@ -187,3 +203,20 @@ def _common(gateway: Gateway):
         return await gateway.handle(request, None)
 
     return endpoint
+
+
+# -- Operators: the gateway's dead letters (libs/messaging/dead_letter_api.py), as every service serves them --
+# On the platform's tokens, unlike the hospitals' routes above (their signed calls): these are the
+# gateway's only routes behind a role, so its role table (docs/security.md) holds them alone.
+ACCESS = RouteTable("gateway", dict(dead_letter_api.ACCESS))
+
+
+def mount_operations(app: FastAPI, runtime: Any) -> FastAPI:
+    """The dead-letter API on the gateway's app; refuses to build one whose guarded routes differ from
+    `ACCESS` (libs/http.harden checks the other services' tables; the gateway is not hardened)."""
+    dead_letter_api.mount_dead_letters(app, runtime)
+    guarded = {key: roles for key, roles in guarded_routes(app.routes) if roles is not None}
+    if guarded != ACCESS.rules:
+        raise RuntimeError(f"gateway: the routes behind a role are {sorted(guarded)}, the role table says "
+                           f"{sorted(ACCESS.rules)}")
+    return app
