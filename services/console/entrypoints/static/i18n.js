@@ -5,6 +5,7 @@ const I18N = (() => {
     'login.hint': ['使用运营、审计或清算账号登录', 'Sign in as an operator, auditor or clearing desk'],
     'login.username': ['用户名', 'User name'], 'login.password': ['密码', 'Password'],
     'login.submit': ['登录', 'Sign in'], 'login.refused': ['用户名或密码错误', 'Wrong user name or password'],
+    'login.locked': ['登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试', 'Too many failed sign-ins: locked. Try again in {minutes} minute(s).'],
     'nav.overview': ['总览', 'Overview'], 'nav.refusals': ['拒付', 'Refusals'], 'nav.funds': ['基金', 'Funds'],
     'nav.clearing': ['清算台', 'Clearing desk'], 'nav.pipeline': ['消息管道', 'Pipeline'],
     'nav.dead_letters': ['死信', 'Dead letters'], 'nav.supervision': ['基金监管', 'Supervision'],
