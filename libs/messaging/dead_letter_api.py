@@ -15,11 +15,12 @@ recorded with the operator's identity (`dead_letter_actions`) and logged.
 Why not republish to the source topic: Kafka's ACLs (libs/messaging/acl.py) let a service write only
 the topics it produces, and a replay is for the one consumer that failed, not for every group of the
 topic. The record goes through that consumer's `BatchProcessor` as a delivery would; it answers
-`FAILED_AGAIN` (409) when the record is parked again. Every process of a service builds every one of
-its consumers' processors, also those another process subscribes (`SPLIT_CONSUMERS`: settlement's
-`wallet.payments`), so whichever process the console reaches replays any of the service's dead letters. On a database from before migration 004 the
-replay first forgets the message id in that consumer's inbox (the parking transaction had claimed
-it, and nothing of its effect was kept); from 004 on the consumer does that itself.
+`FAILED_AGAIN` (409) when the record is parked again. Every process of a service builds every one of its
+consumers' processors, also those another process subscribes (`SPLIT_CONSUMERS`: settlement's
+`wallet.payments`), so whichever process the console reaches replays any of the service's dead letters.
+On a database from before migration 004 the replay first forgets the message id in that consumer's inbox
+(the parking transaction had claimed it, and nothing of its effect was kept); from 004 on the consumer
+does that itself.
 """
 
 from __future__ import annotations

@@ -18,10 +18,10 @@ from libs.messaging.dead_letter_api import mount_dead_letters
 from libs.messaging.runtime import ServiceRuntime
 from libs.settings import ServiceSettings
 from services.console.adapters.auth import CANNOT_SIGN, Principal, Role, issue_token
+from services.console.adapters.login_attempts import PgLoginAttempts
 from services.console.adapters.reference import large_equipment_codes
 from services.console.adapters.retention import ProjectionPurger
 from services.console.adapters.services import ServicesClient
-from services.console.adapters.login_attempts import PgLoginAttempts
 from services.console.adapters.users import console_users
 from services.console.domain.login_throttle import ThrottlePolicy
 from services.console.entrypoints import consumers

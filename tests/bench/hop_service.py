@@ -19,7 +19,6 @@ from libs.messaging.ports import Transaction
 from libs.messaging.runtime import ServiceRuntime
 from libs.settings import ServiceSettings
 
-
 # Any database of the namespace will do (only the messaging tables are used); the hop connects as the
 # role that owns it, since there is no `hop` role (libs/db/provision.py makes one role per service).
 BORROWED = "clearing"

@@ -1,6 +1,7 @@
-"""Every role × every route of the services with a role table (the gateway: its dead letters), on the real services and Postgres: a role the role
-table admits gets past the gate (whatever the route then answers, never 401/403), any other role is
-refused with 403 ROLE_NOT_ALLOWED, and without a valid token every route answers 401."""
+"""Every role × every route of the services with a role table (the gateway's: its dead letters), on the
+real services and Postgres: a role the role table admits gets past the gate (whatever the route then
+answers, never 401/403), any other role is refused with 403 ROLE_NOT_ALLOWED, and without a valid token
+every route answers 401."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """The console's HTTP side: the sign-in, the single-page application and the JSON it polls.
 
 Thin: each route reads the signed-in operator from the session cookie (a platform JWT issued at
-sign-in, HttpOnly, SameSite=Strict, Secure but on plain-HTTP loopback: `secure_cookie`), asks the service layer, and answers JSON. Actions are POSTs
-that the service layer checks against the role and audits.
+sign-in, HttpOnly, SameSite=Strict, Secure but on plain-HTTP loopback: `secure_cookie`), asks the
+service layer, and answers JSON. Actions are POSTs that the service layer checks against the role and
+audits. A sign-in is refused while its user name or address is locked out (service_layer/sign_in.py).
 """
 
 from __future__ import annotations

@@ -30,8 +30,14 @@ from libs.messaging import dead_letter_api
 from libs.messaging.postgres import PgDatabase
 from libs.observability.metrics import observe_his_call
 from services.gateway.adapters.repository import Institution, PgGatewayStore
-from services.gateway.domain.errors import (AccessRefused, BadSignature, NoReplyInTime, Refusal, Replayed,
-                                            WrongInstitution)
+from services.gateway.domain.errors import (
+    AccessRefused,
+    BadSignature,
+    NoReplyInTime,
+    Refusal,
+    Replayed,
+    WrongInstitution,
+)
 from services.gateway.domain.rate_limit import RateLimiter
 from services.gateway.domain.signing import SignedRequest
 from services.gateway.service_layer.call import Call
