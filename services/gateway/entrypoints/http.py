@@ -25,7 +25,7 @@ from fastapi.responses import Response
 
 from libs.auth import RouteTable
 from libs.china_time import CHINA_TIME
-from libs.http import guarded_routes
+from libs.http import answer_refusals, guarded_routes
 from libs.messaging import dead_letter_api
 from libs.messaging.postgres import PgDatabase
 from libs.observability.metrics import observe_his_call
@@ -220,7 +220,7 @@ ACCESS = RouteTable("gateway", dict(dead_letter_api.ACCESS))
 def mount_operations(app: FastAPI, runtime: Any) -> FastAPI:
     """The dead-letter API on the gateway's app; refuses to build one whose guarded routes differ from
     `ACCESS` (libs/http.harden checks the other services' tables; the gateway is not hardened)."""
-    dead_letter_api.mount_dead_letters(app, runtime)
+    dead_letter_api.mount_dead_letters(answer_refusals(app), runtime)
     guarded = {key: roles for key, roles in guarded_routes(app.routes) if roles is not None}
     if guarded != ACCESS.rules:
         raise RuntimeError(f"gateway: the routes behind a role are {sorted(guarded)}, the role table says "
