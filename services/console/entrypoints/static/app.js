@@ -42,6 +42,7 @@
     if (!g || !g.source) return `<div class="absent" data-testid="gateway-figures">${t('gw.absent')}</div>`;
     const live = g.source === 'prometheus';
     const n = v => live ? Number(v).toFixed(2) : String(Math.round(v));
+    if (!(g.requests || []).length) return `<p class="source">${t(live ? 'gw.from_prometheus' : 'gw.from_gateway')}</p><div class="absent" data-testid="gateway-figures">${t('gw.none')}</div>`;
     return `<p class="source">${t(live ? 'gw.from_prometheus' : 'gw.from_gateway')}</p><div class="grid2" data-testid="gateway-figures">
       <div>${table(['infno', 'infcode', live ? '#gw.per_second' : '#col.count'], (g.requests || []).map(r =>
         [esc(r.labels.infno), esc(r.labels.infcode), `<span data-testid="his-${esc(r.labels.infno)}-${esc(r.labels.infcode)}">${n(r.value)}</span>`]), 'his-requests')}</div>

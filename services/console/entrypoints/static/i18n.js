@@ -23,6 +23,7 @@ const I18N = (() => {
     'gw.absent': ['网关指标暂不可得（Prometheus 与网关 /metrics 均无应答）', 'No gateway figures: neither Prometheus nor the gateway\'s /metrics answered'],
     'gw.from_prometheus': ['来自 Prometheus：近1分钟每秒请求，近10分钟超时与拒绝', 'From Prometheus: calls a second over the last minute; timeouts and refusals in the last 10 minutes'],
     'gw.from_gateway': ['来自网关 /metrics：自网关启动以来的累计', 'From the gateway\'s /metrics: totals since it started'],
+    'gw.none': ['暂无医院请求', 'No hospital calls yet'],
     'gw.per_second': ['每秒', 'a second'], 'gw.timeouts': ['等待结果超时', 'timeouts waiting for the outcome'],
     'gw.timeouts_10m': ['等待结果超时（10分钟）', 'timeouts waiting for the outcome (10 min)'],
     'gw.refusals_10m': ['拒绝（10分钟）', 'refused (10 min)'],
