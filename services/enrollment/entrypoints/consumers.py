@@ -27,7 +27,7 @@ class DeadLetterSealer:
 def register(runtime: ServiceRuntime, service: EnrollmentService, vault: PiiVault) -> None:
     # All keyed by psn_no except claims.outcomes (by institution): the person's row lock orders those.
     # An office's command carries the ID number and name: parked, it is sealed (docs/enrollment.md).
-    runtime.consume(ENROLLMENT_COMMANDS, audited(service.commands_table(), ENROLLMENT_COMMANDS.name),
+    runtime.consume(ENROLLMENT_COMMANDS, audited(service.commands_table(), ENROLLMENT_COMMANDS),
                     sealer=DeadLetterSealer(vault))
     runtime.consume(WALLET_EVENTS, service.wallet_table())  # RelativePremiumPaid
     # ClaimSettled / ClaimCancelled, for no-claim years: off the hospital's path, so batches are
