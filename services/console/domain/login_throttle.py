@@ -3,7 +3,8 @@
 Counted per user name (guessing one operator's password) and per client address (trying many names
 from one place), over a sliding window. While either count is at its limit the sign-in is refused
 before the password is compared, so a locked name cannot be guessed further; the answer says when to
-try again. A successful sign-in forgets the name's failures, not the address's.
+try again. A successful sign-in forgets the name's failures (other names' failures from its address
+still count).
 """
 
 from __future__ import annotations
