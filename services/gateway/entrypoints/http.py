@@ -41,7 +41,7 @@ from services.gateway.domain.errors import (
 from services.gateway.domain.rate_limit import RateLimiter
 from services.gateway.domain.signing import SignedRequest
 from services.gateway.service_layer.call import Call
-from services.gateway.service_layer.service import HANDLERS, GatewayService, base_infno
+from services.gateway.service_layer.service import GatewayService, base_infno
 
 log = structlog.get_logger("gateway.http")
 COMMON_PATHS = ("/fsi/api/rsfComIfsService/callService", "/ebus/rio_fsi")
@@ -172,9 +172,10 @@ class Gateway:
 def infno_label(infno: object) -> str:
     """The transaction as a metric's label: a published one, else `other` (a hospital's bytes must not
     make new series)."""
-    code = str(infno or "").strip()
-    base = code[:-1] if code.endswith("A") else code
-    return base if base in HANDLERS else "other"
+    try:
+        return base_infno(infno)
+    except Refusal:
+        return "other"
 
 
 def body_identity(envelope: dict[str, Any]) -> bytes:
