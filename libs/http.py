@@ -122,14 +122,21 @@ def harden(app: FastAPI, table: RouteTable, store: AccessStore, *, max_body: int
     app.state.access_store = store
     app.include_router(audit_router(lambda: app.state.access_store))
     check_guarded(app, table)
+    answer_refusals(app)
+    app.add_middleware(AuditMiddleware, store=lambda: app.state.access_store)
+    app.add_middleware(BodyLimit, limit=max_body)
+    return app
+
+
+def answer_refusals(app: FastAPI) -> FastAPI:
+    """Refusals as a 4xx with a code and a sentence, never a 500 for a bad request (a service's own
+    handler wins); part of `harden`, and alone for an app that is not (the gateway's operators' routes)."""
     handlers = {AccessRefused: _access_refused, RequestValidationError: _invalid_request,
                 HTTPException: _http_error, ValidationError: _invalid_value, asyncpg.DataError: _invalid_value,
                 UnicodeError: _invalid_value, ValueError: _invalid_value, OverflowError: _invalid_value}
     for error, handler in handlers.items():
-        if app.exception_handlers.get(error) in (None, *FASTAPI_DEFAULTS):  # a service's own handler wins
+        if app.exception_handlers.get(error) in (None, *FASTAPI_DEFAULTS):
             app.exception_handlers[error] = handler
-    app.add_middleware(AuditMiddleware, store=lambda: app.state.access_store)
-    app.add_middleware(BodyLimit, limit=max_body)
     return app
 
 

@@ -15,9 +15,12 @@ recorded with the operator's identity (`dead_letter_actions`) and logged.
 Why not republish to the source topic: Kafka's ACLs (libs/messaging/acl.py) let a service write only
 the topics it produces, and a replay is for the one consumer that failed, not for every group of the
 topic. The record goes through that consumer's `BatchProcessor` as a delivery would; it answers
-`FAILED_AGAIN` (409) when the record is parked again. On a database from before migration 004 the
-replay first forgets the message id in that consumer's inbox (the parking transaction had claimed
-it, and nothing of its effect was kept); from 004 on the consumer does that itself.
+`FAILED_AGAIN` (409) when the record is parked again. Every process of a service builds every one of its
+consumers' processors, also those another process subscribes (`SPLIT_CONSUMERS`: settlement's
+`wallet.payments`), so whichever process the console reaches replays any of the service's dead letters.
+On a database from before migration 004 the replay first forgets the message id in that consumer's inbox
+(the parking transaction had claimed it, and nothing of its effect was kept); from 004 on the consumer
+does that itself.
 """
 
 from __future__ import annotations
@@ -38,6 +41,16 @@ log = structlog.get_logger("dead_letters")
 
 MIGRATIONS = Path(__file__).parent / "dead_letter_migrations"
 PREFIX = "/v1/dead-letters"
+READERS = frozenset({Role.operator, Role.auditor, Role.service})
+OPERATORS = frozenset({Role.operator})
+# Who may call each route, as a service's role table writes it (the gateway's table is this alone).
+ACCESS: dict[str, frozenset[Role]] = {
+    f"GET {PREFIX}": READERS,
+    f"GET {PREFIX}/summary": READERS,
+    f"GET {PREFIX}/{{dead_letter_id}}": READERS,
+    f"POST {PREFIX}/{{dead_letter_id}}/replay": OPERATORS,
+    f"POST {PREFIX}/{{dead_letter_id}}/discard": OPERATORS,
+}
 
 
 class ActionRequest(BaseModel):
@@ -52,8 +65,8 @@ def dead_letter_router(runtime: Any) -> APIRouter:
     """The routes, reading and writing through the service's runtime (pool, outbox, settings)."""
     settings = runtime.settings
     prefix = settings.topic_prefix
-    readers = require(Role.operator, Role.auditor, Role.service)
-    operators = require(Role.operator)
+    readers = require(*READERS)
+    operators = require(*OPERATORS)
     router = APIRouter(prefix=PREFIX, tags=["dead letters"])
 
     def pool() -> Any:
@@ -107,9 +120,9 @@ def dead_letter_router(runtime: Any) -> APIRouter:
             row = await dl.one_row(conn, dead_letter_id)
         _check_open(row, dead_letter_id, settings.service_name)
         processor = runtime.processors.get(row["consumer"])
-        if processor is None:
-            raise _refuse(409, "CONSUMER_NOT_HERE", f"{row['consumer']} runs in another process of "
-                                                    f"{settings.service_name}; replay it there.")
+        if processor is None:  # every process of the service builds each of its consumers (runtime.consume)
+            raise _refuse(409, "CONSUMER_NOT_HERE", f"{settings.service_name} has no consumer {row['consumer']} "
+                                                    "any more; it cannot be replayed (discard it with a note).")
         record = await original(row)
         message_id = dl.event_id_of(record)
         if message_id is not None and not dl.keeps_records(row):

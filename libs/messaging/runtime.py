@@ -90,9 +90,9 @@ class ServiceRuntime:
         records of interest by their headers; the others are passed over undecoded (consumer.py). A type
         the topic does not carry is dead-lettered; an undecodable request on a topic with an answer
         (libs/messaging/answers.py) is refused to its sender.
-        None when this process leaves the topic to another process of the service (`consumes`)."""
-        if not self.consumes(topic):
-            return None  # another process of the service consumes it
+        None when this process leaves the topic to another process of the service (`consumes`): the
+        consumer's processor is built all the same, so that any process of the service can replay the
+        consumer's dead letters (dead_letter_api.py; the effect goes through the shared database)."""
         handler, accepted = dispatcher(table)
         consumer = f"{self.settings.service_name}-{topic.name}"
         carried = frozenset(model.event_type for model in CARRIES[topic.name])
@@ -103,10 +103,12 @@ class ServiceRuntime:
                                    select=select, carried=carried,
                                    answer=answer(self.settings.service_name) if answer else None,
                                    sealer=sealer)
+        self.processors[consumer] = processor
+        if not self.consumes(topic):
+            return None  # another process of the service consumes it
         subscribe(self.broker, topic, processor, group_id=consumer, topic_prefix=self.settings.topic_prefix,
                   max_records=self.settings.batch_max_records, batch_timeout_ms=self.settings.batch_timeout_ms,
                   linger_ms=self.settings.follower_linger_ms if follower else 0)
-        self.processors[consumer] = processor
         return processor
 
     def _wake_relay(self, committed: list[tuple[int, OutgoingMessage]]) -> None:

@@ -34,6 +34,7 @@ from prometheus_client.registry import REGISTRY, Collector, CollectorRegistry
 from libs.settings import StackSettings
 
 log = structlog.get_logger("lag")
+LAG_METRIC = "medins_consumer_group_lag"  # a custom collector's, so not in metrics.py: named once here
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ class LagCollector(Collector):
             await asyncio.sleep(self.every)
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        lag = GaugeMetricFamily("medins_consumer_group_lag", "Records on a partition not yet committed by the "
+        lag = GaugeMetricFamily(LAG_METRIC, "Records on a partition not yet committed by the "
                                 "consumer group (end offset minus committed offset).",
                                 labels=["group", "topic", "partition"])
         for p in self.last:

@@ -84,6 +84,17 @@ RECONCILIATION_MISMATCHED = Gauge(
     "medins_reconciliation_mismatched_lines", "Lines the last reconciliation found missing or different "
     "(0 when it balanced).")
 
+# -- the hospital gateway (services/gateway/entrypoints/http.py), one national-interface call each -------
+HIS_REQUESTS = Counter(
+    "medins_gateway_requests", "Hospitals' national-interface calls answered, by transaction (infno: a "
+    "published one, else `other`) and infcode (0 answered, -1 refused).", ["infno", "infcode"])
+HIS_REFUSALS = Counter(
+    "medins_gateway_refusals", "Calls refused, by the gateway's reason (BAD_SIGNATURE, RATE_LIMITED, "
+    "NOT_SIGNED_IN, TIMEOUT, ...).", ["code"])
+HIS_REPLY_TIMEOUTS = Counter(
+    "medins_gateway_reply_timeouts", "Calls answered 'no answer in time': the platform's outcome did not "
+    "arrive within GATEWAY_REPLY_TIMEOUT_S.", ["infno"])
+
 # -- Kafka consumer lag (libs/observability/lag.py) ----------------------------------------------------------
 # Exported by the lag collector as medins_consumer_group_lag{group, topic, partition} (a custom collector).
 
@@ -103,3 +114,12 @@ def observe_batch(consumer: str, size: int, seconds: float, handled: int, duplic
         MESSAGES.labels(consumer, "dead_lettered").inc(dead_lettered)
     if attempts > 1:
         RETRIES.labels(consumer).inc(attempts - 1)
+
+
+def observe_his_call(infno: str, infcode: int, refused: str | None = None, timed_out: bool = False) -> None:
+    """One call of a hospital answered (`infno` already bounded to the published transactions)."""
+    HIS_REQUESTS.labels(infno, str(infcode)).inc()
+    if refused is not None:
+        HIS_REFUSALS.labels(refused).inc()
+    if timed_out:
+        HIS_REPLY_TIMEOUTS.labels(infno).inc()

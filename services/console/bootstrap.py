@@ -7,6 +7,7 @@ import time
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from faststream import FastStream
 from pydantic import Field
@@ -17,14 +18,17 @@ from libs.messaging.dead_letter_api import mount_dead_letters
 from libs.messaging.runtime import ServiceRuntime
 from libs.settings import ServiceSettings
 from services.console.adapters.auth import CANNOT_SIGN, Principal, Role, issue_token
+from services.console.adapters.login_attempts import PgLoginAttempts
 from services.console.adapters.reference import large_equipment_codes
 from services.console.adapters.retention import ProjectionPurger
 from services.console.adapters.services import ServicesClient
 from services.console.adapters.users import console_users
+from services.console.domain.login_throttle import ThrottlePolicy
 from services.console.entrypoints import consumers
 from services.console.entrypoints.http import create_app
 from services.console.service_layer.actions import Actions
 from services.console.service_layer.pages import Pages
+from services.console.service_layer.sign_in import SignIn
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 DEFAULT_PORTS = {"enrollment": 8101, "settlement": 8102, "wallet": 8103, "clearing": 8104, "gateway": 8105}
@@ -36,16 +40,23 @@ class ConsoleSettings(ServiceSettings):
     service_name: str = "console"
     http_port: int | None = Field(default=8100, alias="CONSOLE_HTTP_PORT")
     # The services the console watches; each at <NAME>_URL, else 127.0.0.1:<NAME>_HTTP_PORT.
-    watched: str = Field(default="enrollment,settlement,wallet,clearing", alias="CONSOLE_SERVICES")
+    watched: str = Field(default="enrollment,settlement,wallet,clearing,gateway", alias="CONSOLE_SERVICES")
     enrollment_url: str | None = Field(default=None, alias="ENROLLMENT_URL")
     settlement_url: str | None = Field(default=None, alias="SETTLEMENT_URL")
     wallet_url: str | None = Field(default=None, alias="WALLET_URL")
     clearing_url: str | None = Field(default=None, alias="CLEARING_URL")
+    gateway_url: str | None = Field(default=None, alias="GATEWAY_URL")
     prometheus_url: str = Field(default="http://127.0.0.1:9090", alias="PROMETHEUS_URL")
     session_ttl_s: int = Field(default=8 * 3600, ge=60, alias="CONSOLE_SESSION_TTL_S")
     refresh_ms: int = Field(default=3000, ge=500, alias="CONSOLE_REFRESH_MS")
     # > the supervision rules' longest look back (90 days of traceability codes)
     retention_days: int = Field(default=95, ge=31, alias="CONSOLE_RETENTION_DAYS")
+    # Sign-in lockout (docs/security.md): failures per user name and per client address in the window.
+    login_max_failures_per_user: int = Field(default=5, ge=1, alias="CONSOLE_LOGIN_MAX_FAILURES_PER_USER")
+    login_max_failures_per_address: int = Field(default=20, ge=1, alias="CONSOLE_LOGIN_MAX_FAILURES_PER_ADDRESS")
+    login_window_s: int = Field(default=900, ge=10, alias="CONSOLE_LOGIN_WINDOW_S")
+    # The session cookie's Secure flag: auto (on, but for plain HTTP at a loopback address), on, off.
+    cookie_secure: Literal["auto", "on", "off"] = Field(default="auto", alias="CONSOLE_COOKIE_SECURE")
 
 
 def service_urls(settings: ConsoleSettings, environ: Mapping[str, str]) -> dict[str, str]:
@@ -89,8 +100,11 @@ def bootstrap(settings: ConsoleSettings | None = None) -> tuple[ServiceRuntime, 
         return runtime.pool
 
     pages = Pages(pool, services, settings.prometheus_url, large_equipment_codes())
-    app = create_app(pages, Actions(pool, services), console_users, session_ttl_s=settings.session_ttl_s,
-                     refresh_ms=settings.refresh_ms)
+    throttle = ThrottlePolicy(settings.login_max_failures_per_user, settings.login_max_failures_per_address,
+                              timedelta(seconds=settings.login_window_s))
+    app = create_app(pages, Actions(pool, services), SignIn(PgLoginAttempts(pool), console_users, throttle),
+                     session_ttl_s=settings.session_ttl_s, refresh_ms=settings.refresh_ms,
+                     cookie_secure=settings.cookie_secure)
     runtime.serve_http(mount_dead_letters(app, runtime))
 
     purger = ProjectionPurger(timedelta(days=settings.retention_days), every_s=3600)

@@ -122,6 +122,6 @@ def bootstrap(settings: GatewaySettings | None = None, *, queries: Queries | Non
             await platform.close()
 
     runtime.on_started.append(start)
-    runtime.serve_http(http.create_app(gateway))
+    runtime.serve_http(http.create_app(gateway, runtime))
     runtime.on_stopping.append(stop)
     return runtime, runtime.app()

@@ -33,6 +33,7 @@ from libs.hospital.simulator.stream import Rates, TrafficStream
 from libs.messaging.acl import ADMIN
 from libs.messaging.connection import client_options, credentials_of
 from libs.settings import StackSettings
+from tests.bench.hop_service import BORROWED
 from tests.bench.resources import Sampler
 from tests.support.stack import ROOT, Namespace, servers
 
@@ -47,7 +48,8 @@ async def one_run(stack: StackSettings, messages: int, rate: float | None) -> di
         service = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "tests.bench.hop_service", cwd=ROOT, stdout=log_file, stderr=asyncio.subprocess.STDOUT,
             env={**os.environ, **ns.env, "PYTHONPATH": str(ROOT),
-                 "KAFKA_USERNAME": ADMIN})  # a bench service of no principal: admin
+                 "KAFKA_USERNAME": ADMIN,  # a bench service of no principal: admin
+                 "PGUSER": BORROWED})  # and of no database role: the owner of the database it borrows
     try:
         population = build_population(1, 500, tag="H", year=datetime.now().year)
         quiet = Rates(0, 0, 0, 0, 0, 0, 0, 0)

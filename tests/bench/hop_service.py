@@ -19,10 +19,14 @@ from libs.messaging.ports import Transaction
 from libs.messaging.runtime import ServiceRuntime
 from libs.settings import ServiceSettings
 
+# Any database of the namespace will do (only the messaging tables are used); the hop connects as the
+# role that owns it, since there is no `hop` role (libs/db/provision.py makes one role per service).
+BORROWED = "clearing"
+
 
 class HopSettings(ServiceSettings):
     service_name: str = "hop"
-    database: str = "clearing"  # any database of the namespace: only the messaging tables are used
+    database: str = BORROWED
 
 
 async def forward(tx: Transaction, env: Envelope[c.ClaimSubmitted]) -> None:

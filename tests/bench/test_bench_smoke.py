@@ -29,3 +29,11 @@ async def test_the_short_benchmark_reports_throughput_latency_hops_resources_cei
     assert set(hops) == {name for name, _, _ in run.hops.HOPS} and all(h["claims"] > 0 for h in hops.values())
     assert saved["national_http"]["settled"] > 0 and saved["national_http"]["2207_p99_ms"] > 0  # the HTTP path too
     assert "Hop by hop" in run.report.table(saved)
+
+
+async def test_the_hop_benchmark_runs_its_service_as_an_existing_database_role_and_reports(stack) -> None:
+    from tests.bench import hop
+
+    figures = await hop.one_run(stack, 300, None)  # `make bench-hop` in miniature: the hop service must start
+    assert figures["messages_per_second"] > 0 and figures["hop_ms_p99"] >= figures["hop_ms_p50"] > 0
+    assert figures["cpu_us_per_message_hop service"] > 0

@@ -22,7 +22,7 @@ REGION, INSTITUTION, PERSON = "430100", "H43010000001", "P-MATRIX-1"
 # What each path parameter is in these requests: what the scoped principals below own.
 PATH_VALUES = {"scope_key": "national", "period_start": "2026-01-01", "admdvs": REGION,
                "fixmedins_code": INSTITUTION, "psn_no": PERSON, "claim_id": "C-MATRIX-1", "setl_id": "S-MATRIX-1",
-               "office_ref": "REF-MATRIX-1"}
+               "office_ref": "REF-MATRIX-1", "dead_letter_id": "1"}
 QUERIES = {"GET /v1/settlements": {"from": "2026-01-01T00:00:00+08:00", "to": "2026-01-02T00:00:00+08:00"},
            "GET /v1/persons/{psn_no}/resident-premium": {"coverage_year": 2027}}
 PRINCIPALS = {Role.office: {"region": REGION}, Role.hospital: {"institution": INSTITUTION},

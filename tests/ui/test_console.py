@@ -2,7 +2,8 @@
 
 The scenarios run in order on one platform: signing in, figures moving while claims flow, a refusal
 opened down to its reason, a dead letter replayed and processed, a clearing cycle closed and
-reconciled, and an auditor who sees everything and can act on nothing.
+reconciled, an auditor who sees everything and can act on nothing, and the hospital gateway watched
+like the other services.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ async def test_an_operator_signs_in_and_sees_every_service_ready_or_answering(br
     page = await signed_in(browser, platform, "operator")
     await page.wait_for_selector("[data-testid=services]")
     states = {name: await page.locator(f"[data-testid=state-{name}]").inner_text()
-              for name in ("enrollment", "settlement", "wallet", "clearing")}
+              for name in ("enrollment", "settlement", "wallet", "clearing", "gateway")}
     assert all(state != "down" for state in states.values()), states
     assert await page.locator("#role").inner_text() == "operator"
     await snap(page, "overview-signed-in")
@@ -266,3 +267,57 @@ async def test_the_pipeline_page_says_where_its_figures_come_from_and_what_is_ab
     assert "settlement" in await page.locator("[data-testid=pipeline-dead-letters]").inner_text()
     await snap(page, "pipeline", docs=True)
     await page.context.close()
+
+
+async def test_a_gateway_dead_letter_is_listed_and_opened_and_the_overview_has_the_gateways_figures(
+        browser, platform) -> None:
+    dead = await platform.sql(
+        "gateway", 'INSERT INTO dead_letters (consumer, topic, partition, "offset", reason, message_id, key, value)'
+        " VALUES ('gateway-claims.outcomes', $1, 0, 42, 'a simulated gateway defect', 'raw:42', 'P00012345',"
+        " 'not an outcome') RETURNING id", platform.namespace.topic_prefix + "claims.outcomes")
+    page = await signed_in(browser, platform, "operator")
+    await page.wait_for_selector("[data-testid=gateway-figures]")
+    assert await page.locator("[data-testid=state-gateway]").inner_text() != "down"
+    await page.goto(platform.url + "/#/dead-letters")
+    row = page.locator("[data-testid=dead-letters] tr", has_text="a simulated gateway defect").first
+    await row.wait_for()
+    assert "gateway" in await row.inner_text()
+    assert int(await row.locator("[data-testid=dead-letter-link]").inner_text()) == dead
+    await row.locator("[data-testid=dead-letter-link]").click()
+    await page.wait_for_selector("[data-testid=dl-message]")
+    assert "not an outcome" in await page.locator("[data-testid=dl-message]").inner_text()
+    await snap(page, "gateway-dead-letter")
+    await page.context.close()
+
+
+async def test_a_dead_letter_of_settlements_split_payments_consumer_is_replayed_from_the_console(
+        browser, platform) -> None:
+    # wallet.payments runs in a process of its own (SPLIT_CONSUMERS); the console reaches the other one.
+    # A defect on the payment's path (a trigger refusing to settle one claim) parks the wallet's answer there.
+    await platform.sql("settlement", "CREATE FUNCTION refuse_payment() RETURNS trigger LANGUAGE plpgsql AS $$"
+                                     " BEGIN RAISE EXCEPTION 'simulated payment defect for %', NEW.claim_id; END $$")
+    await platform.sql("settlement", "CREATE TRIGGER broken_payment BEFORE UPDATE ON claims FOR EACH ROW WHEN"
+                                     " (NEW.claim_id LIKE 'SPLIT-%' AND NEW.status = 'settled')"
+                                     " EXECUTE FUNCTION refuse_payment()")
+    await send_claims(platform, [outpatient_claim("SPLIT-1", EMPLOYEES[1], insutype="310")])
+    await until(lambda: _payment_parked(platform), what="the wallet's answer to be parked by settlement-payments")
+    await platform.sql("settlement", "DROP TRIGGER broken_payment ON claims")
+
+    page = await signed_in(browser, platform, "operator")
+    await page.goto(platform.url + "/#/dead-letters")
+    row = page.locator("[data-testid=dead-letters] tr", has_text="simulated payment defect").first
+    await row.wait_for()
+    assert "settlement-wallet.payments" in await row.inner_text()
+    await row.locator("[data-testid=dead-letter-link]").click()
+    await page.wait_for_selector("[data-testid=dl-message]")
+    await page.fill("#dl-note", "trigger dropped; replaying the payment")
+    await page.click("#dl-replay")
+    await page.wait_for_selector("[data-testid=dl-action]")
+    assert "operator" in await page.locator("[data-testid=dl-action]").inner_text()
+    await until(lambda: _settled(platform, "SPLIT-1"), what="the claim to be settled by the replayed payment")
+    await page.context.close()
+
+
+async def _payment_parked(platform: Platform) -> bool:
+    return bool(await platform.sql("settlement", "SELECT count(*) FROM dead_letters WHERE consumer ="
+                                   " 'settlement-wallet.payments' AND reason LIKE '%simulated payment defect%'"))

@@ -100,3 +100,18 @@ def test_a_settled_manual_reimbursement_counts_its_outcome_and_its_fund_payment(
     business.observe_committed([(1, row)])
     assert value("medins_reimbursements_total", outcome="settled", reason_code="") == before[0] + 1
     assert value("medins_fund_paid_fen_total", fund="310100", insuplc_admdvs="371300") == before[1] + 80_00
+
+
+def test_a_gateway_call_is_counted_by_transaction_and_infcode_and_a_timeout_also_as_such() -> None:
+    from libs.observability.metrics import observe_his_call
+    from services.gateway.entrypoints.http import infno_label
+
+    before = {"ok": value("medins_gateway_requests_total", infno="2207", infcode="0"),
+              "late": value("medins_gateway_reply_timeouts_total", infno="2207"),
+              "other": value("medins_gateway_requests_total", infno="other", infcode="-1")}
+    observe_his_call(infno_label("2207A"), 0)
+    observe_his_call(infno_label("2207"), -1, "TIMEOUT", timed_out=True)
+    observe_his_call(infno_label("'; DROP TABLE"), -1, "UNKNOWN_CODE")  # a hospital's bytes make no new series
+    assert value("medins_gateway_requests_total", infno="2207", infcode="0") == before["ok"] + 1
+    assert value("medins_gateway_reply_timeouts_total", infno="2207") == before["late"] + 1
+    assert value("medins_gateway_requests_total", infno="other", infcode="-1") == before["other"] + 1

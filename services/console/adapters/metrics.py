@@ -1,25 +1,61 @@
 """Pipeline figures: Prometheus' HTTP API when observability's server runs, else each service's /metrics.
 
-Metric names are observability's (libs/observability); the console asks for a few by name and shows
-what it finds, saying where each figure came from, or that it is absent.
+Metric names are taken from observability's declarations (libs/observability), never written again
+here; each figure is declared once (`Figure`: the series, and what Prometheus is asked for it), and the
+console shows what it finds, saying where each figure came from, or that it is absent.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from libs.observability import metrics as m
+from libs.observability.lag import LAG_METRIC
 from services.console.adapters.services import ServicesClient
 
-QUERIES = {  # observability's metric names (libs/observability/metrics.py); selectors, so every label shows
-    # lag per group: a partition counted once even when several processes export it
-    "consumer_lag": "sum by (group) (max by (group, topic, partition) (medins_consumer_group_lag))",
-    "outbox_oldest_age_seconds": "medins_outbox_oldest_age_seconds",
-    "outbox_depth": "medins_outbox_depth",
-    "dead_lettered_total": 'medins_consumer_messages_total{result="dead_lettered"}',
-    "relay_published_total": "medins_relay_published_messages_total",
+
+def exported(metric: Any) -> str:
+    """The name a metric of libs/observability has in the text format (a counter's with `_total`)."""
+    family = metric.describe()[0]
+    return f"{family.name}_total" if family.type == "counter" else str(family.name)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure a page shows: the series of `metric` with `labels` as a service exports them, and what
+    Prometheus is asked for it (`query`, with `{}` for the selector; by default the selector alone)."""
+
+    metric: str
+    labels: dict[str, str] = field(default_factory=dict)
+    query: str = "{}"
+
+    def promql(self) -> str:
+        wanted = ",".join(f'{k}="{v}"' for k, v in self.labels.items())
+        return self.query.format(f"{self.metric}{{{wanted}}}" if wanted else self.metric)
+
+    def series(self, parsed: dict[str, list[tuple[dict[str, str], float]]]) -> list[dict[str, Any]]:
+        return [{"labels": labels, "value": value} for labels, value in parsed.get(self.metric, [])
+                if self.labels.items() <= labels.items()]
+
+
+# The Pipeline page. Lag per group: a partition counted once even when several processes export it.
+LAG = Figure(LAG_METRIC, query="sum by (group) (max by (group, topic, partition) ({}))")
+PIPELINE = {
+    "outbox_oldest_age_seconds": Figure(exported(m.OUTBOX_OLDEST)),
+    "outbox_depth": Figure(exported(m.OUTBOX_DEPTH)),
+    "dead_lettered_total": Figure(exported(m.MESSAGES), {"result": "dead_lettered"}),
+    "relay_published_total": Figure(exported(m.RELAY_PUBLISHED)),
+}
+QUERIES = {"consumer_lag": LAG.promql(), **{name: f.promql() for name, f in PIPELINE.items()}}
+# The overview's hospital gateway: calls a second over a minute, timeouts and refusals over 10 minutes.
+GATEWAY = {
+    "requests": Figure(exported(m.HIS_REQUESTS), query="sum by (infno, infcode) (rate({}[1m]))"),
+    "timeouts": Figure(exported(m.HIS_REPLY_TIMEOUTS), query="sum by (infno) (increase({}[10m]))"),
+    "refusals": Figure(exported(m.HIS_REFUSALS), query="sum by (code) (increase({}[10m]))"),
 }
 
 
@@ -43,12 +79,12 @@ def parse_metrics(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
     return found
 
 
-async def from_prometheus(url: str, timeout: float = 3.0) -> dict[str, Any] | None:
+async def from_prometheus(url: str, timeout: float = 3.0, queries: dict[str, str] = QUERIES) -> dict[str, Any] | None:
     """Each query's series, or None when no Prometheus answers at `url`."""
     results: dict[str, Any] = {}
     try:
         async with httpx.AsyncClient(timeout=timeout) as http:
-            for name, query in QUERIES.items():
+            for name, query in queries.items():
                 reply = await http.get(f"{url}/api/v1/query", params={"query": query})
                 data = reply.json().get("data", {}).get("result", [])
                 results[name] = [{"labels": r["metric"], "value": float(r["value"][1])} for r in data]
@@ -80,13 +116,21 @@ async def from_services(client: ServicesClient) -> dict[str, Any]:
             out[service] = None
             continue
         parsed = parse_metrics(text)
-        lag_by_group(parsed.get("medins_consumer_group_lag", []), lag)
-        out[service] = {name: [{"labels": labels, "value": value} for labels, value in parsed.get(metric, [])
-                               if name != "dead_lettered_total" or labels.get("result") == "dead_lettered"]
-                        for name, metric in (("outbox_oldest_age_seconds", "medins_outbox_oldest_age_seconds"),
-                                             ("outbox_depth", "medins_outbox_depth"),
-                                             ("dead_lettered_total", "medins_consumer_messages_total"),
-                                             ("relay_published_total", "medins_relay_published_messages_total"))}
+        lag_by_group(parsed.get(LAG.metric, []), lag)
+        out[service] = {name: figure.series(parsed) for name, figure in PIPELINE.items()}
     if lag:
         out["kafka"] = {"consumer_lag": summed_lag(lag)}
     return out
+
+
+async def gateway_figures(url: str, client: ServicesClient) -> dict[str, Any]:
+    """The hospitals' calls by transaction and infcode, refusals by reason and timeouts waiting for an
+    outcome: rates and 10-minute counts from Prometheus, else the gateway's counters since it started."""
+    found = await from_prometheus(url, queries={name: f.promql() for name, f in GATEWAY.items()})
+    if found is not None:
+        return {"source": "prometheus", **found}
+    status, text = await client.text("gateway", "/metrics") if "gateway" in client.urls else (0, "")
+    if status != 200:
+        return {"source": None, **dict.fromkeys(GATEWAY)}
+    parsed = parse_metrics(text)
+    return {"source": "gateway", **{name: figure.series(parsed) for name, figure in GATEWAY.items()}}

@@ -1,8 +1,9 @@
 """The console's HTTP side: the sign-in, the single-page application and the JSON it polls.
 
 Thin: each route reads the signed-in operator from the session cookie (a platform JWT issued at
-sign-in, HttpOnly, SameSite=Strict), asks the service layer, and answers JSON. Actions are POSTs
-that the service layer checks against the role and audits.
+sign-in, HttpOnly, SameSite=Strict, Secure but on plain-HTTP loopback: `secure_cookie`), asks the
+service layer, and answers JSON. Actions are POSTs that the service layer checks against the role and
+audits. A sign-in is refused while its user name or address is locked out (service_layer/sign_in.py).
 """
 
 from __future__ import annotations
@@ -18,13 +19,16 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from services.console.adapters.auth import CANNOT_SIGN, Principal, Role, issue_token, verify_token
-from services.console.domain.operators import ActionForbidden, ConsoleUser, LoginRefused, check_login, may
+from services.console.domain.login_throttle import LoginLocked
+from services.console.domain.operators import ActionForbidden, LoginRefused, may
 from services.console.service_layer.actions import Actions, Operator
 from services.console.service_layer.pages import Pages
+from services.console.service_layer.sign_in import SignIn
 
 STATIC = Path(__file__).parent / "static"
 COOKIE = "console_token"
 SERVICE_NAME = r"^[a-z][a-z0-9-]{1,30}$"
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
 class Login(BaseModel):
@@ -36,8 +40,16 @@ class Note(BaseModel):
     note: str = Field(default="", max_length=500)
 
 
-def create_app(pages: Pages, actions: Actions, users: Callable[[], dict[str, ConsoleUser]], *,
-               session_ttl_s: int, refresh_ms: int, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> FastAPI:
+def secure_cookie(setting: str, request: Request) -> bool:
+    """`on`/`off` as configured; `auto`: Secure unless the console is reached over plain HTTP at a
+    loopback address (`make run`, the tests), so a plain-HTTP deployment on a network fails closed."""
+    if setting in ("on", "off"):
+        return setting == "on"
+    return request.url.scheme == "https" or (request.url.hostname or "") not in LOOPBACK
+
+
+def create_app(pages: Pages, actions: Actions, sign_in: SignIn, *, session_ttl_s: int, refresh_ms: int,
+               cookie_secure: str = "auto", now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> FastAPI:
     app = FastAPI(title="Operations console (运营控制台)", version="1.0.0", docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -71,9 +83,13 @@ def create_app(pages: Pages, actions: Actions, users: Callable[[], dict[str, Con
         return FileResponse(STATIC / "index.html")
 
     @app.post("/api/login")
-    async def login(body: Login) -> JSONResponse:
+    async def login(body: Login, request: Request) -> JSONResponse:
+        address = request.client.host if request.client else "unknown"
         try:
-            user = check_login(users(), body.username, body.password)
+            user = await sign_in(body.username, body.password, address, now())
+        except LoginLocked as locked:
+            return JSONResponse({"code": "LOGIN_LOCKED", "message": str(locked), "retry_after_s": locked.retry_after_s},
+                                status_code=429, headers={"Retry-After": str(locked.retry_after_s)})
         except LoginRefused:
             return JSONResponse({"code": "LOGIN_REFUSED", "message": "Wrong user name or password."}, status_code=401)
         try:
@@ -82,13 +98,15 @@ def create_app(pages: Pages, actions: Actions, users: Callable[[], dict[str, Con
             return JSONResponse({"code": "NO_SIGNING_KEY", "message": "The console has no AUTH_SIGNING_KEY"
                                  " (deploy/secrets.py ensure writes one)."}, status_code=503)
         reply = JSONResponse({"username": user.username, "role": str(user.role), "may": may(user.role)})
-        reply.set_cookie(COOKIE, token, max_age=session_ttl_s, httponly=True, samesite="strict", path="/")
+        reply.set_cookie(COOKIE, token, max_age=session_ttl_s, httponly=True, samesite="strict", path="/",
+                         secure=secure_cookie(cookie_secure, request))
         return reply
 
     @app.post("/api/logout")
-    async def logout() -> JSONResponse:
+    async def logout(request: Request) -> JSONResponse:
         reply = JSONResponse({"signed_out": True})
-        reply.delete_cookie(COOKIE, path="/")
+        reply.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict",
+                            secure=secure_cookie(cookie_secure, request))
         return reply
 
     @app.get("/api/me")

@@ -32,9 +32,10 @@ class Pages:
             return await query(conn, *args)
 
     async def overview(self, now: datetime, token: str) -> dict[str, Any]:
-        flow, health, dead = await asyncio.gather(
+        flow, health, dead, gateway = await asyncio.gather(
             self._read(projection.flow, now - FLOW_WINDOW, FLOW_BUCKET_S), self.health(),
-            self.services.each("/v1/dead-letters/summary", token))
+            self.services.each("/v1/dead-letters/summary", token),
+            metrics.gateway_figures(self.prometheus_url, self.services))
         last_minute = [b for b in flow["buckets"] if b["at"] >= (now - timedelta(minutes=1)).isoformat()]
         per_second = {kind: round(sum(b["n"] for b in last_minute if b["kind"] == kind) / 60, 2)
                       for kind in projection.KINDS}
@@ -45,6 +46,7 @@ class Pages:
             "services": health,
             "dead_letters_open": {s: (b.get("open") if code == 200 and isinstance(b, dict) else None)
                                   for s, (code, b) in dead.items()},
+            "gateway": gateway,
         }
 
     async def health(self) -> dict[str, Any]:

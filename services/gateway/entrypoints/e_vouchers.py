@@ -1,14 +1,17 @@
-"""The gateway's platform-token API: a holder's app asks for an e-voucher (医保电子凭证) to show as a QR code.
+"""The gateway's platform-token API: a holder's app asks for an e-voucher (医保电子凭证) to show as a QR code,
+and operators work the gateway's dead letters (libs/messaging/dead_letter_api.py) as on every service.
 
 The national interface authenticates hospitals by their signed calls (http.py); this API takes the
 platform's bearer tokens instead, so it is an app of its own, hardened like every service's
-(libs/http.harden: role table, audit log, body limit), served on the gateway's port for its own paths
-only (`ACCESS`'s). Who may call it is `ACCESS` (docs/security.md): a holder, for their own account.
+(libs/http.harden: role table, audit log, body limit), served on the gateway's port for the `/v1/`
+paths only, so the audit log never sits on a hospital's call. Who may call it is `ACCESS`
+(docs/security.md) and, for the dead letters, their own table, mounted after it as the other services do.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from libs.audit.store import store_for
 from libs.auth import Principal, Role, RouteTable, ensure_owner
 from libs.http import harden
+from libs.messaging.dead_letter_api import mount_dead_letters
 from services.gateway.service_layer import e_vouchers
 from services.gateway.service_layer.deps import Deps
 
@@ -41,7 +45,7 @@ class EVoucherIssued(BaseModel):
     valid_s: int = Field(description="Seconds it is valid from now.")
 
 
-def create_api(deps: Deps) -> FastAPI:
+def create_api(deps: Deps, runtime: Any = None) -> FastAPI:
     app = FastAPI(title="Hospital gateway: e-vouchers", version="1",
                   description="A holder's e-voucher (mdtrt_cert_type 01); see docs/hospital-integration.md.")
 
@@ -55,18 +59,22 @@ def create_api(deps: Deps) -> FastAPI:
         return EVoucherIssued(ec_token=issued.ec_token, psn_no=issued.psn_no, expires_at=issued.expires_at,
                               valid_s=int(deps.e_voucher_ttl_s))
 
-    return harden(app, ACCESS, store_for(deps.database))
+    hardened = harden(app, ACCESS, store_for(deps.database))
+    return hardened if runtime is None else mount_dead_letters(hardened, runtime)
+
+
+PREFIX = "/v1/"  # the platform-token API's paths; the national interface's are /fsi/..., /ebus/...
 
 
 class OwnPaths(BaseRoute):
-    """Hands the requests for `paths` to `app` unchanged (its own middleware and guards); a route of
+    """Hands the requests under `PREFIX` to `app` unchanged (its own middleware and guards); a route of
     the national app, so the national paths and anything mounted later keep working."""
 
-    def __init__(self, app: ASGIApp, paths: frozenset[str]) -> None:
-        self.app, self.paths = app, paths
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] == "http" and scope["path"] in self.paths:
+        if scope["type"] == "http" and scope["path"].startswith(PREFIX):
             return Match.FULL, {}
         return Match.NONE, {}
 
@@ -74,7 +82,7 @@ class OwnPaths(BaseRoute):
         await self.app(scope, receive, send)
 
 
-def mount(national: FastAPI, deps: Deps) -> None:
-    """Serve the e-voucher API on the national interface's app, for its own paths only."""
-    paths = frozenset(route.split(" ", 1)[1] for route in ACCESS.rules)
-    national.router.routes.append(OwnPaths(create_api(deps), paths))
+def mount(national: FastAPI, deps: Deps, runtime: Any = None) -> None:
+    """Serve the platform-token API on the national interface's app, for the `/v1/` paths only (the dead
+    letters need the runtime: its database and consumers)."""
+    national.router.routes.append(OwnPaths(create_api(deps, runtime)))

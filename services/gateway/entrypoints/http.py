@@ -26,6 +26,7 @@ from fastapi.responses import Response
 
 from libs.china_time import CHINA_TIME
 from libs.messaging.postgres import PgDatabase
+from libs.observability.metrics import observe_his_call
 from libs.pii import Sealer
 from services.gateway.adapters.credentials import Institution, PgCredentials
 from services.gateway.adapters.repository import PgGatewayStore
@@ -33,6 +34,7 @@ from services.gateway.domain.errors import (
     AccessRefused,
     BadSignature,
     BodyTooLarge,
+    NoReplyInTime,
     Refusal,
     Replayed,
     WrongInstitution,
@@ -167,6 +169,7 @@ class Gateway:
                     early = None
         except AccessRefused as refused:
             log.info("access_refused", code=refused.code, reason=refused.message, path=request.url.path)
+            observe_his_call(infno_label(path_infno), -1, refused.code)
             return _json({"type": "error", "infcode": -1, "err_msg": refused.message}, refused.status)
         try:
             if early is not None:
@@ -182,7 +185,9 @@ class Gateway:
             answer = reply(institution.region, received, err_msg=refused.message)
             log.info("refused", infno=envelope.get("infno"), msgid=envelope.get("msgid"),
                      fixmedins_code=institution.fixmedins_code, code=refused.code, err_msg=refused.message)
+            observe_his_call(infno_label(envelope.get("infno")), -1, refused.code, isinstance(refused, NoReplyInTime))
         else:
+            observe_his_call(call.infno, 0)
             log.info("answered", infno=call.infno, msgid=call.msgid, fixmedins_code=institution.fixmedins_code,
                      repeat=seen is not None, ms=round((datetime.now(CHINA_TIME) - received).total_seconds() * 1000, 1))
         return _json(answer)
@@ -197,13 +202,22 @@ class Gateway:
         return Call(infno, msgid, envelope, institution, hashlib.sha256(body_identity(envelope)).hexdigest())
 
 
+def infno_label(infno: object) -> str:
+    """The transaction as a metric's label: a published one, else `other` (a hospital's bytes must not
+    make new series)."""
+    try:
+        return base_infno(infno)
+    except Refusal:
+        return "other"
+
+
 def body_identity(envelope: dict[str, Any]) -> bytes:
     """What makes two requests the same: the transaction and its input, not the send time or session."""
     return orjson.dumps({"infno": envelope.get("infno"), "input": envelope.get("input")}, default=str,
                         option=orjson.OPT_SORT_KEYS)
 
 
-def create_app(gateway: Gateway) -> FastAPI:
+def create_app(gateway: Gateway, runtime: Any = None) -> FastAPI:
     app = FastAPI(title="Hospital gateway (national interface 定点医药机构接口)", version="1",
                   description="POST the national request envelope; see docs/hospital-integration.md.")
 
@@ -221,8 +235,9 @@ def create_app(gateway: Gateway) -> FastAPI:
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    # The holders' e-vouchers (platform bearer tokens, its own hardened app): entrypoints/e_vouchers.py.
-    e_vouchers.mount(app, gateway.service.deps)
+    # The platform-token API (the holders' e-vouchers; with the runtime, the gateway's dead letters): its own
+    # hardened app, entrypoints/e_vouchers.py.
+    e_vouchers.mount(app, gateway.service.deps, runtime)
     return app
 
 

@@ -37,6 +37,19 @@
       <tbody>${rows.map(r => `<tr>${r.map((c, i) => `<td class="${head[i].startsWith('#') ? 'num' : ''}">${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
   }
 
+  // The hospitals' calls: rates and 10-minute counts from Prometheus, else the gateway's totals since it started.
+  function gatewayFigures(g) {
+    if (!g || !g.source) return `<div class="absent" data-testid="gateway-figures">${t('gw.absent')}</div>`;
+    const live = g.source === 'prometheus';
+    const n = v => live ? Number(v).toFixed(2) : String(Math.round(v));
+    if (!(g.requests || []).length) return `<p class="source">${t(live ? 'gw.from_prometheus' : 'gw.from_gateway')}</p><div class="absent" data-testid="gateway-figures">${t('gw.none')}</div>`;
+    return `<p class="source">${t(live ? 'gw.from_prometheus' : 'gw.from_gateway')}</p><div class="grid2" data-testid="gateway-figures">
+      <div>${table(['infno', 'infcode', live ? '#gw.per_second' : '#col.count'], (g.requests || []).map(r =>
+        [esc(r.labels.infno), esc(r.labels.infcode), `<span data-testid="his-${esc(r.labels.infno)}-${esc(r.labels.infcode)}">${n(r.value)}</span>`]), 'his-requests')}</div>
+      <div>${table(['infno', live ? '#gw.timeouts_10m' : '#gw.timeouts'], (g.timeouts || []).map(r => [esc(r.labels.infno), n(r.value)]), 'his-timeouts')}
+      ${table(['col.reason_code', live ? '#gw.refusals_10m' : '#col.count'], (g.refusals || []).map(r => [esc(r.labels.code), n(r.value)]), 'his-refusals')}</div></div>`;
+  }
+
   // ---- pages ---------------------------------------------------------------------------------
   const pages = {
     async overview() {
@@ -44,7 +57,8 @@
       if (!document.getElementById('ov-flow')) {
         page.innerHTML = `<h2>${t('nav.overview')}</h2><div class="cards" id="ov-cards"></div>
           <div class="grid2"><div><h3>${t('ov.flow')}</h3><div class="chart"><canvas id="ov-flow"></canvas></div></div>
-          <div><h3>${t('ov.services')}</h3><div id="ov-services"></div><h3>${t('ov.totals')}</h3><div id="ov-totals"></div></div></div>`;
+          <div><h3>${t('ov.services')}</h3><div id="ov-services"></div><h3>${t('ov.totals')}</h3><div id="ov-totals"></div></div></div>
+          <h3>${t('ov.gateway')}</h3><div id="ov-gateway"></div>`;
       }
       const card = (label, value, id) => `<div class="card"><div class="label">${esc(label)}</div><div class="value" data-testid="${id}">${esc(value)}</div></div>`;
       document.getElementById('ov-cards').innerHTML =
@@ -58,6 +72,7 @@
           esc(o.dead_letters_open[name] ?? '—')]), 'services');
       document.getElementById('ov-totals').innerHTML = table(['col.status', '#col.count'],
         Object.entries(o.flow.totals).map(([k, n]) => [esc(t('kind.' + k)), `<span data-testid="total-${k}">${esc(n)}</span>`]), 'totals');
+      document.getElementById('ov-gateway').innerHTML = gatewayFigures(o.gateway);
       const end = Math.floor(Date.parse(o.at) / 10000) * 10000;  // every 10-s bucket of the window, empty ones too
       const counts = {};
       o.flow.buckets.forEach(b => { counts[`${Date.parse(b.at)}:${b.kind}`] = b.n; });

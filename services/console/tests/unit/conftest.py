@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from services.console.domain.login_throttle import Failures, ThrottlePolicy
 from services.console.domain.operators import ConsoleRole, ConsoleUser
 from services.console.entrypoints.http import create_app
 from tests.support.tokens import ephemeral_env
@@ -46,6 +47,25 @@ class FakePool:
         self.rows.append(args)
 
 
+class MemoryLoginAttempts:
+    """The failed sign-ins, as PgLoginAttempts keeps them, in a list."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, Any]] = []
+
+    async def failures(self, username: str, address: str, since: Any) -> tuple[Failures, Failures]:
+        def of(rows: list[Any]) -> Failures:
+            return Failures(len(rows), min((r[2] for r in rows), default=None))
+        recent = [r for r in self.rows if r[2] > since]
+        return of([r for r in recent if r[0] == username]), of([r for r in recent if r[1] == address])
+
+    async def failed(self, username: str, address: str, at: Any, forget_before: Any) -> None:
+        self.rows = [r for r in self.rows if r[2] >= forget_before] + [(username, address, at)]
+
+    async def succeeded(self, username: str) -> None:
+        self.rows = [r for r in self.rows if r[0] != username]
+
+
 @pytest.fixture
 def signing_key(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in ephemeral_env().items():
@@ -60,7 +80,9 @@ def console_parts(signing_key: None) -> tuple[FakeServices, FakePool]:
 @pytest.fixture
 def console_app(console_parts: tuple[FakeServices, FakePool]) -> Any:
     from services.console.service_layer.actions import Actions
+    from services.console.service_layer.sign_in import SignIn
 
     services, pool = console_parts
-    return create_app(FakePages(), Actions(lambda: pool, services), lambda: USERS,  # type: ignore[arg-type]
+    return create_app(FakePages(), Actions(lambda: pool, services),  # type: ignore[arg-type]
+                      SignIn(MemoryLoginAttempts(), lambda: USERS, ThrottlePolicy(per_username=3, per_address=5)),
                       session_ttl_s=600, refresh_ms=1000)

@@ -8,6 +8,8 @@ from fastapi.testclient import TestClient
 from services.console.domain.operators import ActionForbidden, LoginRefused, check_login, check_may
 from services.console.tests.unit.conftest import USERS
 
+LOCAL = "http://127.0.0.1:8100"  # `make run`'s address: plain HTTP on loopback, the session cookie without Secure
+
 
 def test_a_known_user_with_the_right_password_signs_in() -> None:
     assert check_login(USERS, "operator", "op-secret").role == "operator"
@@ -34,7 +36,7 @@ def test_closing_a_cycle_is_the_clearing_desks_as_in_clearings_own_role_table() 
 
 
 def test_pages_need_a_session_and_the_login_sets_one(console_app) -> None:
-    client = TestClient(console_app)
+    client = TestClient(console_app, base_url=LOCAL)
     assert client.get("/api/overview").status_code == 401
     assert client.get("/", follow_redirects=False).headers["location"] == "/login"
     assert client.post("/api/login", json={"username": "operator", "password": "nope"}).status_code == 401
@@ -47,7 +49,7 @@ def test_pages_need_a_session_and_the_login_sets_one(console_app) -> None:
 def test_an_operators_replay_goes_to_the_service_with_the_operators_own_token_and_is_audited(
         console_app, console_parts) -> None:
     services, pool = console_parts
-    client = TestClient(console_app)
+    client = TestClient(console_app, base_url=LOCAL)
     client.post("/api/login", json={"username": "operator", "password": "op-secret"})
     reply = client.post("/api/dead-letters/settlement/7/replay", json={"note": "fixed"})
     assert reply.status_code == 200
@@ -61,7 +63,7 @@ def test_an_operators_replay_goes_to_the_service_with_the_operators_own_token_an
 
 def test_an_auditors_replay_is_refused_before_any_service_is_asked(console_app, console_parts) -> None:
     services, pool = console_parts
-    client = TestClient(console_app)
+    client = TestClient(console_app, base_url=LOCAL)
     client.post("/api/login", json={"username": "auditor", "password": "au-secret"})
     assert client.post("/api/dead-letters/settlement/7/replay", json={"note": "x"}).status_code == 403
     assert client.post("/api/clearing/cycles/national/2026-06-01/close").status_code == 403
