@@ -77,7 +77,7 @@ async def test_a_settlement_is_found_by_setl_id_and_in_its_period(store) -> None
 
 
 async def test_a_file_is_read_by_its_institution_only_and_only_until_it_expires(store) -> None:
-    await store.register_institution("H1", "一院", "3", "371300")
+    await PgCredentials(store.conn, secret_sealer(new_key())).register_institution("H1", "一院", "3", "371300")
     now = datetime.now(UTC)
     await store.save_file("H1", "U1", "upload", "detail.txt.zip", b"PK\x03\x04...", now + timedelta(hours=1))
     found = await store.file("H1", "U1", now)

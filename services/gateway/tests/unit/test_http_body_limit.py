@@ -15,7 +15,8 @@ PATH = "/fsi/api/rsfComIfsService/callService"
 
 def client() -> httpx.AsyncClient:
     # Neither the service nor the database is reached: the size is checked first.
-    gateway = Gateway(cast(Any, None), cast(Any, None), window_s=300, limiter=RateLimiter(10, 10), max_body=1000)
+    gateway = Gateway(cast(Any, None), cast(Any, None), window_s=300, limiter=RateLimiter(10, 10), max_body=1000,
+                      sealer=cast(Any, None))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(gateway)), base_url="http://gateway")
 
 
