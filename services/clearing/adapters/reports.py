@@ -70,16 +70,18 @@ class PostgresReports:
         )
         return [Counterparty(r["other"], int(r["payable"]), int(r["receivable"])) for r in found]
 
-    async def institution_totals(self, cycle_id: str, fixmedins_code: str | None = None, after: str | None = None,
-                                 limit: int | None = None) -> list[InstitutionTotal]:
+    async def institution_totals(self, cycle_id: str, fixmedins_code: str | None = None,
+                                 after: tuple[str, str] | None = None, limit: int | None = None) -> list[InstitutionTotal]:
         found = await self.conn.fetch(
-            "WITH shown AS (SELECT fixmedins_code FROM obligations WHERE cycle_id = $1"
-            "  AND ($2::text IS NULL OR fixmedins_code = $2) AND ($3::text IS NULL OR fixmedins_code COLLATE \"C\" > $3)"
-            '  GROUP BY fixmedins_code ORDER BY fixmedins_code COLLATE "C" LIMIT $4)'
+            "WITH shown AS (SELECT fixmedins_code, mdtrtarea_admvs FROM obligations WHERE cycle_id = $1"
+            "  AND ($2::text IS NULL OR fixmedins_code = $2)"
+            '  AND ($3::text IS NULL OR (fixmedins_code COLLATE "C", mdtrtarea_admvs) > ($3 COLLATE "C", $4))'
+            '  GROUP BY fixmedins_code, mdtrtarea_admvs ORDER BY fixmedins_code COLLATE "C", mdtrtarea_admvs LIMIT $5)'
             " SELECT cycle_id, fixmedins_code, mdtrtarea_admvs, insuplc_admdvs, sum(amount) AS amount FROM obligations"
-            " WHERE cycle_id = $1 AND fixmedins_code IN (SELECT fixmedins_code FROM shown)"
+            " WHERE cycle_id = $1 AND (fixmedins_code, mdtrtarea_admvs) IN (SELECT * FROM shown)"
             " GROUP BY cycle_id, fixmedins_code, mdtrtarea_admvs, insuplc_admdvs"
-            ' ORDER BY fixmedins_code COLLATE "C", mdtrtarea_admvs, insuplc_admdvs', cycle_id, fixmedins_code, after, limit,
+            ' ORDER BY fixmedins_code COLLATE "C", mdtrtarea_admvs, insuplc_admdvs',
+            cycle_id, fixmedins_code, *(after or (None, None)), limit,
         )
         return [InstitutionTotal(**{**dict(r), "amount": int(r["amount"])}) for r in found]
 

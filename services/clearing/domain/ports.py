@@ -98,10 +98,10 @@ class ClearingRepository(Protocol):
     async def bilateral_totals(self, cycle_id: str) -> dict[Pair, Fen]:
         """SUM(amount) GROUP BY (insuplc_admdvs, mdtrtarea_admvs) WHERE kind <> 'returned'."""
         ...
-    async def institution_totals(self, cycle_id: str, fixmedins_code: str | None = None, after: str | None = None,
-                                 limit: int | None = None) -> list[InstitutionTotal]:
+    async def institution_totals(self, cycle_id: str, fixmedins_code: str | None = None,
+                                 after: tuple[str, str] | None = None, limit: int | None = None) -> list[InstitutionTotal]:
         """SUM(amount) GROUP BY (fixmedins_code, mdtrtarea_admvs, insuplc_admdvs), every kind, for at most
-        `limit` institutions after `after` (or the one named)."""
+        `limit` statements (fixmedins_code, mdtrtarea_admvs) after `after` (of the institution if named)."""
         ...
     async def counterparties(self, cycle_id: str, admdvs: str, after: str | None, limit: int) -> list[Counterparty]:
         """`region_counterparties` of the region, summed here, a page of other regions at a time."""

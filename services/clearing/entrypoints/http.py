@@ -146,8 +146,10 @@ def create_app(service: ClearingService) -> FastAPI:
             ensure_owner(who, institution=fixmedins_code or who.institution)
             fixmedins_code = who.institution
         cycle_id = f"{scope_key}/{period_start}"
-        found = await service.read(queries.institution_statements_of, cycle_id, fixmedins_code, page.after, page.fetch)
-        shown, next_after = page.of(found, lambda s: s.fixmedins_code)
+        after = page.cursor(2)  # mdtrtarea_admvs|fixmedins_code: a statement is an institution's in one region
+        found = await service.read(queries.institution_statements_of, cycle_id, fixmedins_code,
+                                   (after[1], after[0]) if after else None, page.fetch)
+        shown, next_after = page.of(found, lambda s: cursor_of(s.mdtrtarea_admvs, s.fixmedins_code))
         return InstitutionStatements(cycle_id=cycle_id, statements=[InstitutionStatementView.of(s) for s in shown],
                                      next_after=next_after)
 

@@ -102,7 +102,7 @@ async def region_statement(
 
 
 async def institution_statements_of(
-    repo: ClearingRepository, cycle_id: str, fixmedins_code: str | None, after: str | None, limit: int,
+    repo: ClearingRepository, cycle_id: str, fixmedins_code: str | None, after: tuple[str, str] | None, limit: int,
 ) -> list[InstitutionStatement]:
     await closed_cycle(repo, cycle_id)
     return institution_statements(await repo.institution_totals(cycle_id, fixmedins_code, after, limit))

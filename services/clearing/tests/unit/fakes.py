@@ -112,11 +112,12 @@ class InMemoryClearingRepository:
     async def bilateral_totals(self, cycle_id: str) -> dict[Pair, Fen]:
         return bilateral_totals(await self.obligations_of_cycle(cycle_id))
 
-    async def institution_totals(self, cycle_id: str, fixmedins_code: str | None = None, after: str | None = None,
-                                 limit: int | None = None) -> list[InstitutionTotal]:
+    async def institution_totals(self, cycle_id: str, fixmedins_code: str | None = None,
+                                 after: tuple[str, str] | None = None, limit: int | None = None) -> list[InstitutionTotal]:
         totals = institution_totals(await self.obligations_of_cycle(cycle_id, fixmedins_code))
-        shown = set(_page(sorted({t.fixmedins_code for t in totals}), str, after, limit))
-        return [t for t in totals if t.fixmedins_code in shown]
+        statements = sorted({(t.fixmedins_code, t.mdtrtarea_admvs) for t in totals})
+        shown = {s for s in statements if after is None or s > after}
+        return [t for t in totals if (t.fixmedins_code, t.mdtrtarea_admvs) in set(sorted(shown)[:limit])]
 
     async def counterparties(self, cycle_id: str, admdvs: str, after: str | None, limit: int) -> list[Counterparty]:
         lines = region_counterparties(admdvs, await self.bilateral_totals(cycle_id))

@@ -195,7 +195,7 @@ class ClearingRepositoryContract:
         assert [(c.admdvs, c.payable, c.receivable) for c in await store.counterparties(JANUARY, TAIYUAN, None, 10)] == [
             (CHANGSHA, 0, 100), (GUIYANG, 0, 7)]
         assert [c.admdvs for c in await store.counterparties(JANUARY, TAIYUAN, CHANGSHA, 10)] == [GUIYANG]
-        assert {t.fixmedins_code for t in await store.institution_totals(JANUARY, after="H1", limit=1)} == {"H2"}
+        assert {t.fixmedins_code for t in await store.institution_totals(JANUARY, after=("H1", TAIYUAN), limit=1)} == {"H2"}
         assert await store.item_ids(JANUARY, "H2", None, 10) == ["S3"]  # S2 nets to nothing: no item
         assert await store.institution_payable(JANUARY, "H2") == InstitutionPayable(confirmed=0, pending=7, rolled_back=0)
         await store.add_prepayments([PrepaymentEntry("A1", "national", CHANGSHA, "advanced", 500, at(1, 1)),
