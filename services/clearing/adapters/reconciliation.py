@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
@@ -42,8 +43,8 @@ class PostgresReconciliations:
     async def compared(self, cycle_id: str, batch: str, chunk: int) -> AsyncIterator[list[Compared]]:
         if not self.conn.is_in_transaction():  # a cursor lives in a transaction (the contract test has none)
             async with self.conn.transaction():
-                async for rows_ in self.compared(cycle_id, batch, chunk):
-                    yield rows_
+                async for found in self.compared(cycle_id, batch, chunk):
+                    yield found
             return
         cursor = await self.conn.cursor(_COMPARED, cycle_id, batch)
         while found := await cursor.fetch(chunk):
@@ -95,5 +96,6 @@ class PostgresReconciliations:
         return [rows.mismatch(m) for m in found]
 
 
-def _fen(amount: object) -> int | None:
-    return None if amount is None else int(amount)  # type: ignore[call-overload]
+def _fen(amount: Any) -> int | None:
+    """A side's sum (numeric, from `sum(bigint)`) as fen; None: that side has no such row."""
+    return None if amount is None else int(amount)

@@ -124,6 +124,7 @@ async def reconcile(uow: UnitOfWork, command: Reconcile, batch: str) -> StoredRe
         await uow.repo.add_mismatches(run, [m for row in chunk if (m := reconciliation.compare(row)) is not None])
     report = reconciliation.report()
     await uow.repo.finish_reconciliation(run, report)
+    await uow.repo.drop_staged(batch)  # with the report, or not at all
     uow.emit(cycle.cycle_id, events.reconciliation_completed(report, uow.now))
     return StoredReconciliation(run, report, uow.now)
 

@@ -15,6 +15,8 @@ from functools import partial
 from typing import Any, Protocol, TypeVar, cast
 from uuid import uuid4
 
+import structlog
+
 from libs.contracts.envelope import Envelope
 from libs.messaging.consumer import TRANSIENT_ERRORS
 from libs.messaging.ports import Database, Transaction
@@ -37,6 +39,7 @@ from services.clearing.service_layer.settlement_records import SettlementRecords
 from services.clearing.service_layer.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
+log = structlog.get_logger("clearing")
 Clock = Callable[[], datetime]
 
 
@@ -85,8 +88,17 @@ class ClearingService:
             async for page in self.settlement.pages(*period_window(cycle)):
                 await self._with_retries(partial(self._stage, batch, settlement_rows(cycle, page)))
             return await self._with_retries(lambda tx: handlers.reconcile(self._uow(tx), command, batch))
-        finally:
+        except BaseException:
+            await self._forget(batch)
+            raise
+
+    async def _forget(self, batch: str) -> None:
+        """Drop a failed run's staged records; if even that fails, the next run drops them after a day
+        (the run's own failure is what the caller must see, not this one's)."""
+        try:
             await self._with_retries(lambda tx: self._repo(tx).drop_staged(batch))
+        except Exception as exc:  # cleanup of a failed run: the run's own error propagates instead
+            log.warning("reconciliation_batch_left", batch=batch, error=type(exc).__name__)
 
     async def close_due(self) -> list[CycleClosing]:
         """The schedule's tick: close every open cycle whose period has ended, each in its own transaction."""

@@ -4,6 +4,8 @@ and the settled/cancelled list that clearing reconciles against (3201/3202).
 Who may call each route is `ACCESS` (docs/security.md). A hospital pre-settles and reads only its own
 claims (the institution is its credential's, a body naming another is refused); a holder reads only
 their own claims and accumulators; clearing reads the settlements list with its service token.
+Lists are read a page at a time at the database (`after`, `limit` ≤ 1000, `next_after`;
+docs/security.md, Paging).
 """
 
 from __future__ import annotations
