@@ -20,6 +20,7 @@ import yaml
 
 from deploy.launch import FOLLOWERS, command, processes
 from libs.contracts.topics import ALL_TOPICS
+from libs.secret_shares import CONSUMERS
 from libs.settings import ServiceSettings
 from tests.support.stack import SERVICES
 
@@ -118,18 +119,52 @@ def test_host_tools_reach_kafka_and_postgres_at_the_native_stacks_addresses() ->
 
 def test_each_service_connects_to_postgres_as_its_own_role_with_its_own_secret() -> None:
     _, databases = roles_of_the_stack()
-    platform = compose()["secrets"]["platform"]
-    assert platform == {"file": "./.stack/secrets.env"}
     for label, name, extra in processes({}):
         service = services()[label]
         assert service["environment"]["PGUSER"] == extra["PGUSER"] == name and name in databases, label
         assert service["environment"]["PGPASSWORD"] == extra["PGPASSWORD"] == "", label  # from the secrets file
-        assert service["environment"]["SECRETS_FILE"] == "/run/secrets/platform"
-        assert [s["source"] for s in service["secrets"]] == ["platform"]
+        assert service["environment"]["SECRETS_FILE"] == "/run/platform/platform"
+        assert service["volumes"] == [f"secrets-{name}:/run/platform:ro"], label  # its own share, and no other
     postgres = services()["postgres"]
-    assert postgres["environment"]["SECRETS_FILE"] == "/run/secrets/platform"
+    assert postgres["environment"]["SECRETS_FILE"] == postgres["environment"]["POSTGRES_PASSWORD_FILE"] == "/run/platform/platform"
+    assert "secrets-postgres:/run/platform:ro" in postgres["volumes"]
     assert postgres["environment"]["PG_DOCKER_INIT"] == "1"
     assert "./deploy/postgres-roles.sh:/docker-entrypoint-initdb.d/10-roles.sh:ro" in postgres["volumes"]
+
+
+def waits_for(label: str) -> set[str]:
+    """Every service `label` starts after, through its depends_on, transitively."""
+    found: set[str] = set()
+    todo = list(services()[label].get("depends_on", {}))
+    while todo:
+        name = todo.pop()
+        if name not in found:
+            found.add(name)
+            todo.extend(services()[name].get("depends_on", {}))
+    return found
+
+
+def test_only_the_one_shot_secrets_container_reads_the_secrets_file_and_every_reader_waits_for_it() -> None:
+    """Compose ignores a file secret's uid/gid/mode (a bind mount): the `secrets` one-shot, as root, hands each
+    container its share in a volume of its own (libs/secret_shares.py), before any of them starts."""
+    assert compose()["secrets"]["platform"] == {"file": "./.stack/secrets.env"}
+    one_shot = services()["secrets"]
+    assert one_shot["secrets"] == ["platform"] and one_shot["user"] == "0:0" and one_shot["network_mode"] == "none"
+    assert one_shot["command"] == ["python", "-m", "libs.secret_shares", "/run/secrets/platform", "/shares"]
+    shares = {mount.split(":")[0]: mount.split(":")[1] for mount in one_shot["volumes"]}
+    assert shares == {f"secrets-{c}": f"/shares/{c}" for c in CONSUMERS}
+    readers = {label: service for label, service in services().items() if label != "secrets"}
+    for label, service in readers.items():
+        assert "secrets" not in service, label  # the file itself: the one-shot's alone
+        mounted = [v for v in service.get("volumes", []) if str(v).startswith("secrets-")]
+        if not mounted:
+            continue
+        assert len(mounted) == 1 and mounted[0].endswith(":/run/platform:ro"), label
+        assert "secrets" in waits_for(label), label  # directly, or through the broker or the database
+    assert services()["kafka"]["depends_on"]["secrets"] == {"condition": "service_completed_successfully"}
+    assert services()["postgres"]["depends_on"]["secrets"] == {"condition": "service_completed_successfully"}
+    for name in CONSUMERS:
+        assert f"secrets-{name}" in compose()["volumes"], name
 
 
 def test_postgres_init_script_creates_the_roles_from_the_mounted_secrets_file(tmp_path: Path) -> None:
@@ -171,7 +206,8 @@ def test_compose_kafka_runs_the_native_brokers_configuration_with_authentication
     here with stand-ins for the image's paths and Kafka's scripts."""
     kafka = compose()["services"]["kafka"]
     assert kafka["entrypoint"] == ["/bin/sh", "/platform/kafka/compose-entrypoint.sh"]
-    assert "./deploy/kafka:/platform/kafka:ro" in kafka["volumes"] and kafka["secrets"] == ["platform"]
+    assert "./deploy/kafka:/platform/kafka:ro" in kafka["volumes"] and "secrets-kafka:/run/platform:ro" in kafka["volumes"]
+    assert kafka["environment"]["SECRETS"] == "/run/platform/platform"  # its share: the admin's password
     assert compose()["secrets"]["platform"]["file"] == "./.stack/secrets.env"
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -243,7 +279,7 @@ def test_the_data_lives_in_named_volumes() -> None:
     volumes = compose()["volumes"]
     assert "kafka-data:/var/lib/kafka/data" in services()["kafka"]["volumes"]
     assert "postgres-data:/var/lib/postgresql/data" in services()["postgres"]["volumes"]
-    assert set(volumes) == {"kafka-data", "postgres-data"}
+    assert set(volumes) == {"kafka-data", "postgres-data", *(f"secrets-{c}" for c in CONSUMERS)}
 
 
 def test_the_image_is_built_in_two_stages_and_runs_as_an_unprivileged_user_with_runtime_dependencies_only() -> None:

@@ -120,6 +120,9 @@ class ReimbursementSettled(_Outcome):
     acct_pay: Fen = Field(description="个人账户支出: the person's own account pays this part of their share.")
     acct_mulaid_pay: Fen = Field(description="个人账户共济支付金额: a relative's account pays this part.")
     payable_amt: Fen = Field(description="What the office transfers to the person: the funds' part plus the accounts'.")
+    setl_time: datetime | None = Field(default=None, description="结算时间: when it was settled; the settlement year the "
+                                                                 "no-claim-year incentive counts it in (absent from "
+                                                                 "messages sent before the field existed).")
     explanation: list[ExplanationLine] = Field(default_factory=list, max_length=500, description="Why each amount is what it is.")
 
 

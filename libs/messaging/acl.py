@@ -57,8 +57,9 @@ class Grant:
 
 GRANTS: tuple[Grant, ...] = (
     Grant("enrollment", produces=(ENROLLMENT_EVENTS, DEAD_LETTER),
-          consumes=(ENROLLMENT_COMMANDS, WALLET_EVENTS, CLAIMS_OUTCOMES),
-          why="the register of insured persons: office commands, premiums paid by relatives, settled claims"),
+          consumes=(ENROLLMENT_COMMANDS, WALLET_EVENTS, CLAIMS_OUTCOMES, REIMBURSEMENTS_OUTCOMES),
+          why="the register of insured persons: office commands, premiums paid by relatives, settled claims and "
+              "manual reimbursements"),
     Grant("settlement", produces=(CLAIMS_ADJUDICATED, CLAIMS_OUTCOMES, REIMBURSEMENTS_OUTCOMES,
                                   REIMBURSEMENTS_COMMANDS, DEAD_LETTER),
           consumes=(CLAIMS_SUBMITTED, WALLET_PAYMENTS, ENROLLMENT_EVENTS, REIMBURSEMENTS_COMMANDS),

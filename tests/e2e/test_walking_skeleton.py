@@ -11,6 +11,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from libs.china_time import china_date
 from libs.contracts.registry import encode
 from libs.contracts.topics import CLAIMS_OUTCOMES, CLAIMS_SUBMITTED, DEAD_LETTER, ENROLLMENT_COMMANDS, WALLET_COMMANDS
 from tests.support.claims import outpatient_claim
@@ -229,3 +230,8 @@ async def test_an_offices_manual_reimbursement_is_paid_from_the_funds_and_the_pe
     owed = await count(namespace, "settlement", "SELECT coalesce(sum(credit - debit), 0) FROM fund_entries"
                                                 f" WHERE account = 'payable:371300:person:{psn}'")
     assert owed == 0
+    # Enrollment counts it as the funds paying in the year it was settled (the no-claim-year incentive, 零报销).
+    year = china_date(settled.setl_time).year
+    assert await count_reaches(namespace, "enrollment", "SELECT count(*) FROM fund_payment_years"
+                                                       f" WHERE psn_no = '{psn}' AND settlement_year = {year}"
+                                                       f" AND fund_paid = {settled.amounts.fund_pay_sumamt}", 1) == 1

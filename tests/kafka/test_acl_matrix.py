@@ -84,6 +84,8 @@ HAND_WRITTEN = [
     ("gateway", "produce", REIMBURSEMENTS_COMMANDS, False),
     ("settlement", "consume", REIMBURSEMENTS_COMMANDS, True),
     ("clearing", "consume", REIMBURSEMENTS_OUTCOMES, False),
+    ("enrollment", "consume", REIMBURSEMENTS_OUTCOMES, True),  # manual reimbursements end no-claim years
+    ("enrollment", "produce", REIMBURSEMENTS_OUTCOMES, False),
 ]
 MATRIX = [(p, op, t) for p in PRINCIPALS for t in ALL_TOPICS for op in ("produce", "consume")]
 READ_WAIT_S = 8.0  # a refused read returns nothing (aiokafka logs the refusal): wait this long for a record

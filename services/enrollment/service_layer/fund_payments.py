@@ -1,9 +1,12 @@
-"""The register of settled claims' fund payments: `claims.outcomes` into the no-claim-year incentive.
+"""The register of settled claims' fund payments: `claims.outcomes` and `reimbursements.outcomes` into the
+no-claim-year incentive.
 
 The incentive (零报销, docs/enrollment.md) asks one thing of a settlement year: did the funds pay
-anything for the person. Each `ClaimSettled` is one row in the register (`claim_id`, person, year,
-`fund_pay_sumamt`) and adds to the person's year total; its `ClaimCancelled` marks the row and takes
-the amount back, so cancelling one claim leaves the year paid while another paid claim stands. Only
+anything for the person, at a hospital's counter or through an office's manual reimbursement (零星报销).
+Each `ClaimSettled` or `ReimbursementSettled` is one row in the register (its key, person, year,
+`fund_pay_sumamt`) and adds to the person's year total; its `ClaimCancelled` or `ReimbursementCancelled`
+marks the row and takes the amount back, so cancelling one claim leaves the year paid while another
+paid claim stands. Only
 when a year's total crosses zero does the person change: `RecordFundPaymentYear` appends one
 `FundPaymentYearChanged` to their stream and the snapshot is decided as for any change. Most claims
 are therefore two narrow rows and no replay, no event, no snapshot (a person's stream used to grow
@@ -28,6 +31,7 @@ from datetime import date
 from typing import Any
 
 from libs.contracts import claims as c
+from libs.contracts import reimbursement as r
 from libs.contracts.envelope import Envelope, Payload
 from libs.messaging.ports import BatchHandler, Transaction
 from libs.money import format_yuan
@@ -47,14 +51,53 @@ from services.enrollment.service_layer.ports import (
 from services.enrollment.service_layer.snapshots import decide_snapshot, emit_snapshot
 from services.enrollment.service_layer.translate import business_day, local_day
 
-Outcome = c.ClaimSettled | c.ClaimCancelled
+Outcome = c.ClaimSettled | c.ClaimCancelled | r.ReimbursementSettled | r.ReimbursementCancelled
+OFFICE_CANCELLATION = "office"  # an office withdraws a reimbursement once: its cancellation needs no id of its own
 
 
-def command_id(message: Outcome) -> str:
-    """The id the message's answers and events carry, as for any command of the service."""
-    if isinstance(message, c.ClaimSettled):
-        return f"ClaimSettled:{message.claim_id}"
-    return f"ClaimCancelled:{message.claim_id}:{message.cancel_id}"
+@dataclass(frozen=True)
+class Paid:
+    """A settled claim or reimbursement as the register counts it: the funds paid `fund_paid` in `year`."""
+
+    key: str  # the claim id; a reimbursement's is its settlement id, prefixed (it has no hospital claim id)
+    psn_no: str
+    year: int
+    fund_paid: int  # fen
+    command_id: str  # what its answers and events carry, as for any command of the service
+    named: str  # how a sentence names it
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    """A cancelled claim or reimbursement: what it paid no longer counts."""
+
+    key: str
+    psn_no: str
+    cancel_id: str
+    command_id: str
+    named: str
+
+
+def reimbursement_key(setl_id: str) -> str:
+    return f"reimbursement:{setl_id}"
+
+
+def fact(env: Envelope[Any]) -> Paid | Withdrawn:
+    """The message as the register reads it. A reimbursement counts in the year it was settled, as a claim
+    does (its `setl_time`; a message from before the field existed: when settlement sent it)."""
+    m: Outcome = env.payload
+    if isinstance(m, c.ClaimSettled):
+        return Paid(m.claim_id, m.psn_no, local_day(m.setl_time).year, m.amounts.fund_pay_sumamt,
+                    f"ClaimSettled:{m.claim_id}", f"Claim {m.claim_id}")
+    if isinstance(m, c.ClaimCancelled):
+        return Withdrawn(m.claim_id, m.psn_no, m.cancel_id, f"ClaimCancelled:{m.claim_id}:{m.cancel_id}",
+                         f"Claim {m.claim_id}")
+    named = f"Reimbursement {m.office_ref} of region {m.insuplc_admdvs} (settlement {m.setl_id})"
+    if isinstance(m, r.ReimbursementSettled):
+        return Paid(reimbursement_key(m.setl_id), m.psn_no, local_day(m.setl_time or env.occurred_at).year,
+                    m.amounts.fund_pay_sumamt, f"ReimbursementSettled:{m.setl_id}", named)
+    return Withdrawn(reimbursement_key(m.setl_id), m.psn_no, OFFICE_CANCELLATION, f"ReimbursementCancelled:{m.setl_id}",
+                     named)
 
 
 @dataclass
@@ -71,40 +114,39 @@ class _Run:
         self.claims = dict(self.register.claims)
         self.totals = dict(self.register.year_totals)
 
-    def settle(self, m: c.ClaimSettled) -> d.RecordFundPaymentYear | None:
+    def settle(self, m: Paid) -> d.RecordFundPaymentYear | None:
         self._check_person(m.psn_no)
-        fund_paid = m.amounts.fund_pay_sumamt
-        if fund_paid < 0:
-            raise InvalidAmount(f"Claim {m.claim_id} reports a negative fund payment; send the cancellation instead.")
-        claim = RegisteredClaim(m.claim_id, m.psn_no, local_day(m.setl_time).year, fund_paid)
-        known = self.claims.get(m.claim_id)
+        if m.fund_paid < 0:
+            raise InvalidAmount(f"{m.named} reports a negative fund payment; send the cancellation instead.")
+        claim = RegisteredClaim(m.key, m.psn_no, m.year, m.fund_paid)
+        known = self.claims.get(m.key)
         if known is not None:
             if replace(known, cancel_id=None) != claim:
                 raise CommandIdReused(
-                    f"Claim {m.claim_id} was already settled for person {known.psn_no} in "
+                    f"{m.named} was already settled for person {known.psn_no} in "
                     f"{known.settlement_year} with a fund payment of {format_yuan(known.fund_paid)} yuan; this message "
                     "says otherwise. Settlement sends a claim once: report it to the platform's operators.")
             return None  # a repeat
-        self.claims[m.claim_id] = self.added[m.claim_id] = claim
-        return self._add(claim, fund_paid, command_id(m))
+        self.claims[m.key] = self.added[m.key] = claim
+        return self._add(claim, m.fund_paid, m.command_id)
 
-    def cancel(self, m: c.ClaimCancelled) -> d.RecordFundPaymentYear | None:
+    def cancel(self, m: Withdrawn) -> d.RecordFundPaymentYear | None:
         self._check_person(m.psn_no)
-        known = self.claims.get(m.claim_id)
+        known = self.claims.get(m.key)
         if known is None or known.psn_no != m.psn_no:
-            raise ReimbursementNotFound(f"Claim {m.claim_id} was never recorded for person {m.psn_no}.")
+            raise ReimbursementNotFound(f"{m.named} was never recorded for person {m.psn_no}.")
         if known.cancel_id == m.cancel_id:
             return None  # a repeat
         if known.cancel_id is not None:
             raise ReimbursementNotFound(
-                f"Claim {m.claim_id} was already cancelled (cancellation {known.cancel_id}); nothing is left to cancel.")
+                f"{m.named} was already cancelled (cancellation {known.cancel_id}); nothing is left to cancel.")
         cancelled = replace(known, cancel_id=m.cancel_id)
-        self.claims[m.claim_id] = cancelled
-        if m.claim_id in self.added:  # settled earlier in this run: it goes in cancelled
-            self.added[m.claim_id] = cancelled
+        self.claims[m.key] = cancelled
+        if m.key in self.added:  # settled earlier in this run: it goes in cancelled
+            self.added[m.key] = cancelled
         else:
-            self.cancelled[m.claim_id] = cancelled
-        return self._add(known, -known.fund_paid, command_id(m))
+            self.cancelled[m.key] = cancelled
+        return self._add(known, -known.fund_paid, m.command_id)
 
     def _check_person(self, psn_no: str) -> None:
         if psn_no not in self.register.known_persons:
@@ -131,23 +173,26 @@ class ClaimFundPayments:
     def table(self) -> dict[type[Payload], BatchHandler]:
         return {c.ClaimSettled: self.handle, c.ClaimCancelled: self.handle}
 
+    def reimbursements_table(self) -> dict[type[Payload], BatchHandler]:
+        """An office's manual reimbursements pay from the funds too (rejections and payouts change nothing here)."""
+        return {r.ReimbursementSettled: self.handle, r.ReimbursementCancelled: self.handle}
+
     async def handle_one(self, tx: Transaction, env: Envelope[Any]) -> None:
         await self.handle(tx, [env])
 
     async def handle(self, tx: Transaction, envelopes: Sequence[Envelope[Any]]) -> None:
         store = self.store_for(tx)
-        messages: list[Outcome] = [env.payload for env in envelopes]
-        settled = [m for m in messages if isinstance(m, c.ClaimSettled)]
+        facts = [fact(env) for env in envelopes]
         run = _Run(await store.read_claim_register(
-            sorted({m.psn_no for m in messages}), sorted({m.claim_id for m in messages}),
-            sorted({(m.psn_no, local_day(m.setl_time).year) for m in settled})))
+            sorted({f.psn_no for f in facts}), sorted({f.key for f in facts}),
+            sorted({(f.psn_no, f.year) for f in facts if isinstance(f, Paid)})))
         answers: list[tuple[Envelope[Any], d.RecordFundPaymentYear | CommandRecord]] = []  # in the messages' order
-        for env, message in zip(envelopes, messages, strict=True):
+        for env, f in zip(envelopes, facts, strict=True):
             try:
-                change = run.settle(message) if isinstance(message, c.ClaimSettled) else run.cancel(message)
+                change = run.settle(f) if isinstance(f, Paid) else run.cancel(f)
             except EnrollmentRefused as refusal:
-                answers.append((env, CommandRecord(command_id(message), message.event_type, message.psn_no,
-                                                   payload_hash(message), refusal.reason_code, str(refusal))))
+                answers.append((env, CommandRecord(f.command_id, env.payload.event_type, f.psn_no,
+                                                   payload_hash(env.payload), refusal.reason_code, str(refusal))))
                 continue
             if change is not None:
                 answers.append((env, change))

@@ -62,6 +62,10 @@ class EnrollmentService:
         """Runs of settled or cancelled claims: the same handler, a run at a time."""
         return self.fund_payments.table()
 
+    def reimbursements_table(self) -> dict[type[Payload], BatchHandler]:
+        """Settled and withdrawn manual reimbursements, into the same register (a run at a time)."""
+        return self.fund_payments.reimbursements_table()
+
     async def on_message(self, tx: Transaction, env: Envelope[Any]) -> w.CommandOutcome:
         return await self.execute(tx, env)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
@@ -27,6 +27,7 @@ from services.settlement.adapters.rows import claim_from_row
 from services.settlement.adapters.sql import named
 from services.settlement.adapters.store import (
     INSERT_CLAIMS,
+    STANDING,
     WRITE_DELTAS,
     PgSettlementStore,
     claim_columns,
@@ -54,7 +55,9 @@ LOAD = (
     "   WHERE psn_no = ANY(:day_people::text[]) AND service_date = ANY(:days::date[])) AS daily,"
     "  ARRAY(SELECT e FROM large_exams e WHERE psn_no = ANY(:people::text[]) AND exam_date BETWEEN :first AND :last"
     "   ORDER BY psn_no, exam_date) AS exams,"
-    "  ARRAY(SELECT code FROM traceability_codes WHERE code = ANY(:codes::text[])) AS sold"
+    "  ARRAY(SELECT code FROM traceability_codes WHERE code = ANY(:codes::text[])) AS sold,"
+    "  ARRAY(SELECT ROW(psn_no, fixmedins_code, begntime, office_ref) FROM claims"
+    f"   WHERE psn_no = ANY(:people::text[]) AND kind = 'reimbursement' AND status IN {STANDING}) AS reimbursed"
 )
 FLUSH = (
     f"WITH new_claims AS ({INSERT_CLAIMS}), {WRITE_DELTAS},"
@@ -63,6 +66,11 @@ FLUSH = (
     "  SELECT * FROM unnest(:r_claim_id::text[], :r_fixmedins_code::text[], :r_code::text[], :r_reason::text[]))"
     " SELECT 1"
 )
+
+
+def utc_day(moment: datetime) -> date:
+    """The day as the reference store's SQL reads it: a naive time is taken as UTC, as asyncpg sends it."""
+    return (moment if moment.tzinfo is None else moment.astimezone(UTC)).date()
 
 
 class NotPrefetched(LookupError):
@@ -80,6 +88,8 @@ class RunClaimStore(PgSettlementStore):
         self._daily: dict[tuple[str, date], int] = {}
         self._exams: dict[str, list[LargeExam]] = defaultdict(list)
         self._sold: set[str] = set()
+        self._people: set[str] = set()
+        self._reimbursed: dict[tuple[str, str, date], str] = {}  # (person, institution, day): office_ref
         self._locked: set[tuple[str, int]] = set()
         # what the run wrote, flushed at the end
         self._new_claims: list[dict[str, Any]] = []
@@ -132,6 +142,8 @@ class RunClaimStore(PgSettlementStore):
         for r in row["exams"]:
             self._exams[r["psn_no"]].append(LargeExam(r["med_list_codg"], r["exam_date"]))
         self._sold = set(row["sold"])
+        self._people = set(people)
+        self._reimbursed = {(psn_no, code, utc_day(begntime)): ref for psn_no, code, begntime, ref in row["reimbursed"]}
 
     # -- reads, from memory --------------------------------------------------------------------------
     async def get_claim(self, claim_id: str, *, for_update: bool = False) -> SettlementClaim | None:
@@ -158,6 +170,11 @@ class RunClaimStore(PgSettlementStore):
 
     async def sold_codes(self, codes: list[str]) -> frozenset[str]:
         return frozenset(code for code in codes if code in self._sold)
+
+    async def reimbursement_of_visit(self, psn_no: str, fixmedins_code: str, begntime: datetime) -> str | None:
+        if psn_no not in self._people:
+            return await super().reimbursement_of_visit(psn_no, fixmedins_code, begntime)
+        return self._reimbursed.get((psn_no, fixmedins_code, utc_day(begntime)))
 
     # -- writes, to memory and the flush lists -------------------------------------------------------
     async def insert_claim(self, row: dict[str, Any]) -> None:

@@ -30,6 +30,7 @@ from services.settlement.domain.settlement_claim import SettlementClaim
 
 CLAIM_TEXT = ("claim_id", "body_hash", "setl_id", "psn_no", "fixmedins_code", "insutype", "med_type",
               "insuplc_admdvs", "mdtrtarea_admvs", "kind", "office_ref")
+STANDING = "('adjudicated', 'settled', 'cancelling')"  # a claim the funds pay, or are paying, for
 CLAIM_JSON = ("amounts", "setldetail", "explanation", "accumulator_delta", "postings")
 
 INSERT_CLAIMS = (
@@ -239,9 +240,18 @@ class PgSettlementStore:
         day (both times read alike, so a hospital's naive local times compare as they were sent)."""
         return await self.conn.fetchval(
             "SELECT setl_id FROM claims WHERE psn_no = $1 AND setl_year = $4 AND fixmedins_code = $2"
-            " AND kind = 'direct' AND status IN ('adjudicated', 'settled', 'cancelling')"
+            f" AND kind = 'direct' AND status IN {STANDING}"
             " AND (begntime AT TIME ZONE 'UTC')::date = ($3::timestamptz AT TIME ZONE 'UTC')::date LIMIT 1",
             psn_no, fixmedins_code, begntime, begntime.year)
+
+    async def reimbursement_of_visit(self, psn_no: str, fixmedins_code: str, begntime: datetime) -> str | None:
+        """The office reference of a manual reimbursement, standing or under way, of the person's visit there
+        that day (the mirror of `direct_settlement_of_visit`, asked by a direct settlement)."""
+        return await self.conn.fetchval(
+            "SELECT office_ref FROM claims WHERE psn_no = $1 AND kind = 'reimbursement' AND fixmedins_code = $2"
+            f" AND status IN {STANDING}"
+            " AND (begntime AT TIME ZONE 'UTC')::date = ($3::timestamptz AT TIME ZONE 'UTC')::date LIMIT 1",
+            psn_no, fixmedins_code, begntime)
 
     async def reimbursed_receipts(self, receipt_nos: Iterable[str]) -> frozenset[str]:
         rows = await self.conn.fetch("SELECT receipt_no FROM reimbursement_receipts WHERE receipt_no = ANY($1::text[])",

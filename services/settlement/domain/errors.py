@@ -29,6 +29,7 @@ class ReasonCode(StrEnum):
     ALREADY_SETTLED_DIRECTLY = "ALREADY_SETTLED_DIRECTLY"
     OUTSIDE_TIME_LIMIT = "OUTSIDE_TIME_LIMIT"
     RECEIPT_ALREADY_REIMBURSED = "RECEIPT_ALREADY_REIMBURSED"
+    ALREADY_REIMBURSED = "ALREADY_REIMBURSED"  # a direct settlement of a visit an office reimbursed
 
 
 class ClaimRefused(DomainError):

@@ -58,3 +58,15 @@ def check_reimbursable(claim: Claim, pack: PolicyPack, *, received_on: date, car
             f"the receipts add up to {format_yuan(on_receipts)} yuan but the fee lines to {format_yuan(total)}; "
             "enter every line of every receipt",
         )
+
+
+def check_not_reimbursed(claim: Claim, reimbursed_by: str | None) -> None:
+    """A direct settlement of a visit an office already reimbursed (the mirror of ALREADY_SETTLED_DIRECTLY):
+    the funds paid their part to the patient; the office must withdraw that reimbursement first."""
+    if reimbursed_by is not None:
+        raise ClaimRefused(
+            ReasonCode.ALREADY_REIMBURSED,
+            f"the visit of {claim.service_date.isoformat()} at {claim.fixmedins_code} was already reimbursed to the "
+            f"patient by the insured region's office (reference {reimbursed_by}); the funds paid their part there. "
+            "Settle it as a self-paid visit, or ask the office to withdraw the reimbursement first",
+        )

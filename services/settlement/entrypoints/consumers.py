@@ -16,4 +16,4 @@ def register(runtime: ServiceRuntime, handlers: SettlementHandlers, reimbursemen
     runtime.consume(WALLET_PAYMENTS, handlers.wallet_table(), batch=handlers.wallet_batch_table())
     runtime.consume(ENROLLMENT_EVENTS, handlers.enrollment_table())
     # Offices' manual reimbursements (零星报销), keyed by psn_no too; one message at a time (few, and off the counter's path).
-    runtime.consume(REIMBURSEMENTS_COMMANDS, audited(reimbursements.table(), REIMBURSEMENTS_COMMANDS.name))
+    runtime.consume(REIMBURSEMENTS_COMMANDS, audited(reimbursements.table(), REIMBURSEMENTS_COMMANDS))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import orjson
@@ -24,8 +25,9 @@ from libs.contracts.topics import CLAIMS_ADJUDICATED, CLAIMS_OUTCOMES
 from libs.contracts.wallet import PersonalPartRefused
 from libs.messaging.emit import emit
 from libs.messaging.ports import Transaction
-from services.settlement.domain import Rejection, Settlement, fund_postings
+from services.settlement.domain import Claim, PolicyPack, Rejection, Settlement, fund_postings
 from services.settlement.domain.ledger import account_postings
+from services.settlement.domain.reimbursement import check_not_reimbursed
 from services.settlement.domain.settlement_claim import Kind, SettlementClaim, Status
 from services.settlement.service_layer import outcomes
 from services.settlement.service_layer.adjudication import Guard, PolicyEngine, contract_amounts, contract_setldetail
@@ -88,6 +90,10 @@ class SettlementHandlers:
         coverage = await store.get_coverage(claim.psn_no)
         acc = await store.accumulators(claim.psn_no, claim.begntime.year, claim.begntime.date(), for_update=lock)
         codes = [code for line in claim.fee_details for code in line.drug_trac_codg]
+        if not manual:  # a direct settlement: the funds must not pay for a visit an office reimbursed
+            reimbursed_by = await store.reimbursement_of_visit(claim.psn_no, claim.fixmedins_code, claim.begntime)
+            if reimbursed_by is not None:
+                guard = partial(_not_reimbursed, reimbursed_by=reimbursed_by)
         return self.engine.adjudicate(claim, coverage, acc, await store.sold_codes(codes), manual=manual, guard=guard)
 
     async def submit_claim(self, tx: Transaction, env: Envelope[c.ClaimSubmitted]) -> None:
@@ -186,3 +192,7 @@ class SettlementHandlers:
         if claim.action == "settle":
             await store.insert_rejection(claim.claim_id, claim.fixmedins_code, code, reason)
         outcomes.rejected(tx, claim.claim_id, claim.fixmedins_code, claim.psn_no, code, reason, env)
+
+
+def _not_reimbursed(claim: Claim, _pack: PolicyPack, *, reimbursed_by: str) -> None:
+    check_not_reimbursed(claim, reimbursed_by)

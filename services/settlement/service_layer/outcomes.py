@@ -57,7 +57,8 @@ def settled(tx: Transaction, row: Row, causation: Envelope) -> None:
             office_ref=row["office_ref"], insuplc_admdvs=row["insuplc_admdvs"], psn_no=row["psn_no"],
             setl_id=row["setl_id"], mdtrtarea_admvs=row["mdtrtarea_admvs"], amounts=amounts, setldetail=setldetail,
             acct_pay=wallet["acct_pay"], acct_mulaid_pay=wallet["acct_mulaid_pay"],
-            payable_amt=amounts.fund_pay_sumamt + accounts, explanation=_json(row["explanation"])), causation)
+            payable_amt=amounts.fund_pay_sumamt + accounts, explanation=_json(row["explanation"]),
+            setl_time=row["settled_at"] or datetime.now(UTC)), causation)
         return
     emit(tx, CLAIMS_OUTCOMES, row["fixmedins_code"], c.ClaimSettled(
         claim_id=row["claim_id"], fixmedins_code=row["fixmedins_code"], psn_no=row["psn_no"],

@@ -10,5 +10,5 @@ from services.wallet.service_layer.handlers import WalletHandlers
 
 def register(runtime: ServiceRuntime, handlers: WalletHandlers) -> None:
     runtime.consume(CLAIMS_ADJUDICATED, handlers.claims_table(), batch=handlers.claims_batch_table())
-    runtime.consume(WALLET_COMMANDS, audited(handlers.commands_table(), WALLET_COMMANDS.name))
+    runtime.consume(WALLET_COMMANDS, audited(handlers.commands_table(), WALLET_COMMANDS))
     runtime.consume(ENROLLMENT_EVENTS, handlers.enrollment_table())

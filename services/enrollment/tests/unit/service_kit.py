@@ -8,6 +8,7 @@ from typing import Any
 
 from libs.contracts import claims as c
 from libs.contracts import enrollment as w
+from libs.contracts import reimbursement as r
 from libs.contracts.envelope import Envelope, Payload, new_envelope
 from libs.contracts.registry import decode
 from libs.messaging.fakes import FakeDatabase
@@ -38,6 +39,9 @@ class Office:
         async with self.db.transaction() as tx:
             if isinstance(payload, c.ClaimSettled | c.ClaimCancelled):
                 await self.service.claims_table()[type(payload)](tx, env)
+                return None
+            if isinstance(payload, r.ReimbursementSettled | r.ReimbursementCancelled):
+                await self.service.reimbursements_table()[type(payload)](tx, [env])
                 return None
             return await self.service.execute(tx, env)
 
@@ -87,3 +91,16 @@ def cancelled_claim(claim_id: str, psn_no: str, cancel_id: str, fund: int = 5_00
         amounts=_amounts(fund), setldetail=[c.FundDetail(fund_pay_type="hifp", fund_payamt=fund)],
         acct_pay=0, acct_mulaid_pay=0, psn_cash_pay=fund,
     )
+
+
+def settled_reimbursement(office_ref: str, psn_no: str, when: datetime | None, fund: int) -> r.ReimbursementSettled:
+    """An office's manual reimbursement (零星报销), settled; `when` None: a message from before `setl_time`."""
+    return r.ReimbursementSettled(
+        office_ref=office_ref, insuplc_admdvs="430100", psn_no=psn_no, setl_id=f"S{office_ref}",
+        mdtrtarea_admvs="440300", amounts=_amounts(fund), setldetail=[c.FundDetail(fund_pay_type="hifp", fund_payamt=fund)],
+        acct_pay=0, acct_mulaid_pay=0, payable_amt=fund, setl_time=when)
+
+
+def cancelled_reimbursement(office_ref: str, psn_no: str, fund: int = 5_000) -> r.ReimbursementCancelled:
+    return r.ReimbursementCancelled(office_ref=office_ref, insuplc_admdvs="430100", psn_no=psn_no,
+                                    setl_id=f"S{office_ref}", amounts=_amounts(fund))

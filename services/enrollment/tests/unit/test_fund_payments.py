@@ -3,9 +3,16 @@ what reaches the person's stream, and what the no-claim-year count then says."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from services.enrollment.tests.unit.service_kit import Office, cancelled_claim, resident, settled_claim
+from services.enrollment.tests.unit.service_kit import (
+    Office,
+    cancelled_claim,
+    cancelled_reimbursement,
+    resident,
+    settled_claim,
+    settled_reimbursement,
+)
 
 LAST_YEAR = datetime(2025, 5, 1, 9)
 
@@ -70,3 +77,45 @@ async def test_what_the_register_cannot_take_is_refused_with_a_reason_and_change
     assert refused == [("ClaimSettled:C1", "COMMAND_ID_REUSED"), ("ClaimCancelled:C9:K9", "REIMBURSEMENT_NOT_FOUND"),
                        ("ClaimCancelled:C1:K2", "REIMBURSEMENT_NOT_FOUND"), ("ClaimSettled:C3", "UNKNOWN_PERSON")]
     assert office.tables["claims"]["C1"].fund_paid == 1_000 and office.tables["claims"]["C1"].cancel_id == "K1"
+
+
+async def test_a_manual_reimbursement_the_funds_paid_makes_its_year_a_paid_year() -> None:
+    office = await registered()
+    await office.send(settled_reimbursement("BX-1", "P1", LAST_YEAR, 3_000))
+    assert changes(office) == [(2025, True, "reimbursement:SBX-1")]
+    assert office.coverage("P1").no_claim_years == 5
+
+
+async def test_a_withdrawn_reimbursement_gives_the_year_back_and_its_repeats_change_nothing() -> None:
+    office = await registered()
+    await office.send(settled_reimbursement("BX-1", "P1", LAST_YEAR, 3_000))
+    await office.send(cancelled_reimbursement("BX-1", "P1"))
+    sent = len(office.db.outbox)
+    await office.send(settled_reimbursement("BX-1", "P1", LAST_YEAR, 3_000))
+    await office.send(cancelled_reimbursement("BX-1", "P1"))
+    assert len(office.db.outbox) == sent
+    assert changes(office)[-1] == (2025, False, "reimbursement:SBX-1") and office.coverage("P1").no_claim_years == 6
+
+
+async def test_a_reimbursement_without_its_settlement_time_counts_when_settlement_sent_it() -> None:
+    office = await registered()
+    await office.send(settled_reimbursement("BX-2", "P1", None, 3_000), at=datetime(2025, 12, 31, 17, tzinfo=UTC))
+    assert changes(office) == [(2026, True, "reimbursement:SBX-2")]  # 01:00 on 1 January in China
+
+
+async def test_a_claim_and_a_reimbursement_of_one_year_both_have_to_go_for_the_year_to_be_claim_free() -> None:
+    office = await registered()
+    await office.send(settled_claim("C1", "P1", LAST_YEAR, 1_000))
+    await office.send(settled_reimbursement("BX-1", "P1", LAST_YEAR, 3_000))
+    await office.send(cancelled_claim("C1", "P1", "K1"))
+    assert office.coverage("P1").no_claim_years == 5
+    await office.send(cancelled_reimbursement("BX-1", "P1"))
+    assert office.coverage("P1").no_claim_years == 6
+
+
+async def test_a_reimbursement_never_recorded_cannot_be_withdrawn() -> None:
+    office = await registered()
+    await office.send(cancelled_reimbursement("BX-9", "P1"))
+    refused = [(e.payload.command_id, e.payload.reason_code) for e in office.published("EnrollmentCommandRefused")]
+    assert refused == [("ReimbursementCancelled:SBX-9", "REIMBURSEMENT_NOT_FOUND")]
+

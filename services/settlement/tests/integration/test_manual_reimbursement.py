@@ -134,6 +134,27 @@ async def test_reimbursements_are_refused_with_reasons_an_office_clerk_can_act_o
     assert stranger.reason_code == "NOT_INSURED"
 
 
+async def test_a_visit_an_office_reimbursed_is_not_settled_directly_until_the_office_withdraws_it(settlement) -> None:
+    """The mirror of ALREADY_SETTLED_DIRECTLY: the funds pay for one visit once, whichever way came first."""
+    psn, ref, day = new_id("R"), new_id("MR"), datetime(2026, 6, 15, 9)
+    await settlement.enroll(psn)
+    reimbursed = await office_call(settlement, "POST", "/v1/reimbursements",
+                                   bill(psn, ref, treated="430100", hospital="H43010001", begntime=day))
+    assert reimbursed.event_type == "ReimbursementSettled"
+    late = admission(psn, day.replace(hour=16))  # the hospital settles the same day's visit afterwards
+    refused = await settlement.submit(late)
+    assert refused.event_type == "ClaimRejected" and refused.reason_code == "ALREADY_REIMBURSED"
+    assert ref in refused.reason and "withdraw" in refused.reason
+    presettled = await settlement.submit(late.model_copy(update={"claim_id": new_id("IP"), "action": "presettle"}))
+    assert presettled.reason_code == "ALREADY_REIMBURSED"  # told at the pre-settlement already
+    other_day = await settlement.submit(admission(psn, datetime(2026, 6, 20, 9)))
+    assert other_day.event_type == "ClaimSettled"
+
+    await office_call(settlement, "POST", f"/v1/reimbursements/{ref}/cancel", {"reason": "settled by the hospital"})
+    direct = await settlement.submit(late.model_copy(update={"claim_id": new_id("IP")}))
+    assert direct.event_type == "ClaimSettled"
+
+
 async def test_an_office_acts_only_for_its_own_region(settlement) -> None:
     body = bill(new_id("R"), new_id("MR")) | {"insuplc_admdvs": "371300"}
     async with httpx.AsyncClient(base_url=settlement.url, headers=CHANGSHA_OFFICE) as http:

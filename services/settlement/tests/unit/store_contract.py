@@ -182,6 +182,19 @@ class StoreContract:
         assert await finder.direct_settlement_of_visit(claim.psn_no, claim.fixmedins_code,
                                                        datetime(2026, 6, 2, 9)) is None
 
+    async def test_a_visit_an_office_reimbursed_is_found_by_person_institution_and_day(self, open_store,
+                                                                                      written) -> None:
+        claim = submitted(someone())
+        store = await open_store([claim])
+        row = claim_row(claim, "S-" + claim.claim_id, kind="reimbursement")
+        await store.insert_claim(row | {"office_ref": "REF-1"})
+        await written(store)
+        finder = await open_store([claim])
+        assert await finder.reimbursement_of_visit(claim.psn_no, claim.fixmedins_code, claim.begntime) == "REF-1"
+        assert await finder.reimbursement_of_visit(claim.psn_no, "H-OTHER", claim.begntime) is None
+        assert await finder.reimbursement_of_visit(claim.psn_no, claim.fixmedins_code, datetime(2026, 6, 2, 9)) is None
+        assert await finder.direct_settlement_of_visit(claim.psn_no, claim.fixmedins_code, claim.begntime) is None
+
 
 async def _locked(store, claim_id: str):
     """The claim, locked where the store can lock (the set-based store serves reads from its run only)."""
