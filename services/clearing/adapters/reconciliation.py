@@ -43,8 +43,8 @@ class PostgresReconciliations:
     async def compared(self, cycle_id: str, batch: str, chunk: int) -> AsyncIterator[list[Compared]]:
         if not self.conn.is_in_transaction():  # a cursor lives in a transaction (the contract test has none)
             async with self.conn.transaction():
-                async for found in self.compared(cycle_id, batch, chunk):
-                    yield found
+                async for compared in self.compared(cycle_id, batch, chunk):
+                    yield compared
             return
         cursor = await self.conn.cursor(_COMPARED, cycle_id, batch)
         while found := await cursor.fetch(chunk):
