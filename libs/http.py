@@ -220,19 +220,51 @@ async def claim_idempotency_key(request: Request, principal: Principal, kind: st
                             "sender; choose a new one (a random UUID cannot clash).")
 
 
-def paginate(items: Sequence[T], key: Callable[[T], str], after: str | None, limit: int) -> tuple[list[T], str | None]:
-    """A page of `items` (in `key` order): those after the cursor `after`, at most `limit`, and the
-    cursor of the next page (None on the last page)."""
-    ordered = sorted(items, key=key)
-    rest = [i for i in ordered if after is None or key(i) > after]
-    shown = rest[:limit]
-    return shown, (key(shown[-1]) if len(rest) > limit else None)
+MAX_PAGE = 1000  # entries a page at most, whatever `limit` asks
 
 
 class Page:
-    """The query parameters of a list endpoint: `after` (the previous page's `next_after`) and `limit`."""
+    """The query parameters of a list endpoint: `after` (the previous page's `next_after`) and `limit`.
+
+    Every list is paged at the store (keyset, docs/security.md): a query reads the rows whose key is
+    greater than the cursor, in key order, `LIMIT page.fetch` (one more than shown, to know whether a
+    next page exists), and `page.of(rows, key)` cuts the page and gives the next cursor. A cursor
+    is opaque to callers; a composite one is its parts joined by `|` (`page.cursor(n)` reads it back).
+    """
 
     def __init__(self, after: str | None = Query(default=None, max_length=200,
                                                  description="The previous page's `next_after`; omit for the first page."),
-                 limit: int = Query(default=100, ge=1, le=1000, description="Entries a page, at most 1000.")) -> None:
+                 limit: int = Query(default=100, ge=1, le=MAX_PAGE, description=f"Entries a page, at most {MAX_PAGE}.")) -> None:
         self.after, self.limit = after, limit
+
+    @property
+    def fetch(self) -> int:
+        """How many rows to read: the page and one more."""
+        return self.limit + 1
+
+    def of(self, rows: Sequence[T], key: Callable[[T], str]) -> tuple[list[T], str | None]:
+        """The page (the first `limit` of rows read with `LIMIT fetch`) and the next page's cursor."""
+        shown = list(rows[:self.limit])
+        return shown, (key(shown[-1]) if len(rows) > self.limit else None)
+
+    def cursor(self, parts: int, check: Callable[[tuple[str, ...]], object] = lambda _: None) -> tuple[str, ...] | None:
+        """`after` split into its `parts` (None on the first page); anything else is the caller's error, a
+        422 naming `after`, never a 500. `check` may convert the parts and raise ValueError."""
+        if self.after is None:
+            return None
+        found = tuple(self.after.split("|", parts - 1))
+        try:
+            if len(found) != parts:
+                raise ValueError("wrong number of parts")
+            check(found)
+        except ValueError:
+            raise RequestValidationError([{
+                "type": "value_error", "loc": ("query", "after"), "input": self.after[:50],
+                "msg": "not a cursor this list gave (use the previous page's next_after)",
+            }]) from None
+        return found
+
+
+def cursor_of(*parts: object) -> str:
+    """A composite cursor: the key's parts joined by `|` (read back by `Page.cursor`)."""
+    return "|".join(str(p) for p in parts)

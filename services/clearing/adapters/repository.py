@@ -5,27 +5,28 @@ layer cannot forget them: `open_cycle` locks the scope's open cycle FOR SHARE (a
 returning a rolled-back item into it), `get_cycle` locks the cycle FOR UPDATE (closing it, deciding on
 its items), and `prepayments` locks the scope's ledger until the transaction ends. A repository built
 with `locks=False` takes none of them: the HTTP reports read with it and never block the consumers.
+The reports' paged reads are `reports.py`, reconciliation's staging and streamed comparison
+`reconciliation.py`; this class gathers them into the one repository the port describes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 import asyncpg
 
 from libs.money import Fen
 from services.clearing.adapters import rows
+from services.clearing.adapters.reconciliation import PostgresReconciliations
+from services.clearing.adapters.reports import PostgresReports
 from services.clearing.domain import (
     ClearingCycle,
     Confirmation,
     CycleNotFound,
-    InstitutionTotal,
     NetPosition,
     Obligation,
     Pair,
     PrepaymentEntry,
-    ReconciliationReport,
 )
 
 _CYCLE = "SELECT cycle_id, scope_key, period_start, period_end, opened_at, status, closed_at, close_reason FROM cycles"
@@ -39,7 +40,7 @@ _CONFIRMATION = (
 _PREPAYMENT = "SELECT entry_id, scope_key, admdvs, kind, amount, at, cycle_id FROM prepayments"
 
 
-class PostgresClearingRepository:
+class PostgresClearingRepository(PostgresReports, PostgresReconciliations):
     def __init__(self, conn: asyncpg.Connection, *, locks: bool = True) -> None:
         self.conn = conn
         self._locks = locks
@@ -77,12 +78,6 @@ class PostgresClearingRepository:
     async def open_cycles(self) -> list[ClearingCycle]:
         return [rows.cycle(r) for r in await self.conn.fetch(f"{_CYCLE} WHERE status = 'open' ORDER BY scope_key")]
 
-    async def cycles(self, scope_key: str | None = None) -> list[ClearingCycle]:
-        found = await self.conn.fetch(
-            f"{_CYCLE} WHERE $1::text IS NULL OR scope_key = $1 ORDER BY scope_key, period_start", scope_key,
-        )
-        return [rows.cycle(r) for r in found]
-
     # obligations
     async def add_obligations(self, obligations: Sequence[Obligation]) -> None:
         if obligations:
@@ -96,10 +91,12 @@ class PostgresClearingRepository:
     async def obligations_of_claim(self, setl_id: str) -> list[Obligation]:
         return [rows.obligation(r) for r in await self.conn.fetch(f"{_OBLIGATION} WHERE setl_id = $1", setl_id)]
 
-    async def obligations_of_cycle(self, cycle_id: str, fixmedins_code: str | None = None) -> list[Obligation]:
+    async def obligations_of_cycle(self, cycle_id: str, fixmedins_code: str | None = None,
+                                   setl_ids: Sequence[str] | None = None) -> list[Obligation]:
         found = await self.conn.fetch(
             f"{_OBLIGATION} WHERE cycle_id = $1 AND ($2::text IS NULL OR fixmedins_code = $2)"
-            " ORDER BY obligation_id", cycle_id, fixmedins_code,
+            " AND ($3::text[] IS NULL OR setl_id = ANY($3)) ORDER BY obligation_id", cycle_id, fixmedins_code,
+            None if setl_ids is None else list(setl_ids),
         )
         return [rows.obligation(r) for r in found]
 
@@ -110,14 +107,6 @@ class PostgresClearingRepository:
         )
         return {(r["insuplc_admdvs"], r["mdtrtarea_admvs"]): int(r["amount"]) for r in found}
 
-    async def institution_totals(self, cycle_id: str) -> list[InstitutionTotal]:
-        found = await self.conn.fetch(
-            "SELECT cycle_id, fixmedins_code, mdtrtarea_admvs, insuplc_admdvs, sum(amount) AS amount"
-            " FROM obligations WHERE cycle_id = $1 GROUP BY cycle_id, fixmedins_code, mdtrtarea_admvs, insuplc_admdvs"
-            " ORDER BY fixmedins_code, mdtrtarea_admvs, insuplc_admdvs", cycle_id,
-        )
-        return [InstitutionTotal(**{**dict(r), "amount": int(r["amount"])}) for r in found]
-
     # net positions
     async def add_net_positions(self, positions: Sequence[NetPosition]) -> None:
         if positions:
@@ -126,13 +115,6 @@ class PostgresClearingRepository:
                 " VALUES ($1, $2, $3, $4, $5)",
                 [(p.cycle_id, p.admdvs, p.gross_payable, p.gross_receivable, p.prepayment_applied) for p in positions],
             )
-
-    async def net_positions(self, cycle_id: str) -> list[NetPosition]:
-        found = await self.conn.fetch(
-            "SELECT cycle_id, admdvs, gross_payable, gross_receivable, prepayment_applied FROM net_positions"
-            " WHERE cycle_id = $1 ORDER BY admdvs", cycle_id,
-        )
-        return [NetPosition(**dict(r)) for r in found]
 
     # confirmations
     async def add_confirmations(self, decisions: Sequence[Confirmation]) -> None:
@@ -143,10 +125,12 @@ class PostgresClearingRepository:
                 [rows.confirmation_values(c) for c in decisions],
             )
 
-    async def confirmations(self, cycle_id: str, fixmedins_code: str) -> list[Confirmation]:
+    async def confirmations(self, cycle_id: str, fixmedins_code: str,
+                            setl_ids: Sequence[str] | None = None) -> list[Confirmation]:
         found = await self.conn.fetch(
-            f"{_CONFIRMATION} WHERE cycle_id = $1 AND fixmedins_code = $2 ORDER BY setl_id, decision",
-            cycle_id, fixmedins_code,
+            f"{_CONFIRMATION} WHERE cycle_id = $1 AND fixmedins_code = $2"
+            " AND ($3::text[] IS NULL OR setl_id = ANY($3)) ORDER BY setl_id, decision",
+            cycle_id, fixmedins_code, None if setl_ids is None else list(setl_ids),
         )
         return [rows.confirmation(r) for r in found]
 
@@ -165,34 +149,6 @@ class PostgresClearingRepository:
             )
         found = await self.conn.fetch(f"{_PREPAYMENT} WHERE scope_key = $1 ORDER BY at, entry_id", scope_key)
         return [rows.prepayment(r) for r in found]
-
-    # reconciliation reports
-    async def add_reconciliation(self, report: ReconciliationReport, reconciled_at: datetime) -> None:
-        run = await self.conn.fetchval(
-            "INSERT INTO reconciliations (cycle_id, reconciled_at, clearing_fund_pay_sumamt, settlement_fund_pay_sumamt,"
-            " clearing_setl_cnt, settlement_setl_cnt, balanced) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-            " RETURNING reconciliation_id",
-            report.cycle_id, reconciled_at, report.clearing_fund_pay_sumamt, report.settlement_fund_pay_sumamt,
-            report.clearing_setl_cnt, report.settlement_setl_cnt, report.balanced,
-        )
-        if report.mismatches:
-            await self.conn.copy_records_to_table(
-                "reconciliation_mismatches", columns=rows.MISMATCH_COLUMNS,
-                records=[(run, *rows.mismatch_values(m)) for m in report.mismatches],
-            )
-
-    async def last_reconciliation(self, cycle_id: str) -> tuple[ReconciliationReport, datetime] | None:
-        run = await self.conn.fetchrow(
-            "SELECT * FROM reconciliations WHERE cycle_id = $1 ORDER BY reconciliation_id DESC LIMIT 1", cycle_id,
-        )
-        if run is None:
-            return None
-        mismatches = await self.conn.fetch(
-            f"SELECT {', '.join(rows.MISMATCH_COLUMNS[1:])} FROM reconciliation_mismatches"
-            ' WHERE reconciliation_id = $1 ORDER BY setl_id COLLATE "C", fact_kind, fund_pay_type COLLATE "C"',
-            run["reconciliation_id"],
-        )
-        return rows.reconciliation(run, mismatches)
 
     def _lock(self, clause: str) -> str:
         return f" {clause}" if self._locks else ""

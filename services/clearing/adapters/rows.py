@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, overload
 
@@ -17,6 +16,7 @@ from services.clearing.domain import (
     PrepaymentEntry,
     ReconciliationReport,
 )
+from services.clearing.domain.ports import StoredReconciliation
 
 MISMATCH_COLUMNS = (
     "reconciliation_id", "kind", "setl_id", "fact_kind", "fund_pay_type", "clearing_amount", "settlement_amount",
@@ -75,17 +75,19 @@ def mismatch_values(m: Mismatch) -> tuple[Any, ...]:
     return (m.kind, m.setl_id, m.fact_kind, m.fund_pay_type, m.clearing_amount, m.settlement_amount)
 
 
-def reconciliation(run: asyncpg.Record, mismatches: Sequence[asyncpg.Record]) -> tuple[ReconciliationReport, datetime]:
+def mismatch(m: asyncpg.Record) -> Mismatch:
+    return Mismatch(m["kind"], m["setl_id"], m["fact_kind"], m["fund_pay_type"], m["clearing_amount"], m["settlement_amount"])
+
+
+def reconciliation(run: asyncpg.Record) -> StoredReconciliation:
     report = ReconciliationReport(
         cycle_id=run["cycle_id"],
         clearing_fund_pay_sumamt=run["clearing_fund_pay_sumamt"],
         settlement_fund_pay_sumamt=run["settlement_fund_pay_sumamt"],
         clearing_setl_cnt=run["clearing_setl_cnt"],
         settlement_setl_cnt=run["settlement_setl_cnt"],
-        mismatches=tuple(
-            Mismatch(m["kind"], m["setl_id"], m["fact_kind"], m["fund_pay_type"], m["clearing_amount"],
-                     m["settlement_amount"])
-            for m in mismatches
-        ),
+        missing_in_clearing=run["missing_in_clearing"],
+        missing_in_settlement=run["missing_in_settlement"],
+        amount_differs=run["amount_differs"],
     )
-    return report, _china(run["reconciled_at"])
+    return StoredReconciliation(run["reconciliation_id"], report, _china(run["reconciled_at"]))

@@ -1,7 +1,8 @@
 """The settlement engine's records over HTTP: `GET {SETTLEMENT_URL}/v1/settlements?from=…&to=…`.
 
 Each request carries clearing's service token (`Authorization: Bearer`, libs/auth) and the list is read
-a page at a time (`after=` the previous page's `next_after`) until the last page.
+a page at a time (`after=` the previous page's `next_after`) until the last page; each page is handed
+on before the next is asked for, so at most one page of records is held.
 The answer is `{"items": [{"setl_id", "claim_id", "kind": "settled"|"cancelled", "fixmedins_code",
 "insuplc_admdvs", "mdtrtarea_admvs", "occurred_at", "funds": {"<fund_pay_type>": <fen>},
 "fund_pay_sumamt": <fen>}]}`. Each item becomes a `ClaimFact`, checked as a fact from Kafka is
@@ -11,7 +12,7 @@ is not reconciled against, it is reported as the engine's fault.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Literal
 
@@ -53,24 +54,26 @@ class HttpSettlementRecords:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout_seconds
         self._transport = transport  # tests answer in place of the engine
-        self._token = token  # a fresh service token for each reading (bootstrap.py)
+        self._token = token  # a fresh service token for each page (bootstrap.py)
 
-    async def records(self, start: datetime, end: datetime) -> list[ClaimFact]:
+    async def pages(self, start: datetime, end: datetime) -> AsyncIterator[list[ClaimFact]]:
         url = f"{self.base_url}/v1/settlements"
-        items: list[_Item] = []
-        headers = {"Authorization": f"Bearer {self._token()}"} if self._token else {}
         params: dict[str, str | int] = {"from": start.isoformat(), "to": end.isoformat(), "limit": PAGE}
+        async with httpx.AsyncClient(timeout=self.timeout, transport=self._transport) as client:
+            after: str | None = None
+            while True:
+                answer = await self._page(client, url, {**params, **({"after": after} if after else {})})
+                yield [_fact(item) for item in answer.items]
+                if not answer.next_after:
+                    return
+                after = answer.next_after
+
+    async def _page(self, client: httpx.AsyncClient, url: str, params: dict[str, str | int]) -> _Answer:
         try:
-            async with httpx.AsyncClient(timeout=self.timeout, transport=self._transport, headers=headers) as client:
-                after: str | None = None
-                while True:
-                    response = await client.get(url, params={**params, **({"after": after} if after else {})})
-                    response.raise_for_status()
-                    answer = _Answer.model_validate_json(response.content)
-                    items.extend(answer.items)
-                    if not answer.next_after:
-                        break
-                    after = answer.next_after
+            headers = {"Authorization": f"Bearer {self._token()}"} if self._token else {}  # fresh for each page
+            response = await client.get(url, params=params, headers=headers)
+            response.raise_for_status()
+            return _Answer.model_validate_json(response.content)
         except httpx.HTTPError as exc:
             raise SettlementRecordsUnavailable(
                 f"The settlement engine at {self.base_url} did not give its records ({type(exc).__name__}: {exc})."
@@ -79,7 +82,6 @@ class HttpSettlementRecords:
             raise SettlementRecordsUnavailable(
                 f"The settlement engine at {self.base_url} answered something that is not its records: {exc.errors()[:3]}"
             ) from exc
-        return [_fact(item) for item in items]
 
 
 def _fact(item: _Item) -> ClaimFact:

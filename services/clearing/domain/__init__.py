@@ -50,7 +50,16 @@ from services.clearing.domain.prepayments import (
     prepayment_balances,
     refund_prepayment,
 )
-from services.clearing.domain.reconciliation import Mismatch, ReconciliationReport, reconcile
+from services.clearing.domain.reconciliation import (
+    Compared,
+    Mismatch,
+    Reconciliation,
+    ReconciliationReport,
+    SettlementRow,
+    joined,
+    reconcile,
+    settlement_rows,
+)
 from services.clearing.domain.regions import NATIONAL, ClearingScope, clearing_scope_of, province_of
 from services.clearing.domain.statements import (
     Counterparty,
@@ -64,14 +73,15 @@ from services.clearing.domain.statements import (
 __all__ = [
     "CHINA_TIME", "MONTHLY", "NATIONAL",
     "CancellationMismatch", "ClaimFact", "ClearingCycle", "ClearingError", "ClearingFault", "ClearingRefusal",
-    "ClearingRepository", "ClearingScope", "CloseReason", "Confirmation", "ConflictingRedelivery", "Counterparty",
+    "ClearingRepository", "ClearingScope", "CloseReason", "Compared", "Confirmation", "ConflictingRedelivery", "Counterparty",
     "CycleCalendar", "CycleClosing", "CycleNotClosed", "CycleNotDue", "CycleNotFound", "CycleNotOpen", "DetailLine",
     "FundDetailMismatch", "InstitutionPayable", "InstitutionStatement", "InstitutionTotal", "InvalidAmount",
     "InvalidCalendar", "InvalidFundAmount", "InvalidRegionCode", "ItemNotInDetail", "ItemRolledBack", "Mismatch",
     "NaiveTime", "NetPosition", "Obligation", "Pair", "Period", "PrepaymentEntry", "PrepaymentIdReused",
-    "PrepaymentInsufficient", "ReconciliationReport", "RegionNotInScope", "ScopeMismatch",
+    "PrepaymentInsufficient", "Reconciliation", "ReconciliationReport", "RegionNotInScope", "ScopeMismatch",
+    "SettlementRow",
     "advance_prepayment", "apply_prepayments", "bilateral_totals", "business_date", "claim_fact", "clearing_scope_of",
     "confirm_items", "fact_from_cancelled", "fact_from_settled", "institution_detail", "institution_payable",
-    "institution_statements", "institution_totals", "net_positions", "prepayment_balances", "province_of", "reconcile",
-    "refund_prepayment", "region_counterparties", "roll_back_items",
+    "institution_statements", "institution_totals", "joined", "net_positions", "prepayment_balances", "province_of", "reconcile",
+    "refund_prepayment", "region_counterparties", "roll_back_items", "settlement_rows",
 ]

@@ -3,6 +3,8 @@
 Thin: each route turns a request into a command or a query for the service layer and its answer into
 a body. A cycle's path is its id, `/v1/cycles/national/2026-01-01`. A refusal is answered with
 `{"reason_code", "reason"}` and a 4xx status (502 when the settlement engine cannot be asked).
+Every list is a page read at the store (`after`, `limit` ≤ 1000, `next_after`; docs/security.md,
+Paging); totals beside a page are the whole list's.
 Who may call each route is `ACCESS` (docs/security.md); a hospital sees and decides only its own
 items, an office reads only its own region's statement.
 """
@@ -17,8 +19,9 @@ from starlette.exceptions import HTTPException
 from libs.audit.store import store_for
 from libs.auth import Principal, Role, RouteTable, ensure_owner
 from libs.contracts.clearing import ClearingCycleClosed
-from libs.http import Page, claim_idempotency_key, harden, paginate
+from libs.http import Page, claim_idempotency_key, cursor_of, harden
 from services.clearing.domain import ClearingError, Pair
+from services.clearing.domain.ports import MismatchKey
 from services.clearing.entrypoints.schemas import (
     CycleList,
     CycleStatusView,
@@ -102,9 +105,9 @@ def create_app(service: ClearingService) -> FastAPI:
     @app.get("/v1/cycles")
     async def list_cycles(scope_key: str | None = None, page: Page = Depends(),
                           _: Principal = Depends(ACCESS.dependency("GET /v1/cycles"))) -> CycleList:
-        found = [CycleView.of(c) for c in await service.read(queries.cycles, scope_key)]
-        shown, next_after = paginate(found, lambda c: c.cycle_id, page.after, page.limit)
-        return CycleList(cycles=shown, next_after=next_after)
+        found = await service.read(queries.cycles, scope_key, page.after, page.fetch)
+        shown, next_after = page.of(found, lambda c: c.cycle_id)
+        return CycleList(cycles=[CycleView.of(c) for c in shown], next_after=next_after)
 
     @app.get(CYCLE)
     async def cycle_status(scope_key: str, period_start: str, _: Principal = Depends(ACCESS.dependency(f"GET {CYCLE}"))) -> CycleStatusView:
@@ -118,18 +121,21 @@ def create_app(service: ClearingService) -> FastAPI:
         return cycle_closed(await service.execute(CloseCycle(f"{scope_key}/{period_start}")))
 
     @app.get(CYCLE + "/net-positions")
-    async def net_positions(scope_key: str, period_start: str,
+    async def net_positions(scope_key: str, period_start: str, page: Page = Depends(),
                             _: Principal = Depends(ACCESS.dependency(f"GET {CYCLE}/net-positions"))) -> NetPositions:
         cycle_id = f"{scope_key}/{period_start}"
-        return NetPositions.of(cycle_id, await service.read(queries.net_positions, cycle_id))
+        found = await service.read(queries.net_positions, cycle_id, page.after, page.fetch)
+        shown, next_after = page.of(found.positions, lambda p: p.admdvs)
+        return NetPositions.of(cycle_id, shown, found.totals, next_after)
 
     @app.get(CYCLE + "/statements/regions/{admdvs}")
-    async def region_statement(scope_key: str, period_start: str, admdvs: str,
+    async def region_statement(scope_key: str, period_start: str, admdvs: str, page: Page = Depends(),
                                who: Principal = Depends(ACCESS.dependency(f"GET {CYCLE}/statements/regions/{{admdvs}}")),
                                ) -> RegionStatementView:
         ensure_owner(who, region=admdvs)
-        statement = await service.read(queries.region_statement, f"{scope_key}/{period_start}", admdvs)
-        return RegionStatementView.of(statement)
+        statement = await service.read(queries.region_statement, f"{scope_key}/{period_start}", admdvs,
+                                       page.after, page.fetch)
+        return RegionStatementView.of(statement, *page.of(statement.counterparties, lambda c: c.admdvs))
 
     @app.get(CYCLE + "/statements/institutions")
     async def institution_statements(
@@ -140,19 +146,20 @@ def create_app(service: ClearingService) -> FastAPI:
             ensure_owner(who, institution=fixmedins_code or who.institution)
             fixmedins_code = who.institution
         cycle_id = f"{scope_key}/{period_start}"
-        found = await service.read(queries.institution_statements_of, cycle_id, fixmedins_code)
-        shown, next_after = paginate([InstitutionStatementView.of(s) for s in found], lambda s: s.fixmedins_code,
-                                     page.after, page.limit)
-        return InstitutionStatements(cycle_id=cycle_id, statements=shown, next_after=next_after)
+        after = page.cursor(2)  # mdtrtarea_admvs|fixmedins_code: a statement is an institution's in one region
+        found = await service.read(queries.institution_statements_of, cycle_id, fixmedins_code,
+                                   (after[1], after[0]) if after else None, page.fetch)
+        shown, next_after = page.of(found, lambda s: cursor_of(s.mdtrtarea_admvs, s.fixmedins_code))
+        return InstitutionStatements(cycle_id=cycle_id, statements=[InstitutionStatementView.of(s) for s in shown],
+                                     next_after=next_after)
 
     @app.get(ITEMS)
     async def institution_items(scope_key: str, period_start: str, fixmedins_code: str, page: Page = Depends(),
                                 who: Principal = Depends(ACCESS.dependency(f"GET {ITEMS}"))) -> InstitutionDetailView:
         ensure_owner(who, institution=fixmedins_code)
-        detail = InstitutionDetailView.of(
-            await service.read(queries.institution_items, f"{scope_key}/{period_start}", fixmedins_code))
-        shown, next_after = paginate(detail.items, lambda i: i.setl_id, page.after, page.limit)
-        return detail.model_copy(update={"items": shown, "next_after": next_after})
+        detail = await service.read(queries.institution_items, f"{scope_key}/{period_start}", fixmedins_code,
+                                    page.after, page.fetch)
+        return InstitutionDetailView.of(detail, *page.of(detail.items, lambda i: i.setl_id))
 
     @app.post(ITEMS + "/confirm")
     async def confirm(scope_key: str, period_start: str, fixmedins_code: str, body: ItemsRequest,
@@ -176,14 +183,15 @@ def create_app(service: ClearingService) -> FastAPI:
     @app.post(CYCLE + "/reconciliation")
     async def reconcile(scope_key: str, period_start: str, page: Page = Depends(),
                         _: Principal = Depends(ACCESS.dependency(f"POST {CYCLE}/reconciliation"))) -> ReconciliationView:
-        report = ReconciliationView.of(*await service.reconcile(Reconcile(f"{scope_key}/{period_start}")))
-        return report.page(page.after, page.limit)
+        run = await service.reconcile(Reconcile(f"{scope_key}/{period_start}"))
+        return _report(await service.read(queries.reconciliation, run, _mismatch_key(page), page.fetch), page)
 
     @app.get(CYCLE + "/reconciliation")
     async def last_reconciliation(scope_key: str, period_start: str, page: Page = Depends(),
                                   _: Principal = Depends(ACCESS.dependency(f"GET {CYCLE}/reconciliation"))) -> ReconciliationView:
-        report = ReconciliationView.of(*await service.read(queries.last_reconciliation, f"{scope_key}/{period_start}"))
-        return report.page(page.after, page.limit)
+        found = await service.read(queries.last_reconciliation, f"{scope_key}/{period_start}", _mismatch_key(page),
+                                   page.fetch)
+        return _report(found, page)
 
     @app.post("/v1/prepayments")
     async def prepayment(request: Request, body: PrepaymentRequest,
@@ -195,11 +203,12 @@ def create_app(service: ClearingService) -> FastAPI:
                                 admdvs=body.admdvs, balance=outcome.balance)
 
     @app.get("/v1/prepayments/{scope_key}")
-    async def prepayment_balances(scope_key: str,
+    async def prepayment_balances(scope_key: str, page: Page = Depends(),
                                   _: Principal = Depends(ACCESS.dependency("GET /v1/prepayments/{scope_key}"))) -> PrepaymentBalances:
-        balances = await service.read(queries.prepayment_balances_of, scope_key)
-        return PrepaymentBalances(scope_key=scope_key, balances=[
-            PrepaymentBalance(admdvs=region, balance=amount) for region, amount in balances.items()
+        found = await service.read(queries.prepayment_balances_of, scope_key, page.after, page.fetch)
+        shown, next_after = page.of(found, lambda b: b[0])
+        return PrepaymentBalances(scope_key=scope_key, next_after=next_after, balances=[
+            PrepaymentBalance(admdvs=region, balance=amount) for region, amount in shown
         ])
 
     return harden(app, ACCESS, store_for(service.database))
@@ -207,6 +216,20 @@ def create_app(service: ClearingService) -> FastAPI:
 
 def _ids(body: ItemsRequest) -> tuple[str, ...] | None:
     return tuple(body.setl_ids) if body.setl_ids is not None else None
+
+
+def _mismatch_key(page: Page) -> MismatchKey | None:
+    """The 3202 detail's cursor: setl_id|fact_kind|fund_pay_type."""
+    def check(parts: tuple[str, ...]) -> None:
+        if parts[1] not in ("settled", "cancelled"):
+            raise ValueError(parts[1])
+    found = page.cursor(3, check)
+    return (found[0], found[1], found[2]) if found else None
+
+
+def _report(found: queries.ReconciliationPage, page: Page) -> ReconciliationView:
+    return ReconciliationView.of(found.run, *page.of(
+        found.mismatches, lambda m: cursor_of(m.setl_id, m.fact_kind, m.fund_pay_type)))
 
 
 def _pairs(bilateral: dict[Pair, int]) -> list[PairTotal]:

@@ -12,15 +12,15 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from libs.contracts.clearing import RegionNetPosition
-from libs.http import paginate
 from services.clearing.domain import (
     ClearingCycle,
+    Counterparty,
     DetailLine,
     InstitutionStatement,
     Mismatch,
     NetPosition,
-    ReconciliationReport,
 )
+from services.clearing.domain.ports import NetPositionTotals, StoredReconciliation
 from services.clearing.service_layer.events import net_position
 from services.clearing.service_layer.queries import InstitutionDetail, RegionStatement
 
@@ -72,19 +72,19 @@ class CycleStatusView(_Body):
 
 class NetPositions(_Body):
     cycle_id: str
-    positions: list[RegionNetPosition]
+    positions: list[RegionNetPosition] = Field(description="A page of the regions' positions, by admdvs.")
     sum_of_nets: int = Field(description="Always 0: what one region receives, others pay.")
     prepayment_applied: int
     cash_to_pay: int
     cash_to_receive: int = Field(description="Equals cash_to_pay + prepayment_applied.")
+    next_after: str | None = Field(default=None, description=NEXT + " The totals are the whole cycle's.")
 
     @classmethod
-    def of(cls, cycle_id: str, positions: list[NetPosition]) -> NetPositions:
+    def of(cls, cycle_id: str, positions: list[NetPosition], totals: NetPositionTotals,
+           next_after: str | None) -> NetPositions:
         return cls(cycle_id=cycle_id, positions=[net_position(p) for p in positions],
-                   sum_of_nets=sum(p.net for p in positions),
-                   prepayment_applied=sum(p.prepayment_applied for p in positions),
-                   cash_to_pay=sum(p.cash_to_pay for p in positions),
-                   cash_to_receive=sum(p.cash_to_receive for p in positions))
+                   sum_of_nets=totals.sum_of_nets, prepayment_applied=totals.prepayment_applied,
+                   cash_to_pay=totals.cash_to_pay, cash_to_receive=totals.cash_to_receive, next_after=next_after)
 
 
 class CounterpartyLine(_Body):
@@ -96,12 +96,13 @@ class CounterpartyLine(_Body):
 class RegionStatementView(_Body):
     cycle_id: str
     position: RegionNetPosition
-    counterparties: list[CounterpartyLine]
+    counterparties: list[CounterpartyLine] = Field(description="A page of the other regions, by admdvs.")
+    next_after: str | None = Field(default=None, description=NEXT)
 
     @classmethod
-    def of(cls, s: RegionStatement) -> RegionStatementView:
-        return cls(cycle_id=s.cycle_id, position=net_position(s.position), counterparties=[
-            CounterpartyLine(admdvs=c.admdvs, payable=c.payable, receivable=c.receivable) for c in s.counterparties
+    def of(cls, s: RegionStatement, counterparties: list[Counterparty], next_after: str | None) -> RegionStatementView:
+        return cls(cycle_id=s.cycle_id, position=net_position(s.position), next_after=next_after, counterparties=[
+            CounterpartyLine(admdvs=c.admdvs, payable=c.payable, receivable=c.receivable) for c in counterparties
         ])
 
 
@@ -161,9 +162,10 @@ class InstitutionDetailView(_Body):
     next_after: str | None = Field(default=None, description=NEXT + " The totals are the whole cycle's.")
 
     @classmethod
-    def of(cls, d: InstitutionDetail) -> InstitutionDetailView:
-        return cls(cycle_id=d.cycle_id, fixmedins_code=d.fixmedins_code, items=[DetailItem.of(i) for i in d.items],
-                   confirmed=d.payable.confirmed, pending=d.payable.pending, rolled_back=d.payable.rolled_back)
+    def of(cls, d: InstitutionDetail, items: list[DetailLine], next_after: str | None) -> InstitutionDetailView:
+        return cls(cycle_id=d.cycle_id, fixmedins_code=d.fixmedins_code, items=[DetailItem.of(i) for i in items],
+                   confirmed=d.payable.confirmed, pending=d.payable.pending, rolled_back=d.payable.rolled_back,
+                   next_after=next_after)
 
 
 class ItemsRequest(_Body):
@@ -205,7 +207,8 @@ class PrepaymentBalance(_Body):
 
 class PrepaymentBalances(_Body):
     scope_key: str
-    balances: list[PrepaymentBalance]
+    balances: list[PrepaymentBalance] = Field(description="A page of the regions' balances, by admdvs.")
+    next_after: str | None = Field(default=None, description=NEXT)
 
 
 class MismatchLine(_Body):
@@ -233,16 +236,16 @@ class ReconciliationView(_Body):
     settlement_setl_cnt: int
     totals_match: bool
     balanced: bool
-    mismatches: list[MismatchLine] = Field(description="3202 detail: a page of the mismatches (`limit`, `after`).")
+    mismatch_count: int = Field(description="Mismatches in the whole detail (the pages hold them all).")
+    mismatches: list[MismatchLine] = Field(description="3202 detail: a page of the mismatches (`limit`, `after`), "
+                                                       "by setl_id, fact_kind, fund_pay_type.")
     next_after: str | None = Field(default=None, description=NEXT)
 
     @classmethod
-    def of(cls, r: ReconciliationReport, at: datetime) -> ReconciliationView:
-        return cls(cycle_id=r.cycle_id, reconciled_at=at, clearing_fund_pay_sumamt=r.clearing_fund_pay_sumamt,
+    def of(cls, run: StoredReconciliation, mismatches: list[Mismatch], next_after: str | None) -> ReconciliationView:
+        r = run.report
+        return cls(cycle_id=r.cycle_id, reconciled_at=run.reconciled_at, clearing_fund_pay_sumamt=r.clearing_fund_pay_sumamt,
                    settlement_fund_pay_sumamt=r.settlement_fund_pay_sumamt, clearing_setl_cnt=r.clearing_setl_cnt,
                    settlement_setl_cnt=r.settlement_setl_cnt, totals_match=r.totals_match, balanced=r.balanced,
-                   mismatches=[MismatchLine.of(m) for m in r.mismatches])
-
-    def page(self, after: str | None, limit: int) -> ReconciliationView:
-        shown, next_after = paginate(self.mismatches, lambda m: f"{m.setl_id}|{m.fund_pay_type}|{m.kind}", after, limit)
-        return self.model_copy(update={"mismatches": shown, "next_after": next_after})
+                   mismatch_count=r.mismatch_count, mismatches=[MismatchLine.of(m) for m in mismatches],
+                   next_after=next_after)

@@ -56,13 +56,12 @@ def prepayment_recorded(entry: PrepaymentEntry, balance: Fen) -> contract.Prepay
 
 
 def reconciliation_completed(report: ReconciliationReport, at: datetime) -> contract.ReconciliationCompleted:
-    kinds = [m.kind for m in report.mismatches]
     return contract.ReconciliationCompleted(
         cycle_id=report.cycle_id, reconciled_at=at,
         clearing_fund_pay_sumamt=report.clearing_fund_pay_sumamt,
         settlement_fund_pay_sumamt=report.settlement_fund_pay_sumamt,
         clearing_setl_cnt=report.clearing_setl_cnt, settlement_setl_cnt=report.settlement_setl_cnt,
         totals_match=report.totals_match, balanced=report.balanced,
-        missing_in_clearing=kinds.count("missing_in_clearing"),
-        missing_in_settlement=kinds.count("missing_in_settlement"), amount_differs=kinds.count("amount_differs"),
+        missing_in_clearing=report.missing_in_clearing, missing_in_settlement=report.missing_in_settlement,
+        amount_differs=report.amount_differs,
     )

@@ -7,9 +7,8 @@ fact never lands in a cycle being closed and two refunds never spend one balance
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from libs.money import Fen
@@ -23,9 +22,9 @@ from services.clearing.domain import (
     CycleNotFound,
     DetailLine,
     Obligation,
-    ReconciliationReport,
     prepayment_balances,
 )
+from services.clearing.domain.ports import StoredReconciliation
 from services.clearing.service_layer import events
 from services.clearing.service_layer.commands import (
     AdvancePrepayment,
@@ -36,6 +35,8 @@ from services.clearing.service_layer.commands import (
     RollBackItems,
 )
 from services.clearing.service_layer.unit_of_work import UnitOfWork
+
+RECONCILIATION_CHUNK = 2_000  # compared rows held at once: bounds reconciliation's memory, whatever the cycle
 
 
 @dataclass(frozen=True)
@@ -112,16 +113,20 @@ async def roll_back_items(uow: UnitOfWork, command: RollBackItems) -> tuple[list
     return decisions, returned
 
 
-async def reconcile(
-    uow: UnitOfWork, command: Reconcile, records: Sequence[ClaimFact],
-) -> tuple[ReconciliationReport, datetime]:
-    """3201/3202 against the settlement engine's records for the cycle's period (fetched beforehand)."""
+async def reconcile(uow: UnitOfWork, command: Reconcile, batch: str) -> StoredReconciliation:
+    """3201/3202 against the settlement engine's records for the cycle's period, staged beforehand as
+    `batch`: the two sides are compared a chunk at a time and each chunk's mismatches written at once."""
     cycle = await uow.repo.get_cycle(command.cycle_id)
     cycle.check_closed()
-    report = domain.reconcile(cycle, await uow.repo.obligations_of_cycle(cycle.cycle_id), records)
-    await uow.repo.add_reconciliation(report, uow.now)
+    run = await uow.repo.start_reconciliation(cycle.cycle_id, uow.now)
+    reconciliation = domain.Reconciliation(cycle.cycle_id)
+    async for chunk in uow.repo.compared(cycle.cycle_id, batch, RECONCILIATION_CHUNK):
+        await uow.repo.add_mismatches(run, [m for row in chunk if (m := reconciliation.compare(row)) is not None])
+    report = reconciliation.report()
+    await uow.repo.finish_reconciliation(run, report)
+    await uow.repo.drop_staged(batch)  # with the report, or not at all
     uow.emit(cycle.cycle_id, events.reconciliation_completed(report, uow.now))
-    return report, uow.now
+    return StoredReconciliation(run, report, uow.now)
 
 
 async def institution_detail(repo: ClearingRepository, cycle: ClearingCycle, fixmedins_code: str) -> list[DetailLine]:

@@ -2,13 +2,14 @@
 
 Read through a repository that takes no locks, in a transaction of its own. Statements, net positions
 and detail are of closed cycles only: until a cycle closes they are not final (`CYCLE_NOT_CLOSED`);
-an open cycle's status shows its running bilateral totals instead.
+an open cycle's status shows its running bilateral totals instead. Lists are read a page at a time
+from the store (`after`, `limit`: the HTTP layer asks for one row more than it shows, to know
+whether another page follows); totals are the store's sums over everything.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from libs.money import Fen
 from services.clearing.domain import (
@@ -20,15 +21,13 @@ from services.clearing.domain import (
     DetailLine,
     InstitutionPayable,
     InstitutionStatement,
+    Mismatch,
     NetPosition,
     Pair,
-    ReconciliationReport,
-    institution_payable,
+    institution_detail,
     institution_statements,
-    prepayment_balances,
-    region_counterparties,
 )
-from services.clearing.service_layer.handlers import institution_detail
+from services.clearing.domain.ports import MismatchKey, NetPositionTotals, StoredReconciliation
 
 
 class ReconciliationNotFound(ClearingRefusal):
@@ -42,6 +41,12 @@ class CycleStatus:
 
 
 @dataclass(frozen=True)
+class NetPositionsPage:
+    positions: list[NetPosition]
+    totals: NetPositionTotals
+
+
+@dataclass(frozen=True)
 class RegionStatement:
     cycle_id: str
     position: NetPosition
@@ -50,14 +55,22 @@ class RegionStatement:
 
 @dataclass(frozen=True)
 class InstitutionDetail:
+    """Some of the institution's items; `payable` is over all of them."""
+
     cycle_id: str
     fixmedins_code: str
     items: list[DetailLine]
     payable: InstitutionPayable
 
 
-async def cycles(repo: ClearingRepository, scope_key: str | None = None) -> list[ClearingCycle]:
-    return await repo.cycles(scope_key)
+@dataclass(frozen=True)
+class ReconciliationPage:
+    run: StoredReconciliation
+    mismatches: list[Mismatch]
+
+
+async def cycles(repo: ClearingRepository, scope_key: str | None, after: str | None, limit: int) -> list[ClearingCycle]:
+    return await repo.cycles(scope_key, after, limit)
 
 
 async def cycle_status(repo: ClearingRepository, cycle_id: str) -> CycleStatus:
@@ -71,43 +84,63 @@ async def closed_cycle(repo: ClearingRepository, cycle_id: str) -> ClearingCycle
     return cycle
 
 
-async def net_positions(repo: ClearingRepository, cycle_id: str) -> list[NetPosition]:
+async def net_positions(repo: ClearingRepository, cycle_id: str, after: str | None, limit: int) -> NetPositionsPage:
     await closed_cycle(repo, cycle_id)
-    return await repo.net_positions(cycle_id)
+    return NetPositionsPage(await repo.net_positions(cycle_id, after, limit), await repo.net_position_totals(cycle_id))
 
 
-async def region_statement(repo: ClearingRepository, cycle_id: str, admdvs: str) -> RegionStatement:
+async def region_statement(
+    repo: ClearingRepository, cycle_id: str, admdvs: str, after: str | None, limit: int,
+) -> RegionStatement:
     """A region absent from the cycle gets a statement of zeros."""
     await closed_cycle(repo, cycle_id)
-    position = next((p for p in await repo.net_positions(cycle_id) if p.admdvs == admdvs), None)
+    position = next(iter(await repo.net_positions(cycle_id, admdvs=admdvs)), None)
     return RegionStatement(
         cycle_id, position or NetPosition(cycle_id, admdvs, gross_payable=0, gross_receivable=0),
-        region_counterparties(admdvs, await repo.bilateral_totals(cycle_id)),
+        await repo.counterparties(cycle_id, admdvs, after, limit),
     )
 
 
 async def institution_statements_of(
-    repo: ClearingRepository, cycle_id: str, fixmedins_code: str | None = None,
+    repo: ClearingRepository, cycle_id: str, fixmedins_code: str | None, after: tuple[str, str] | None, limit: int,
 ) -> list[InstitutionStatement]:
     await closed_cycle(repo, cycle_id)
-    statements = institution_statements(await repo.institution_totals(cycle_id))
-    return [s for s in statements if fixmedins_code in (None, s.fixmedins_code)]
+    return institution_statements(await repo.institution_totals(cycle_id, fixmedins_code, after, limit))
 
 
-async def institution_items(repo: ClearingRepository, cycle_id: str, fixmedins_code: str) -> InstitutionDetail:
-    """3260, with what is confirmed, pending and rolled back."""
-    items = await institution_detail(repo, await repo.get_cycle(cycle_id), fixmedins_code)
-    return InstitutionDetail(cycle_id, fixmedins_code, items, institution_payable(items))
+async def institution_items(
+    repo: ClearingRepository, cycle_id: str, fixmedins_code: str, after: str | None, limit: int,
+) -> InstitutionDetail:
+    """3260: at most `limit` items after `after` (by setl_id), with what is confirmed, pending and
+    rolled back over all of them."""
+    cycle = await closed_cycle(repo, cycle_id)
+    ids = await repo.item_ids(cycle_id, fixmedins_code, after, limit)
+    items = institution_detail(
+        cycle, fixmedins_code, await repo.obligations_of_cycle(cycle_id, fixmedins_code, ids),
+        await repo.confirmations(cycle_id, fixmedins_code, ids),
+    ) if ids else []
+    return InstitutionDetail(cycle_id, fixmedins_code, items, await repo.institution_payable(cycle_id, fixmedins_code))
 
 
-async def prepayment_balances_of(repo: ClearingRepository, scope_key: str) -> dict[str, Fen]:
+async def prepayment_balances_of(
+    repo: ClearingRepository, scope_key: str, after: str | None, limit: int,
+) -> list[tuple[str, Fen]]:
     ClearingScope.from_key(scope_key)
-    return dict(sorted(prepayment_balances(await repo.prepayments(scope_key)).items()))
+    return await repo.prepayment_balances(scope_key, after, limit)
 
 
-async def last_reconciliation(repo: ClearingRepository, cycle_id: str) -> tuple[ReconciliationReport, datetime]:
+async def last_reconciliation(
+    repo: ClearingRepository, cycle_id: str, after: MismatchKey | None, limit: int,
+) -> ReconciliationPage:
     await repo.get_cycle(cycle_id)
     run = await repo.last_reconciliation(cycle_id)
     if run is None:
         raise ReconciliationNotFound(f"Clearing cycle {cycle_id} has not been reconciled yet.")
-    return run
+    return ReconciliationPage(run, await repo.mismatches(run.run, after, limit))
+
+
+async def reconciliation(
+    repo: ClearingRepository, run: StoredReconciliation, after: MismatchKey | None, limit: int,
+) -> ReconciliationPage:
+    """The run just made, with a page of its detail."""
+    return ReconciliationPage(run, await repo.mismatches(run.run, after, limit))

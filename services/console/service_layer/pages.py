@@ -84,7 +84,7 @@ class Pages:
         return {**flows, "ledger": check, "ledger_problem": None if check else refusal(status, ledger)}
 
     async def clearing(self, token: str) -> dict[str, Any]:
-        status, body = await self.services.get("clearing", "/v1/cycles", token)
+        status, body = await self._every_page("clearing", "/v1/cycles", "cycles", token)
         if status != 200:
             return {"cycles": None, "problem": refusal(status, body)}
         cycles = sorted(body["cycles"], key=lambda c: (c["period_start"], c["opened_at"]), reverse=True)[:MAX_CYCLES]
@@ -93,13 +93,14 @@ class Pages:
     async def cycle(self, cycle_id: str, token: str) -> dict[str, Any]:
         base = f"/v1/cycles/{cycle_id}"
         (s1, status), (s2, nets), (s3, recon), (s4, statements) = await asyncio.gather(
-            self.services.get("clearing", base, token), self.services.get("clearing", base + "/net-positions", token),
+            self.services.get("clearing", base, token),
+            self._every_page("clearing", base + "/net-positions", "positions", token),
             self.services.get("clearing", base + "/reconciliation", token),
             self.services.get("clearing", base + "/statements/institutions", token))
         if s1 != 200:
             return {"cycle": None, "problem": refusal(s1, status)}
         scope = cycle_id.split("/")[0]
-        s5, prepay = await self.services.get("clearing", f"/v1/prepayments/{scope}", token)
+        s5, prepay = await self._every_page("clearing", f"/v1/prepayments/{scope}", "balances", token)
         unconfirmed = await self._unconfirmed(base, statements["statements"] if s4 == 200 else [], token)
         return {"cycle": status["cycle"], "bilateral": status["bilateral"], "fund_pay_sumamt": status["fund_pay_sumamt"],
                 "net_positions": nets if s2 == 200 else None,
@@ -107,6 +108,17 @@ class Pages:
                 "reconciliation": recon if s3 == 200 else None,
                 "reconciliation_problem": None if s3 == 200 else refusal(s3, recon),
                 "prepayments": prepay.get("balances") if s5 == 200 else None, "unconfirmed": unconfirmed}
+
+    async def _every_page(self, service: str, path: str, field: str, token: str) -> tuple[int, Any]:
+        """A paged list (docs/security.md, Paging) read to its end, following `next_after`: the cycle
+        list, a cycle's regions and a scope's prepayments are shown whole."""
+        status, body = await self.services.get(service, path, token, limit=1000)
+        while status == 200 and body.get("next_after"):
+            status, more = await self.services.get(service, path, token, limit=1000, after=body["next_after"])
+            if status != 200:
+                return status, more
+            body = {**more, field: body[field] + more[field]}
+        return status, body
 
     async def _unconfirmed(self, base: str, statements: list[dict[str, Any]], token: str) -> list[dict[str, Any]]:
         codes = [s["fixmedins_code"] for s in statements][:20]

@@ -28,10 +28,16 @@ async def claim(conn: Connection, claim_id: str) -> dict[str, Any] | None:
     return data
 
 
-async def settlements_between(conn: Connection, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """Settled and cancelled claims in [start, end), each with its fund amounts (3201/3202 source).
+SettlementKey = tuple[datetime, str, str]  # (occurred_at, kind, setl_id): the settlements list's order
+
+
+async def settlements_between(conn: Connection, start: datetime, end: datetime, after: SettlementKey | None,
+                              limit: int) -> list[dict[str, Any]]:
+    """Settled and cancelled claims in [start, end), each with its fund amounts (3201/3202 source), at
+    most `limit` after the key `after`, in key order (keyset: a page costs its own rows).
     Manual reimbursements are left out: they are paid to the person, never cleared between regions."""
     rows = await conn.fetch(
+        "SELECT * FROM ("
         "SELECT setl_id, claim_id, 'settled' AS kind, fixmedins_code, insuplc_admdvs, mdtrtarea_admvs,"
         " settled_at AS occurred_at, setldetail, amounts->>'fund_pay_sumamt' AS fund_pay_sumamt"
         " FROM claims WHERE settled_at >= $1 AND settled_at < $2 AND kind = 'direct'"
@@ -39,7 +45,10 @@ async def settlements_between(conn: Connection, start: datetime, end: datetime) 
         "SELECT setl_id, claim_id, 'cancelled', fixmedins_code, insuplc_admdvs, mdtrtarea_admvs,"
         " cancelled_at, setldetail, amounts->>'fund_pay_sumamt'"
         " FROM claims WHERE status = 'cancelled' AND cancelled_at >= $1 AND cancelled_at < $2 AND kind = 'direct'"
-        " ORDER BY occurred_at, setl_id", start, end)
+        ") records WHERE $3::timestamptz IS NULL"
+        ' OR (occurred_at, kind COLLATE "C", setl_id COLLATE "C") > ($3, $4 COLLATE "C", $5 COLLATE "C")'
+        ' ORDER BY occurred_at, kind COLLATE "C", setl_id COLLATE "C" LIMIT $6',
+        start, end, *(after or (None, None, None)), limit)
     return [{
         "setl_id": r["setl_id"], "claim_id": r["claim_id"], "kind": r["kind"],
         "fixmedins_code": r["fixmedins_code"], "insuplc_admdvs": r["insuplc_admdvs"],
@@ -61,11 +70,13 @@ async def accumulators(conn: Connection, psn_no: str, year: int) -> dict[str, An
     return {"psn_no": psn_no, "year": year} | {name: row[name] if row else 0 for name in YEARLY}
 
 
-async def ledger_balances(conn: Connection, prefix: str) -> dict[str, Any]:
-    """Balances (debit − credit) of the fund ledger's accounts starting with `prefix`, and the totals."""
+async def ledger_balances(conn: Connection, prefix: str, after: str | None, limit: int) -> dict[str, Any]:
+    """Balances (debit − credit) of at most `limit` of the fund ledger's accounts starting with `prefix`,
+    after the account `after`; and the whole ledger's totals."""
     rows = await conn.fetch(
         "SELECT account, sum(debit) AS debit, sum(credit) AS credit FROM fund_entries"
-        " WHERE account LIKE $1 || '%' GROUP BY account ORDER BY account", prefix)
+        " WHERE account LIKE $1 || '%' AND ($2::text IS NULL OR account COLLATE \"C\" > $2)"
+        ' GROUP BY account ORDER BY account COLLATE "C" LIMIT $3', prefix, after, limit)
     totals = await conn.fetchrow("SELECT coalesce(sum(debit), 0) AS d, coalesce(sum(credit), 0) AS c FROM fund_entries")
     assert totals is not None  # sums without GROUP BY: always one row
     return {
@@ -75,7 +86,9 @@ async def ledger_balances(conn: Connection, prefix: str) -> dict[str, Any]:
     }
 
 
-async def ledger_entries(conn: Connection, setl_id: str) -> list[dict[str, Any]]:
+async def ledger_entries(conn: Connection, setl_id: str, after: int | None, limit: int) -> list[dict[str, Any]]:
+    """At most `limit` of the settlement's ledger entries after the entry `id` `after`, by id."""
     rows = await conn.fetch(
-        "SELECT kind, account, debit, credit, created_at FROM fund_entries WHERE setl_id = $1 ORDER BY id", setl_id)
+        "SELECT id, kind, account, debit, credit, created_at FROM fund_entries"
+        " WHERE setl_id = $1 AND ($2::bigint IS NULL OR id > $2) ORDER BY id LIMIT $3", setl_id, after, limit)
     return [dict(r) for r in rows]

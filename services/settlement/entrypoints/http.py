@@ -4,19 +4,20 @@ and the settled/cancelled list that clearing reconciles against (3201/3202).
 Who may call each route is `ACCESS` (docs/security.md). A hospital pre-settles and reads only its own
 claims (the institution is its credential's, a body naming another is refused); a holder reads only
 their own claims and accumulators; clearing reads the settlements list with its service token.
+Lists are read a page at a time at the database (`after`, `limit` ≤ 1000, `next_after`;
+docs/security.md, Paging).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query
 
 from libs.audit.store import store_for
 from libs.auth import Principal, Role, RouteTable, ensure_owner
 from libs.contracts import claims as c
-from libs.http import Page, harden, paginate
+from libs.http import Page, cursor_of, harden
 from libs.messaging.runtime import ServiceRuntime
 from services.settlement.adapters import queries
 from services.settlement.domain import Rejection
@@ -78,9 +79,11 @@ def create_app(runtime: ServiceRuntime, handlers: SettlementHandlers) -> FastAPI
                           page: Page = Depends(), _: Principal = Depends(ACCESS.dependency("GET /v1/settlements"))) -> dict:
         """Settled and cancelled claims whose settlement or cancellation time is in [from, to), in time
         order, a page at a time (`next_after` → `after=`)."""
+        after = page.cursor(3, _settlement_cursor)
+        key = (datetime.fromisoformat(after[0]), after[1], after[2]) if after else None
         async with pool().acquire() as conn:
-            items = await queries.settlements_between(conn, start, end)
-        shown, next_after = paginate(items, _settlement_key, page.after, page.limit)
+            items = await queries.settlements_between(conn, start, end, key, page.fetch)
+        shown, next_after = page.of(items, lambda i: cursor_of(i["occurred_at"], i["kind"], i["setl_id"]))
         return {"items": shown, "next_after": next_after}
 
     @app.get("/v1/accumulators/{psn_no}")
@@ -96,18 +99,31 @@ def create_app(runtime: ServiceRuntime, handlers: SettlementHandlers) -> FastAPI
                        _: Principal = Depends(ACCESS.dependency("GET /v1/ledger/balances"))) -> dict:
         """Fund ledger balances, e.g. prefix `fund:430100:` for one region's funds, a page of accounts at a time."""
         async with pool().acquire() as conn:
-            found = await queries.ledger_balances(conn, prefix)
-        shown, next_after = paginate(found["accounts"], lambda a: a["account"], page.after, page.limit)
+            found = await queries.ledger_balances(conn, prefix, page.after, page.fetch)
+        shown, next_after = page.of(found["accounts"], lambda a: a["account"])
         return {**found, "accounts": shown, "next_after": next_after}
 
     @app.get("/v1/ledger/entries/{setl_id}")
-    async def entries(setl_id: str, _: Principal = Depends(ACCESS.dependency("GET /v1/ledger/entries/{setl_id}"))) -> dict:
-        """One settlement's few ledger entries (a claim posts a handful: not paged)."""
+    async def entries(setl_id: str, page: Page = Depends(),
+                      _: Principal = Depends(ACCESS.dependency("GET /v1/ledger/entries/{setl_id}"))) -> dict:
+        """One settlement's ledger entries in posting order, a page at a time (`id` is the cursor)."""
+        after = page.cursor(1, lambda parts: _entry_id(parts[0]))
         async with pool().acquire() as conn:
-            return {"setl_id": setl_id, "entries": await queries.ledger_entries(conn, setl_id)}
+            found = await queries.ledger_entries(conn, setl_id, _entry_id(after[0]) if after else None, page.fetch)
+        shown, next_after = page.of(found, lambda e: str(e["id"]))
+        return {"setl_id": setl_id, "entries": shown, "next_after": next_after}
 
     return harden(app, ACCESS, store_for(runtime.database))
 
 
-def _settlement_key(item: dict[str, Any]) -> str:
-    return f"{item['occurred_at']}|{item['setl_id']}"
+def _settlement_cursor(parts: tuple[str, ...]) -> None:
+    """occurred_at|kind|setl_id, as `next_after` gave it."""
+    if datetime.fromisoformat(parts[0]).tzinfo is None or parts[1] not in ("settled", "cancelled"):
+        raise ValueError(parts)
+
+
+def _entry_id(text: str) -> int:
+    entry_id = int(text)
+    if not 0 <= entry_id < 2**63:
+        raise ValueError(text)
+    return entry_id

@@ -13,7 +13,7 @@ key (transfer_id, payment_id, command_id) belongs to the holder who used it firs
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,10 +22,11 @@ from fastapi.responses import JSONResponse
 from libs.audit.store import store_for
 from libs.auth import Principal, Role, RouteTable, ensure_owner
 from libs.contracts import wallet as w
-from libs.http import claim_idempotency_key, harden
+from libs.http import MAX_PAGE, claim_idempotency_key, harden
 from libs.messaging.consumer import TRANSIENT_ERRORS
 from libs.messaging.ports import Database, Transaction
 from libs.retry import RetryPolicy, retry_transient
+from services.wallet.adapters.statements import statement_page
 from services.wallet.domain import Bucket, WalletRefusal
 from services.wallet.service_layer import queries
 from services.wallet.service_layer.handlers import Refused, WalletHandlers
@@ -91,20 +92,19 @@ def create_app(database: Database, handlers: WalletHandlers) -> FastAPI:
 
     @app.get("/v1/accounts/{psn_no}/statement", response_model=w.AccountStatement, responses=UNKNOWN)
     async def statement(psn_no: str, bucket: Literal["prior_years", "current_year", "wallet"] | None = None,
-                        limit: int = Query(default=STATEMENT_PAGE, ge=1, le=1000, description="Lines a page."),
-                        before: int | None = Query(default=None, ge=0, description="The previous page's `next_before`."),
+                        limit: int = Query(default=STATEMENT_PAGE, ge=1, le=MAX_PAGE, description="Lines a page."),
+                        before: int | None = Query(default=None, ge=0, lt=2**63,
+                                                   description="The previous page's `next_before`."),
                         who: Principal = Depends(ACCESS.dependency("GET /v1/accounts/{psn_no}/statement"))) -> Any:
-        """The last `limit` lines (before line number `before`); `next_before` pages back to older lines."""
+        """The newest `limit` lines (before the cursor `before`), oldest first; `next_before` pages back to
+        older lines. Read a page at a time at the database (docs/security.md, Paging)."""
         ensure_owner(who, psn_no=psn_no)
         async with database.transaction() as tx:
-            book = handlers.book_for(tx)
-            if await book.account(psn_no) is None:
+            if await handlers.book_for(tx).account(psn_no) is None:
                 return _unknown(psn_no)
-            whole = await queries.statement(book, psn_no, Bucket(bucket) if bucket else None)
-        end = len(whole.lines) if before is None else min(before, len(whole.lines))
-        start = max(0, end - limit)
-        shown = whole.model_copy(update={"lines": whole.lines[start:end]})
-        return JSONResponse({**shown.model_dump(mode="json"), "next_before": start or None})
+            page, next_before = await statement_page(cast(Any, tx).conn, psn_no, Bucket(bucket) if bucket else None,
+                                                     before, limit)
+        return JSONResponse({**page.model_dump(mode="json"), "next_before": next_before})
 
     @app.get("/v1/accounts/{psn_no}/personal-part-quote", response_model=w.PersonalPartQuote)
     async def personal_part_quote(

@@ -17,12 +17,15 @@ from services.clearing.domain import (
     ClearingScope,
     Confirmation,
     CycleNotFound,
+    InstitutionPayable,
     Mismatch,
     NetPosition,
     Obligation,
     PrepaymentEntry,
     ReconciliationReport,
+    SettlementRow,
 )
+from services.clearing.domain.ports import StoredReconciliation
 from services.clearing.tests.unit.builders import CHANGSHA, GUIYANG, TAIYUAN, at
 
 JANUARY = "national/2025-01-01"
@@ -128,11 +131,76 @@ class ClearingRepositoryContract:
 
     async def test_the_last_reconciliation_of_a_cycle_is_its_answer(self, store: ClearingRepository) -> None:
         assert await store.last_reconciliation(JANUARY) is None
-        differs = Mismatch("amount_differs", "S1", "settled", "hifp", 100, 90)
-        first = ReconciliationReport(JANUARY, 100, 90, 1, 1, (differs,))
-        second = ReconciliationReport(JANUARY, 100, 100, 1, 1, ())
-        await store.add_reconciliation(first, at(2, 2))
-        assert await store.last_reconciliation(JANUARY) == (first, at(2, 2))
-        await store.add_reconciliation(second, at(2, 3))
-        await store.add_reconciliation(ReconciliationReport("national/2025-02-01", 0, 0, 0, 0, ()), at(3, 2))
-        assert await store.last_reconciliation(JANUARY) == (second, at(2, 3))
+        first = await store.start_reconciliation(JANUARY, at(2, 2))
+        await store.add_mismatches(first, [Mismatch("amount_differs", "S1", "settled", "hifp", 100, 90)])
+        await store.finish_reconciliation(first, ReconciliationReport(JANUARY, 100, 90, 1, 1, amount_differs=1))
+        second = await store.start_reconciliation(JANUARY, at(2, 3))
+        await store.finish_reconciliation(second, ReconciliationReport(JANUARY, 100, 100, 1, 1))
+        other = await store.start_reconciliation("national/2025-02-01", at(3, 2))
+        await store.finish_reconciliation(other, ReconciliationReport("national/2025-02-01", 0, 0, 0, 0))
+        assert await store.last_reconciliation(JANUARY) == StoredReconciliation(
+            second, ReconciliationReport(JANUARY, 100, 100, 1, 1), at(2, 3))
+        assert await store.mismatches(second, None, 10) == []
+        assert [m.setl_id for m in await store.mismatches(first, None, 10)] == ["S1"]
+
+    async def test_a_runs_mismatches_are_read_a_page_at_a_time_in_codepoint_order(self, store: ClearingRepository) -> None:
+        run = await store.start_reconciliation(JANUARY, at(2, 2))
+        keys = [("S10", "settled", "hifp"), ("S1", "settled", "hifp"), ("S1", "cancelled", "hifp"),
+                ("S1", "settled", "hifmi"), ("s0", "settled", "hifp"), ("S2", "settled", "hifp")]
+        await store.add_mismatches(run, [Mismatch("missing_in_clearing", *k, 0, 1) for k in keys])
+        first = await store.mismatches(run, None, 3)
+        rest = await store.mismatches(run, first[-1].key, 10)  # type: ignore[arg-type]
+        assert [m.key for m in first + rest] == sorted(keys)
+
+    async def test_staged_records_are_compared_with_the_cycle_fund_by_fund_in_key_order(
+        self, store: ClearingRepository,
+    ) -> None:
+        await store.add_cycle(replace(ClearingCycle.first(NATIONAL, at(1, 1)), status="closed", closed_at=at(2, 1),
+                                      close_reason="command"))
+        await store.add_obligations([
+            row("S1/settled/hifp", amount=100), row("S2/settled/hifp", setl_id="S2", amount=50),
+            row("S2/cancelled/hifp", kind="cancelled", setl_id="S2", amount=-50),
+            row("S9/returned/hifp/x", kind="returned", setl_id="S9", amount=1_000),
+        ])
+        await store.stage_settlement_rows("b1", [SettlementRow("S1", "settled", "hifp", 90),
+                                                 SettlementRow("S3", "settled", "hifp", 7)])
+        await store.stage_settlement_rows("b1", [SettlementRow("S2", "settled", "hifp", 50)])
+        await store.stage_settlement_rows("b2", [SettlementRow("S4", "settled", "hifp", 1)])
+        chunks = [chunk async for chunk in store.compared(JANUARY, "b1", 2)]
+        assert [len(chunk) for chunk in chunks] == [2, 2]
+        assert [tuple(c) for chunk in chunks for c in chunk] == [
+            ("S1", "settled", "hifp", 100, 90), ("S2", "cancelled", "hifp", -50, None),
+            ("S2", "settled", "hifp", 50, 50), ("S3", "settled", "hifp", None, 7),
+        ]
+        await store.drop_staged("b1")
+        assert [c.setl_id for chunk in [c async for c in store.compared(JANUARY, "b1", 10)] for c in chunk] == ["S1", "S2", "S2"]
+
+    async def test_reports_are_read_a_page_at_a_time_with_totals_over_everything(self, store: ClearingRepository) -> None:
+        await store.add_cycle(replace(ClearingCycle.first(NATIONAL, at(1, 1)), status="closed", closed_at=at(2, 1),
+                                      close_reason="command"))
+        await store.add_net_positions([
+            NetPosition(JANUARY, CHANGSHA, gross_payable=100, gross_receivable=0, prepayment_applied=40),
+            NetPosition(JANUARY, GUIYANG, gross_payable=7, gross_receivable=0),
+            NetPosition(JANUARY, TAIYUAN, gross_payable=0, gross_receivable=107),
+        ])
+        assert [p.admdvs for p in await store.net_positions(JANUARY, CHANGSHA, 1)] == [GUIYANG]
+        assert [p.admdvs for p in await store.net_positions(JANUARY, admdvs=GUIYANG)] == [GUIYANG]
+        totals = await store.net_position_totals(JANUARY)
+        assert (totals.sum_of_nets, totals.prepayment_applied, totals.cash_to_pay, totals.cash_to_receive) == (0, 40, 67, 107)
+        await store.add_obligations([
+            row("S1/settled/hifp", amount=100), row("S2/settled/hifp", setl_id="S2", institution="H2", amount=50),
+            row("S2/cancelled/hifp", kind="cancelled", setl_id="S2", institution="H2", amount=-50),
+            row("S3/settled/hifp", setl_id="S3", insured=GUIYANG, institution="H2", amount=7),
+        ])
+        assert [(c.admdvs, c.payable, c.receivable) for c in await store.counterparties(JANUARY, TAIYUAN, None, 10)] == [
+            (CHANGSHA, 0, 100), (GUIYANG, 0, 7)]
+        assert [c.admdvs for c in await store.counterparties(JANUARY, TAIYUAN, CHANGSHA, 10)] == [GUIYANG]
+        assert {t.fixmedins_code for t in await store.institution_totals(JANUARY, after=("H1", TAIYUAN), limit=1)} == {"H2"}
+        assert await store.item_ids(JANUARY, "H2", None, 10) == ["S3"]  # S2 nets to nothing: no item
+        assert await store.institution_payable(JANUARY, "H2") == InstitutionPayable(confirmed=0, pending=7, rolled_back=0)
+        await store.add_prepayments([PrepaymentEntry("A1", "national", CHANGSHA, "advanced", 500, at(1, 1)),
+                                     PrepaymentEntry("R1", "national", CHANGSHA, "refunded", 100, at(1, 2)),
+                                     PrepaymentEntry("A2", "national", GUIYANG, "advanced", 9, at(1, 1))])
+        assert await store.prepayment_balances("national", None, 1) == [(CHANGSHA, 400)]
+        assert await store.prepayment_balances("national", CHANGSHA, 5) == [(GUIYANG, 9)]
+        assert [c.cycle_id for c in await store.cycles(after=JANUARY, limit=5)] == []

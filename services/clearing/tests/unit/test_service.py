@@ -132,7 +132,8 @@ async def test_reconciliation_asks_the_settlement_engine_for_the_cycles_period_i
     settlement.facts = [s1, s2, cancelled(s2), settled("S3", when=at(2, 1, 0))]
     await deliver(service, database, s1, s2, cancelled(s2))
     await service.execute(CloseCycle(JANUARY))
-    report, reconciled_at = await service.reconcile(Reconcile(JANUARY))
+    run = await service.reconcile(Reconcile(JANUARY))
+    report, reconciled_at = run.report, run.reconciled_at
     assert settlement.asked == [(at(1, 1, 0), at(2, 1, 0))]
     assert report.balanced and (report.clearing_fund_pay_sumamt, report.clearing_setl_cnt) == (600, 3)
     [event] = [e.payload for e in emitted(database) if e.event_type == "ReconciliationCompleted"]
@@ -149,10 +150,12 @@ async def test_a_mismatch_is_counted_in_the_event_and_listed_in_the_stored_repor
     await service.reconcile(Reconcile(JANUARY))
     [event] = [e.payload for e in emitted(database) if e.event_type == "ReconciliationCompleted"]
     assert (event.balanced, event.missing_in_clearing, event.missing_in_settlement) == (False, 1, 1)
-    stored, _ = await repo.last_reconciliation(JANUARY)  # type: ignore[misc]
-    assert [(m.kind, m.setl_id) for m in stored.mismatches] == [
+    stored = await repo.last_reconciliation(JANUARY)
+    assert stored is not None and stored.report.mismatch_count == 2
+    assert [(m.kind, m.setl_id) for m in await repo.mismatches(stored.run, None, 10)] == [
         ("missing_in_settlement", "S1"), ("missing_in_clearing", "S9"),
     ]
+    assert repo.staged() == {}  # the engine's records were staged page by page, then dropped
 
 
 async def test_an_open_cycle_is_not_reconciled_and_the_engine_is_not_asked(
@@ -173,7 +176,7 @@ async def test_an_unavailable_settlement_engine_records_nothing(
     settlement.unavailable = True
     with pytest.raises(SettlementRecordsUnavailable):
         await service.reconcile(Reconcile(JANUARY))
-    assert await repo.last_reconciliation(JANUARY) is None
+    assert await repo.last_reconciliation(JANUARY) is None and repo.staged() == {}
 
 
 async def test_a_transient_failure_retries_the_command(service: ClearingService, database: FakeDatabase) -> None:

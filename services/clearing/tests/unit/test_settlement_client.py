@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from services.clearing.adapters.settlement_client import HttpSettlementRecords
+from services.clearing.domain import ClaimFact
 from services.clearing.service_layer.settlement_records import SettlementRecordsUnavailable
 from services.clearing.tests.unit.builders import CHANGSHA, TAIYUAN, at
 
@@ -24,9 +25,13 @@ def engine(answer: httpx.Response, seen: list[httpx.Request] | None = None) -> H
     return HttpSettlementRecords("http://settlement:8102/", transport=httpx.MockTransport(handle))
 
 
+async def every_record(client: HttpSettlementRecords) -> list[ClaimFact]:
+    return [fact async for page in client.pages(at(1, 1, 0), at(2, 1, 0)) for fact in page]
+
+
 async def test_the_engine_is_asked_for_a_window_and_each_item_becomes_a_fact() -> None:
     seen: list[httpx.Request] = []
-    [fact] = await engine(httpx.Response(200, json={"items": [ITEM]}), seen).records(at(1, 1, 0), at(2, 1, 0))
+    [fact] = await every_record(engine(httpx.Response(200, json={"items": [ITEM]}), seen))
     assert (fact.kind, fact.setl_id, fact.occurred_at) == ("cancelled", "S1", at(1, 10))
     assert fact.funds == (("hifmi", 50), ("hifp", 600))
     [request] = seen
@@ -35,7 +40,7 @@ async def test_the_engine_is_asked_for_a_window_and_each_item_becomes_a_fact() -
                                         "limit": "1000"}
 
 
-async def test_the_engine_is_asked_with_clearings_service_token_and_read_page_by_page() -> None:
+async def test_the_engine_is_asked_with_clearings_service_token_a_page_at_a_time_as_they_are_used() -> None:
     seen: list[httpx.Request] = []
     pages = {None: {"items": [ITEM], "next_after": "k1"}, "k1": {"items": [{**ITEM, "setl_id": "S2"}]}}
 
@@ -44,8 +49,11 @@ async def test_the_engine_is_asked_with_clearings_service_token_and_read_page_by
         return httpx.Response(200, json=pages[request.url.params.get("after")])
 
     client = HttpSettlementRecords("http://settlement:8102", transport=httpx.MockTransport(handle), token=lambda: "T")
-    facts = await client.records(at(1, 1, 0), at(2, 1, 0))
-    assert [f.setl_id for f in facts] == ["S1", "S2"]
+    read = client.pages(at(1, 1, 0), at(2, 1, 0))
+    assert [f.setl_id for f in await anext(read)] == ["S1"]
+    assert len(seen) == 1  # the next page is asked for only once this one is handed on
+    assert [f.setl_id for f in await anext(read)] == ["S2"]
+    assert [page async for page in read] == []
     assert [r.headers["Authorization"] for r in seen] == ["Bearer T", "Bearer T"]
 
 
@@ -62,7 +70,7 @@ async def test_the_engine_is_asked_with_clearings_service_token_and_read_page_by
 )
 async def test_an_unusable_answer_is_reported_as_the_engine_being_unavailable(answer: httpx.Response) -> None:
     with pytest.raises(SettlementRecordsUnavailable):
-        await engine(answer).records(at(1, 1, 0), at(2, 1, 0))
+        await every_record(engine(answer))
 
 
 async def test_an_engine_that_does_not_answer_is_unavailable() -> None:
@@ -71,4 +79,4 @@ async def test_an_engine_that_does_not_answer_is_unavailable() -> None:
 
     client = HttpSettlementRecords("http://settlement:8102", transport=httpx.MockTransport(refuse))
     with pytest.raises(SettlementRecordsUnavailable, match="ConnectError"):
-        await client.records(at(1, 1, 0), at(2, 1, 0))
+        await every_record(client)

@@ -85,6 +85,6 @@ async def test_a_holder_reads_their_statement_a_page_at_a_time_newest_first(wall
     as_holder = bearer("holder", psn_no=holder)
     path = f"/v1/accounts/{holder}/statement"
     last = (await wallet.http.get(path, params={"limit": 2}, headers=as_holder)).json()
-    assert [line["amount"] for line in last["lines"]] == [-1_00, -2_00] and last["next_before"] == 1
+    assert [line["amount"] for line in last["lines"]] == [-1_00, -2_00] and last["next_before"] is not None
     first = (await wallet.http.get(path, params={"limit": 2, "before": last["next_before"]}, headers=as_holder)).json()
     assert [line["amount"] for line in first["lines"]] == [1_000_00] and first["next_before"] is None
