@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 from typing import Any, cast
 
 import httpx
@@ -14,8 +15,10 @@ PATH = "/fsi/api/rsfComIfsService/callService"
 
 
 def client() -> httpx.AsyncClient:
-    # Neither the service nor the database is reached: the size is checked first.
-    gateway = Gateway(cast(Any, None), cast(Any, None), window_s=300, limiter=RateLimiter(10, 10), max_body=1000,
+    # Neither the service nor the database is reached: the size is checked first (the platform-token API's app
+    # is built on the service's dependencies, never called here).
+    service = SimpleNamespace(deps=SimpleNamespace(database=None, e_voucher_ttl_s=300.0))
+    gateway = Gateway(cast(Any, service), cast(Any, None), window_s=300, limiter=RateLimiter(10, 10), max_body=1000,
                       sealer=cast(Any, None))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(gateway)), base_url="http://gateway")
 
