@@ -17,6 +17,8 @@ end-to-end tests and the benchmark (tests/support/processes.py).
 - **Each process is its service's Kafka principal** (`KAFKA_USERNAME=<service>`, docs/security.md):
   it reads that principal's password from the secrets file (`SECRETS_FILE`, deploy/secrets.py), so
   no password is on a command line or in another process's environment.
+- **The services that mint tokens sign with their own keys** (`AUTH_ISSUER=<service>`: the console, the
+  gateway, clearing), each trusted only for what it may grant (libs/auth/keys.py, docs/security.md).
 - **Each process connects to Postgres as its service's role** (`PGUSER=<service>`, an empty `PGPASSWORD`:
   the role's password is read from the secrets file), whatever PGUSER the caller had (docs/database-roles.md).
 """
@@ -30,6 +32,7 @@ SERVICES = ("enrollment", "settlement", "wallet", "clearing", "gateway", "consol
 FOLLOWERS = frozenset({"enrollment", "clearing", "console"})
 DEFAULT_FOLLOWER_NICE = 10
 DEFAULT_SPLITS = "settlement:wallet.payments"
+TOKEN_ISSUERS = ("console", "gateway", "clearing")  # sign their tokens with their own keys (libs/auth/keys.py)
 
 
 def instances(spec: str) -> dict[str, int]:
@@ -58,7 +61,8 @@ def credentials(service: str) -> dict[str, str]:
     """The environment that makes a process its service's Kafka principal and Postgres role (their
     passwords: the secrets file's KAFKA_USER_<SERVICE>_PASSWORD and PG_<SERVICE>_PASSWORD; the caller's
     KAFKA_PASSWORD and PGPASSWORD are not passed on)."""
-    return {"KAFKA_USERNAME": service, "KAFKA_PASSWORD": "", "PGUSER": service, "PGPASSWORD": ""}
+    own = {"KAFKA_USERNAME": service, "KAFKA_PASSWORD": "", "PGUSER": service, "PGPASSWORD": ""}
+    return own | ({"AUTH_ISSUER": service} if service in TOKEN_ISSUERS else {})
 
 
 def processes(env: Mapping[str, str]) -> list[tuple[str, str, dict[str, str]]]:

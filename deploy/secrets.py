@@ -39,6 +39,7 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 
 KAFKA_PRINCIPALS = ("admin", "enrollment", "settlement", "wallet", "clearing", "gateway", "offices", "console")
+TOKEN_ISSUERS = ("console", "gateway", "clearing")  # libs/auth/keys.py ISSUER_ROLES: each signs with its own key
 PG_ROLES = ("owner", "enrollment", "settlement", "wallet", "clearing", "gateway", "console")
 
 
@@ -69,7 +70,9 @@ def pg_password_name(role: str) -> str:
 ENTRIES: tuple[Secret, ...] = (
     *(Secret(kafka_password_name(p), _password, f"Kafka SCRAM-SHA-512 password of User:{p}") for p in KAFKA_PRINCIPALS),
     *(Secret(pg_password_name(r), _password, f"Postgres password of the role {r}") for r in PG_ROLES),
-    Secret("AUTH_SIGNING_KEY", _key, "signs the platform's HTTP bearer tokens (libs/auth)"),
+    Secret("AUTH_SIGNING_KEY", _key, "signs the platform's HTTP bearer tokens (libs/auth): make token, tools"),
+    *(Secret(f"AUTH_ISSUER_KEY_{issuer.upper()}", _key, f"signs the tokens the {issuer} service may grant (libs/auth)")
+      for issuer in TOKEN_ISSUERS),
     *(Secret(f"CONSOLE_{user}_PASSWORD", _password, f"the console's user {name} (services/console/adapters/users.py)")
       for user, name in (("OPERATOR", "operator"), ("AUDITOR", "auditor"), ("CLEARING_DESK", "clearing"))),
     Secret("PII_ENCRYPTION_KEY", _key, "encrypts personal data at rest (enrollment)", rotate=False),

@@ -10,10 +10,11 @@ that consumer's own:
     python -m libs.secret_shares /run/secrets/platform /shares   # /shares/<consumer>/platform
 
 - a service: its own Kafka and Postgres passwords, the keyed-hash key of the audit log's pseudonyms,
-  and the tokens' public key (`AUTH_VERIFY_KEY`, derived here): it can check a token, not mint one;
-  the token issuers (the console's logins, the gateway's and clearing's service tokens) also get the
-  signing key; enrollment the key that seals personal data; the console its users' passwords; and any
-  entry named after the service (`GATEWAY_...`) goes to that service alone;
+  and the tokens' public keys (`AUTH_VERIFY_KEY` and each issuer's `AUTH_ISSUER_PUBLIC_<ISSUER>`, derived
+  here): it can check a token, not mint one; the token issuers (the console's logins, the gateway's and
+  clearing's service tokens) also get their own scoped signing key (never the platform's); enrollment
+  the key that seals personal data; the console its users' passwords; and any entry named after the
+  service (`GATEWAY_...`) goes to that service alone;
 - `kafka` (the broker): the admin's password; `admin` (the topics/ACLs tool): every Kafka password;
 - `postgres`: every role's password (its init script creates the roles).
 
@@ -30,10 +31,10 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from libs.auth.keys import SIGNING, VERIFYING, public_key_of
+from libs.auth.keys import ISSUER_ROLES, SIGNING, VERIFYING, issuer_key_name, issuer_public_name, public_key_of
 
 SERVICES = ("enrollment", "settlement", "wallet", "clearing", "gateway", "console")
-ISSUERS = frozenset({"console", "gateway", "clearing"})  # mint tokens (libs/auth issue_token)
+ISSUERS = frozenset(ISSUER_ROLES)  # mint tokens, each with its own key (libs/auth/keys.py)
 OWN_EXTRA = {"enrollment": ("PII_ENCRYPTION_KEY",)}
 EVERY_SERVICE = ("PII_HASH_KEY",)  # the audit log's pseudonyms (libs/audit/identity.py)
 SERVICE_USER = (10001, 10001, 0o400)  # the image's user (Dockerfile)
@@ -54,12 +55,15 @@ def share(consumer: str, values: Mapping[str, str]) -> dict[str, str]:
     upper = consumer.upper()
     wanted = {f"KAFKA_USER_{upper}_PASSWORD", f"PG_{upper}_PASSWORD", *EVERY_SERVICE, *OWN_EXTRA.get(consumer, ())}
     if consumer in ISSUERS:
-        wanted.add(SIGNING)
+        wanted.add(issuer_key_name(consumer))
     out = {k: v for k, v in values.items()
            if k in wanted or (k.startswith(f"{upper}_") and not k.startswith(("KAFKA_", "PG_")))}
     if values.get(SIGNING):
         verifying = [public_key_of(values[SIGNING]), *filter(None, values.get(VERIFYING, "").split(","))]
         out[VERIFYING] = ",".join(dict.fromkeys(verifying))
+    for issuer in ISSUER_ROLES:  # every issuer's public key, scoped by its name
+        if values.get(issuer_key_name(issuer)):
+            out[issuer_public_name(issuer)] = public_key_of(values[issuer_key_name(issuer)])
     return out
 
 

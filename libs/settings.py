@@ -108,6 +108,9 @@ class StackSettings(BaseSettings):
     kafka_ca_file: str | None = Field(default=None, alias="KAFKA_CA_FILE")
     # Where the generated passwords are (read by load_secrets() itself; here so that it is a known setting).
     secrets_file: str | None = Field(default=None, alias="SECRETS_FILE")
+    # The issuer whose key this process signs its tokens with (read by libs/auth/keys.py itself; here so that
+    # it is a known setting): the console, the gateway and clearing; none for the platform's tools.
+    auth_issuer: str | None = Field(default=None, alias="AUTH_ISSUER")
     pghost: str = Field(default="127.0.0.1", alias="PGHOST")
     pgport: int = Field(default=54329, alias="PGPORT")
     # The administration role by default (tools, tests); a service connects as its own role (ServiceSettings).

@@ -8,6 +8,16 @@ URL-safe base64: a process given only those cannot mint tokens; during a rotatio
 too so tokens issued just before stay valid until they expire).
 
 The environment wins over the secrets file (tests put an ephemeral pair there: `ephemeral_env`).
+
+**Issuers with a scope.** The services that mint tokens have keys of their own, each trusted for what
+that service may grant and nothing else (`ISSUER_ROLES`): the console's (`AUTH_ISSUER_KEY_CONSOLE`) for its
+operators' logins and its own service token, the gateway's and clearing's for their own service tokens.
+A process started as an issuer (`AUTH_ISSUER=<service>`, deploy/launch.py and docker-compose.yml) signs with
+its own key alone, so a compromised gateway cannot mint an operator's token. Every verifier knows each
+issuer's public key (`AUTH_ISSUER_PUBLIC_<SERVICE>`, or derived from the private key where the process
+can read it) and refuses a token whose role, or whose service subject, is outside its issuer's scope.
+Issuer keys are read from the environment, else the secrets file, whatever the platform key's source.
+`AUTH_SIGNING_KEY` stays the platform's own (`make token`, tests, tools): any role.
 """
 
 from __future__ import annotations
@@ -15,16 +25,31 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from libs.auth.principal import Role
 from libs.settings import load_secrets
 
 SIGNING = "AUTH_SIGNING_KEY"
 VERIFYING = "AUTH_VERIFY_KEY"
+ISSUER = "AUTH_ISSUER"  # the issuer a process signs as (its own key), unset for the platform's tools
+ISSUER_ROLES: dict[str, frozenset[Role]] = {
+    "console": frozenset({Role.operator, Role.auditor, Role.clearing_desk, Role.service}),
+    "gateway": frozenset({Role.service}),
+    "clearing": frozenset({Role.service}),
+}
+
+
+def issuer_key_name(issuer: str) -> str:
+    return f"AUTH_ISSUER_KEY_{issuer.upper()}"
+
+
+def issuer_public_name(issuer: str) -> str:
+    return f"AUTH_ISSUER_PUBLIC_{issuer.upper()}"
 
 
 class KeysMissing(RuntimeError):
@@ -51,28 +76,56 @@ def key_id(public: Ed25519PublicKey) -> str:
 class Keys:
     signing: Ed25519PrivateKey | None
     verifying: dict[str, Ed25519PublicKey]  # by key id
+    scopes: dict[str, str] = field(default_factory=dict)  # key id -> its issuer, for the issuers' keys
 
     @classmethod
-    def of(cls, signing: str | None, verifying: str | None) -> Keys:
+    def of(cls, signing: str | None, verifying: str | None,
+           issuers: tuple[tuple[str, str], ...] = (), signs_as: str | None = None) -> Keys:
+        """`issuers`: (issuer, its private key or public key) pairs; `signs_as`: sign with that issuer's
+        private key instead of the platform's `signing`."""
         private = Ed25519PrivateKey.from_private_bytes(_decode(signing)) if signing else None
         publics = [Ed25519PublicKey.from_public_bytes(_decode(v)) for v in (verifying or "").split(",") if v.strip()]
         if private is not None:
             publics.insert(0, private.public_key())
-        return cls(private, {key_id(p): p for p in publics})
+        verifying_keys = {key_id(p): p for p in publics}
+        scopes: dict[str, str] = {}
+        own: Ed25519PrivateKey | None = None
+        for issuer, (kind, value) in ((i, v.split(":", 1)) for i, v in issuers):
+            if kind == "private":
+                key = Ed25519PrivateKey.from_private_bytes(_decode(value))
+                public = key.public_key()
+                own = key if issuer == signs_as else own
+            else:
+                public = Ed25519PublicKey.from_public_bytes(_decode(value))
+            verifying_keys[key_id(public)] = public
+            scopes[key_id(public)] = issuer
+        if signs_as is not None:
+            private = own  # an issuer signs with its own key or not at all
+        return cls(private, verifying_keys, scopes)
 
 
 def current_keys() -> Keys:
-    """The process's keys: the environment's, else the secrets file's."""
+    """The process's keys: the platform key from the environment, else the secrets file; each issuer's
+    key from the environment, else the secrets file; `AUTH_ISSUER` picks the key this process signs with."""
     signing, verifying = os.environ.get(SIGNING), os.environ.get(VERIFYING)
+    stored = load_secrets()
     if not signing and not verifying:
-        stored = load_secrets()
         signing, verifying = stored.get(SIGNING), stored.get(VERIFYING)
-    return _keys(signing or None, verifying or None)
+    issuers = []
+    for issuer in ISSUER_ROLES:
+        private = os.environ.get(issuer_key_name(issuer)) or stored.get(issuer_key_name(issuer))
+        public = os.environ.get(issuer_public_name(issuer)) or stored.get(issuer_public_name(issuer))
+        if private or public:
+            issuers.append((issuer, f"private:{private}" if private else f"public:{public}"))
+    return _keys(signing or None, verifying or None, tuple(issuers), os.environ.get(ISSUER) or None)
 
 
 @lru_cache(maxsize=8)
-def _keys(signing: str | None, verifying: str | None) -> Keys:
-    return Keys.of(signing, verifying)
+def _keys(signing: str | None, verifying: str | None, issuers: tuple[tuple[str, str], ...] = (),
+          signs_as: str | None = None) -> Keys:
+    if signs_as is not None and signs_as not in ISSUER_ROLES:
+        raise KeysMissing(f"AUTH_ISSUER={signs_as!r} is none of the issuers {sorted(ISSUER_ROLES)}")
+    return Keys.of(signing, verifying, issuers, signs_as)
 
 
 def new_signing_key() -> str:

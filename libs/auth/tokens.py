@@ -12,7 +12,7 @@ import uuid
 
 import jwt
 
-from libs.auth.keys import Keys, KeysMissing, current_keys, key_id
+from libs.auth.keys import ISSUER_ROLES, Keys, KeysMissing, current_keys, key_id
 from libs.auth.principal import InvalidPrincipal, Principal, Role
 
 ISSUER = "medins-platform"
@@ -33,7 +33,8 @@ class AuthError(Exception):
 def issue_token(principal: Principal, ttl_s: int = 3600, *, keys: Keys | None = None) -> str:
     keys = keys or current_keys()
     if keys.signing is None:
-        raise KeysMissing("this process has no AUTH_SIGNING_KEY to issue tokens with (run `make secrets`)")
+        raise KeysMissing("this process has no AUTH_SIGNING_KEY (or, as an issuer, no AUTH_ISSUER_KEY_<ISSUER>) to "
+                          "issue tokens with (run `make secrets`)")
     if not 0 < ttl_s <= MAX_TTL_S:
         raise ValueError(f"a token lives between 1 second and {MAX_TTL_S} seconds")
     now = int(time.time())
@@ -56,10 +57,23 @@ def verify_token(token: str, *, keys: Keys | None = None) -> Principal:
         claims = jwt.decode(token, public, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
                             leeway=LEEWAY_S, options={"require": ["exp", "iat", "sub", "aud", "iss"]})
         # no role: "" is none of the roles, so Role raises ValueError (refused below), as it did for None
-        return Principal(subject=claims["sub"], role=Role(claims.get("role", "")), region=claims.get("region"),
-                         institution=claims.get("institution"), psn_no=claims.get("psn_no"))
+        principal = Principal(subject=claims["sub"], role=Role(claims.get("role", "")), region=claims.get("region"),
+                              institution=claims.get("institution"), psn_no=claims.get("psn_no"))
+        _within_scope(principal, keys.scopes.get(str(kid)))
+        return principal
     except jwt.ExpiredSignatureError as exc:
         raise AuthError("TOKEN_EXPIRED", "The token has expired; get a new one and send the request again.") from exc
     except (jwt.InvalidTokenError, ValueError, InvalidPrincipal) as exc:
         raise AuthError("TOKEN_INVALID", "The token is not valid here (wrong signature, audience, issuer or "
                                          "contents); get a new one.") from exc
+
+
+def _within_scope(principal: Principal, issuer: str | None) -> None:
+    """A token of an issuer's key grants only what that issuer may grant (keys.ISSUER_ROLES); a service
+    token names the issuer itself."""
+    if issuer is None:
+        return  # the platform's key
+    if principal.role not in ISSUER_ROLES[issuer] or (principal.role is Role.service and principal.subject != issuer):
+        raise AuthError("TOKEN_INVALID", f"The token was signed by the {issuer} service, which may not grant "
+                                         f"{principal.role.value} {principal.subject!r}; get a new one from the "
+                                         "platform's operators.")

@@ -79,3 +79,30 @@ def test_the_cli_prints_a_token_or_says_why_not(capsys) -> None:
     assert (principal.role, principal.institution, principal.subject) == (Role.hospital, "H43010000001", "H43010000001")
     assert token_cli(["--role", "office"]) == 2
     assert "6-digit region" in capsys.readouterr().err
+
+
+GATEWAY_KEY, CONSOLE_KEY = new_signing_key(), new_signing_key()
+ISSUERS = (("gateway", f"private:{GATEWAY_KEY}"), ("console", f"private:{CONSOLE_KEY}"))
+VERIFIER = Keys.of(None, public_key_of(new_signing_key()), (("gateway", f"public:{public_key_of(GATEWAY_KEY)}"),
+                                                           ("console", f"public:{public_key_of(CONSOLE_KEY)}")))
+
+
+def test_an_issuers_key_grants_only_what_that_issuer_may_grant() -> None:
+    as_gateway = Keys.of(None, None, ISSUERS, "gateway")
+    assert verify_token(issue_token(Principal("gateway", Role.service), keys=as_gateway), keys=VERIFIER).subject == "gateway"
+    for forged in (Principal("op-1", Role.operator), Principal("console", Role.service),
+                   Principal("H1", Role.hospital, institution="H1"), Principal("clerk-1", Role.office, region="430100")):
+        with pytest.raises(AuthError, match="gateway service, which may not grant"):
+            verify_token(issue_token(forged, keys=as_gateway), keys=VERIFIER)
+    as_console = Keys.of(None, None, ISSUERS, "console")
+    for role in (Role.operator, Role.auditor, Role.clearing_desk):
+        assert verify_token(issue_token(Principal("alice", role), keys=as_console), keys=VERIFIER).role is role
+    with pytest.raises(AuthError, match="console service, which may not grant holder"):
+        verify_token(issue_token(Principal("P1", Role.holder, psn_no="P1"), keys=as_console), keys=VERIFIER)
+
+
+def test_an_issuer_signs_with_its_own_key_or_not_at_all() -> None:
+    platform = new_signing_key()
+    assert Keys.of(platform, None, (), "gateway").signing is None  # the platform's key at hand is not used
+    own = Keys.of(platform, None, ISSUERS, "gateway")
+    assert own.signing is not None and key_id(own.signing.public_key()) in own.scopes

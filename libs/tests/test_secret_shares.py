@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from deploy.secrets import ENTRIES, KAFKA_PRINCIPALS, PG_ROLES
-from libs.auth import Principal, Role, issue_token, verify_token
+from libs.auth import AuthError, Principal, Role, issue_token, verify_token
 from libs.auth.keys import KeysMissing, current_keys
 from libs.secret_shares import CONSUMERS, ISSUERS, SERVICES, read, share, write_shares
 
@@ -32,10 +32,12 @@ def shares(secrets_file: Path, tmp_path: Path) -> dict[str, Path]:
     return write_shares(secrets_file, tmp_path / "shares")
 
 
-def test_every_secret_of_the_platform_is_given_to_someone(secrets_file: Path) -> None:
+def test_every_secret_of_the_platform_is_given_to_someone_and_the_platform_key_to_no_container(
+        secrets_file: Path) -> None:
     values = read(secrets_file)
     given = {name for consumer in CONSUMERS for name in share(consumer, values)}
-    assert {e.name for e in ENTRIES} <= given
+    assert {e.name for e in ENTRIES} - {"AUTH_SIGNING_KEY"} <= given
+    assert "AUTH_SIGNING_KEY" not in given  # any role's tokens: the host's tools alone (make token)
 
 
 def test_a_service_reads_its_own_passwords_and_no_other_principals(secrets_file: Path) -> None:
@@ -53,8 +55,11 @@ def test_only_the_token_issuers_can_mint_tokens_and_every_service_can_check_them
     values = read(secrets_file)
     for service in SERVICES:
         own = share(service, values)
-        assert ("AUTH_SIGNING_KEY" in own) == (service in ISSUERS), service
+        signing = {n for n in own if n.startswith("AUTH_ISSUER_KEY_") or n == "AUTH_SIGNING_KEY"}
+        assert signing == ({f"AUTH_ISSUER_KEY_{service.upper()}"} if service in ISSUERS else set()), service
         assert own["AUTH_VERIFY_KEY"], service
+        assert {n for n in own if n.startswith("AUTH_ISSUER_PUBLIC_")} == {
+            f"AUTH_ISSUER_PUBLIC_{i.upper()}" for i in ISSUERS}, service
     assert "PII_ENCRYPTION_KEY" in share("enrollment", values)
     assert not any("PII_ENCRYPTION_KEY" in share(s, values) for s in SERVICES if s != "enrollment")
     assert {n for n in share("console", values) if n.startswith("CONSOLE_")} == {
@@ -79,16 +84,25 @@ def test_each_share_is_written_for_its_reader_alone(shares: dict[str, Path]) -> 
         assert not list(path.parent.glob(".platform-*"))  # written whole, then renamed
 
 
-def test_with_its_share_alone_a_service_checks_tokens_and_only_an_issuer_mints_them(
+def test_with_its_share_alone_a_service_checks_tokens_and_an_issuer_grants_only_its_scope(
         shares: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AUTH_SIGNING_KEY", "AUTH_VERIFY_KEY"):
+    for name in ("AUTH_SIGNING_KEY", "AUTH_VERIFY_KEY", "AUTH_ISSUER"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SECRETS_FILE", str(shares["console"]))
-    token = issue_token(Principal("operator-1", Role.operator), ttl_s=60)
+    monkeypatch.setenv("AUTH_ISSUER", "console")
+    operator = issue_token(Principal("operator-1", Role.operator), ttl_s=60)
+    monkeypatch.setenv("SECRETS_FILE", str(shares["gateway"]))
+    monkeypatch.setenv("AUTH_ISSUER", "gateway")
+    forged = issue_token(Principal("operator-2", Role.operator), ttl_s=60)  # signed, but not the gateway's to grant
+    own = issue_token(Principal("gateway", Role.service), ttl_s=60)
     monkeypatch.setenv("SECRETS_FILE", str(shares["wallet"]))
-    assert verify_token(token, keys=current_keys()).subject == "operator-1"
+    monkeypatch.delenv("AUTH_ISSUER")
+    assert verify_token(operator, keys=current_keys()).subject == "operator-1"
+    assert verify_token(own, keys=current_keys()).subject == "gateway"
+    with pytest.raises(AuthError, match="gateway service, which may not grant operator"):
+        verify_token(forged, keys=current_keys())
     with pytest.raises(KeysMissing):
-        issue_token(Principal("operator-2", Role.operator), ttl_s=60)
+        issue_token(Principal("operator-3", Role.operator), ttl_s=60)  # the wallet mints nothing
 
 
 def test_the_one_shot_refuses_to_start_without_the_secrets_file(tmp_path: Path) -> None:

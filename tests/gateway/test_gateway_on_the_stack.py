@@ -9,7 +9,7 @@ import copy
 import json
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -133,7 +133,7 @@ async def open_visit(his: NationalClient, psn: str, lines: list[tuple[str, str, 
                                                  "begntime": "", "psn_cert_type": "01", "certno": certno(psn),
                                                  "psn_name": "测试人员"}}))
     insured = person["insuinfo"][0]["insuplc_admdvs"]
-    now = f"{datetime.now():%Y-%m-%d %H:%M:%S}"
+    now = f"{datetime.now(CHINA_TIME):%Y-%m-%d %H:%M:%S}"
     mdtrt_id = ok(await his.call("2201", {"data": {
         "psn_no": psn, "insutype": person["insuinfo"][0]["insutype"], "begntime": now, "mdtrt_cert_type": "02",
         "mdtrt_cert_no": certno(psn), "ipt_otp_no": f"OP{time.time_ns()}", "atddr_no": "D001", "dr_name": "医生",
@@ -186,7 +186,7 @@ async def test_a_whole_outpatient_visit_settles_with_replies_that_satisfy_every_
     assert "*" in (info["certno"] or "") and len(info["certno"]) == 18  # masked, never in clear
     accounts = [r for r in posted["setldetail"] if r["fund_pay_type"] == "310200"]
     assert sum(d(r["fund_payamt"]) for r in accounts) == d(info["acct_pay"])
-    cum = ok(await his.call("5206", {"data": {"psn_no": psn, "cum_ym": f"{date.today():%Y%m}"}}, insuplc_admdvs=REGION))
+    cum = ok(await his.call("5206", {"data": {"psn_no": psn, "cum_ym": f"{datetime.now(CHINA_TIME).date():%Y%m}"}}, insuplc_admdvs=REGION))
     assert cum["cuminfo"] and {r["insutype"] for r in cum["cuminfo"]} == {"310"}
     undone = ok(await his.call("2208", {"data": {"setl_id": info["setl_id"], "mdtrt_id": mdtrt_id, "psn_no": psn}},
                                insuplc_admdvs=REGION))["setlinfo"]
@@ -203,7 +203,7 @@ async def test_the_reference_samples_come_back_in_the_same_shape(his) -> None:
         msg = copy.deepcopy(sample[name])
         text = json.dumps(msg["input"], ensure_ascii=False)
         for old, new in {"1303001130XXXXXXXXXX": psn, "130302************": certno(psn),
-                         "XR05XXX000A000000000000": "XJ01DDA064B002010100367", "2021-11-29": f"{date.today()}",
+                         "XR05XXX000A000000000000": "XJ01DDA064B002010100367", "2021-11-29": f"{datetime.now(CHINA_TIME).date()}",
                          **ids}.items():
             text = text.replace(old, new)
         return json.loads(text, parse_float=Decimal)
@@ -217,7 +217,7 @@ async def test_the_reference_samples_come_back_in_the_same_shape(his) -> None:
     same_shape("00-9001-reply", await his.call("9001", adapt("00-9001-request")))
     same_shape("01-1101-reply", await his.call("1101", adapt("01-1101-request")))
     reg = adapt("02-2201-request")
-    reg["data"].update(psn_no=psn, mdtrt_cert_no=certno(psn), begntime=f"{datetime.now():%Y-%m-%d %H:%M:%S}")
+    reg["data"].update(psn_no=psn, mdtrt_cert_no=certno(psn), begntime=f"{datetime.now(CHINA_TIME):%Y-%m-%d %H:%M:%S}")
     answer = await his.call("2201", reg, insuplc_admdvs=REGION)
     same_shape("02-2201-reply", answer)
     mdtrt_id = answer["output"]["data"]["mdtrt_id"]
@@ -313,7 +313,7 @@ async def test_totals_reconcile_with_what_was_settled_for_the_period(platform) -
         psn = EMPLOYEES[9]
         mdtrt_id, result = await open_visit(his, psn, LINES[:2])
         info = ok(await his.call("2207", settle_data(psn, mdtrt_id, result), insuplc_admdvs=REGION))["setlinfo"]
-        today = f"{datetime.now():%Y-%m-%d}"
+        today = f"{datetime.now(CHINA_TIME):%Y-%m-%d}"
         totals = {"insutype": "310", "clr_type": "11", "setl_optins": REGION, "stmt_begndate": today,
                   "stmt_enddate": today, "medfee_sumamt": info["medfee_sumamt"], "fund_pay_sumamt": info["fund_pay_sumamt"],
                   "acct_pay": info["acct_pay"], "fixmedins_setl_cnt": 1, "refd_setl_flag": "0"}
@@ -534,8 +534,8 @@ async def test_the_simulated_hospitals_settle_whole_visits_over_the_national_int
     from libs.hospital.simulator.population import build_population
 
     ns = platform["ns"]
-    population = build_population(3, 30, tag="NS-", year=date.today().year)
-    await enroll(ns.stack.kafka_bootstrap, ns.topic_prefix, population, date.today().year)
+    population = build_population(3, 30, tag="NS-", year=datetime.now(CHINA_TIME).date().year)
+    await enroll(ns.stack.kafka_bootstrap, ns.topic_prefix, population, datetime.now(CHINA_TIME).date().year)
     settings = GatewaySettings(PGHOST=ns.stack.pghost, PGPORT=ns.stack.pgport, PGUSER=ns.stack.pguser,
                                PGPASSWORD=ns.stack.pgpassword, DB_PREFIX=ns.prefix)
     clients = await connect(platform["urls"][1], population, settings)
@@ -601,7 +601,7 @@ async def test_a_patient_s_e_voucher_finds_them_opens_the_visit_and_settles_it_a
     found = ok(await counter.call("1101", {"data": {"mdtrt_cert_type": "01", "mdtrt_cert_no": token}}))
     assert found["baseinfo"]["psn_no"] == psn
     insured = found["insuinfo"][0]["insuplc_admdvs"]
-    now = f"{datetime.now():%Y-%m-%d %H:%M:%S}"
+    now = f"{datetime.now(CHINA_TIME):%Y-%m-%d %H:%M:%S}"
     register = {"psn_no": psn, "insutype": "310", "begntime": now, "mdtrt_cert_type": "01", "mdtrt_cert_no": token,
                 "ipt_otp_no": f"OP{time.time_ns()}", "atddr_no": "D001", "dr_name": "医生", "dept_code": "0301",
                 "dept_name": "内科", "caty": "A03"}
