@@ -16,11 +16,8 @@ import asyncpg
 import httpx
 import pytest
 
-from libs.db.migrations import migrate
-from libs.messaging.postgres import MIGRATIONS as MESSAGING_MIGRATIONS
 from libs.messaging.postgres import PgDatabase
 from services.clearing.adapters.repository import PostgresClearingRepository
-from services.clearing.bootstrap import MIGRATIONS
 from services.clearing.domain import (
     NATIONAL,
     ClearingCycle,
@@ -33,6 +30,7 @@ from services.clearing.domain import (
 )
 from services.clearing.entrypoints.http import create_app
 from services.clearing.service_layer.service import ClearingService
+from services.clearing.tests.integration.databases import clearing_database
 from services.clearing.tests.unit.builders import at
 from services.clearing.tests.unit.fakes import FakeSettlementRecords
 from tests.support.auth import bearer
@@ -56,29 +54,22 @@ def obligations() -> list[Obligation]:
 
 @pytest.fixture(scope="module")
 async def pool(namespace) -> AsyncIterator[asyncpg.Pool]:
-    name = f"{namespace.prefix}clearing_pages"
-    admin = await asyncpg.connect(namespace.stack.dsn("postgres"))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    created = await asyncpg.create_pool(namespace.stack.dsn(name), min_size=1, max_size=3)
-    async with created.acquire() as conn:
-        await migrate(conn, {"messaging": MESSAGING_MIGRATIONS, "clearing": MIGRATIONS})
-        repo = PostgresClearingRepository(conn)
-        january = ClearingCycle.first(NATIONAL, at(1, 1))
-        await repo.add_cycle(replace(january, status="closed", closed_at=at(2, 1), close_reason="command"))
-        for month in range(2, 8):
-            await repo.add_cycle(replace(ClearingCycle.first(NATIONAL, at(month, 1)), status="closed",
-                                         closed_at=at(month + 1, 1), close_reason="command"))
-        await repo.add_cycle(ClearingCycle.first(ClearingScope("provincial", "43"), at(1, 1)))
-        await repo.add_obligations(obligations())
-        await repo.add_net_positions([NetPosition(JANUARY, r, gross_payable=10 * i, gross_receivable=7 * i,
-                                                  prepayment_applied=i % 3) for i, r in enumerate(REGIONS)])
-        await repo.add_confirmations([Confirmation(JANUARY, "S00", "H1", "confirmed", 100, at(2, 2))])
-        await repo.add_prepayments([PrepaymentEntry(f"A{r}", "national", r, "advanced", 1_000 + i, at(1, 1))
-                                    for i, r in enumerate(REGIONS)])
-    yield created
-    await created.close()
-    await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    await admin.close()
+    async with clearing_database(namespace, "clearing_pages", max_size=3) as created:
+        async with created.acquire() as conn:
+            repo = PostgresClearingRepository(conn)
+            january = ClearingCycle.first(NATIONAL, at(1, 1))
+            await repo.add_cycle(replace(january, status="closed", closed_at=at(2, 1), close_reason="command"))
+            for month in range(2, 8):
+                await repo.add_cycle(replace(ClearingCycle.first(NATIONAL, at(month, 1)), status="closed",
+                                             closed_at=at(month + 1, 1), close_reason="command"))
+            await repo.add_cycle(ClearingCycle.first(ClearingScope("provincial", "43"), at(1, 1)))
+            await repo.add_obligations(obligations())
+            await repo.add_net_positions([NetPosition(JANUARY, r, gross_payable=10 * i, gross_receivable=7 * i,
+                                                      prepayment_applied=i % 3) for i, r in enumerate(REGIONS)])
+            await repo.add_confirmations([Confirmation(JANUARY, "S00", "H1", "confirmed", 100, at(2, 2))])
+            await repo.add_prepayments([PrepaymentEntry(f"A{r}", "national", r, "advanced", 1_000 + i, at(1, 1))
+                                        for i, r in enumerate(REGIONS)])
+        yield created
 
 
 @pytest.fixture

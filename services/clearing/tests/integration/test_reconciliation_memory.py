@@ -18,15 +18,13 @@ import httpx
 import orjson
 import pytest
 
-from libs.db.migrations import migrate
-from libs.messaging.postgres import MIGRATIONS as MESSAGING_MIGRATIONS
 from libs.messaging.postgres import PgDatabase
 from services.clearing.adapters.repository import PostgresClearingRepository
 from services.clearing.adapters.settlement_client import HttpSettlementRecords
-from services.clearing.bootstrap import MIGRATIONS
 from services.clearing.domain import CycleCalendar
 from services.clearing.service_layer.commands import Reconcile
 from services.clearing.service_layer.service import ClearingService
+from services.clearing.tests.integration.databases import clearing_database
 from services.clearing.tests.unit.builders import CHANGSHA, TAIYUAN, TAIYUAN_HOSPITAL, at
 
 pytestmark = pytest.mark.integration
@@ -63,23 +61,16 @@ def _engine() -> httpx.MockTransport:
 
 @pytest.fixture(scope="module")
 async def pool(namespace) -> AsyncIterator[asyncpg.Pool]:
-    name = f"{namespace.prefix}clearing_memory"
-    admin = await asyncpg.connect(namespace.stack.dsn("postgres"))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    created = await asyncpg.create_pool(namespace.stack.dsn(name), min_size=1, max_size=2)
-    async with created.acquire() as conn:
-        await migrate(conn, {"messaging": MESSAGING_MIGRATIONS, "clearing": MIGRATIONS})
-        await conn.execute(
-            "INSERT INTO cycles (cycle_id, scope_key, period_start, period_end, opened_at, status, closed_at, close_reason)"
-            " VALUES ($1, 'national', '2025-01-01', '2025-02-01', $2, 'closed', $3, 'command')",
-            CYCLE, at(1, 1), at(2, 1))
-        await conn.copy_records_to_table("obligations", records=_obligations(), columns=[
-            "obligation_id", "cycle_id", "kind", "setl_id", "claim_id", "fixmedins_code", "insuplc_admdvs",
-            "mdtrtarea_admvs", "fund_pay_type", "amount", "occurred_at", "arrived_at", "origin_cycle_id"])
-    yield created
-    await created.close()
-    await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    await admin.close()
+    async with clearing_database(namespace, "clearing_memory") as created:
+        async with created.acquire() as conn:
+            await conn.execute(
+                "INSERT INTO cycles (cycle_id, scope_key, period_start, period_end, opened_at, status, closed_at, close_reason)"
+                " VALUES ($1, 'national', '2025-01-01', '2025-02-01', $2, 'closed', $3, 'command')",
+                CYCLE, at(1, 1), at(2, 1))
+            await conn.copy_records_to_table("obligations", records=_obligations(), columns=[
+                "obligation_id", "cycle_id", "kind", "setl_id", "claim_id", "fixmedins_code", "insuplc_admdvs",
+                "mdtrtarea_admvs", "fund_pay_type", "amount", "occurred_at", "arrived_at", "origin_cycle_id"])
+        yield created
 
 
 async def test_a_cycle_of_fifty_thousand_items_is_reconciled_within_a_bounded_memory(pool: asyncpg.Pool) -> None:

@@ -16,11 +16,8 @@ from dataclasses import replace
 import asyncpg
 import pytest
 
-from libs.db.migrations import migrate
-from libs.messaging.postgres import MIGRATIONS as MESSAGING_MIGRATIONS
 from libs.messaging.postgres import PgDatabase
 from services.clearing.adapters.repository import PostgresClearingRepository
-from services.clearing.bootstrap import MIGRATIONS
 from services.clearing.domain import (
     NATIONAL,
     ClaimFact,
@@ -33,6 +30,7 @@ from services.clearing.domain import (
 from services.clearing.domain.facts import SIGN
 from services.clearing.service_layer.commands import Reconcile
 from services.clearing.service_layer.service import ClearingService
+from services.clearing.tests.integration.databases import clearing_database
 from services.clearing.tests.unit.builders import CHANGSHA, LOUDI, TAIYUAN, TAIYUAN_HOSPITAL, at, cancelled, settled
 from services.clearing.tests.unit.fakes import FakeSettlementRecords
 
@@ -101,16 +99,8 @@ def a_cycle(seed: int) -> tuple[list[Obligation], list[ClaimFact]]:
 
 @pytest.fixture(scope="module")
 async def pool(namespace) -> AsyncIterator[asyncpg.Pool]:
-    name = f"{namespace.prefix}clearing_streamed"
-    admin = await asyncpg.connect(namespace.stack.dsn("postgres"))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    created = await asyncpg.create_pool(namespace.stack.dsn(name), min_size=1, max_size=2)
-    async with created.acquire() as conn:
-        await migrate(conn, {"messaging": MESSAGING_MIGRATIONS, "clearing": MIGRATIONS})
-    yield created
-    await created.close()
-    await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    await admin.close()
+    async with clearing_database(namespace, "clearing_streamed") as created:
+        yield created
 
 
 async def test_forty_small_cycles_reconcile_exactly_as_the_whole_cycle_comparison_did(pool: asyncpg.Pool) -> None:
