@@ -27,6 +27,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -72,6 +73,14 @@ def key_id(public: Ed25519PublicKey) -> str:
     return hashlib.sha256(public.public_bytes(Encoding.Raw, PublicFormat.Raw)).hexdigest()[:16]
 
 
+class IssuerKey(NamedTuple):
+    """An issuer's key as a process knows it: the private one (it derives the public), or the public alone."""
+
+    issuer: str
+    private: str | None
+    public: str | None = None
+
+
 @dataclass(frozen=True)
 class Keys:
     signing: Ed25519PrivateKey | None
@@ -80,9 +89,9 @@ class Keys:
 
     @classmethod
     def of(cls, signing: str | None, verifying: str | None,
-           issuers: tuple[tuple[str, str], ...] = (), signs_as: str | None = None) -> Keys:
-        """`issuers`: (issuer, its private key or public key) pairs; `signs_as`: sign with that issuer's
-        private key instead of the platform's `signing`."""
+           issuers: tuple[IssuerKey, ...] = (), signs_as: str | None = None) -> Keys:
+        """`issuers`: each issuer's private key, or its public key alone; `signs_as`: sign with that
+        issuer's private key instead of the platform's `signing`."""
         private = Ed25519PrivateKey.from_private_bytes(_decode(signing)) if signing else None
         publics = [Ed25519PublicKey.from_public_bytes(_decode(v)) for v in (verifying or "").split(",") if v.strip()]
         if private is not None:
@@ -90,13 +99,13 @@ class Keys:
         verifying_keys = {key_id(p): p for p in publics}
         scopes: dict[str, str] = {}
         own: Ed25519PrivateKey | None = None
-        for issuer, (kind, value) in ((i, v.split(":", 1)) for i, v in issuers):
-            if kind == "private":
-                key = Ed25519PrivateKey.from_private_bytes(_decode(value))
+        for issuer, private_key, public_key in issuers:
+            if private_key:
+                key = Ed25519PrivateKey.from_private_bytes(_decode(private_key))
                 public = key.public_key()
                 own = key if issuer == signs_as else own
             else:
-                public = Ed25519PublicKey.from_public_bytes(_decode(value))
+                public = Ed25519PublicKey.from_public_bytes(_decode(public_key or ""))
             verifying_keys[key_id(public)] = public
             scopes[key_id(public)] = issuer
         if signs_as is not None:
@@ -116,12 +125,12 @@ def current_keys() -> Keys:
         private = os.environ.get(issuer_key_name(issuer)) or stored.get(issuer_key_name(issuer))
         public = os.environ.get(issuer_public_name(issuer)) or stored.get(issuer_public_name(issuer))
         if private or public:
-            issuers.append((issuer, f"private:{private}" if private else f"public:{public}"))
+            issuers.append(IssuerKey(issuer, private or None, None if private else public))
     return _keys(signing or None, verifying or None, tuple(issuers), os.environ.get(ISSUER) or None)
 
 
 @lru_cache(maxsize=8)
-def _keys(signing: str | None, verifying: str | None, issuers: tuple[tuple[str, str], ...] = (),
+def _keys(signing: str | None, verifying: str | None, issuers: tuple[IssuerKey, ...] = (),
           signs_as: str | None = None) -> Keys:
     if signs_as is not None and signs_as not in ISSUER_ROLES:
         raise KeysMissing(f"AUTH_ISSUER={signs_as!r} is none of the issuers {sorted(ISSUER_ROLES)}")

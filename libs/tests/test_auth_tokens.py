@@ -8,7 +8,7 @@ import jwt
 import pytest
 
 from libs.auth import AuthError, InvalidPrincipal, Keys, Principal, Role, issue_token, verify_token
-from libs.auth.keys import key_id, new_signing_key, public_key_of
+from libs.auth.keys import IssuerKey, key_id, new_signing_key, public_key_of
 from libs.auth.token import main as token_cli
 
 KEYS = Keys.of(new_signing_key(), None)
@@ -82,9 +82,9 @@ def test_the_cli_prints_a_token_or_says_why_not(capsys) -> None:
 
 
 GATEWAY_KEY, CONSOLE_KEY = new_signing_key(), new_signing_key()
-ISSUERS = (("gateway", f"private:{GATEWAY_KEY}"), ("console", f"private:{CONSOLE_KEY}"))
-VERIFIER = Keys.of(None, public_key_of(new_signing_key()), (("gateway", f"public:{public_key_of(GATEWAY_KEY)}"),
-                                                           ("console", f"public:{public_key_of(CONSOLE_KEY)}")))
+ISSUERS = (IssuerKey("gateway", GATEWAY_KEY), IssuerKey("console", CONSOLE_KEY))
+VERIFIER = Keys.of(None, public_key_of(new_signing_key()), (IssuerKey("gateway", None, public_key_of(GATEWAY_KEY)),
+                                                           IssuerKey("console", None, public_key_of(CONSOLE_KEY))))
 
 
 def test_an_issuers_key_grants_only_what_that_issuer_may_grant() -> None:
