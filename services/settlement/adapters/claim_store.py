@@ -152,6 +152,11 @@ class RunClaimStore(PgSettlementStore):
         row = self._claims.get(claim_id)
         return None if row is None else claim_from_row(row)
 
+    async def get_claims(self, claim_ids: Iterable[str], *, for_update: bool = False) -> dict[str, SettlementClaim]:
+        if for_update:
+            raise NotPrefetched("a run's claims are not locked")
+        return {i: claim_from_row(self._claims[i]) for i in claim_ids if i in self._claims}
+
     async def get_coverage(self, psn_no: str) -> dict[str, Any] | None:
         return self._coverage.get(psn_no)
 

@@ -15,18 +15,11 @@ from typing import Any
 import asyncpg
 import orjson
 
-from services.settlement.adapters.rows import (
-    claim_from_row,
-    delta_to_json,
-    postings_from_json,
-    postings_to_json,
-    stored,
-    to_json,
-)
+from services.settlement.adapters.rows import claim_from_row, delta_to_json, postings_to_json, stored, to_json
 from services.settlement.adapters.sql import named
 from services.settlement.domain import YEARLY, AccumulatorDelta, Accumulators, LargeExam, Posting, exam_window
 from services.settlement.domain.ledger import check_balanced
-from services.settlement.domain.settlement_claim import SettlementClaim
+from services.settlement.domain.settlement_claim import Settled, SettlementClaim
 
 CLAIM_TEXT = ("claim_id", "body_hash", "setl_id", "psn_no", "fixmedins_code", "insutype", "med_type",
               "insuplc_admdvs", "mdtrtarea_admvs", "kind", "office_ref")
@@ -150,34 +143,37 @@ class PgSettlementStore:
         assert row is not None, f"claim {claim.claim_id} is not stored"  # an aggregate is saved after it was read
         return stored(row)
 
-    async def settle_answered(self, answers: dict[str, tuple[str, dict[str, Any]]]
-                              ) -> tuple[dict[str, tuple[str, str]], dict[str, Mapping[str, Any]]]:
-        """The wallet answered these claims (claim id -> (setl_id, how it paid)): in one statement, lock
-        them in key order, mark the adjudicated ones settled and post their fund entries from the
-        postings stored at adjudication (only where the answer's setl_id is the claim's). Returns the
-        (setl_id, status) of every answered claim found, as locked, and the settled rows by claim id; the
-        caller refuses answers for claims it does not hold. Entries that do not balance raise (the
-        ledger's one check; the caller's transaction is then rolled back)."""
-        ids = list(answers)
-        row = await self.conn.fetchrow(*named(
-            "WITH answer AS (SELECT * FROM unnest(:ids::text[], :setl_ids::text[], :wallets::text[]) AS w(claim_id, setl_id, wallet)),"
-            " locked AS (SELECT c.claim_id, c.setl_id, c.status FROM claims c WHERE c.claim_id = ANY(:ids::text[])"
-            "  ORDER BY c.claim_id FOR UPDATE),"
-            " settled AS (UPDATE claims SET status = 'settled', wallet = a.wallet::jsonb, settled_at = now()"
-            "  FROM answer a, locked l WHERE claims.claim_id = a.claim_id AND l.claim_id = a.claim_id"
-            "  AND l.setl_id = a.setl_id AND l.status = 'adjudicated' RETURNING claims AS claim, claims.setl_id, claims.postings),"
+    async def get_claims(self, claim_ids: Iterable[str], *, for_update: bool = False) -> dict[str, SettlementClaim]:
+        """The stored claims of these ids, by id (ids not held are left out); `for_update` locks them in key
+        order, as every run locks them, in one statement."""
+        lock = " ORDER BY claim_id FOR UPDATE" if for_update else ""
+        rows = await self.conn.fetch(f"SELECT * FROM claims WHERE claim_id = ANY($1::text[]){lock}", list(claim_ids))
+        return {row["claim_id"]: claim_from_row(stored(row)) for row in rows}
+
+    async def save_settled(self, settled: Sequence[tuple[SettlementClaim, Settled]]) -> dict[str, Mapping[str, Any]]:
+        """Store claims the wallet's answers settled (each with its `Settled` event) and post their fund
+        entries, in one statement; returns the stored rows by claim id. Entries that do not balance
+        raise before anything is written (the ledger's one check)."""
+        if not settled:
+            return {}
+        for claim, event in settled:
+            check_balanced(claim.setl_id, event.postings)
+        entries = [(claim.setl_id, p) for claim, event in settled for p in event.postings]
+        rows = await self.conn.fetch(*named(
+            "WITH settled AS (UPDATE claims SET status = s.status, wallet = s.wallet::jsonb, postings = s.postings::jsonb,"
+            "  settled_at = now() FROM unnest(:ids::text[], :statuses::text[], :wallets::text[], :postings::text[])"
+            "  AS s(claim_id, status, wallet, postings) WHERE claims.claim_id = s.claim_id RETURNING claims.*),"
             " entries AS (INSERT INTO fund_entries (setl_id, kind, account, debit, credit)"
-            "  SELECT s.setl_id, 'settle', e->>0, (e->>1)::bigint, (e->>2)::bigint"
-            "  FROM settled s, jsonb_array_elements(s.postings) e)"
-            " SELECT ARRAY(SELECT claim_id FROM locked) AS ids, ARRAY(SELECT setl_id FROM locked) AS setl_ids,"
-            "  ARRAY(SELECT status FROM locked) AS statuses, ARRAY(SELECT claim FROM settled) AS settled",
-            ids=ids, setl_ids=[answers[i][0] for i in ids], wallets=[to_json(answers[i][1]) for i in ids]))
-        assert row is not None  # a SELECT of arrays only: always one row
-        for claim in row["settled"]:
-            check_balanced(claim["setl_id"], postings_from_json(claim["postings"]))
-        found = {i: (setl_id, status)
-                 for i, setl_id, status in zip(row["ids"], row["setl_ids"], row["statuses"], strict=False)}
-        return found, {r["claim_id"]: r for r in row["settled"]}
+            "  SELECT setl_id, 'settle', account, debit, credit"
+            "  FROM unnest(:setl_ids::text[], :accounts::text[], :debits::bigint[], :credits::bigint[])"
+            "  AS e(setl_id, account, debit, credit))"
+            " SELECT * FROM settled",
+            ids=[claim.claim_id for claim, _ in settled], statuses=[claim.status.value for claim, _ in settled],
+            wallets=[to_json(event.wallet) for _, event in settled],
+            postings=[to_json(postings_to_json(claim.postings)) for claim, _ in settled],
+            setl_ids=[setl_id for setl_id, _ in entries], accounts=[p.account for _, p in entries],
+            debits=[p.debit for _, p in entries], credits=[p.credit for _, p in entries]))
+        return {row["claim_id"]: stored(row) for row in rows}
 
     async def post_entries(self, setl_id: str, kind: str, postings: Sequence[Posting]) -> None:
         """Write one settlement's entries; refused unless debits equal credits."""
@@ -187,12 +183,6 @@ class PgSettlementStore:
                 "INSERT INTO fund_entries (setl_id, kind, account, debit, credit)"
                 " SELECT $1, $2, a, d, c FROM unnest($3::text[], $4::bigint[], $5::bigint[]) AS l(a, d, c)",
                 setl_id, kind, [p.account for p in postings], [p.debit for p in postings], [p.credit for p in postings])
-
-    async def add_postings(self, claim_id: str, postings: Sequence[Posting]) -> None:
-        """Postings learnt after adjudication (a reimbursement's account part): kept with the claim's, so a
-        cancellation's contra entries take them back too."""
-        await self.conn.execute("UPDATE claims SET postings = postings || $2::jsonb WHERE claim_id = $1",
-                                claim_id, to_json(postings_to_json(list(postings))))
 
     # -- accumulators --------------------------------------------------------------------------------
     async def accumulators(self, psn_no: str, year: int, day: date, *, for_update: bool) -> Accumulators:

@@ -21,7 +21,14 @@ from typing import Any
 from libs.errors import DomainError
 from libs.money import Fen
 from services.settlement.domain.accumulators import AccumulatorDelta
-from services.settlement.domain.ledger import Posting, contra, payout_postings, person_payable_account
+from services.settlement.domain.ledger import (
+    Posting,
+    account_postings,
+    check_balanced,
+    contra,
+    payout_postings,
+    person_payable_account,
+)
 
 
 class Status(StrEnum):
@@ -59,6 +66,12 @@ class PayoutMismatch(ClaimStateError):
 
 # Events: what happened, for the service layer to carry out and announce.
 @dataclass(frozen=True)
+class Settled:
+    postings: tuple[Posting, ...]  # the fund entries to post: the settlement's, a reimbursement's accounts' part
+    wallet: Mapping[str, Fen]  # how the wallet paid the personal part (acct_pay, acct_mulaid_pay, psn_cash_pay, balc)
+
+
+@dataclass(frozen=True)
 class CancellationAccepted:
     delta: AccumulatorDelta  # to add to the accumulators (the settlement's, negated)
 
@@ -84,7 +97,7 @@ class PaidOut:
     amount: Fen
 
 
-Event = CancellationAccepted | Cancelled | Voided | CancellationRefused | PaidOut
+Event = Settled | CancellationAccepted | Cancelled | Voided | CancellationRefused | PaidOut
 
 
 @dataclass
@@ -133,6 +146,20 @@ class SettlementClaim:
             raise PayoutMismatch(f"reimbursement {self.office_ref} pays {self.payable} fen to the person, not {amount}")
 
     # -- transitions --------------------------------------------------------------------------------
+    def wallet_paid(self, wallet: Mapping[str, Fen]) -> None:
+        """Adjudicated → settled: the entries stored at adjudication are posted. A reimbursement's
+        accounts' part (an employee's account paid the person's share) is owed to the person with the
+        funds' part, and kept with the postings so a cancellation's contra takes it back too. An answer
+        already applied changes nothing (no event)."""
+        if self.status is not Status.ADJUDICATED:
+            return
+        if self.kind is Kind.REIMBURSEMENT:
+            self.postings += account_postings(self.insuplc_admdvs, self.psn_no,
+                                              wallet["acct_pay"] + wallet["acct_mulaid_pay"])
+        check_balanced(self.setl_id, self.postings)
+        self.status = Status.SETTLED
+        self.events.append(Settled(self.postings, wallet))
+
     def request_cancel(self, cancel_id: str) -> None:
         """Settled → cancelling; a cancelling or cancelled claim is left as it is (asked again)."""
         if self.status is not Status.SETTLED:
@@ -163,6 +190,11 @@ class SettlementClaim:
         self.check_payable(region, amount)
         self.paid_out = True
         self.events.append(PaidOut(payout_postings(self.insuplc_admdvs, self.psn_no, amount), amount))
+
+    def pull_events(self) -> list[Event]:
+        """The events recorded since last asked, handed to the service layer once."""
+        events, self.events = self.events, []
+        return events
 
     @property
     def payable(self) -> Fen:

@@ -63,7 +63,7 @@ class CancellationHandlers:
             outcomes.cancelled(tx, claim.record, env)  # asked again: answer again, change nothing
             return
         claim.request_cancel(cancel_id)
-        for event in _drain(claim):
+        for event in claim.pull_events():
             if isinstance(event, CancellationAccepted):
                 await store.save(claim)
                 await _move_accumulators(store, claim, event.delta)
@@ -105,11 +105,6 @@ class CancellationHandlers:
             outcomes.refused(tx, claim.record, f"WALLET_{refused.reason_code}", reason, env)
 
 
-def _drain(claim: SettlementClaim) -> list[Any]:
-    events, claim.events = claim.events, []
-    return events
-
-
 async def _answered(store: SettlementStore, answer: Any, transition: Callable[[SettlementClaim], None]
                     ) -> tuple[SettlementClaim, list[Any]]:
     """The claim a wallet answer refers to, locked, after the answer's transition, with the events it
@@ -118,7 +113,7 @@ async def _answered(store: SettlementStore, answer: Any, transition: Callable[[S
     if claim is None or claim.setl_id != answer.setl_id:
         raise LookupError(f"wallet answer for settlement {answer.setl_id} that settlement does not hold")
     transition(claim)
-    events = _drain(claim)
+    events = claim.pull_events()
     if not events:
         log.info("wallet_answer_already_applied", event=type(answer).__name__, setl_id=answer.setl_id,
                  status=claim.status.value)

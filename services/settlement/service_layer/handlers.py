@@ -26,9 +26,8 @@ from libs.contracts.wallet import PersonalPartRefused
 from libs.messaging.emit import emit
 from libs.messaging.ports import Transaction
 from services.settlement.domain import Claim, PolicyPack, Rejection, Settlement, fund_postings
-from services.settlement.domain.ledger import account_postings
 from services.settlement.domain.reimbursement import check_not_reimbursed
-from services.settlement.domain.settlement_claim import Kind, SettlementClaim, Status
+from services.settlement.domain.settlement_claim import Kind, Settled, SettlementClaim, Status
 from services.settlement.service_layer import outcomes
 from services.settlement.service_layer.adjudication import Guard, PolicyEngine, contract_amounts, contract_setldetail
 from services.settlement.service_layer.cancellation import CancellationHandlers
@@ -159,32 +158,31 @@ class SettlementHandlers:
         await self.complete_settlements(tx, [env])
 
     async def complete_settlements(self, tx: Transaction, envs: Sequence[Envelope[c.PersonalPartPaid]]) -> None:
-        """The wallet paid the personal part: post the fund entries and answer the hospital, for a run of
-        payments in one statement (a payment already applied, or repeated in the run, changes nothing)."""
+        """The wallet paid the personal part: each claim, locked, settles itself (`wallet_paid`), and the
+        run's settled claims and their fund entries are stored in one statement before the caller is
+        answered (a payment already applied, or repeated in the run, changes nothing)."""
         store = self.stores.one(tx)
         first: dict[str, Envelope[c.PersonalPartPaid]] = {}
         for env in envs:
             first.setdefault(env.payload.claim_id, env)
-        found, settled = await store.settle_answered({
-            claim_id: (env.payload.setl_id, env.payload.model_dump(include={"acct_pay", "acct_mulaid_pay",
-                                                                            "psn_cash_pay", "balc"}))
-            for claim_id, env in first.items()})
+        claims = await store.get_claims(first, for_update=True)
         for env in envs:  # every answer, a repeat within the run too, must name a settlement this service holds
             paid = env.payload
-            if paid.claim_id not in found or found[paid.claim_id][0] != paid.setl_id:
+            held = claims.get(paid.claim_id)
+            if held is None or held.setl_id != paid.setl_id:
                 raise LookupError(f"wallet answer for settlement {paid.setl_id} that settlement does not hold")
+        settled: list[tuple[SettlementClaim, Settled]] = []
+        for claim_id, env in first.items():
+            claim = claims[claim_id]
+            claim.wallet_paid(env.payload.model_dump(include={"acct_pay", "acct_mulaid_pay", "psn_cash_pay", "balc"}))
+            settled += [(claim, event) for event in claim.pull_events() if isinstance(event, Settled)]
+        rows = await store.save_settled(settled)
         for env in envs:
             paid = env.payload
-            if first[paid.claim_id] is env and paid.claim_id in settled:
-                row = settled[paid.claim_id]
-                if outcomes.is_reimbursement(row):  # the accounts' part is paid to the person with the funds'
-                    accounts = account_postings(row["insuplc_admdvs"], row["psn_no"], paid.acct_pay + paid.acct_mulaid_pay)
-                    await store.post_entries(row["setl_id"], "settle", accounts)
-                    await store.add_postings(row["claim_id"], accounts)
-                outcomes.settled(tx, row, env)
+            if first[paid.claim_id] is env and paid.claim_id in rows:
+                outcomes.settled(tx, rows[paid.claim_id], env)
             else:
-                status = "settled" if paid.claim_id in settled else found[paid.claim_id][1]
-                log.info("payment_already_applied", setl_id=paid.setl_id, status=status)
+                log.info("payment_already_applied", setl_id=paid.setl_id, status=claims[paid.claim_id].status.value)
 
     async def _reject(self, tx: Transaction, store: SettlementStore, env: Envelope[c.ClaimSubmitted], code: str,
                       reason: str) -> None:

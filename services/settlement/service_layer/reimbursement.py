@@ -90,14 +90,14 @@ class ReimbursementHandlers:
         claim = await self._guarded(tx, store, env, lambda found: found.pay_out(m.insuplc_admdvs, m.amount))
         if claim is None:
             return
-        if not claim.events:  # recorded already: answer again
+        events = claim.pull_events()
+        if not events:  # recorded already: answer again
             outcomes.paid_out(tx, claim.record, env)
-        for event in claim.events:
+        for event in events:
             if isinstance(event, PaidOut):
                 await store.post_entries(claim.setl_id, "payout", event.postings)
                 row = await store.save(claim, payout={"bank_ref": m.bank_ref, "amount": event.amount})
                 outcomes.paid_out(tx, row, env)
-        claim.events.clear()
 
     async def _guarded(self, tx: Transaction, store: SettlementStore, env: Envelope[Any],
                        step: Callable[[SettlementClaim], None]) -> SettlementClaim | None:

@@ -172,7 +172,7 @@ async def test_a_run_decides_writes_and_answers_exactly_as_one_message_at_a_time
         await handlers.complete_settlements(as_a_run, envelopes(paid_b))
     assert sent(as_a_run) == sent(one_by_one)
     assert [kind for kind, _ in sent(one_by_one)] == ["ClaimSettled"] * 8
-    assert counting.statements == 2  # lock the claims, mark them settled and post the fund entries; the outbox
+    assert counting.statements == 3  # lock and read the claims; store the settled ones with their fund entries; the outbox
     assert await written(database, "QQB") == await written(database, "QQA")
 
 

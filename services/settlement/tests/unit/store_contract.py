@@ -17,7 +17,7 @@ import pytest
 from libs.contracts.claims import ClaimSubmitted
 from services.settlement.domain import AccumulatorDelta, Accumulators, LargeExam, Posting
 from services.settlement.domain.ledger import UnbalancedPostings
-from services.settlement.domain.settlement_claim import Kind, Status
+from services.settlement.domain.settlement_claim import Kind, Settled, Status
 from tests.support.claims import outpatient_claim
 
 DAY = date(2026, 6, 1)
@@ -130,16 +130,35 @@ class StoreContract:
         await reader.release_sold("S-t")
         assert await (await open_store([claim])).sold_codes([code]) == frozenset()
 
-    async def test_the_wallets_answer_settles_the_claim_and_posts_its_balanced_entries(self, open_store, written) -> None:
+    async def test_settled_claims_are_stored_with_their_fund_entries_in_one_write(self, open_store, written) -> None:
         claim = submitted(someone())
         store = await open_store([claim])
         await store.insert_claim(claim_row(claim, "S-" + claim.claim_id))
         await written(store)
         settler = await open_store([claim])
-        found, settled = await settler.settle_answered({claim.claim_id: ("S-" + claim.claim_id, {"acct_pay": 0})})
-        assert found == {claim.claim_id: ("S-" + claim.claim_id, "adjudicated")} and claim.claim_id in settled
-        again, none = await settler.settle_answered({claim.claim_id: ("S-" + claim.claim_id, {"acct_pay": 0})})
-        assert again[claim.claim_id][1] == "settled" and none == {}
+        held = await _locked_all(settler, [claim.claim_id, "C-not-held"])
+        assert list(held) == [claim.claim_id]
+        aggregate = held[claim.claim_id]
+        aggregate.wallet_paid({"acct_pay": 0, "acct_mulaid_pay": 0, "psn_cash_pay": 500, "balc": 0})
+        (event,) = aggregate.pull_events()
+        rows = await settler.save_settled([(aggregate, event)])
+        assert rows[claim.claim_id]["status"] == "settled" and rows[claim.claim_id]["settled_at"] is not None
+        reread = await _locked_all(await open_store([claim]), [claim.claim_id])
+        assert reread[claim.claim_id].status is Status.SETTLED and reread[claim.claim_id].postings == aggregate.postings
+        assert await settler.save_settled([]) == {}
+
+    async def test_settled_entries_that_do_not_balance_are_refused_before_anything_is_written(self, open_store,
+                                                                                            written) -> None:
+        claim = submitted(someone())
+        store = await open_store([claim])
+        await store.insert_claim(claim_row(claim, "S-" + claim.claim_id))
+        await written(store)
+        settler = await open_store([claim])
+        aggregate = (await _locked_all(settler, [claim.claim_id]))[claim.claim_id]
+        aggregate.status = Status.SETTLED
+        with pytest.raises(UnbalancedPostings):
+            await settler.save_settled([(aggregate, Settled((Posting("a", debit=2), Posting("b", credit=1)), {}))])
+        assert (await _locked_all(await open_store([claim]), [claim.claim_id]))[claim.claim_id].status is Status.ADJUDICATED
 
     async def test_entries_that_do_not_balance_are_refused(self, open_store, written) -> None:
         store = await open_store([submitted(someone())])
@@ -157,10 +176,8 @@ class StoreContract:
         stored.paid_out = True
         row = await saver.save(stored, payout={"bank_ref": "B", "amount": 500})
         assert row["status"] == "settled" and row["paid_out_at"] is not None
-        extra = (Posting("personal_account:430100:x", debit=5), Posting("payable:430100:person:x", credit=5))
-        await saver.add_postings(claim.claim_id, extra)
         reread = await _locked(await open_store([claim]), claim.claim_id)
-        assert reread.paid_out and reread.kind is Kind.REIMBURSEMENT and reread.postings[-2:] == extra
+        assert reread.paid_out and reread.kind is Kind.REIMBURSEMENT and reread.status is Status.SETTLED
 
     async def test_a_receipt_is_reimbursed_once_until_released(self, open_store, written) -> None:
         receipt = f"R-{uuid.uuid4().hex}"
@@ -202,3 +219,11 @@ async def _locked(store, claim_id: str):
         return await store.get_claim(claim_id, for_update=True)
     except LookupError:
         return await store.get_claim(claim_id)
+
+
+async def _locked_all(store, claim_ids: list[str]):
+    """The claims, locked where the store can lock."""
+    try:
+        return await store.get_claims(claim_ids, for_update=True)
+    except LookupError:
+        return await store.get_claims(claim_ids)

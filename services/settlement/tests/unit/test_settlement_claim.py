@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from services.settlement.domain import AccumulatorDelta, Posting, balances
-from services.settlement.domain.ledger import account_postings
+from services.settlement.domain.ledger import UnbalancedPostings, account_postings
 from services.settlement.domain.settlement_claim import (
     AlreadyPaidOut,
     CancellationAccepted,
@@ -18,6 +18,7 @@ from services.settlement.domain.settlement_claim import (
     NotFound,
     PaidOut,
     PayoutMismatch,
+    Settled,
     SettlementClaim,
     Status,
     Voided,
@@ -34,6 +35,36 @@ def a_claim(status: Status = Status.SETTLED, kind: Kind = Kind.DIRECT, **fields)
                     insuplc_admdvs="430100", delta=DELTA, postings=postings,
                     office_ref="R1" if kind is Kind.REIMBURSEMENT else None)
     return SettlementClaim(**(defaults | fields))
+
+
+WALLET = {"acct_pay": 5000, "acct_mulaid_pay": 1000, "psn_cash_pay": 0, "balc": 0}
+
+
+def test_the_wallets_payment_settles_an_adjudicated_claim_with_the_entries_stored_at_adjudication():
+    claim = a_claim(Status.ADJUDICATED)
+    claim.wallet_paid(WALLET)
+    assert claim.status is Status.SETTLED and claim.pull_events() == [Settled(LOCAL, WALLET)]
+    claim.wallet_paid(WALLET)  # the answer again
+    assert claim.pull_events() == [] and claim.postings == LOCAL
+
+
+def test_a_reimbursements_accounts_part_is_owed_to_the_person_with_the_funds_part_and_taken_back_with_it():
+    claim = a_claim(Status.ADJUDICATED, kind=Kind.REIMBURSEMENT)
+    claim.wallet_paid(WALLET)
+    (settled,) = claim.pull_events()
+    assert isinstance(settled, Settled) and settled.postings == TO_PERSON + account_postings("430100", "P1", 6000)
+    assert claim.payable == 306000
+    claim.request_cancel("X1")
+    claim.complete_cancel()
+    _, cancelled = claim.pull_events()
+    assert isinstance(cancelled, Cancelled) and balances(settled.postings + cancelled.postings) == {}
+
+
+def test_stored_entries_that_do_not_balance_do_not_settle_the_claim():
+    claim = a_claim(Status.ADJUDICATED, postings=(Posting("fund:430100:pooling:expense", debit=100),))
+    with pytest.raises(UnbalancedPostings):
+        claim.wallet_paid(WALLET)
+    assert claim.status is Status.ADJUDICATED and claim.events == []
 
 
 def test_a_cancellation_takes_back_the_settlements_own_delta_and_posts_its_contra_entries():
