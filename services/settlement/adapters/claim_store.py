@@ -28,13 +28,13 @@ from services.settlement.adapters.sql import named
 from services.settlement.adapters.store import (
     INSERT_CLAIMS,
     STANDING,
-    WRITE_DELTAS,
+    WRITE_ACCUMULATORS,
     PgSettlementStore,
+    accumulator_columns,
     claim_columns,
-    delta_columns,
-    split_delta,
+    exam_rows,
 )
-from services.settlement.domain import YEARLY, AccumulatorDelta, Accumulators, LargeExam, add_counters, exam_window
+from services.settlement.domain import YEARLY, AccumulatorDelta, Accumulators, LargeExam, exam_window, in_exam_window
 from services.settlement.domain.settlement_claim import SettlementClaim
 
 # One read for the whole run. The accumulator rows of the people who settle are created if missing and
@@ -50,6 +50,10 @@ LOAD = (
     "  ARRAY(SELECT cv FROM coverage cv WHERE psn_no = ANY(:people::text[])) AS coverage,"
     "  ARRAY(SELECT a FROM accumulators a WHERE (psn_no, year) IN"
     "   (SELECT * FROM unnest(:year_people::text[], :years::int[])) ORDER BY psn_no, year FOR UPDATE) AS yearly,"
+    "  ARRAY(SELECT a.psn_no || ' ' || a.year || ' ' || a.xmin::text FROM accumulators a WHERE (psn_no, year) IN"
+    "   (SELECT * FROM unnest(:year_people::text[], :years::int[])) ORDER BY psn_no, year FOR UPDATE) AS locked_versions,"
+    "  ARRAY(SELECT a.psn_no || ' ' || a.year || ' ' || a.xmin::text FROM accumulators a WHERE (psn_no, year) IN"
+    "   (SELECT * FROM unnest(:year_people::text[], :years::int[]))) AS seen_versions,"
     "  ARRAY(SELECT psn_no FROM created) AS created_people, ARRAY(SELECT year FROM created) AS created_years,"
     "  ARRAY(SELECT d FROM accumulators_daily d"
     "   WHERE psn_no = ANY(:day_people::text[]) AND service_date = ANY(:days::date[])) AS daily,"
@@ -59,8 +63,22 @@ LOAD = (
     "  ARRAY(SELECT ROW(psn_no, fixmedins_code, begntime, office_ref) FROM claims"
     f"   WHERE psn_no = ANY(:people::text[]) AND kind = 'reimbursement' AND status IN {STANDING}) AS reimbursed"
 )
+# What the one read may have seen too early, read again once the locks are held: the statement's
+# snapshot is taken before it waits for a lock, so a person another transaction changed meanwhile
+# (the year's row then comes back locked in a newer version) or created (not seen at all) is read
+# again, lock first, then a read whose snapshot follows the lock. Rare: two consumers at one person.
+LOCK_AGAIN = ("SELECT count(*) FROM (SELECT 1 FROM accumulators WHERE (psn_no, year) IN"
+              " (SELECT * FROM unnest(:people::text[], :years::int[])) ORDER BY psn_no, year FOR UPDATE) AS locked")
+READ_AGAIN = (
+    "SELECT ARRAY(SELECT a FROM accumulators a WHERE (psn_no, year) IN"
+    "   (SELECT * FROM unnest(:people::text[], :years::int[]))) AS yearly,"
+    "  ARRAY(SELECT d FROM accumulators_daily d"
+    "   WHERE psn_no = ANY(:day_people::text[]) AND service_date = ANY(:days::date[])) AS daily,"
+    "  ARRAY(SELECT e FROM large_exams e WHERE psn_no = ANY(:people::text[]) AND exam_date BETWEEN :first AND :last"
+    "   ORDER BY psn_no, exam_date) AS exams"
+)
 FLUSH = (
-    f"WITH new_claims AS ({INSERT_CLAIMS}), {WRITE_DELTAS},"
+    f"WITH new_claims AS ({INSERT_CLAIMS}), {WRITE_ACCUMULATORS},"
     " sold AS (INSERT INTO traceability_codes (code, setl_id) SELECT * FROM unnest(:s_code::text[], :s_setl_id::text[])),"
     " rejections AS (INSERT INTO claim_rejections (claim_id, fixmedins_code, reason_code, reason)"
     "  SELECT * FROM unnest(:r_claim_id::text[], :r_fixmedins_code::text[], :r_code::text[], :r_reason::text[]))"
@@ -93,8 +111,8 @@ class RunClaimStore(PgSettlementStore):
         self._locked: set[tuple[str, int]] = set()
         # what the run wrote, flushed at the end
         self._new_claims: list[dict[str, Any]] = []
-        self._year_deltas: dict[tuple[str, int], list[int]] = {}
-        self._day_deltas: dict[tuple[str, date], int] = defaultdict(int)
+        self._years_written: set[tuple[str, int]] = set()
+        self._days_written: set[tuple[str, date]] = set()
         self._new_exams: list[tuple[str, str, date, str]] = []
         self._gone_exams: list[tuple[str, str, date]] = []
         self._new_sold: list[tuple[str, str]] = []
@@ -124,26 +142,35 @@ class RunClaimStore(PgSettlementStore):
         assert row is not None  # a SELECT of arrays only: always one row
         self._claims = {r["claim_id"]: r for r in row["claims"]}
         self._coverage = {r["psn_no"]: orjson.loads(r["snapshot"]) for r in row["coverage"]}
-        self._yearly = {(r["psn_no"], r["year"]): {name: r[name] for name in YEARLY} for r in row["yearly"]}
-        # new rows: every counter at zero
-        for key in zip(row["created_people"], row["created_years"], strict=False):
-            self._yearly[key] = dict.fromkeys(YEARLY, 0)
-        unseen = [key for key in settling if key not in self._yearly]
-        if unseen:  # created by a concurrent transaction after this statement's snapshot: lock and read them
-            rows = await self.conn.fetch(
-                f"SELECT psn_no, year, {', '.join(YEARLY)} FROM accumulators"
-                " WHERE (psn_no, year) IN (SELECT * FROM unnest($1::text[], $2::int[]))"
-                " ORDER BY psn_no, year FOR UPDATE", [p for p, _ in unseen], [y for _, y in unseen])
-            self._yearly.update({(r["psn_no"], r["year"]): {name: r[name] for name in YEARLY} for r in rows})
+        self._read_accumulators(row, people)
         self._locked = set(settling)
-        self._daily = {(r["psn_no"], r["service_date"]): r["outpatient_pooling_paid"] for r in row["daily"]}
         for psn_no, day in days:
             self._daily.setdefault((psn_no, day), 0)
-        for r in row["exams"]:
-            self._exams[r["psn_no"]].append(LargeExam(r["med_list_codg"], r["exam_date"]))
+        for key in zip(row["created_people"], row["created_years"], strict=False):  # new rows: every counter at zero
+            self._yearly[key] = dict.fromkeys(YEARLY, 0)
+        changed = {(p, int(y)) for p, y, _ in (v.split(" ") for v in set(row["locked_versions"]) - set(row["seen_versions"]))}
+        stale = sorted(key for key in settling if key not in self._yearly or key in changed)
+        if stale:
+            await self._read_again(stale, [(p, d) for p, d in days if (p, d.year) in stale], first, last)
         self._sold = set(row["sold"])
         self._people = set(people)
         self._reimbursed = {(psn_no, code, utc_day(begntime)): ref for psn_no, code, begntime, ref in row["reimbursed"]}
+
+    def _read_accumulators(self, row: Any, people: Iterable[str]) -> None:
+        """Take the yearly, daily and exam rows of `row` as the people's (replacing what was read before)."""
+        self._yearly.update({(r["psn_no"], r["year"]): {name: r[name] for name in YEARLY} for r in row["yearly"]})
+        self._daily.update({(r["psn_no"], r["service_date"]): r["outpatient_pooling_paid"] for r in row["daily"]})
+        for psn_no in people:
+            self._exams[psn_no] = []
+        for r in row["exams"]:
+            self._exams[r["psn_no"]].append(LargeExam(r["med_list_codg"], r["exam_date"]))
+
+    async def _read_again(self, stale: list[tuple[str, int]], days: list[tuple[str, date]], first: date, last: date) -> None:
+        people, years = [p for p, _ in stale], [y for _, y in stale]
+        await self.conn.fetchval(*named(LOCK_AGAIN, people=people, years=years))
+        row = await self.conn.fetchrow(*named(READ_AGAIN, people=people, years=years, first=first, last=last,
+                                              day_people=[p for p, _ in days], days=[d for _, d in days]))
+        self._read_accumulators(row, people)
 
     # -- reads, from memory --------------------------------------------------------------------------
     async def get_claim(self, claim_id: str, *, for_update: bool = False) -> SettlementClaim | None:
@@ -166,10 +193,9 @@ class RunClaimStore(PgSettlementStore):
         if (psn_no, day) not in self._daily:
             raise NotPrefetched(f"daily accumulator of {psn_no} on {day} was not loaded for this run")
         yearly = self._yearly.get((psn_no, year))
-        first, last = exam_window(day)
         return Accumulators(
             year=year, outpatient_pooling_paid_on_day=self._daily[(psn_no, day)],
-            large_exams=tuple(e for e in self._exams.get(psn_no, ()) if first <= e.exam_date <= last),
+            large_exams=tuple(e for e in self._exams.get(psn_no, ()) if in_exam_window(day, e.exam_date)),
             **{name: yearly[name] if yearly else 0 for name in YEARLY},
         )
 
@@ -188,22 +214,19 @@ class RunClaimStore(PgSettlementStore):
         self._claims[row["claim_id"]] = {**row, "status": "adjudicated"}
         self._new_claims.append(row)
 
-    async def apply(self, psn_no: str, setl_id: str, delta: AccumulatorDelta) -> None:
-        key = (psn_no, delta.year)
+    async def write_accumulators(self, psn_no: str, setl_id: str, after: Accumulators, delta: AccumulatorDelta) -> None:
+        key = (psn_no, after.year)
         if key not in self._locked:
-            raise NotPrefetched(f"a settlement's delta for {psn_no}/{delta.year} that this run did not lock")
-        yearly, daily, added, removed = split_delta(psn_no, setl_id, delta)
-        self._yearly[key] = add_counters(self._yearly.setdefault(key, dict.fromkeys(YEARLY, 0)), delta, YEARLY)
-        sums = self._year_deltas.setdefault(key, [0] * len(YEARLY))
-        for i, change in enumerate(yearly[key]):
-            sums[i] += change
-        for day, paid in daily.items():
-            self._daily[day] = self._daily.get(day, 0) + paid
-            self._day_deltas[day] += paid
-        for _, code, day, _ in added:
-            self._exams[psn_no].append(LargeExam(code, day))
-        for _, code, day in removed:
-            self._exams[psn_no].remove(LargeExam(code, day))
+            raise NotPrefetched(f"a settlement's accumulators for {psn_no}/{after.year} that this run did not lock")
+        self._yearly[key] = {name: getattr(after, name) for name in YEARLY}
+        self._years_written.add(key)
+        if delta.outpatient_pooling_paid_on_day:
+            self._daily[(psn_no, delta.service_date)] = after.outpatient_pooling_paid_on_day
+            self._days_written.add((psn_no, delta.service_date))
+        # `after` was read for the delta's day: its exams stand for that window's
+        self._exams[psn_no] = [e for e in self._exams[psn_no] if not in_exam_window(delta.service_date, e.exam_date)]
+        self._exams[psn_no] += after.large_exams
+        added, removed = exam_rows(psn_no, setl_id, delta)
         self._new_exams += added
         self._gone_exams += removed
 
@@ -220,13 +243,14 @@ class RunClaimStore(PgSettlementStore):
     async def flush(self) -> None:
         """Write what the run decided: one statement, a data-modifying part per table (an empty list
         writes nothing)."""
-        if not (self._new_claims or self._year_deltas or self._day_deltas or self._new_exams or self._gone_exams
+        if not (self._new_claims or self._years_written or self._days_written or self._new_exams or self._gone_exams
                 or self._new_sold or self._rejections):
             return
         sold, rejections = self._new_sold, self._rejections
         await self.conn.execute(*named(
             FLUSH, **claim_columns(self._new_claims),
-            **delta_columns(self._year_deltas, self._day_deltas, self._new_exams, self._gone_exams),
+            **accumulator_columns({k: [self._yearly[k][n] for n in YEARLY] for k in self._years_written},
+                                  {k: self._daily[k] for k in self._days_written}, self._new_exams, self._gone_exams),
             s_code=[code for code, _ in sold], s_setl_id=[s for _, s in sold],
             **{f"r_{name}": [r[i] for r in rejections] for i, name in enumerate(("claim_id", "fixmedins_code", "code", "reason"))},
         ))

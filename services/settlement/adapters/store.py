@@ -2,7 +2,7 @@
 
 Every statement that the set-based store (`claim_store.RunClaimStore`) also issues is defined once
 here, as a set-based text with named parameters, and run here for one row: the claim's insert
-(`INSERT_CLAIMS`) and the accumulators' delta (`WRITE_DELTAS`). So the two stores write alike by
+(`INSERT_CLAIMS`) and the accumulators' write (`WRITE_ACCUMULATORS`). So the two stores write alike by
 construction, and the one contract test (tests/unit/store_contract.py) holds them to it.
 """
 
@@ -38,17 +38,18 @@ INSERT_CLAIMS = (
     f" AS r({', '.join(CLAIM_TEXT)}, setl_year, begntime, {', '.join(CLAIM_JSON)})"
 )
 
-# A delta's counters added to the person's rows: `counter = counter + delta` (the domain's add_counters,
-# in SQL), the day's outpatient pooling, the large exams it adds and removes. Rows of the year exist:
-# the accumulators were read FOR UPDATE first, which creates them.
-WRITE_DELTAS = (
-    f"yearly AS (UPDATE accumulators a SET {', '.join(f'{n} = a.{n} + d.{n}' for n in YEARLY)}, updated_at = now()"
+# The accumulators after a settlement or its reversal, as the domain computed them (`Accumulators.apply`
+# on the rows read FOR UPDATE): the year's counters and the day's outpatient pooling are written as they
+# now stand, the large exams the delta adds and removes as rows. The rows of the year exist: the
+# accumulators were read FOR UPDATE first, which creates them; every write updates the year's row, so a
+# run can tell from its version that a concurrent transaction changed the person (`claim_store.LOAD`).
+WRITE_ACCUMULATORS = (
+    f"yearly AS (UPDATE accumulators a SET {', '.join(f'{n} = d.{n}' for n in YEARLY)}, updated_at = now()"
     f"  FROM unnest(:y_psn_no::text[], :y_year::int[], {', '.join(f':y_{n}::bigint[]' for n in YEARLY)})"
     f"  AS d(psn_no, year, {', '.join(YEARLY)}) WHERE a.psn_no = d.psn_no AND a.year = d.year),"
     " daily AS (INSERT INTO accumulators_daily (psn_no, service_date, outpatient_pooling_paid)"
     "  SELECT * FROM unnest(:d_psn_no::text[], :d_day::date[], :d_paid::bigint[])"
-    "  ON CONFLICT (psn_no, service_date) DO UPDATE SET outpatient_pooling_paid ="
-    "  accumulators_daily.outpatient_pooling_paid + EXCLUDED.outpatient_pooling_paid),"
+    "  ON CONFLICT (psn_no, service_date) DO UPDATE SET outpatient_pooling_paid = EXCLUDED.outpatient_pooling_paid),"
     " exams AS (INSERT INTO large_exams (psn_no, med_list_codg, exam_date, setl_id)"
     "  SELECT * FROM unnest(:e_psn_no::text[], :e_code::text[], :e_day::date[], :e_setl_id::text[])),"
     " gone AS (DELETE FROM large_exams x USING unnest(:g_psn_no::text[], :g_code::text[], :g_day::date[]) AS g(p, c, d)"
@@ -73,10 +74,11 @@ def _serialized(value: Any) -> Any:
     return value
 
 
-def delta_columns(yearly: Mapping[tuple[str, int], Sequence[int]], daily: Mapping[tuple[str, date], int],
-                  added: Sequence[tuple[str, str, date, str]], removed: Sequence[tuple[str, str, date]]) -> dict[str, list[Any]]:
-    """The named arrays of `WRITE_DELTAS`: yearly sums by (person, year) in `YEARLY` order, daily sums,
-    exams added (person, code, day, setl_id) and removed (person, code, day)."""
+def accumulator_columns(yearly: Mapping[tuple[str, int], Sequence[int]], daily: Mapping[tuple[str, date], int],
+                        added: Sequence[tuple[str, str, date, str]], removed: Sequence[tuple[str, str, date]]
+                        ) -> dict[str, list[Any]]:
+    """The named arrays of `WRITE_ACCUMULATORS`: the year's counters by (person, year) in `YEARLY` order,
+    the day's pooling by (person, day), exams added (person, code, day, setl_id) and removed (person, code, day)."""
     keys, days = sorted(yearly), sorted(daily)
     columns: dict[str, list[Any]] = {"y_psn_no": [p for p, _ in keys], "y_year": [y for _, y in keys]}
     columns |= {f"y_{n}": [yearly[k][i] for k in keys] for i, n in enumerate(YEARLY)}
@@ -86,13 +88,11 @@ def delta_columns(yearly: Mapping[tuple[str, int], Sequence[int]], daily: Mappin
     return columns
 
 
-def split_delta(psn_no: str, setl_id: str, delta: AccumulatorDelta):
-    """One delta as the arguments of `delta_columns`."""
-    yearly = {(psn_no, delta.year): [getattr(delta, n) for n in YEARLY]}
-    daily = {(psn_no, delta.service_date): delta.outpatient_pooling_paid_on_day} if delta.outpatient_pooling_paid_on_day else {}
-    added = [(psn_no, e.med_list_codg, e.exam_date, setl_id) for e in delta.large_exams_added]
-    removed = [(psn_no, e.med_list_codg, e.exam_date) for e in delta.large_exams_removed]
-    return yearly, daily, added, removed
+def exam_rows(psn_no: str, setl_id: str, delta: AccumulatorDelta
+              ) -> tuple[list[tuple[str, str, date, str]], list[tuple[str, str, date]]]:
+    """The large-exam rows a delta adds and removes."""
+    return ([(psn_no, e.med_list_codg, e.exam_date, setl_id) for e in delta.large_exams_added],
+            [(psn_no, e.med_list_codg, e.exam_date) for e in delta.large_exams_removed])
 
 
 class PgSettlementStore:
@@ -205,9 +205,13 @@ class PgSettlementStore:
             **{name: row[name] if row else 0 for name in YEARLY},
         )
 
-    async def apply(self, psn_no: str, setl_id: str, delta: AccumulatorDelta) -> None:
-        """Add a delta (a settlement's, or its negation for a cancellation) to the stored rows."""
-        await self.conn.execute(*named(f"WITH {WRITE_DELTAS} SELECT 1", **delta_columns(*split_delta(psn_no, setl_id, delta))))
+    async def write_accumulators(self, psn_no: str, setl_id: str, after: Accumulators, delta: AccumulatorDelta) -> None:
+        """Store the accumulators a settlement (or its reversal) left: `after` is the domain's
+        `before.apply(delta)` on the rows read FOR UPDATE; the delta names the day and the exam rows."""
+        daily = {(psn_no, delta.service_date): after.outpatient_pooling_paid_on_day} if delta.outpatient_pooling_paid_on_day else {}
+        added, removed = exam_rows(psn_no, setl_id, delta)
+        await self.conn.execute(*named(f"WITH {WRITE_ACCUMULATORS} SELECT 1", **accumulator_columns(
+            {(psn_no, after.year): [getattr(after, n) for n in YEARLY]}, daily, added, removed)))
 
     # -- traceability codes ----------------------------------------------------------------------------
     async def sold_codes(self, codes: list[str]) -> frozenset[str]:

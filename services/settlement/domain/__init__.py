@@ -19,6 +19,7 @@ from services.settlement.domain.accumulators import (
     LargeExam,
     add_counters,
     exam_window,
+    in_exam_window,
 )
 from services.settlement.domain.adjudication import adjudicate
 from services.settlement.domain.catalogue import Catalogue, CatalogueItem, CatalogueRegistry, parse_catalogue
@@ -46,6 +47,6 @@ __all__ = [
     "NoCatalogue", "NoPolicyPack", "PackRegistry", "PolicyPack", "Posting", "ReasonCode", "ReferenceDataError",
     "Rejection", "Reversal", "Settlement", "SpecialDrugDesignation",
     "add_counters", "adjudicate", "balances", "claim_from_message", "coverage_from_message", "exam_window",
-    "fund_postings", "load_catalogue_file", "load_catalogues", "load_pack_file", "load_packs", "parse_catalogue",
+    "fund_postings", "in_exam_window", "load_catalogue_file", "load_catalogues", "load_pack_file", "load_packs", "parse_catalogue",
     "parse_pack", "reverse",
 ]

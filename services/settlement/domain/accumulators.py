@@ -50,6 +50,12 @@ def exam_window(day: date) -> tuple[date, date]:
     return day - reach, day + reach
 
 
+def in_exam_window(day: date, exam_date: date) -> bool:
+    """Whether a claim on `day` reads an exam of `exam_date` (the window of `exam_window`)."""
+    first, last = exam_window(day)
+    return first <= exam_date <= last
+
+
 def add_counters(counters: Mapping[str, int], delta: AccumulatorDelta, names: tuple[str, ...] = COUNTERS) -> dict[str, int]:
     """`counter + delta` for each of `names`: the one definition of applying a delta's counters."""
     return {name: counters[name] + getattr(delta, name) for name in names}

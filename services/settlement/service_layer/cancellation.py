@@ -128,5 +128,6 @@ async def _release(store: SettlementStore, claim: SettlementClaim) -> None:
 
 
 async def _move_accumulators(store: SettlementStore, claim: SettlementClaim, delta: AccumulatorDelta) -> None:
-    await store.accumulators(claim.psn_no, delta.year, delta.service_date, for_update=True)  # lock (and create) the row
-    await store.apply(claim.psn_no, claim.setl_id, delta)
+    """The domain applies the delta to the person's accumulators, read locked (created if missing)."""
+    before = await store.accumulators(claim.psn_no, delta.year, delta.service_date, for_update=True)
+    await store.write_accumulators(claim.psn_no, claim.setl_id, before.apply(delta), delta)

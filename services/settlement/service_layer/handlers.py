@@ -25,7 +25,7 @@ from libs.contracts.topics import CLAIMS_ADJUDICATED, CLAIMS_OUTCOMES
 from libs.contracts.wallet import PersonalPartRefused
 from libs.messaging.emit import emit
 from libs.messaging.ports import Transaction
-from services.settlement.domain import Claim, PolicyPack, Rejection, Settlement, fund_postings
+from services.settlement.domain import Accumulators, Claim, PolicyPack, Rejection, Settlement, fund_postings
 from services.settlement.domain.reimbursement import check_not_reimbursed
 from services.settlement.domain.settlement_claim import Kind, Settled, SettlementClaim, Status
 from services.settlement.service_layer import outcomes
@@ -84,8 +84,9 @@ class SettlementHandlers:
         await self.stores.one(tx).upsert_coverage(p.psn_no, p.version, p.model_dump(mode="json"))
 
     async def decide(self, store: SettlementStore, claim: c.ClaimSubmitted, *, lock: bool,
-                     manual: bool = False, guard: Guard | None = None) -> Settlement | Rejection:
-        """The adjudication, from the projection and the accumulators (locked when settling)."""
+                     manual: bool = False, guard: Guard | None = None) -> tuple[Settlement | Rejection, Accumulators]:
+        """The adjudication, from the projection and the accumulators (locked when settling), and the
+        accumulators it was made against (a settlement's delta is applied to them)."""
         coverage = await store.get_coverage(claim.psn_no)
         acc = await store.accumulators(claim.psn_no, claim.begntime.year, claim.begntime.date(), for_update=lock)
         codes = [code for line in claim.fee_details for code in line.drug_trac_codg]
@@ -93,7 +94,7 @@ class SettlementHandlers:
             reimbursed_by = await store.reimbursement_of_visit(claim.psn_no, claim.fixmedins_code, claim.begntime)
             if reimbursed_by is not None:
                 guard = partial(_not_reimbursed, reimbursed_by=reimbursed_by)
-        return self.engine.adjudicate(claim, coverage, acc, await store.sold_codes(codes), manual=manual, guard=guard)
+        return self.engine.adjudicate(claim, coverage, acc, await store.sold_codes(codes), manual=manual, guard=guard), acc
 
     async def submit_claim(self, tx: Transaction, env: Envelope[c.ClaimSubmitted]) -> None:
         await self._submit(tx, self.stores.one(tx), env)
@@ -112,7 +113,7 @@ class SettlementHandlers:
         if existing is not None:
             await self._answer_repeat(tx, store, env, existing, digest)
             return
-        result = await self.decide(store, claim, lock=claim.action == "settle")
+        result, before = await self.decide(store, claim, lock=claim.action == "settle")
         if isinstance(result, Rejection):
             await self._reject(tx, store, env, result.reason_code.value, result.reason)
         elif claim.action == "presettle":
@@ -122,14 +123,15 @@ class SettlementHandlers:
                 explanation=list(result.explanation),
             ), producer=PRODUCER, correlation_id=claim.claim_id, causation=env)
         else:
-            await self.settle(tx, store, env, claim, result, digest)
+            await self.settle(tx, store, env, claim, result, before, digest)
 
     async def settle(self, tx: Transaction, store: SettlementStore, env: Envelope[Any], claim: c.ClaimSubmitted,
-                     result: Settlement, digest: str, *, office_ref: str | None = None) -> str:
-        """Store the adjudicated claim, move the accumulators, ask the wallet for the personal part."""
+                     result: Settlement, before: Accumulators, digest: str, *, office_ref: str | None = None) -> str:
+        """Store the adjudicated claim, move the accumulators (the domain applies the delta to those the
+        claim was adjudicated against), ask the wallet for the personal part."""
         setl_id = f"S{uuid.uuid4().hex[:20]}"
         await store.insert_claim(claim_row(claim, result, setl_id, digest, office_ref=office_ref))
-        await store.apply(claim.psn_no, setl_id, result.delta)
+        await store.write_accumulators(claim.psn_no, setl_id, before.apply(result.delta), result.delta)
         await store.record_sold(setl_id, result.traceability_codes)
         emit(tx, CLAIMS_ADJUDICATED, claim.psn_no, c.ClaimAdjudicated(
             claim_id=claim.claim_id, setl_id=setl_id, psn_no=claim.psn_no, insutype=claim.insutype,

@@ -71,12 +71,12 @@ class ReimbursementHandlers:
             check_reimbursable(bill, pack, received_on=m.received_on, care_ended=(m.endtime or m.begntime).date(),
                                receipts=receipts, settled_directly=settled_directly, reimbursed_receipts=reimbursed)
 
-        result = await self.settlement.decide(store, claim, lock=True, manual=True, guard=reimbursable)
+        result, before = await self.settlement.decide(store, claim, lock=True, manual=True, guard=reimbursable)
         if isinstance(result, Rejection):
             await store.insert_rejection(claim.claim_id, claim.fixmedins_code, result.reason_code.value, result.reason)
             refuse(result.reason_code.value, result.reason)
             return
-        await self.settlement.settle(tx, store, env, claim, result, digest, office_ref=m.office_ref)
+        await self.settlement.settle(tx, store, env, claim, result, before, digest, office_ref=m.office_ref)
         await store.record_receipts(claim.claim_id, [rc.receipt_no for rc in m.receipts])
 
     async def cancel(self, tx: Transaction, env: Envelope[r.CancelReimbursement]) -> None:

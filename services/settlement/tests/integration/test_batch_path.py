@@ -211,6 +211,32 @@ async def test_accumulators_another_transaction_creates_while_a_run_reads_are_lo
                                         " WHERE c.relname = 'accumulators' AND l.pid = $1", conn.get_server_pid()) > 0
 
 
+async def test_a_person_another_transaction_changes_while_a_run_waits_for_the_lock_is_read_as_committed(
+        database) -> None:
+    """The run's one read takes its snapshot before it waits for the year's row; the day's pooling another
+    transaction wrote meanwhile must be read again, or the run would pay past the daily cap and then
+    write back a total that loses the other's payment."""
+    claim = outpatient_claim("RACE2", "QQA3", insutype="390", when=datetime(2026, 9, 2, 9))
+    pool = database.pool
+    async with pool.acquire() as other, pool.acquire() as conn:  # type: ignore[union-attr]
+        await other.execute("INSERT INTO accumulators (psn_no, year) VALUES ('QQA3', 2026) ON CONFLICT DO NOTHING")
+        await other.execute("DELETE FROM accumulators_daily WHERE psn_no = 'QQA3' AND service_date = '2026-09-02'")
+        writer = other.transaction()
+        await writer.start()
+        await other.execute("UPDATE accumulators SET outpatient_pooling_paid = outpatient_pooling_paid + 777"
+                            " WHERE psn_no = 'QQA3' AND year = 2026")
+        await other.execute("INSERT INTO accumulators_daily (psn_no, service_date, outpatient_pooling_paid)"
+                            " VALUES ('QQA3', '2026-09-02', 777)")
+        async with conn.transaction():
+            reading = asyncio.create_task(RunClaimStore.load(conn, [claim]))
+            await asyncio.sleep(0.3)
+            assert not reading.done()  # the run waits for the other transaction's lock on the year's row
+            await writer.commit()
+            store = await reading
+            seen = await store.accumulators("QQA3", 2026, date(2026, 9, 2), for_update=True)
+            assert seen.outpatient_pooling_paid_on_day == 777
+
+
 async def adjudicated_claim(database: PgDatabase, handlers: SettlementHandlers, claim_id: str) -> c.PersonalPartPaid:
     async with database.transaction() as tx:
         await handlers.submit_claims(tx, envelopes([outpatient_claim(claim_id, "QQB2", insutype="390")]))

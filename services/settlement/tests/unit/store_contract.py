@@ -81,8 +81,8 @@ class StoreContract:
         assert before.counters() == {"year": 2026} | dict.fromkeys(before.counters().keys() - {"year"}, 0)
         delta = AccumulatorDelta(year=2026, service_date=DAY, pooling_paid=700, outpatient_pooling_paid=30,
                                  outpatient_pooling_paid_on_day=30, large_exams_added=(LargeExam(CT, DAY),))
-        await store.apply(psn, "S-a", delta)
-        await store.apply(psn, "S-b", AccumulatorDelta(year=2026, service_date=DAY, pooling_paid=1))
+        await _apply(store, psn, "S-a", delta)
+        await _apply(store, psn, "S-b", AccumulatorDelta(year=2026, service_date=DAY, pooling_paid=1))
         await written(store)
         after = await (await open_store([claim])).accumulators(psn, 2026, DAY, for_update=True)
         assert (after.pooling_paid, after.outpatient_pooling_paid, after.outpatient_pooling_paid_on_day) == (701, 30, 30)
@@ -92,26 +92,34 @@ class StoreContract:
         psn = someone()
         claim = submitted(psn)
         store = await open_store([claim])
-        await store.accumulators(psn, 2026, DAY, for_update=True)
         delta = AccumulatorDelta(year=2026, service_date=DAY, deductible_paid=120000, admissions=1,
                                  outpatient_pooling_paid_on_day=20, large_exams_added=(LargeExam(CT, DAY),))
-        await store.apply(psn, "S-c", delta)
+        await _apply(store, psn, "S-c", delta)
         await written(store)
         again = await open_store([claim])
-        await again.accumulators(psn, 2026, DAY, for_update=True)
-        await again.apply(psn, "S-c", delta.negated())
+        await _apply(again, psn, "S-c", delta.negated())
         await written(again)
         restored = await (await open_store([claim])).accumulators(psn, 2026, DAY, for_update=True)
         assert restored == Accumulators.empty(2026)
+
+    async def test_the_accumulators_are_stored_as_the_domain_left_them_not_recomputed(self, open_store, written) -> None:
+        psn = someone()
+        claim = submitted(psn)
+        store = await open_store([claim])
+        await store.accumulators(psn, 2026, DAY, for_update=True)
+        delta = AccumulatorDelta(year=2026, service_date=DAY, pooling_paid=5, outpatient_pooling_paid_on_day=5)
+        stated = Accumulators(year=2026, pooling_paid=123, admissions=2, outpatient_pooling_paid_on_day=45)
+        await store.write_accumulators(psn, "S-d", stated, delta)
+        await written(store)
+        assert await (await open_store([claim])).accumulators(psn, 2026, DAY, for_update=True) == stated
 
     async def test_exams_outside_the_window_are_not_read(self, open_store, written) -> None:
         psn = someone()
         far, near = date(2026, 1, 2), date(2026, 5, 20)
         store = await open_store([submitted(psn, day=far), submitted(psn, day=near)])
         for day in (far, near):
-            await store.accumulators(psn, 2026, day, for_update=True)
-            await store.apply(psn, f"S-{day}", AccumulatorDelta(year=2026, service_date=day,
-                                                                  large_exams_added=(LargeExam(CT, day),)))
+            await _apply(store, psn, f"S-{day}", AccumulatorDelta(year=2026, service_date=day,
+                                                                   large_exams_added=(LargeExam(CT, day),)))
         await written(store)
         seen = await (await open_store([submitted(psn)])).accumulators(psn, 2026, DAY, for_update=False)
         assert seen.large_exams == (LargeExam(CT, near),)
@@ -219,6 +227,12 @@ async def _locked(store, claim_id: str):
         return await store.get_claim(claim_id, for_update=True)
     except LookupError:
         return await store.get_claim(claim_id)
+
+
+async def _apply(store, psn_no: str, setl_id: str, delta: AccumulatorDelta) -> None:
+    """As the service layer moves the accumulators: read them locked, let the domain apply the delta."""
+    before = await store.accumulators(psn_no, delta.year, delta.service_date, for_update=True)
+    await store.write_accumulators(psn_no, setl_id, before.apply(delta), delta)
 
 
 async def _locked_all(store, claim_ids: list[str]):
