@@ -69,8 +69,8 @@ def payout_postings(region: str, psn_no: str, amount: Fen) -> tuple[Posting, ...
             Posting(f"bank:{region}:reimbursements", credit=amount))
 
 
-def fund_postings(settlement: Settlement, *, reversal: bool = False) -> tuple[Posting, ...]:
-    """The postings of a settlement, or with `reversal=True` its contra postings."""
+def fund_postings(settlement: Settlement) -> tuple[Posting, ...]:
+    """The postings of a settlement (its contra entries: `reversal.take_back`)."""
     insured, treatment = settlement.insuplc_admdvs, settlement.mdtrtarea_admvs
     postings: list[Posting] = []
     for payment in settlement.fund_payments:
@@ -87,7 +87,7 @@ def fund_postings(settlement: Settlement, *, reversal: bool = False) -> tuple[Po
             ]
         for debit, credit in pairs:
             postings += [Posting(debit, debit=amount), Posting(credit, credit=amount)]
-    return contra(postings) if reversal else tuple(postings)
+    return tuple(postings)
 
 
 def balances(postings: Iterable[Posting]) -> dict[str, Fen]:

@@ -7,10 +7,11 @@ settled in between (those keep the amounts they were settled with).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from services.settlement.domain.accumulators import AccumulatorDelta
-from services.settlement.domain.ledger import Posting, fund_postings
+from services.settlement.domain.ledger import Posting, contra, fund_postings
 from services.settlement.domain.settlement import Amounts, FundPayment, Settlement
 
 
@@ -24,11 +25,19 @@ class Reversal:
     traceability_codes_released: tuple[str, ...]
 
 
+def take_back(delta: AccumulatorDelta, postings: Iterable[Posting]) -> tuple[AccumulatorDelta, tuple[Posting, ...]]:
+    """What undoes a settlement that moved the accumulators by `delta` and posted `postings`: the
+    negated delta and the contra entries. The one definition: `reverse` uses it for an adjudicated
+    settlement, the stored claim (`SettlementClaim`) when it is cancelled or voided."""
+    return delta.negated(), contra(postings)
+
+
 def reverse(settlement: Settlement) -> Reversal:
+    delta, postings = take_back(settlement.delta, fund_postings(settlement))
     return Reversal(
         claim_id=settlement.claim_id,
-        delta=settlement.delta.negated(),
-        postings=fund_postings(settlement, reversal=True),
+        delta=delta,
+        postings=postings,
         amounts=settlement.amounts,
         fund_payments=settlement.fund_payments,
         traceability_codes_released=settlement.traceability_codes,

@@ -7,8 +7,8 @@
 Each transition is guarded by a `check_*` that raises a named `ClaimStateError` (its reason code is
 what the hospital or the office is told), changes the status, and records an event saying what the
 service layer must do: move the accumulators by a delta, post fund entries, answer the caller. The
-arithmetic is the domain's: a cancellation's delta is `delta.negated()`, its entries are the contra
-of the stored postings (`contra`), nothing is recomputed.
+arithmetic is the domain's reversal (`reversal.take_back`, as `reverse` uses it): a cancellation's
+delta is the stored delta negated, its entries the contra of the stored postings; nothing is recomputed.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from services.settlement.domain.ledger import (
     Posting,
     account_postings,
     check_balanced,
-    contra,
     payout_postings,
     person_payable_account,
 )
+from services.settlement.domain.reversal import take_back
 
 
 class Status(StrEnum):
@@ -165,20 +165,20 @@ class SettlementClaim:
         if self.status is not Status.SETTLED:
             return
         self.status, self.cancel_id = Status.CANCELLING, cancel_id
-        self.events.append(CancellationAccepted(self.delta.negated()))
+        self.events.append(CancellationAccepted(self._undo()[0]))
 
     def complete_cancel(self) -> None:
         """The wallet refunded: post the contra entries of everything the settlement posted."""
         if self.status is not Status.CANCELLING:
             return
         self.status = Status.CANCELLED
-        self.events.append(Cancelled(contra(self.postings)))
+        self.events.append(Cancelled(self._undo()[1]))
 
     def wallet_refused(self) -> None:
         """The wallet could not pay (the claim is void) or refund (the settlement stands)."""
         if self.status is Status.ADJUDICATED:
             self.status = Status.VOID
-            self.events.append(Voided(self.delta.negated()))
+            self.events.append(Voided(self._undo()[0]))
         elif self.status is Status.CANCELLING:
             self.status, self.cancel_id = Status.SETTLED, None
             self.events.append(CancellationRefused(self.delta))
@@ -190,6 +190,10 @@ class SettlementClaim:
         self.check_payable(region, amount)
         self.paid_out = True
         self.events.append(PaidOut(payout_postings(self.insuplc_admdvs, self.psn_no, amount), amount))
+
+    def _undo(self) -> tuple[AccumulatorDelta, tuple[Posting, ...]]:
+        """The domain's reversal of what this claim's settlement did (`reversal.take_back`)."""
+        return take_back(self.delta, self.postings)
 
     def pull_events(self) -> list[Event]:
         """The events recorded since last asked, handed to the service layer once."""
