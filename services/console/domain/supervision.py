@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import pairwise
-from zoneinfo import ZoneInfo
 
-CHINA = ZoneInfo("Asia/Shanghai")
+from libs.china_time import CHINA_TIME as CHINA  # the day a claim was settled on, in China
+
 REPEAT_EXAM_WINDOW_DAYS = 30  # DOMAIN.md §4: a repeat large-equipment exam within 30 days is not reimbursable
 FINE_MULTIPLES = (2, 5)  # DOMAIN.md §4: fines of 2–5× the amount obtained
 BASELINE_FACTOR = 2.0  # cost per visit: alert at twice the institution's own baseline
