@@ -78,26 +78,37 @@ def _osimertinib_at(place: str, **fields):
                  fixmedins_type="pharmacy" if place.startswith("P") else "hospital", bilg_dr_codg=DOCTOR, **fields)
 
 
-def test_a_designation_is_not_honoured_before_it_starts():
-    from_april = SpecialDrugDesignation(OSIMERTINIB, frozenset({HOSPITAL}), DOCTOR, valid_from=date(2026, 4, 1))
-    r = reject(_osimertinib_at(HOSPITAL), special_drugs=(from_april,))
-    assert r.reason_code == ReasonCode.SPECIAL_DRUG_CHANNEL and "2026-03-02" in r.reason
-
-
-def test_after_a_change_of_pharmacy_the_new_designation_pays_and_the_ended_one_is_refused():
-    ended = SpecialDrugDesignation(OSIMERTINIB, frozenset({PHARMACY}), DOCTOR, valid_to=date(2026, 2, 28))
-    current = SpecialDrugDesignation(OSIMERTINIB, frozenset({"P43010300999"}), DOCTOR, valid_from=date(2026, 3, 1))
-    settle(_osimertinib_at("P43010300999"), special_drugs=(ended, current))
-    assert reject(_osimertinib_at(PHARMACY), special_drugs=(ended, current)).reason_code == ReasonCode.SPECIAL_DRUG_CHANNEL
-
-
-def test_the_designations_dates_come_from_enrollments_snapshot():
+def _designated(*designations: dict):
+    """The designations as enrollment's snapshot carries them (with their dates), read as settlement reads them."""
     from libs.contracts.enrollment import CoverageChanged
     from services.settlement.domain import coverage_from_message
 
     snapshot = CoverageChanged.model_validate({
-        "psn_no": PATIENT, "version": 1, "gend": "1", "age": 36, "insutype": "390", "insuplc_admdvs": "430100", "active": True,
-        "special_drugs": [{"med_list_codg": OSIMERTINIB, "fixmedins_codes": [HOSPITAL],
-                           "begndate": "2026-04-01", "enddate": "2026-12-31"}]})
-    designation, = coverage_from_message(snapshot).special_drugs
+        "psn_no": PATIENT, "version": 1, "gend": "1", "age": 36, "insutype": "390", "insuplc_admdvs": "430100",
+        "active": True, "special_drugs": [{"med_list_codg": OSIMERTINIB, "bilg_dr_codg": DOCTOR} | d for d in designations]})
+    return coverage_from_message(snapshot).special_drugs
+
+
+def test_a_designation_valid_from_1_april_is_not_honoured_on_2_march():
+    from_april = _designated({"fixmedins_codes": [HOSPITAL], "begndate": "2026-04-01"})
+    r = reject(_osimertinib_at(HOSPITAL), special_drugs=from_april)
+    assert r.reason_code == ReasonCode.SPECIAL_DRUG_CHANNEL and "2026-03-02" in r.reason
+
+
+def test_after_a_change_of_pharmacy_the_new_designation_pays_at_once_and_the_ended_one_is_refused():
+    changed = _designated({"fixmedins_codes": [PHARMACY], "begndate": "2026-01-01", "enddate": "2026-02-28"},
+                          {"fixmedins_codes": ["P43010300999"], "begndate": "2026-03-01"})
+    settle(_osimertinib_at("P43010300999"), special_drugs=changed)
+    assert reject(_osimertinib_at(PHARMACY), special_drugs=changed).reason_code == ReasonCode.SPECIAL_DRUG_CHANNEL
+
+
+def test_the_designations_dates_come_from_enrollments_snapshot():
+    (designation,) = _designated({"fixmedins_codes": [HOSPITAL], "begndate": "2026-04-01", "enddate": "2026-12-31"})
     assert (designation.valid_from, designation.valid_to) == (date(2026, 4, 1), date(2026, 12, 31))
+
+
+def test_every_designation_of_a_drug_is_honoured_not_only_the_first():
+    at_the_hospital = SpecialDrugDesignation(OSIMERTINIB, frozenset({HOSPITAL}), DOCTOR)
+    at_the_pharmacy = SpecialDrugDesignation(OSIMERTINIB, frozenset({PHARMACY}), DOCTOR)
+    paid = settle(_osimertinib_at(PHARMACY), special_drugs=(at_the_hospital, at_the_pharmacy))
+    assert paid.amounts.fund_pay_sumamt > 0
