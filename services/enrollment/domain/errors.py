@@ -1,15 +1,18 @@
 """Refusals: each carries a stable `reason_code` and a sentence an enrollment-office clerk can act on.
 
 The service layer turns any `EnrollmentRefused` into a `CommandRefused` reply with `reason_code` and
-`str(error)`; anything else escaping the domain is a bug, not a refusal.
+the error's `sentence`; anything else escaping the domain is a bug, not a refusal. The base is every
+service's (`libs/errors.py`).
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from libs.errors import DomainError
 
-class EnrollmentRefused(Exception):
+
+class EnrollmentRefused(DomainError):
     """Base of every domain refusal; nothing was recorded."""
 
     reason_code: ClassVar[str] = "ENROLLMENT_REFUSED"

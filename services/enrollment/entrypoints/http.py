@@ -153,7 +153,7 @@ def create_app(service: EnrollmentService, database: Database, clock: Clock = la
             async with database.transaction() as tx:
                 quote = await queries.resident_premium(service.store_for(tx), service.policy, psn_no, coverage_year)
         except EnrollmentRefused as refusal:
-            return _problem(422, refusal.reason_code, str(refusal))
+            return _problem(422, refusal.reason_code, refusal.sentence)
         return quote or _problem(404, "UNKNOWN_PERSON", f"No insured person {psn_no} is registered.")
 
     @app.exception_handler(RequestValidationError)

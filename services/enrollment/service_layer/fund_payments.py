@@ -192,7 +192,7 @@ class ClaimFundPayments:
                 change = run.settle(f) if isinstance(f, Paid) else run.cancel(f)
             except EnrollmentRefused as refusal:
                 answers.append((env, CommandRecord(f.command_id, env.payload.event_type, f.psn_no,
-                                                   payload_hash(env.payload), refusal.reason_code, str(refusal))))
+                                                   payload_hash(env.payload), refusal.reason_code, refusal.sentence)))
                 continue
             if change is not None:
                 answers.append((env, change))

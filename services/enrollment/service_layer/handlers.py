@@ -85,7 +85,7 @@ class EnrollmentService:
             async with tx.savepoint():
                 version = await verb(store, tx, env, commands, today)
         except EnrollmentRefused as refusal:
-            record = replace(record, reason_code=refusal.reason_code, reason=str(refusal))
+            record = replace(record, reason_code=refusal.reason_code, reason=refusal.sentence)
             await store.record_command(record)
             refuse(tx, env, record)
             return outcome(record)
