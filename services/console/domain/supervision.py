@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from itertools import pairwise
 
-from libs.china_time import CHINA_TIME as CHINA  # the day a claim was settled on, in China
+from libs.china_time import china_date
 
 REPEAT_EXAM_WINDOW_DAYS = 30  # DOMAIN.md §4: a repeat large-equipment exam within 30 days is not reimbursable
 FINE_MULTIPLES = (2, 5)  # DOMAIN.md §4: fines of 2–5× the amount obtained
@@ -48,7 +48,7 @@ class SettledClaim:
 
     @property
     def china_day(self) -> date:
-        return self.settled_at.astimezone(CHINA).date()
+        return china_date(self.settled_at)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from libs.china_time import CHINA_TIME
 from services.console.adapters import supervision_facts as facts
 from services.console.domain import supervision as rules
 
@@ -21,7 +22,7 @@ class SupervisionWindows:
 
 async def alerts(conn: Any, now: datetime, exam_codes: frozenset[str],
                  windows: SupervisionWindows = SupervisionWindows()) -> list[rules.Alert]:
-    day_start = now.astimezone(rules.CHINA).replace(hour=0, minute=0, second=0, microsecond=0)
+    day_start = now.astimezone(CHINA_TIME).replace(hour=0, minute=0, second=0, microsecond=0)
     since = now - timedelta(days=windows.trace_days)
     attempts = await facts.refused_for_reused_codes(conn, since)
     tried = sorted({code for claim in attempts for item in claim.items for code in item.trace_codes})

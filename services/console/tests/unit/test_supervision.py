@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from libs.china_time import CHINA_TIME
 from services.console.domain.supervision import (
-    CHINA,
     Item,
     SettledClaim,
     cancellation_spikes,
@@ -19,7 +19,7 @@ from services.console.domain.supervision import (
 CT = "002103000010000"
 MRI = "002103000030000"
 EXAMS = frozenset({CT, MRI})
-MORNING = datetime(2026, 6, 1, 9, 0, tzinfo=CHINA)
+MORNING = datetime(2026, 6, 1, 9, 0, tzinfo=CHINA_TIME)
 
 
 def claim(claim_id: str, *, psn: str = "P1", at: datetime = MORNING, hospital: str = "H1", total: int = 100_00,
@@ -108,7 +108,7 @@ def test_a_person_settling_at_four_institutions_in_one_day_is_flagged() -> None:
 
 
 def test_visits_across_midnight_china_time_count_on_two_days() -> None:
-    late = datetime(2026, 6, 1, 23, 0, tzinfo=CHINA)
+    late = datetime(2026, 6, 1, 23, 0, tzinfo=CHINA_TIME)
     visits = [claim(f"C{n}", hospital=f"H{n}", at=late + timedelta(minutes=30 * n)) for n in range(4)]
     assert many_institutions_one_day(visits) == []
 
