@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from functools import partial
 from typing import Any, cast
 
 import asyncpg
@@ -46,6 +47,10 @@ def delta_from_json(data: Mapping[str, Any]) -> AccumulatorDelta:
     )
 
 
+def _delta_of(stored: Any) -> AccumulatorDelta:
+    return delta_from_json(_loaded(stored))
+
+
 def postings_to_json(postings: tuple[Posting, ...] | list[Posting]) -> list[list[Any]]:
     return [[p.account, p.debit, p.credit] for p in postings]
 
@@ -61,7 +66,7 @@ def claim_from_row(row: Mapping[str, Any]) -> SettlementClaim:
         claim_id=row["claim_id"], setl_id=row["setl_id"], kind=Kind(row.get("kind") or Kind.DIRECT),
         status=Status(row["status"]), psn_no=row["psn_no"], fixmedins_code=row["fixmedins_code"],
         insuplc_admdvs=row["insuplc_admdvs"],
-        delta=delta if isinstance(delta, AccumulatorDelta) else delta_from_json(_loaded(delta)),
+        delta=delta if isinstance(delta, AccumulatorDelta) else partial(_delta_of, delta),
         postings=postings if isinstance(postings, tuple) else postings_from_json(postings),
         office_ref=row.get("office_ref"), cancel_id=row.get("cancel_id"),
         paid_out=row.get("paid_out_at") is not None, record=row,

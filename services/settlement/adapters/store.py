@@ -160,9 +160,10 @@ class PgSettlementStore:
             check_balanced(claim.setl_id, event.postings)
         entries = [(claim.setl_id, p) for claim, event in settled for p in event.postings]
         rows = await self.conn.fetch(*named(
-            "WITH settled AS (UPDATE claims SET status = s.status, wallet = s.wallet::jsonb, postings = s.postings::jsonb,"
-            "  settled_at = now() FROM unnest(:ids::text[], :statuses::text[], :wallets::text[], :postings::text[])"
-            "  AS s(claim_id, status, wallet, postings) WHERE claims.claim_id = s.claim_id RETURNING claims.*),"
+            "WITH settled AS (UPDATE claims SET status = s.status, wallet = s.wallet::jsonb,"
+            "  postings = coalesce(claims.postings || s.added::jsonb, claims.postings),"
+            "  settled_at = now() FROM unnest(:ids::text[], :statuses::text[], :wallets::text[], :added::text[])"
+            "  AS s(claim_id, status, wallet, added) WHERE claims.claim_id = s.claim_id RETURNING claims.*),"
             " entries AS (INSERT INTO fund_entries (setl_id, kind, account, debit, credit)"
             "  SELECT setl_id, 'settle', account, debit, credit"
             "  FROM unnest(:setl_ids::text[], :accounts::text[], :debits::bigint[], :credits::bigint[])"
@@ -170,7 +171,7 @@ class PgSettlementStore:
             " SELECT * FROM settled",
             ids=[claim.claim_id for claim, _ in settled], statuses=[claim.status.value for claim, _ in settled],
             wallets=[to_json(event.wallet) for _, event in settled],
-            postings=[to_json(postings_to_json(claim.postings)) for claim, _ in settled],
+            added=[to_json(postings_to_json(event.added)) if event.added else None for _, event in settled],
             setl_ids=[setl_id for setl_id, _ in entries], accounts=[p.account for _, p in entries],
             debits=[p.debit for _, p in entries], credits=[p.credit for _, p in entries]))
         return {row["claim_id"]: stored(row) for row in rows}

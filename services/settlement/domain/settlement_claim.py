@@ -13,7 +13,7 @@ delta is the stored delta negated, its entries the contra of the stored postings
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -69,6 +69,7 @@ class PayoutMismatch(ClaimStateError):
 class Settled:
     postings: tuple[Posting, ...]  # the fund entries to post: the settlement's, a reimbursement's accounts' part
     wallet: Mapping[str, Fen]  # how the wallet paid the personal part (acct_pay, acct_mulaid_pay, psn_cash_pay, balc)
+    added: tuple[Posting, ...] = ()  # postings the claim keeps from now on besides those stored at adjudication
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,9 @@ class SettlementClaim:
     psn_no: str
     fixmedins_code: str
     insuplc_admdvs: str
-    delta: AccumulatorDelta
+    # What its settlement did to the accumulators, or how to read it: a stored claim reads it only when
+    # it is taken back (most claims are only ever settled; reading it for each cost the wallet's answers).
+    delta: AccumulatorDelta | Callable[[], AccumulatorDelta]
     postings: tuple[Posting, ...]
     office_ref: str | None = None
     cancel_id: str | None = None
@@ -153,12 +156,12 @@ class SettlementClaim:
         already applied changes nothing (no event)."""
         if self.status is not Status.ADJUDICATED:
             return
-        if self.kind is Kind.REIMBURSEMENT:
-            self.postings += account_postings(self.insuplc_admdvs, self.psn_no,
-                                              wallet["acct_pay"] + wallet["acct_mulaid_pay"])
-        check_balanced(self.setl_id, self.postings)
+        added = (account_postings(self.insuplc_admdvs, self.psn_no, wallet["acct_pay"] + wallet["acct_mulaid_pay"])
+                 if self.kind is Kind.REIMBURSEMENT else ())
+        check_balanced(self.setl_id, self.postings + added)
+        self.postings += added
         self.status = Status.SETTLED
-        self.events.append(Settled(self.postings, wallet))
+        self.events.append(Settled(self.postings, wallet, added))
 
     def request_cancel(self, cancel_id: str) -> None:
         """Settled → cancelling; a cancelling or cancelled claim is left as it is (asked again)."""
@@ -181,7 +184,7 @@ class SettlementClaim:
             self.events.append(Voided(self._undo()[0]))
         elif self.status is Status.CANCELLING:
             self.status, self.cancel_id = Status.SETTLED, None
-            self.events.append(CancellationRefused(self.delta))
+            self.events.append(CancellationRefused(self.settlement_delta()))
 
     def pay_out(self, region: str, amount: Fen) -> None:
         """Record the bank transfer; recorded already, nothing changes (no event)."""
@@ -193,7 +196,13 @@ class SettlementClaim:
 
     def _undo(self) -> tuple[AccumulatorDelta, tuple[Posting, ...]]:
         """The domain's reversal of what this claim's settlement did (`reversal.take_back`)."""
-        return take_back(self.delta, self.postings)
+        return take_back(self.settlement_delta(), self.postings)
+
+    def settlement_delta(self) -> AccumulatorDelta:
+        """What the settlement did to the accumulators (read once, when first asked)."""
+        if callable(self.delta):
+            self.delta = self.delta()
+        return self.delta
 
     def pull_events(self) -> list[Event]:
         """The events recorded since last asked, handed to the service layer once."""

@@ -62,7 +62,7 @@ class StoreContract:
         stored = await (await open_store([claim])).get_claim(claim.claim_id)
         assert stored is not None and (stored.status, stored.kind, stored.setl_id) == (
             Status.ADJUDICATED, Kind.DIRECT, "S-" + claim.claim_id)
-        assert stored.delta.pooling_paid == 500 and stored.delta.admissions == 1
+        assert stored.settlement_delta().pooling_paid == 500 and stored.settlement_delta().admissions == 1
         assert stored.postings == (Posting("fund:430100:pooling:expense", 500, 0), Posting("payable:430100:H1", 0, 500))
 
     async def test_a_claim_id_is_stored_once(self, open_store, written) -> None:
@@ -138,16 +138,16 @@ class StoreContract:
         await reader.release_sold("S-t")
         assert await (await open_store([claim])).sold_codes([code]) == frozenset()
 
-    async def test_settled_claims_are_stored_with_their_fund_entries_in_one_write(self, open_store, written) -> None:
+    async def test_settled_claims_are_stored_with_their_fund_entries_and_added_postings_in_one_write(self, open_store, written) -> None:
         claim = submitted(someone())
         store = await open_store([claim])
-        await store.insert_claim(claim_row(claim, "S-" + claim.claim_id))
+        await store.insert_claim(claim_row(claim, "S-" + claim.claim_id, kind="reimbursement"))
         await written(store)
         settler = await open_store([claim])
         held = await _locked_all(settler, [claim.claim_id, "C-not-held"])
         assert list(held) == [claim.claim_id]
         aggregate = held[claim.claim_id]
-        aggregate.wallet_paid({"acct_pay": 0, "acct_mulaid_pay": 0, "psn_cash_pay": 500, "balc": 0})
+        aggregate.wallet_paid({"acct_pay": 5, "acct_mulaid_pay": 0, "psn_cash_pay": 495, "balc": 0})  # postings added
         (event,) = aggregate.pull_events()
         rows = await settler.save_settled([(aggregate, event)])
         assert rows[claim.claim_id]["status"] == "settled" and rows[claim.claim_id]["settled_at"] is not None

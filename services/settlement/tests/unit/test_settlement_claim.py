@@ -52,7 +52,8 @@ def test_a_reimbursements_accounts_part_is_owed_to_the_person_with_the_funds_par
     claim = a_claim(Status.ADJUDICATED, kind=Kind.REIMBURSEMENT)
     claim.wallet_paid(WALLET)
     (settled,) = claim.pull_events()
-    assert isinstance(settled, Settled) and settled.postings == TO_PERSON + account_postings("430100", "P1", 6000)
+    assert isinstance(settled, Settled) and settled.added == account_postings("430100", "P1", 6000)
+    assert settled.postings == claim.postings == TO_PERSON + settled.added
     assert claim.payable == 306000
     claim.request_cancel("X1")
     claim.complete_cancel()
