@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
 
+import asyncpg
 from faststream import FastStream
 from pydantic import Field
 
@@ -32,8 +34,11 @@ class SettlementSettings(ServiceSettings):
 
 
 class PgStores:
-    """Settlement's store port on the runtime's Postgres transactions (the only place that knows the
-    transaction holds a connection)."""
+    """Settlement's store port on the runtime's Postgres transactions and pool (the only place that
+    knows a transaction holds a connection)."""
+
+    def __init__(self, runtime: ServiceRuntime | None = None) -> None:
+        self.runtime = runtime  # its pool serves `reading`; absent, only transactions' stores are made
 
     def one(self, tx: Transaction) -> PgSettlementStore:
         return PgSettlementStore(cast(PgTransaction, tx).conn)
@@ -41,12 +46,15 @@ class PgStores:
     async def run(self, tx: Transaction, claims: Iterable[c.ClaimSubmitted]) -> RunClaimStore:
         return await RunClaimStore.load(cast(PgTransaction, tx).conn, claims)
 
-    def on(self, conn: Any) -> PgSettlementStore:
-        return PgSettlementStore(conn)
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[PgSettlementStore]:
+        assert self.runtime is not None and self.runtime.pool is not None, "reading needs the started runtime's pool"
+        async with self.runtime.pool.acquire() as conn:
+            yield PgSettlementStore(cast(asyncpg.Connection, conn))  # a pooled connection is one
 
 
-def handlers(engine: PolicyEngine | None = None) -> SettlementHandlers:
-    return SettlementHandlers(engine or PolicyEngine.load(), PgStores())
+def handlers(engine: PolicyEngine | None = None, runtime: ServiceRuntime | None = None) -> SettlementHandlers:
+    return SettlementHandlers(engine or PolicyEngine.load(), PgStores(runtime))
 
 
 def bootstrap(settings: SettlementSettings | None = None,
@@ -55,7 +63,7 @@ def bootstrap(settings: SettlementSettings | None = None,
     settings = settings or SettlementSettings()
     configure(settings.service_name, settings.log_level)
     runtime = ServiceRuntime(settings, MIGRATIONS)
-    settlement = handlers()
+    settlement = handlers(runtime=runtime)
     reimbursements = ReimbursementHandlers(settlement)
     consumers.register(runtime, settlement, reimbursements)
     app = http.create_app(runtime, settlement)

@@ -56,8 +56,7 @@ def create_app(runtime: ServiceRuntime, handlers: SettlementHandlers) -> FastAPI
                         who: Principal = Depends(ACCESS.dependency("POST /v1/presettle"))) -> c.ClaimPreSettled | c.ClaimRejected:
         """2206/2303: the same computation as settlement, with no side effect."""
         ensure_owner(who, institution=claim.fixmedins_code)
-        async with pool().acquire() as conn:
-            result, _ = await handlers.decide(handlers.stores.on(conn), claim, lock=False)
+        result = await handlers.presettle(claim)
         if isinstance(result, Rejection):
             return c.ClaimRejected(claim_id=claim.claim_id, fixmedins_code=claim.fixmedins_code,
                                    psn_no=claim.psn_no, reason_code=result.reason_code.value, reason=result.reason)

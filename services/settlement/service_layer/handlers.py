@@ -96,6 +96,12 @@ class SettlementHandlers:
                 guard = partial(_not_reimbursed, reimbursed_by=reimbursed_by)
         return self.engine.adjudicate(claim, coverage, acc, await store.sold_codes(codes), manual=manual, guard=guard), acc
 
+    async def presettle(self, claim: c.ClaimSubmitted) -> Settlement | Rejection:
+        """2206/2303 over HTTP: the same adjudication as settling, nothing locked, nothing written."""
+        async with self.stores.reading() as store:
+            result, _ = await self.decide(store, claim, lock=False)
+        return result
+
     async def submit_claim(self, tx: Transaction, env: Envelope[c.ClaimSubmitted]) -> None:
         await self._submit(tx, self.stores.one(tx), env)
 

@@ -11,6 +11,7 @@ bootstrap.py wires the Postgres one.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -62,5 +63,5 @@ class Stores(Protocol):
     async def run(self, tx: Transaction, claims: Iterable[c.ClaimSubmitted]) -> RunStore:
         """The store of a run of submitted claims, loaded with everything they can need."""
 
-    def on(self, conn: Any) -> SettlementStore:
-        """A store outside the runtime's transactions (the HTTP pre-settlement reads)."""
+    def reading(self) -> AbstractAsyncContextManager[SettlementStore]:
+        """A store outside the runtime's transactions, for reads only (the HTTP pre-settlement)."""
