@@ -37,12 +37,6 @@ class TestPerMessageStore(StoreContract):
             return PgSettlementStore(conn)
         return open_store
 
-    @pytest.fixture
-    def written(self):
-        async def written(store):
-            return None
-        return written
-
 
 class TestSetBasedStore(StoreContract):
     @pytest.fixture

@@ -18,9 +18,3 @@ class TestInMemoryStore(StoreContract):
         async def open_store(claims):
             return InMemorySettlementStore(state)
         return open_store
-
-    @pytest.fixture
-    def written(self):
-        async def written(store):
-            return None
-        return written
