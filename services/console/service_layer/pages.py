@@ -13,6 +13,7 @@ from typing import Any
 
 from services.console.adapters import metrics, projection
 from services.console.adapters.services import ServicesClient, refusal
+from services.console.domain.pipeline import RelayFigures, relay_state
 from services.console.service_layer import supervision
 
 FLOW_WINDOW = timedelta(minutes=10)
@@ -134,6 +135,7 @@ class Pages:
         source = "prometheus" if prom is not None else "services"
         figures = prom if prom is not None else await metrics.from_services(self.services)
         return {"source": source, "prometheus_url": self.prometheus_url, "figures": figures,
+                "relay": relay_by_service(source, figures, list(self.services.urls)),
                 "dead_letters": {s: (b if code == 200 else None) for s, (code, b) in dead.items()},
                 "dead_letters_problem": {s: refusal(code, b) for s, (code, b) in dead.items() if code != 200}}
 
@@ -158,3 +160,41 @@ class Pages:
     async def supervision(self, now: datetime) -> dict[str, Any]:
         found = await self._read(supervision.alerts, now, self.exam_codes)
         return {"at": now.isoformat(), "alerts": [supervision.alert_view(a) for a in found]}
+
+
+RELAY_FIGURES = ("outbox_oldest_age_seconds", "relay_failures", "relay_published", "relay_parked")
+
+
+def relay_by_service(source: str, figures: dict[str, Any], services: list[str]) -> dict[str, dict[str, Any]]:
+    """Each service's relay: its figures and its state (domain/pipeline.py). From Prometheus, a figure's
+    series carry a `service` label and the failures are those of the last 10 minutes; from the services'
+    own /metrics, each service's figures are its processes' since they started, so recent failures are
+    not known and the state is read from the outbox's age alone."""
+    values: dict[str, dict[str, float | None]] = {}
+    if source == "prometheus":
+        for name in RELAY_FIGURES:
+            for found in figures.get(name) or []:
+                service = found["labels"].get("service", "")
+                values.setdefault(service, dict.fromkeys(RELAY_FIGURES))[name] = found["value"]
+        for service in services:
+            values.setdefault(service, dict.fromkeys(RELAY_FIGURES))
+    else:
+        for service in services:
+            own = figures.get(service) or {}
+            values[service] = {name: _combined(name, own.get(name)) for name in RELAY_FIGURES}
+    out = {}
+    for service, v in sorted(values.items()):
+        read = RelayFigures(oldest_age_s=v["outbox_oldest_age_seconds"],
+                            recent_failures=v["relay_failures"] if source == "prometheus" else None,
+                            published=v["relay_published"], parked=v["relay_parked"])
+        out[service] = {"state": relay_state(read), "oldest_age_s": read.oldest_age_s, "failures": v["relay_failures"],
+                        "published": read.published, "parked": read.parked}
+    return out
+
+
+def _combined(name: str, series: list[dict[str, Any]] | None) -> float | None:
+    """A service's processes together: the oldest row of any, the counts of all."""
+    if not series:
+        return None
+    found = [s["value"] for s in series]
+    return max(found) if name == "outbox_oldest_age_seconds" else sum(found)

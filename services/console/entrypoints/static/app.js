@@ -169,18 +169,27 @@
 
     async pipeline() {
       const {body: p} = await api('/pipeline');
+      const live = p.source === 'prometheus';
+      const subject = labels => esc(Object.values(labels).join(' · ') || '—');
       const series = (name, label) => {
-        const rows = p.source === 'prometheus' ? (p.figures[name] || []).map(s => [esc(JSON.stringify(s.labels)), esc(s.value)])
-          : Object.entries(p.figures).flatMap(([svc, f]) => f ? (f[name] || []).map(s => [esc(svc + ' ' + JSON.stringify(s.labels)), esc(s.value)]) : []);
-        return `<h3>${esc(label)}</h3>${rows.length ? table(['col.subject', '#col.count'], rows) : `<div class="absent">${t('common.absent')}</div>`}`;
+        const rows = live ? (p.figures[name] || []).map(s => [subject(s.labels), esc(s.value)])
+          : Object.entries(p.figures).flatMap(([svc, f]) => f ? (f[name] || []).map(s => [esc(svc) + ' ' + subject(s.labels), esc(s.value)]) : []);
+        return `<h3>${t(label)}</h3>${rows.length ? table(['col.subject', '#col.count'], rows, 'pipe-' + name) : `<div class="absent">${t('common.absent')}</div>`}`;
       };
-      const none = p.source === 'services' && Object.values(p.figures).every(f => f === null);
+      const figure = v => v == null ? '—' : esc(Number.isInteger(v) ? v : Number(v).toFixed(2));
+      const relay = table(['col.service', 'col.state', live ? '#pipe.published_rate' : '#pipe.published_total', '#pipe.outbox_age',
+                           live ? '#pipe.failures_10m' : '#pipe.failures_total', live ? '#pipe.parked_1h' : '#pipe.parked_total'],
+        Object.entries(p.relay || {}).map(([svc, r]) => [esc(svc),
+          `<span class="${r.state === 'publishing' ? 'ok' : r.state === 'unknown' ? '' : r.state === 'retrying' ? 'warn' : 'bad'}" data-testid="relay-${esc(svc)}">${esc(t('relay.' + r.state))}</span>`,
+          figure(r.published), figure(r.oldest_age_s), figure(r.failures), figure(r.parked)]), 'relay');
+      const none = !live && Object.values(p.figures).every(f => f === null);
       page.innerHTML = `<h2>${t('nav.pipeline')}</h2><p>${t('pipe.source')}: <strong data-testid="pipeline-source">${esc(p.source)}</strong>
-        ${p.source === 'prometheus' ? esc(p.prometheus_url) : ''}</p>
+        ${live ? esc(p.prometheus_url) + ' · ' + t('pipe.from_rules') : t('pipe.from_services')}</p>
         ${none ? `<div class="absent" data-testid="pipeline-absent">${t('pipe.absent')}</div>` : ''}
         <h3>${t('nav.dead_letters')}</h3>${table(['col.service', '#dl.open', '#dl.replayed', '#dl.discarded'], Object.entries(p.dead_letters).map(([s, d]) =>
           [esc(s), ...(d ? [d.open, d.replayed, d.discarded].map(esc) : ['—', '—', '—'])]), 'pipeline-dead-letters')}
-        ${none ? '' : series('consumer_lag', 'consumer lag') + series('outbox_oldest_age_seconds', 'outbox oldest age (s)') + series('outbox_depth', 'outbox depth') + series('dead_lettered_total', 'dead-lettered')}`;
+        ${none ? '' : `<h3>${t('pipe.relay')}</h3>${relay}` + series('consumer_lag', 'pipe.lag') + series('outbox_oldest_age_seconds', 'pipe.outbox_age')
+          + series('outbox_depth', 'pipe.outbox_depth') + series('dead_lettered', live ? 'pipe.dead_lettered_10m' : 'pipe.dead_lettered_total')}`;
     },
 
     async 'dead-letters'(params, service, id) {
