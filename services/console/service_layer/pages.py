@@ -13,6 +13,7 @@ from typing import Any
 
 from services.console.adapters import metrics, projection
 from services.console.adapters.services import ServicesClient, refusal
+from services.console.domain import prepayment_cover
 from services.console.domain.pipeline import RelayFigures, relay_state
 from services.console.service_layer import supervision
 
@@ -103,12 +104,23 @@ class Pages:
         scope = cycle_id.split("/")[0]
         s5, prepay = await self._every_page("clearing", f"/v1/prepayments/{scope}", "balances", token)
         unconfirmed = await self._unconfirmed(base, statements["statements"] if s4 == 200 else [], token)
+        balances = {b["admdvs"]: b["balance"] for b in prepay.get("balances", [])} if s5 == 200 else None
         return {"cycle": status["cycle"], "bilateral": status["bilateral"], "fund_pay_sumamt": status["fund_pay_sumamt"],
+                "prepayment_cover": self._cover(status, nets if s2 == 200 else None, balances),
                 "net_positions": nets if s2 == 200 else None,
                 "net_positions_problem": None if s2 == 200 else refusal(s2, nets),
                 "reconciliation": recon if s3 == 200 else None,
                 "reconciliation_problem": None if s3 == 200 else refusal(s3, recon),
                 "prepayments": prepay.get("balances") if s5 == 200 else None, "unconfirmed": unconfirmed}
+
+    @staticmethod
+    def _cover(status: dict[str, Any], nets: dict[str, Any] | None, balances: dict[str, int] | None) -> list[dict[str, Any]] | None:
+        """What the prepayments cover: applied, once clearing closed the cycle; else against the balances now."""
+        if status["cycle"]["status"] != "open" and nets is not None:
+            return [c.view() for c in prepayment_cover.closed_cycle_cover(nets["positions"])]
+        if balances is None:
+            return None
+        return [c.view() for c in prepayment_cover.open_cycle_cover(status["bilateral"], balances)]
 
     async def _every_page(self, service: str, path: str, field: str, token: str) -> tuple[int, Any]:
         """A paged list (docs/security.md, Paging) read to its end, following `next_after`: the cycle

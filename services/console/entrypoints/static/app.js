@@ -152,7 +152,11 @@
           · ${time(d.reconciliation.reconciled_at)} · clearing ${yuan(d.reconciliation.clearing_fund_pay_sumamt)} / settlement ${yuan(d.reconciliation.settlement_fund_pay_sumamt)}
           ${d.reconciliation.mismatches.length ? table(['kind', 'setl_id', 'fund_pay_type', '#clearing', '#settlement'], d.reconciliation.mismatches.map(m => [esc(m.kind), esc(m.setl_id), esc(m.fund_pay_type), yuan(m.clearing_amount), yuan(m.settlement_amount)])) : ''}</div>` : absent(d.reconciliation_problem)}
         <h3>${t('clr.unconfirmed')}</h3>${table(['col.institution', '#col.count', '#col.amount'], d.unconfirmed.map(u => [esc(u.fixmedins_code), esc(u.items), yuan(u.pending)]))}
-        <h3>${t('clr.prepay')}</h3>${d.prepayments ? table(['admdvs', '#col.amount'], d.prepayments.map(p => [esc(p.admdvs), yuan(p.balance)])) : '—'}
+        <h3>${t('clr.cover')}</h3><p class="source">${t(cy.status === 'open' ? 'clr.cover_open' : 'clr.cover_closed')}</p>
+        ${d.prepayment_cover ? table(['admdvs', '#clr.net_payable', '#clr.covered', '#clr.shortfall', 'col.state'], d.prepayment_cover.map(c =>
+          [esc(c.admdvs), yuan(c.net_payable), yuan(c.covered), yuan(c.shortfall),
+           `<span class="${c.status === 'short' ? 'bad' : 'ok'}" data-testid="cover-${esc(c.admdvs)}">${esc(t('clr.cover_' + c.status))}</span>`]), 'prepayment-cover') : '—'}
+        <h3>${t('clr.prepay')}</h3>${d.prepayments ? table(['admdvs', '#col.amount'], d.prepayments.map(p => [esc(p.admdvs), yuan(p.balance)]), 'prepayments') : '—'}
         </div><div><h3>${t('clr.cycles')}</h3>${table(['col.period', 'col.status'], c.cycles.map(x =>
           [`<a href="#/clearing?cycle=${encodeURIComponent(x.cycle_id)}">${esc(x.cycle_id)}</a>`, esc(x.status)]), 'cycles')}</div></div>`;
       if (d.net_positions) chart('clr-net', 'bar', d.net_positions.positions.map(p => p.admdvs),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from services.console.domain.pipeline import RelayFigures, relay_state
+from services.console.domain.prepayment_cover import Cover
 from tests.support.stack import ROOT
 
 STATIC = ROOT / "services" / "console" / "entrypoints" / "static"
@@ -39,3 +40,8 @@ def test_every_relay_state_has_its_wording() -> None:
     states = {relay_state(RelayFigures(age, failures, None, None))
               for age in (None, 0.0, 60.0) for failures in (None, 0, 3)}
     assert {f"relay.{state}" for state in states} <= set(wordings())
+
+
+def test_every_prepayment_cover_status_has_its_wording() -> None:
+    statuses = {Cover("R", payable, covered, payable - covered).status for payable, covered in ((0, 0), (5, 5), (5, 2))}
+    assert {f"clr.cover_{status}" for status in statuses} <= set(wordings())
