@@ -256,6 +256,8 @@ async def test_the_funds_page_shows_payouts_and_the_ledger_balance_check(browser
     assert await page.locator("[data-testid=ledger-check]").inner_text() == "debits equal credits"
     assert "371300" in await page.locator("[data-testid=fund-regions]").inner_text()
     await snap(page, "funds", docs=True)
+    await page.locator("[data-testid=fund-region-link]", has_text="371300").click()  # one region over time
+    await until(lambda: _text_is(page, "[data-testid=funds-region]", "371300"), what="the funds of 371300 alone")
     await page.context.close()
 
 

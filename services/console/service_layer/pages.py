@@ -75,8 +75,8 @@ class Pages:
         seen["settlement_problem"] = None if status == 200 else refusal(status, body)
         return seen
 
-    async def funds(self, now: datetime, hours: int, token: str) -> dict[str, Any]:
-        flows = await self._read(projection.funds, now - timedelta(hours=hours), 60)
+    async def funds(self, now: datetime, hours: int, token: str, region: str | None = None) -> dict[str, Any]:
+        flows = await self._read(projection.funds, now - timedelta(hours=hours), 60, region)
         status, ledger = await self.services.get("settlement", "/v1/ledger/balances", token)
         check = None
         if status == 200:

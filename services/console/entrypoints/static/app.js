@@ -115,10 +115,11 @@
         ${c.submission ? `<h3>${t('claim.lines')}</h3>${table(['med_list_codg', '#cnt', 'drug_trac_codg'], c.submission.items.map(i => [esc(i.code), esc(i.cnt), esc((i.trace || []).join(', '))]))}` : ''}`;
     },
 
-    async funds() {
-      const {body: f} = await api('/funds');
+    async funds(params) {
+      const {body: f} = await api('/funds' + (params.region ? `?region=${encodeURIComponent(params.region)}` : ''));
       if (!document.getElementById('funds-series')) {
-        page.innerHTML = `<h2>${t('nav.funds')}</h2><h3>${t('funds.series')}</h3><div class="chart"><canvas id="funds-series"></canvas></div>
+        page.innerHTML = `<h2>${t('nav.funds')}</h2><h3>${t('funds.series')} · <span data-testid="funds-region">${f.region ? esc(f.region) : t('funds.all_regions')}</span>
+          ${f.region ? `<a href="#/funds">${t('funds.all_regions')}</a>` : ''}</h3><div class="chart"><canvas id="funds-series"></canvas></div>
           <div class="grid2"><div><h3>${t('funds.regions')}</h3><div id="funds-regions"></div></div><div><h3>${t('funds.ledger')}</h3><div id="funds-ledger"></div></div></div>`;
       }
       const names = ['hifp_pay', 'hifmi_pay', 'hifob_pay', 'maf_pay', 'acct_pay', 'acct_mulaid_pay'];
@@ -126,7 +127,8 @@
       chart('funds-series', 'line', f.series.map(p => new Date(p.at).toLocaleTimeString()), names.map((n, i) => ({
         label: n, borderColor: colours[i], backgroundColor: colours[i], data: f.series.map(p => Number(p[n]) / 100)})));
       document.getElementById('funds-regions').innerHTML = table(['col.region', '#col.count', '#hifp_pay', '#hifmi_pay', '#hifob_pay', '#maf_pay', '#acct_pay', '#acct_mulaid_pay'],
-        f.regions.map(r => [esc(r.region), esc(r.claims), ...names.map(n => yuan(r[n]))]), 'fund-regions');
+        f.regions.map(r => [`<a href="#/funds?region=${encodeURIComponent(r.region)}" data-testid="fund-region-link">${esc(r.region)}</a>`,
+          esc(r.claims), ...names.map(n => yuan(r[n]))]), 'fund-regions');
       document.getElementById('funds-ledger').innerHTML = f.ledger
         ? `<div class="card"><p data-testid="ledger-check" class="${f.ledger.balanced ? 'ok' : 'bad'}">${t(f.ledger.balanced ? 'funds.balanced' : 'funds.unbalanced')}</p>
            <p>debits ${yuan(f.ledger.debits)} · credits ${yuan(f.ledger.credits)}</p></div>` : absent(f.ledger_problem);

@@ -40,7 +40,7 @@ const I18N = (() => {
     'claim.title': ['结算请求', 'Claim'], 'claim.outcomes': ['结果', 'Outcomes'], 'claim.explanation': ['解释', 'Explanation'],
     'claim.settlement': ['结算引擎记录', "Settlement engine's record"], 'claim.lines': ['费用明细', 'Fee lines'],
     'claim.no_record': ['结算引擎没有该请求的记录（拒付的请求不入账）。', 'The settlement engine keeps no record of it (a refused claim posts nothing).'],
-    'funds.series': ['各基金支出（每分钟）', 'Payouts by fund (per minute)'], 'funds.regions': ['按参保地', 'By insured region'],
+    'funds.series': ['各基金支出（每分钟）', 'Payouts by fund (per minute)'], 'funds.regions': ['按参保地', 'By insured region'], 'funds.all_regions': ['全部参保地', 'all insured regions'],
     'funds.ledger': ['基金台账平衡检查', "Fund ledger's balance check"], 'funds.balanced': ['借贷平衡', 'debits equal credits'],
     'funds.unbalanced': ['借贷不平衡！', 'debits and credits differ!'],
     'clr.cycles': ['清算周期', 'Clearing cycles'], 'clr.close': ['关闭周期', 'Close cycle'],

@@ -136,3 +136,15 @@ class _Same:
 
     async def __aexit__(self, *exc) -> None:
         return None
+
+
+async def test_the_funds_series_of_one_insured_region_leaves_the_others_out_and_each_region_keeps_its_totals(conn) -> None:
+    other = settled("F2", "P8", "H2", fund=40_00).model_copy(
+        update={"payload": settled("F2", "P8", "H2", fund=40_00).payload.model_copy(update={"insuplc_admdvs": "430100"})})
+    await flow(conn, (submitted("F1", "P7", "H1", BOX), settled("F1", "P7", "H1", fund=60_00)),
+               (submitted("F2", "P8", "H2", BOX), other))
+    every = await store.funds(conn, NOW - timedelta(hours=1), 3600)
+    one = await store.funds(conn, NOW - timedelta(hours=1), 3600, "430100")
+    assert sum(b["hifp_pay"] for b in every["series"]) == 100_00
+    assert (one["region"], sum(b["hifp_pay"] for b in one["series"])) == ("430100", 40_00)
+    assert {r["region"]: r["hifp_pay"] for r in one["regions"]} == {"371300": 60_00, "430100": 40_00}
