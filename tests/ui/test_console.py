@@ -272,6 +272,8 @@ async def test_the_pipeline_page_says_where_its_figures_come_from_and_what_is_ab
     assert "settlement" in await page.locator("[data-testid=pipeline-dead-letters]").inner_text()
     if source == "services":  # each service's relay, from its own /metrics: its rows leave in time
         assert await page.locator("[data-testid=relay-settlement]").inner_text() == "publishing"
+        # the lag of every group, as the console's own collector measures it, not only enrollment's own
+        assert "settlement-claims.submitted" in await page.locator("[data-testid=pipe-consumer_lag]").inner_text()
     await snap(page, "pipeline", docs=True)
     await page.context.close()
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from prometheus_client import REGISTRY, generate_latest
 
 from libs.observability import metrics as m
 from libs.observability.lag import LAG_METRIC
@@ -57,6 +58,11 @@ GATEWAY = {
     "timeouts": Figure(exported(m.HIS_REPLY_TIMEOUTS), "medins:gateway_reply_timeouts:increase10m"),
     "refusals": Figure(exported(m.HIS_REFUSALS), "medins:gateway_refusals:increase10m"),
 }
+
+
+def own_exposition() -> str:
+    """This process's metrics (the console's registry), as Prometheus would scrape them."""
+    return generate_latest(REGISTRY).decode()
 
 
 def parse_metrics(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
@@ -106,10 +112,12 @@ def summed_lag(seen: dict[tuple[str, str, str], float]) -> list[dict[str, Any]]:
     return [{"labels": {"group": g}, "value": v} for g, v in sorted(groups.items())]
 
 
-async def from_services(client: ServicesClient) -> dict[str, Any]:
-    """Each service's own /metrics, when it has one; consumer lag summed per group across them."""
+async def from_services(client: ServicesClient, own: str = "") -> dict[str, Any]:
+    """Each service's own /metrics, when it has one; consumer lag summed per group across them and the
+    console's own (`own`: this process's exposition; its lag collector measures every group)."""
     out: dict[str, Any] = {}
     lag: dict[tuple[str, str, str], float] = {}
+    lag_by_group(parse_metrics(own).get(LAG.metric, []), lag)
     for service in client.urls:
         status, text = await client.text(service, "/metrics")
         if status != 200:

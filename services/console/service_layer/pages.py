@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.console.adapters import metrics, projection
+from services.console.adapters.metrics import own_exposition
 from services.console.adapters.services import ServicesClient, refusal
 from services.console.domain import prepayment_cover
 from services.console.domain.pipeline import RelayFigures, relay_state
@@ -145,7 +146,7 @@ class Pages:
         prom, dead = await asyncio.gather(metrics.from_prometheus(self.prometheus_url),
                                           self.services.each("/v1/dead-letters/summary", token))
         source = "prometheus" if prom is not None else "services"
-        figures = prom if prom is not None else await metrics.from_services(self.services)
+        figures = prom if prom is not None else await metrics.from_services(self.services, own_exposition())
         return {"source": source, "prometheus_url": self.prometheus_url, "figures": figures,
                 "relay": relay_by_service(source, figures, list(self.services.urls)),
                 "dead_letters": {s: (b if code == 200 else None) for s, (code, b) in dead.items()},

@@ -179,8 +179,8 @@
       const subject = labels => esc(Object.values(labels).join(' · ') || '—');
       const series = (name, label) => {
         const rows = live ? (p.figures[name] || []).map(s => [subject(s.labels), esc(s.value)])
-          : Object.entries(p.figures).flatMap(([svc, f]) => f ? (f[name] || []).map(s => [esc(svc) + ' ' + subject(s.labels), esc(s.value)]) : []);
-        return `<h3>${t(label)}</h3>${rows.length ? table(['col.subject', '#col.count'], rows, 'pipe-' + name) : `<div class="absent">${t('common.absent')}</div>`}`;
+          : Object.entries(p.figures).flatMap(([svc, f]) => f ? (f[name] || []).map(s => [subject({svc, ...s.labels}), esc(s.value)]) : []);
+        return `<h3>${t(label)}</h3>${rows.length ? table(['col.subject', '#col.value'], rows, 'pipe-' + name) : `<div class="absent">${t('common.absent')}</div>`}`;
       };
       const figure = v => v == null ? '—' : esc(Number.isInteger(v) ? v : Number(v).toFixed(2));
       const relay = table(['col.service', 'col.state', live ? '#pipe.published_rate' : '#pipe.published_total', '#pipe.outbox_age',

@@ -29,7 +29,7 @@ const I18N = (() => {
     'gw.refusals_10m': ['拒绝（10分钟）', 'refused (10 min)'],
     'col.service': ['服务', 'service'], 'col.state': ['状态', 'state'], 'col.claim': ['结算请求', 'claim'],
     'col.institution': ['机构', 'institution'], 'col.reason_code': ['原因代码', 'reason code'], 'col.reason': ['原因', 'reason'],
-    'col.count': ['数量', 'count'], 'col.time': ['时间', 'time'], 'col.status': ['状态', 'status'],
+    'col.count': ['数量', 'count'], 'col.value': ['数值', 'value'], 'col.time': ['时间', 'time'], 'col.status': ['状态', 'status'],
     'col.topic': ['主题', 'topic'], 'col.consumer': ['消费者', 'consumer'], 'col.actor': ['操作人', 'operator'],
     'col.action': ['操作', 'action'], 'col.target': ['对象', 'target'], 'col.note': ['备注', 'note'],
     'col.region': ['参保地', 'insured region'], 'col.amount': ['金额（元）', 'amount (yuan)'], 'col.period': ['周期', 'period'],

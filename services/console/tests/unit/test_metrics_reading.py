@@ -30,3 +30,19 @@ def test_consumer_lag_counts_each_partition_once_and_sums_per_group() -> None:
     lag_by_group(series, seen)
     lag_by_group(series, seen)  # a second process exporting the same figures
     assert summed_lag(seen) == [{"labels": {"group": "g1"}, "value": 7.0}]
+
+
+async def test_without_prometheus_the_lag_the_console_itself_measures_is_shown_with_the_services() -> None:
+    import httpx
+
+    from services.console.adapters.metrics import from_services
+    from services.console.adapters.services import ServicesClient
+
+    enrollment = 'medins_consumer_group_lag{group="enrollment-claims.outcomes",partition="0",topic="claims.outcomes"} 3.0\n'
+    console = ('medins_consumer_group_lag{group="enrollment-claims.outcomes",partition="0",topic="claims.outcomes"} 3.0\n'
+               'medins_consumer_group_lag{group="settlement-claims.submitted",partition="0",topic="claims.submitted"} 9.0\n')
+    client = ServicesClient({"enrollment": "http://enrollment:8101"}, lambda: None)
+    client._http = httpx.AsyncClient(transport=httpx.MockTransport(lambda _: httpx.Response(200, text=enrollment)))
+    found = await from_services(client, own=console)
+    assert found["kafka"]["consumer_lag"] == [{"labels": {"group": "enrollment-claims.outcomes"}, "value": 3.0},
+                                              {"labels": {"group": "settlement-claims.submitted"}, "value": 9.0}]
