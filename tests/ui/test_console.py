@@ -69,6 +69,7 @@ async def test_the_overview_figures_move_while_simulated_claims_flow_without_rel
         hospitals.send_signal(signal.SIGTERM)
         await asyncio.to_thread(hospitals.wait, 30)
     assert await page.locator("[data-testid=p50]").inner_text() != "—"
+    assert (await page.locator("[data-testid=error-rate]").inner_text()).endswith("%")  # records failed per record taken
     await snap(page, "overview", docs=True)
     await page.context.close()
 

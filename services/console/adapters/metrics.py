@@ -60,6 +60,36 @@ GATEWAY = {
 }
 
 
+# The overview's error rates: records dead-lettered or in a batch given up per record the consumers
+# took, and HTTP answers 5xx per request, over the last minute (Prometheus) or since the processes started.
+ERRORS = {"consumer_errors": "medins:consumer_errors:ratio_rate1m", "http_5xx": "medins:http_5xx:ratio_rate1m"}
+FAILED_RESULTS = frozenset({"dead_lettered", "failed"})
+
+
+async def error_rates(url: str, client: ServicesClient) -> dict[str, Any]:
+    found = await from_prometheus(url, queries=ERRORS)
+    if found is not None:
+        return {"source": "prometheus", **{name: (series[0]["value"] if series else None) for name, series in found.items()}}
+    taken = failed = requests = errors = 0.0
+    answered = False
+    for service in client.urls:
+        status, text = await client.text(service, "/metrics")
+        if status != 200:
+            continue
+        answered = True
+        parsed = parse_metrics(text)
+        for labels, value in parsed.get(exported(m.MESSAGES), []):
+            taken += value
+            failed += value if labels.get("result") in FAILED_RESULTS else 0.0
+        for labels, value in parsed.get(exported(m.HTTP_REQUESTS), []):
+            requests += value
+            errors += value if labels.get("status", "").startswith("5") else 0.0
+    if not answered:
+        return {"source": None, "consumer_errors": None, "http_5xx": None}
+    return {"source": "services", "consumer_errors": round(failed / taken, 4) if taken else None,
+            "http_5xx": round(errors / requests, 4) if requests else None}
+
+
 def own_exposition() -> str:
     """This process's metrics (the console's registry), as Prometheus would scrape them."""
     return generate_latest(REGISTRY).decode()

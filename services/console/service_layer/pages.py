@@ -35,17 +35,19 @@ class Pages:
             return await query(conn, *args)
 
     async def overview(self, now: datetime, token: str) -> dict[str, Any]:
-        flow, health, dead, gateway = await asyncio.gather(
+        flow, health, dead, gateway, errors = await asyncio.gather(
             self._read(projection.flow, now - FLOW_WINDOW, FLOW_BUCKET_S), self.health(),
             self.services.each("/v1/dead-letters/summary", token),
-            metrics.gateway_figures(self.prometheus_url, self.services))
+            metrics.gateway_figures(self.prometheus_url, self.services),
+            metrics.error_rates(self.prometheus_url, self.services))
         last_minute = [b for b in flow["buckets"] if b["at"] >= (now - timedelta(minutes=1)).isoformat()]
         per_second = {kind: round(sum(b["n"] for b in last_minute if b["kind"] == kind) / 60, 2)
                       for kind in projection.KINDS}
         answered = sum(per_second[k] for k in ("settled", "rejected", "presettled"))
         return {
             "at": now.isoformat(), "per_second": per_second, "flow": flow,
-            "error_rate": round(per_second["rejected"] / answered, 4) if answered else None,
+            "refusal_rate": round(per_second["rejected"] / answered, 4) if answered else None,
+            "errors": errors,
             "services": health,
             "dead_letters_open": {s: (b.get("open") if code == 200 and isinstance(b, dict) else None)
                                   for s, (code, b) in dead.items()},

@@ -60,12 +60,15 @@
           <div><h3>${t('ov.services')}</h3><div id="ov-services"></div><h3>${t('ov.totals')}</h3><div id="ov-totals"></div></div></div>
           <h3>${t('ov.gateway')}</h3><div id="ov-gateway"></div>`;
       }
+      const percent = r => r == null ? '—' : `${(r * 100).toFixed(2)}%`;
       const card = (label, value, id) => `<div class="card"><div class="label">${esc(label)}</div><div class="value" data-testid="${id}">${esc(value)}</div></div>`;
       document.getElementById('ov-cards').innerHTML =
         ['settled', 'rejected', 'presettled', 'cancelled'].map(k => card(`${t('kind.' + k)} / ${t('ov.per_second')}`, o.per_second[k], `rate-${k}`)).join('') +
         card(t('ov.p50'), o.flow.latency_ms.p50 == null ? '—' : `${o.flow.latency_ms.p50} ms`, 'p50') +
         card(t('ov.p99'), o.flow.latency_ms.p99 == null ? '—' : `${o.flow.latency_ms.p99} ms`, 'p99') +
-        card(t('ov.error_rate'), o.error_rate == null ? '—' : `${(o.error_rate * 100).toFixed(1)}%`, 'error-rate');
+        card(t('ov.refusal_rate'), percent(o.refusal_rate), 'refusal-rate') +
+        card(t(o.errors.source === 'prometheus' ? 'ov.error_rate_1m' : 'ov.error_rate_total'), percent(o.errors.consumer_errors), 'error-rate') +
+        card(t(o.errors.source === 'prometheus' ? 'ov.http_5xx_1m' : 'ov.http_5xx_total'), percent(o.errors.http_5xx), 'http-5xx');
       document.getElementById('ov-services').innerHTML = table(['col.service', 'col.state', '#ov.dead_open'],
         Object.entries(o.services).map(([name, s]) => [esc(name),
           `<span class="${s.state === 'ready' ? 'ok' : s.state === 'down' ? 'bad' : 'warn'}" data-testid="state-${esc(name)}">${esc(s.state)}</span>`,
