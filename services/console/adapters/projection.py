@@ -16,9 +16,9 @@ KINDS = ("settled", "presettled", "rejected", "cancelled")
 
 async def add_submissions(conn: asyncpg.Connection, rows: list[tuple[Any, ...]]) -> None:
     await conn.executemany(
-        "INSERT INTO submissions (claim_id, fixmedins_code, psn_no, med_type, submitted_at, items, trace_codes)"
-        " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7) ON CONFLICT (claim_id) DO NOTHING",
-        [(*r[:5], orjson.dumps(r[5]).decode(), r[6]) for r in rows])
+        "INSERT INTO submissions (claim_id, fixmedins_code, psn_no, med_type, submitted_at, items, trace_codes, refunds)"
+        " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) ON CONFLICT (claim_id) DO NOTHING",
+        [(*r[:5], orjson.dumps(r[5]).decode(), *r[6:]) for r in rows])
 
 
 async def add_outcomes(conn: asyncpg.Connection, rows: list[tuple[Any, ...]]) -> None:

@@ -86,9 +86,9 @@ async def cancellations_between(conn: asyncpg.Connection, start: datetime, end: 
     rows = await conn.fetch(
         "SELECT fixmedins_code, count(*) FILTER (WHERE kind = 'settled') AS settled,"
         " array_agg(DISTINCT claim_id) FILTER (WHERE kind = 'cancelled' OR refunds) AS taken_back"
-        " FROM (SELECT o.fixmedins_code, o.kind, o.claim_id, o.kind = 'settled' AND EXISTS (SELECT 1 FROM submissions s,"
-        "  jsonb_array_elements(s.items) AS line WHERE s.claim_id = o.claim_id AND (line->>'cnt')::numeric < 0) AS refunds"
-        "  FROM outcomes o WHERE o.kind IN ('settled', 'cancelled') AND o.occurred_at >= $1 AND o.occurred_at < $2) AS w"
+        " FROM (SELECT o.fixmedins_code, o.kind, o.claim_id, o.kind = 'settled' AND coalesce(s.refunds, false) AS refunds"
+        "  FROM outcomes o LEFT JOIN submissions s ON s.claim_id = o.claim_id"
+        "  WHERE o.kind IN ('settled', 'cancelled') AND o.occurred_at >= $1 AND o.occurred_at < $2) AS w"
         " GROUP BY 1", start, end)
     settled = {r["fixmedins_code"]: r["settled"] for r in rows if r["settled"]}
     taken_back = {r["fixmedins_code"]: sorted(r["taken_back"]) for r in rows if r["taken_back"]}

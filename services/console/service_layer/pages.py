@@ -7,7 +7,7 @@ a zero that looks like a measurement.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +29,11 @@ class Pages:
     services: ServicesClient
     prometheus_url: str
     exam_codes: frozenset[str]
+    # The supervision rules scan weeks of the projection: computed at most this often, by one request
+    # while the others wait for its answer, however many officers have the page open.
+    supervision_every: timedelta = timedelta(seconds=30)
+    _supervised: tuple[datetime, dict[str, Any]] | None = field(default=None, init=False, repr=False)
+    _supervising: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     async def _read(self, query: Any, *args: Any) -> Any:
         async with self.database().acquire() as conn:
@@ -173,8 +178,12 @@ class Pages:
         return await self.services.get(service, f"/v1/dead-letters/{dead_letter_id}", token)
 
     async def supervision(self, now: datetime) -> dict[str, Any]:
-        found = await self._read(supervision.alerts, now, self.exam_codes)
-        return {"at": now.isoformat(), "alerts": [supervision.alert_view(a) for a in found]}
+        """The alerts as of `at`: computed again once `supervision_every` has passed since."""
+        async with self._supervising:
+            if self._supervised is None or not self._supervised[0] <= now < self._supervised[0] + self.supervision_every:
+                found = await self._read(supervision.alerts, now, self.exam_codes)
+                self._supervised = (now, {"at": now.isoformat(), "alerts": [supervision.alert_view(a) for a in found]})
+            return self._supervised[1]
 
 
 RELAY_FIGURES = ("outbox_oldest_age_seconds", "relay_failures", "relay_published", "relay_parked")
