@@ -243,6 +243,7 @@ async def test_a_traceability_code_sold_twice_is_a_supervision_alert_that_links_
     alert = page.locator("[data-testid=alerts] tr", has_text="8" * 20)
     await until(lambda: _appears(page, alert), what="the sold-twice alert")
     assert "药品追溯码重复销售" in await alert.inner_text()
+    assert (await page.locator("[data-testid=sup-at]").inner_text()).startswith("规则计算于")
     await snap(page, "supervision", docs=True)
     await alert.locator("a", has_text="TRACE-1").click()
     await page.wait_for_selector("[data-testid=claim-id]")

@@ -216,7 +216,7 @@
 
     async supervision() {
       const {body: s} = await api('/supervision');
-      page.innerHTML = `<h2>${t('nav.supervision')}</h2>${s.alerts.length ? table(['col.rule', 'col.subject', 'col.facts', '#col.at_stake', '#col.fine', 'col.claim'],
+      page.innerHTML = `<h2>${t('nav.supervision')}</h2><p class="muted" data-testid="sup-at">${t('sup.at')} ${time(s.at)}</p>${s.alerts.length ? table(['col.rule', 'col.subject', 'col.facts', '#col.at_stake', '#col.fine', 'col.claim'],
         s.alerts.map(a => [esc(t('rule.' + a.rule)), esc(a.subject), `<code>${esc(JSON.stringify(a.facts))}</code>`, yuan(a.fund_at_stake),
           a.fund_at_stake ? `${yuan(a.possible_fine[0])} – ${yuan(a.possible_fine[1])}` : '—',
           a.claim_ids.map(c => `<a href="#/claims/${encodeURIComponent(c)}">${esc(c)}</a>`).join(' ')]), 'alerts')

@@ -73,6 +73,7 @@ const I18N = (() => {
     'dl.replay': ['重放', 'Replay'], 'dl.discard': ['丢弃', 'Discard'], 'dl.note': ['备注（丢弃时必填）', 'Note (required to discard)'],
     'dl.none': ['没有死信。', 'No dead letters.'], 'dl.done': ['已完成：', 'Done:'],
     'sup.none': ['暂无监管预警。', 'No supervision alerts.'],
+    'sup.at': ['规则计算于', 'Rules computed at'],
     'rule.DRUG_TRACE_CODE_SOLD_TWICE': ['药品追溯码重复销售', 'Drug traceability code sold twice'],
     'rule.LARGE_EXAM_REPEATED': ['30天内重复大型设备检查', 'Large-equipment exam repeated within 30 days'],
     'rule.COST_PER_VISIT_ABOVE_BASELINE': ['次均费用远超自身基线', 'Cost per visit far above own baseline'],
