@@ -70,7 +70,7 @@ def subscribe(
         try:
             stats = await processor.process(records)
         except BaseException:
-            hooks.batch_failed(processor.consumer)
+            hooks.batch_failed(processor.consumer, len(records))
             raise
         hooks.batch_done(processor.consumer, len(records), started, stats)
         if stats.dead_lettered or stats.duplicates:

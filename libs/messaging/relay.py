@@ -104,6 +104,7 @@ class OutboxRelay:
             except Exception as exc:  # the relay must outlive any failure: Postgres, Kafka or other
                 # what was handed over and not published stays in the table, for the sweep
                 self._handed.clear()
+                hooks.relay_failed()
                 if isinstance(exc, TRANSIENT_ERRORS):
                     log.warning("relay_retry", error=repr(exc))
                 else:
@@ -217,6 +218,7 @@ class OutboxRelay:
             " SELECT * FROM moved ON CONFLICT (id) DO NOTHING",
             [row[0] for row, _ in parked], [safe_text(reason) for _, reason in parked])
         self.parked += len(parked)
+        hooks.relay_parked(len(parked))
 
 
 def _size(row: Row) -> int:

@@ -9,8 +9,8 @@ from libs.observability import metrics as m
 from libs.observability import tracing
 from libs.observability.business import observe_committed
 
-__all__ = ["batch_done", "batch_failed", "begin_batch", "committed", "headers_for", "relay_published",
-           "transaction_timer"]
+__all__ = ["batch_done", "batch_failed", "begin_batch", "committed", "headers_for", "relay_failed", "relay_parked",
+           "relay_published", "transaction_timer"]
 
 begin_batch = tracing.begin_batch
 headers_for = tracing.headers_for
@@ -24,8 +24,9 @@ def batch_done(consumer: str, size: int, started: float, stats: Any) -> None:
     tracing.end_batch()
 
 
-def batch_failed(consumer: str) -> None:
-    m.BATCHES_FAILED.labels(consumer).inc()
+def batch_failed(consumer: str, size: int) -> None:
+    """A batch given up (its offsets stay uncommitted): the batch and its records counted as failed."""
+    m.observe_failed_batch(consumer, size)
     tracing.end_batch(failed=True)
 
 
@@ -37,3 +38,11 @@ def transaction_timer(consumer: str) -> Any:
 def relay_published(count: int, started: float) -> None:
     m.RELAY_PUBLISHED.inc(count)
     m.RELAY_SECONDS.observe(time.perf_counter() - started)
+
+
+def relay_failed() -> None:
+    m.RELAY_FAILURES.inc()
+
+
+def relay_parked(count: int) -> None:
+    m.RELAY_PARKED.inc(count)

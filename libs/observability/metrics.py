@@ -23,7 +23,8 @@ BATCH = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 # -- the consumer runtime (libs/messaging/consumer.py), per consumer group --------------------------
 MESSAGES = Counter(
     "medins_consumer_messages", "Messages a consumer took, by what became of them: handled, duplicate "
-    "(already in the inbox), ignored (of no interest), dead_lettered.", ["consumer", "result"])
+    "(already in the inbox), ignored (of no interest), dead_lettered, failed (in a batch given up: Kafka "
+    "delivers them again).", ["consumer", "result"])
 BATCHES_FAILED = Counter(
     "medins_consumer_batches_failed", "Batches a consumer gave up on (their offsets stay uncommitted and "
     "Kafka delivers them again).", ["consumer"])
@@ -46,6 +47,10 @@ OUTBOX_OLDEST = Gauge("medins_outbox_oldest_age_seconds",
 RELAY_PUBLISHED = Counter("medins_relay_published_messages", "Outbox rows the relay published.")
 RELAY_SECONDS = Histogram("medins_relay_publish_seconds",
                           "Time to publish one round of outbox rows and delete them.", buckets=LATENCY)
+RELAY_FAILURES = Counter("medins_relay_failures", "Relay rounds that failed (Postgres or Kafka away, or another "
+                         "error): the rows stay in the outbox and the relay tries again a second later.")
+RELAY_PARKED = Counter("medins_relay_parked_messages", "Outbox rows Kafka will never take (too large, refused), "
+                       "moved to outbox_parked for an operator.")
 
 # -- HTTP (libs/observability/http.py) -------------------------------------------------------------------
 HTTP_REQUESTS = Counter("medins_http_requests", "HTTP requests answered, by route template and status.",
@@ -114,6 +119,13 @@ def observe_batch(consumer: str, size: int, seconds: float, handled: int, duplic
         MESSAGES.labels(consumer, "dead_lettered").inc(dead_lettered)
     if attempts > 1:
         RETRIES.labels(consumer).inc(attempts - 1)
+
+
+def observe_failed_batch(consumer: str, size: int) -> None:
+    """A batch given up after its retries: its records are counted as failed (they come again)."""
+    BATCHES_FAILED.labels(consumer).inc()
+    if size:
+        MESSAGES.labels(consumer, "failed").inc(size)
 
 
 def observe_his_call(infno: str, infcode: int, refused: str | None = None, timed_out: bool = False) -> None:

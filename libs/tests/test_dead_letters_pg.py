@@ -8,6 +8,7 @@ import uuid
 
 import orjson
 import pytest
+from prometheus_client import REGISTRY
 
 from libs.contracts.envelope import new_envelope
 from libs.contracts.registry import encode
@@ -151,6 +152,7 @@ class RefusesLarge:
 
 
 async def test_the_relay_parks_a_row_kafka_will_never_take_and_publishes_the_rows_behind_it(pool) -> None:
+    parked_before = REGISTRY.get_sample_value("medins_relay_parked_messages_total") or 0.0
     sender = RefusesLarge()
     relay = OutboxRelay(pool, sender, idle_poll=0.05, sweep_every=0.05)
     database = PgDatabase(pool, on_commit=relay.hand_over)
@@ -172,5 +174,6 @@ async def test_the_relay_parks_a_row_kafka_will_never_take_and_publishes_the_row
             assert await conn.fetchval("SELECT count(*) FROM outbox") == 0
             reasons = [r["reason"] for r in await conn.fetch("SELECT reason FROM outbox_parked ORDER BY id")]
         assert "larger than a Kafka request" in reasons[0] and "MessageSizeTooLargeError" in reasons[1]
+        assert REGISTRY.get_sample_value("medins_relay_parked_messages_total") == parked_before + 2  # the relay's state
     finally:
         await relay.stop()

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from aiokafka.errors import KafkaTimeoutError
+from prometheus_client import REGISTRY
 
 from libs.messaging.postgres import PgDatabase
 from libs.messaging.records import OutgoingMessage
@@ -158,6 +159,7 @@ class FailingOnce(Recorder):
 
 
 async def test_a_failed_publish_of_any_kind_leaves_the_rows_for_the_sweep_and_the_relay_goes_on(pool) -> None:
+    failures_before = REGISTRY.get_sample_value("medins_relay_failures_total") or 0.0
     sender = FailingOnce(KafkaTimeoutError())  # not a connection error: the relay must outlive it too
     relay = OutboxRelay(pool, sender, idle_poll=0.1, sweep_every=0.1)
     database = PgDatabase(pool, on_commit=relay.hand_over)
@@ -170,5 +172,6 @@ async def test_a_failed_publish_of_any_kind_leaves_the_rows_for_the_sweep_and_th
         async with database.transaction() as tx:
             tx.publish(message(2))
         await until(lambda: sender.sent == [b"m1", b"m2"], timeout=5.0)
+        assert REGISTRY.get_sample_value("medins_relay_failures_total") == failures_before + 1  # the relay's state
     finally:
         await relay.stop()

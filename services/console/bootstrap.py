@@ -49,6 +49,7 @@ class ConsoleSettings(ServiceSettings):
     prometheus_url: str = Field(default="http://127.0.0.1:9090", alias="PROMETHEUS_URL")
     session_ttl_s: int = Field(default=8 * 3600, ge=60, alias="CONSOLE_SESSION_TTL_S")
     refresh_ms: int = Field(default=3000, ge=500, alias="CONSOLE_REFRESH_MS")
+    supervision_refresh_s: int = Field(default=30, ge=0, alias="CONSOLE_SUPERVISION_REFRESH_S")
     # > the supervision rules' longest look back (90 days of traceability codes)
     retention_days: int = Field(default=95, ge=31, alias="CONSOLE_RETENTION_DAYS")
     # Sign-in lockout (docs/security.md): failures per user name and per client address in the window.
@@ -99,7 +100,8 @@ def bootstrap(settings: ConsoleSettings | None = None) -> tuple[ServiceRuntime, 
         assert runtime.pool is not None, "the console's pool is used before start-up"
         return runtime.pool
 
-    pages = Pages(pool, services, settings.prometheus_url, large_equipment_codes())
+    pages = Pages(pool, services, settings.prometheus_url, large_equipment_codes(),
+                  supervision_every=timedelta(seconds=settings.supervision_refresh_s))
     throttle = ThrottlePolicy(settings.login_max_failures_per_user, settings.login_max_failures_per_address,
                               timedelta(seconds=settings.login_window_s))
     app = create_app(pages, Actions(pool, services), SignIn(PgLoginAttempts(pool), console_users, throttle),

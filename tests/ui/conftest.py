@@ -68,6 +68,7 @@ async def platform(own_namespace: Namespace, tmp_path_factory: pytest.TempPathFa
     env = {**own_namespace.process_env, **ephemeral_env(),
            "CONSOLE_OPERATOR_PASSWORD": passwords["operator"], "CONSOLE_AUDITOR_PASSWORD": passwords["auditor"],
            "CONSOLE_CLEARING_DESK_PASSWORD": passwords["clearing"], "CONSOLE_REFRESH_MS": "1000",
+           "CONSOLE_SUPERVISION_REFRESH_S": "1",
            "PROMETHEUS_URL": "http://127.0.0.1:9", "FOLLOWER_LINGER_MS": "50", "FOLLOWER_NICE": "0"}
     logs = Path(tmp_path_factory.mktemp("logs"))
     services = Services(env, logs)

@@ -69,6 +69,7 @@ async def test_the_overview_figures_move_while_simulated_claims_flow_without_rel
         hospitals.send_signal(signal.SIGTERM)
         await asyncio.to_thread(hospitals.wait, 30)
     assert await page.locator("[data-testid=p50]").inner_text() != "—"
+    assert (await page.locator("[data-testid=error-rate]").inner_text()).endswith("%")  # records failed per record taken
     await snap(page, "overview", docs=True)
     await page.context.close()
 
@@ -165,6 +166,9 @@ async def test_the_clearing_desk_closes_a_cycle_and_runs_its_reconciliation(brow
     await page.goto(platform.url + "/#/clearing")
     await until(lambda: _appears(page, page.locator("#close-cycle")), what="an open clearing cycle")
     await snap(page, "clearing-open")
+    # the insured region (430100, no prepayment with the platform) owes what its residents spent away
+    await until(lambda: _appears(page, page.locator("[data-testid=cover-430100]", has_text="short")),
+                what="430100's prepayment cover to show it short")
     page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
     await page.click("#close-cycle")
     await until(lambda: _text_is(page, "[data-testid=cycle-status]", "closed"), what="the cycle to close")
@@ -239,6 +243,7 @@ async def test_a_traceability_code_sold_twice_is_a_supervision_alert_that_links_
     alert = page.locator("[data-testid=alerts] tr", has_text="8" * 20)
     await until(lambda: _appears(page, alert), what="the sold-twice alert")
     assert "药品追溯码重复销售" in await alert.inner_text()
+    assert (await page.locator("[data-testid=sup-at]").inner_text()).startswith("规则计算于")
     await snap(page, "supervision", docs=True)
     await alert.locator("a", has_text="TRACE-1").click()
     await page.wait_for_selector("[data-testid=claim-id]")
@@ -253,6 +258,8 @@ async def test_the_funds_page_shows_payouts_and_the_ledger_balance_check(browser
     assert await page.locator("[data-testid=ledger-check]").inner_text() == "debits equal credits"
     assert "371300" in await page.locator("[data-testid=fund-regions]").inner_text()
     await snap(page, "funds", docs=True)
+    await page.locator("[data-testid=fund-region-link]", has_text="371300").click()  # one region over time
+    await until(lambda: _text_is(page, "[data-testid=funds-region]", "371300"), what="the funds of 371300 alone")
     await page.context.close()
 
 
@@ -265,6 +272,10 @@ async def test_the_pipeline_page_says_where_its_figures_come_from_and_what_is_ab
     if source == "services" and await page.locator("[data-testid=pipeline-absent]").count():
         assert "Prometheus" in await page.locator("[data-testid=pipeline-absent]").inner_text()
     assert "settlement" in await page.locator("[data-testid=pipeline-dead-letters]").inner_text()
+    if source == "services":  # each service's relay, from its own /metrics: its rows leave in time
+        assert await page.locator("[data-testid=relay-settlement]").inner_text() == "publishing"
+        # the lag of every group, as the console's own collector measures it, not only enrollment's own
+        assert "settlement-claims.submitted" in await page.locator("[data-testid=pipe-consumer_lag]").inner_text()
     await snap(page, "pipeline", docs=True)
     await page.context.close()
 

@@ -123,6 +123,20 @@ def test_a_claims_journey_is_counted_by_consumer_outcome_fund_and_reply_time(sys
     assert total(scrapes, "medins_http_requests_total", route="/ready", status="200") >= 5
 
 
+def test_every_process_exposition_passes_promtools_naming_lint(system, claims_flowed) -> None:
+    """`promtool check metrics`: Prometheus' own conventions (counters end in _total, base units, help
+    text), on what each process really serves once claims went through it."""
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        subprocess.run([str(ROOT / "deploy" / "prometheus.sh"), "check"], check=True, capture_output=True)
+        promtool = "promtool"
+    for process, address in system.items():
+        status, body = get(f"http://{address}/metrics")
+        assert status == 200
+        linted = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True, timeout=60)
+        assert linted.returncode == 0, f"{process}: {(linted.stdout + linted.stderr).decode()}"
+
+
 def test_consumer_lag_is_exported_by_the_first_enrollment_and_console_processes(system, claims_flowed) -> None:
     # A group shows once it has committed offsets, which the followers (enrollment, console) do after
     # their gathering window: scrape until the groups are there, on a busy machine for up to a minute.

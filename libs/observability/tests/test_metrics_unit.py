@@ -14,7 +14,7 @@ from libs.contracts.envelope import new_envelope
 from libs.contracts.topics import CLAIMS_OUTCOMES
 from libs.messaging.emit import outgoing
 from libs.messaging.records import OutgoingMessage
-from libs.observability import business, endpoints, targets
+from libs.observability import business, endpoints, hooks, targets
 
 
 def value(name: str, **labels: str) -> float:
@@ -115,3 +115,11 @@ def test_a_gateway_call_is_counted_by_transaction_and_infcode_and_a_timeout_also
     assert value("medins_gateway_requests_total", infno="2207", infcode="0") == before["ok"] + 1
     assert value("medins_gateway_reply_timeouts_total", infno="2207") == before["late"] + 1
     assert value("medins_gateway_requests_total", infno="other", infcode="-1") == before["other"] + 1
+
+
+def test_a_batch_given_up_counts_itself_and_each_of_its_records_as_failed_for_its_consumer() -> None:
+    before = (value("medins_consumer_batches_failed_total", consumer="unit-failing"),
+              value("medins_consumer_messages_total", consumer="unit-failing", result="failed"))
+    hooks.batch_failed("unit-failing", 7)
+    assert value("medins_consumer_batches_failed_total", consumer="unit-failing") == before[0] + 1
+    assert value("medins_consumer_messages_total", consumer="unit-failing", result="failed") == before[1] + 7

@@ -65,3 +65,17 @@ async def test_a_service_whose_database_is_gone_is_not_ready(runtime) -> None:
         assert body["checks"]["database"] is False and body["checks"]["migrations"] is False
     finally:
         await runtime.stop()
+
+
+async def test_a_service_with_a_migration_not_recorded_as_applied_is_not_ready(runtime) -> None:
+    await runtime.start()
+    try:
+        await runtime.pool.execute("DELETE FROM schema_migrations WHERE namespace = 'messaging'"
+                                   " AND version = (SELECT max(version) FROM schema_migrations WHERE namespace = 'messaging')")
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{runtime.settings.http_port}") as client:
+            status, body = await ready(client)
+        assert status == 503
+        assert (body["checks"]["database"], body["checks"]["migrations"]) == (True, False)
+    finally:
+        await runtime.stop()
+

@@ -16,9 +16,9 @@ KINDS = ("settled", "presettled", "rejected", "cancelled")
 
 async def add_submissions(conn: asyncpg.Connection, rows: list[tuple[Any, ...]]) -> None:
     await conn.executemany(
-        "INSERT INTO submissions (claim_id, fixmedins_code, psn_no, med_type, submitted_at, items, trace_codes)"
-        " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7) ON CONFLICT (claim_id) DO NOTHING",
-        [(*r[:5], orjson.dumps(r[5]).decode(), r[6]) for r in rows])
+        "INSERT INTO submissions (claim_id, fixmedins_code, psn_no, med_type, submitted_at, items, trace_codes, refunds)"
+        " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) ON CONFLICT (claim_id) DO NOTHING",
+        [(*r[:5], orjson.dumps(r[5]).decode(), *r[6:]) for r in rows])
 
 
 async def add_outcomes(conn: asyncpg.Connection, rows: list[tuple[Any, ...]]) -> None:
@@ -77,18 +77,21 @@ async def claim(conn: asyncpg.Connection, claim_id: str) -> dict[str, Any]:
     }
 
 
-async def funds(conn: asyncpg.Connection, since: datetime, bucket_s: int) -> dict[str, Any]:
-    """Payouts by fund and insured region per bucket; a cancellation counts against its bucket."""
+async def funds(conn: asyncpg.Connection, since: datetime, bucket_s: int, region: str | None = None) -> dict[str, Any]:
+    """Payouts by fund per bucket, of every insured region or of `region` alone, and each region's totals;
+    a cancellation counts against its bucket."""
     sign = "CASE kind WHEN 'cancelled' THEN -1 ELSE 1 END"
     money = ", ".join(f"sum({sign} * {c}) AS {c}" for c in (
         "fund_pay_sumamt", "hifp_pay", "hifmi_pay", "hifob_pay", "maf_pay", "acct_pay", "acct_mulaid_pay", "psn_cash_pay"))
     where = "kind IN ('settled', 'cancelled') AND occurred_at >= $1"
     series = await conn.fetch(
         f"SELECT to_timestamp(floor(extract(epoch FROM occurred_at) / $2) * $2) AS at, {money}"
-        f" FROM outcomes WHERE {where} GROUP BY 1 ORDER BY 1", since, bucket_s)
+        f" FROM outcomes WHERE {where} AND ($3::text IS NULL OR insuplc_admdvs = $3) GROUP BY 1 ORDER BY 1",
+        since, bucket_s, region)
     regions = await conn.fetch(f"SELECT insuplc_admdvs AS region, count(*) AS claims, {money} FROM outcomes"
                                f" WHERE {where} GROUP BY 1 ORDER BY 1", since)
-    return {"series": [{**dict(r), "at": r["at"].isoformat()} for r in series], "regions": [dict(r) for r in regions]}
+    return {"series": [{**dict(r), "at": r["at"].isoformat()} for r in series], "region": region,
+            "regions": [dict(r) for r in regions]}
 
 
 def _round(value: float | None) -> float | None:

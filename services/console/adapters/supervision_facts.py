@@ -81,10 +81,15 @@ async def visits_between(conn: asyncpg.Connection, start: datetime, end: datetim
 
 async def cancellations_between(conn: asyncpg.Connection, start: datetime, end: datetime
                                 ) -> tuple[dict[str, int], dict[str, list[str]], dict[str, int]]:
-    """Settlements per institution, the claim ids it cancelled, and the count of cancellations."""
-    rows = await conn.fetch("SELECT fixmedins_code, kind, array_agg(claim_id) AS ids FROM outcomes"
-                            " WHERE kind IN ('settled', 'cancelled') AND occurred_at >= $1 AND occurred_at < $2"
-                            " GROUP BY 1, 2", start, end)
-    settled = {r["fixmedins_code"]: len(r["ids"]) for r in rows if r["kind"] == "settled"}
-    cancelled = {r["fixmedins_code"]: list(r["ids"]) for r in rows if r["kind"] == "cancelled"}
-    return settled, cancelled, {k: len(v) for k, v in cancelled.items()}
+    """Settlements per institution, the claims it took back (cancelled, or settled with a refund line:
+    a fee line of negative count, 退费), and how many. A claim refunded and then cancelled counts once."""
+    rows = await conn.fetch(
+        "SELECT fixmedins_code, count(*) FILTER (WHERE kind = 'settled') AS settled,"
+        " array_agg(DISTINCT claim_id) FILTER (WHERE kind = 'cancelled' OR refunds) AS taken_back"
+        " FROM (SELECT o.fixmedins_code, o.kind, o.claim_id, o.kind = 'settled' AND coalesce(s.refunds, false) AS refunds"
+        "  FROM outcomes o LEFT JOIN submissions s ON s.claim_id = o.claim_id"
+        "  WHERE o.kind IN ('settled', 'cancelled') AND o.occurred_at >= $1 AND o.occurred_at < $2) AS w"
+        " GROUP BY 1", start, end)
+    settled = {r["fixmedins_code"]: r["settled"] for r in rows if r["settled"]}
+    taken_back = {r["fixmedins_code"]: sorted(r["taken_back"]) for r in rows if r["taken_back"]}
+    return settled, taken_back, {k: len(v) for k, v in taken_back.items()}

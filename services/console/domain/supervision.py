@@ -140,7 +140,8 @@ def cancellation_spikes(settled: Mapping[str, int], cancelled: Mapping[str, list
                         baseline: Mapping[str, tuple[int, int]], factor: float = CANCEL_SPIKE_FACTOR,
                         min_cancellations: int = CANCEL_SPIKE_MIN, floor: float = CANCEL_SPIKE_FLOOR) -> list[Alert]:
     """An institution cancelling (refunding) far more of its settlements than it usually does.
-    `settled`: settlements in the window; `cancelled`: the claim ids cancelled in it;
+    `settled`: settlements in the window; `cancelled`: the claim ids taken back in it (cancelled, or
+    settled with a refund line);
     `baseline`: institution -> (settlements, cancellations) over its earlier days."""
     alerts = []
     for code, claim_ids in sorted(cancelled.items()):

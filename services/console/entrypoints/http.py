@@ -127,8 +127,9 @@ def create_app(pages: Pages, actions: Actions, sign_in: SignIn, *, session_ttl_s
         return await pages.claim(claim_id, who.token)
 
     @app.get("/api/funds")
-    async def funds(hours: int = Query(6, ge=1, le=24 * 31), who: Operator = Depends(signed_in)) -> dict[str, Any]:
-        return await pages.funds(now(), hours, who.token)
+    async def funds(hours: int = Query(6, ge=1, le=24 * 31), region: str | None = Query(None, pattern=r"^\d{6}$"),
+                    who: Operator = Depends(signed_in)) -> dict[str, Any]:
+        return await pages.funds(now(), hours, who.token, region)
 
     @app.get("/api/clearing")
     async def clearing(who: Operator = Depends(signed_in)) -> dict[str, Any]:

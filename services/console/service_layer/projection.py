@@ -25,7 +25,8 @@ def submission_row(env: Envelope[c.ClaimSubmitted]) -> tuple[Any, ...] | None:
     items = [{"code": line.med_list_codg, "cnt": str(line.cnt), "trace": list(line.drug_trac_codg)}
              for line in claim.fee_details]
     traces = sorted({code for line in claim.fee_details if line.cnt > 0 for code in line.drug_trac_codg})
-    return (claim.claim_id, claim.fixmedins_code, claim.psn_no, claim.med_type, env.occurred_at, items, traces)
+    refunds = any(line.cnt < 0 for line in claim.fee_details)
+    return (claim.claim_id, claim.fixmedins_code, claim.psn_no, claim.med_type, env.occurred_at, items, traces, refunds)
 
 
 def outcome_row(env: Envelope[Any]) -> tuple[Any, ...]:

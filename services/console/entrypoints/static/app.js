@@ -60,12 +60,15 @@
           <div><h3>${t('ov.services')}</h3><div id="ov-services"></div><h3>${t('ov.totals')}</h3><div id="ov-totals"></div></div></div>
           <h3>${t('ov.gateway')}</h3><div id="ov-gateway"></div>`;
       }
+      const percent = r => r == null ? '—' : `${(r * 100).toFixed(2)}%`;
       const card = (label, value, id) => `<div class="card"><div class="label">${esc(label)}</div><div class="value" data-testid="${id}">${esc(value)}</div></div>`;
       document.getElementById('ov-cards').innerHTML =
         ['settled', 'rejected', 'presettled', 'cancelled'].map(k => card(`${t('kind.' + k)} / ${t('ov.per_second')}`, o.per_second[k], `rate-${k}`)).join('') +
         card(t('ov.p50'), o.flow.latency_ms.p50 == null ? '—' : `${o.flow.latency_ms.p50} ms`, 'p50') +
         card(t('ov.p99'), o.flow.latency_ms.p99 == null ? '—' : `${o.flow.latency_ms.p99} ms`, 'p99') +
-        card(t('ov.error_rate'), o.error_rate == null ? '—' : `${(o.error_rate * 100).toFixed(1)}%`, 'error-rate');
+        card(t('ov.refusal_rate'), percent(o.refusal_rate), 'refusal-rate') +
+        card(t(o.errors.source === 'prometheus' ? 'ov.error_rate_1m' : 'ov.error_rate_total'), percent(o.errors.consumer_errors), 'error-rate') +
+        card(t(o.errors.source === 'prometheus' ? 'ov.http_5xx_1m' : 'ov.http_5xx_total'), percent(o.errors.http_5xx), 'http-5xx');
       document.getElementById('ov-services').innerHTML = table(['col.service', 'col.state', '#ov.dead_open'],
         Object.entries(o.services).map(([name, s]) => [esc(name),
           `<span class="${s.state === 'ready' ? 'ok' : s.state === 'down' ? 'bad' : 'warn'}" data-testid="state-${esc(name)}">${esc(s.state)}</span>`,
@@ -115,10 +118,11 @@
         ${c.submission ? `<h3>${t('claim.lines')}</h3>${table(['med_list_codg', '#cnt', 'drug_trac_codg'], c.submission.items.map(i => [esc(i.code), esc(i.cnt), esc((i.trace || []).join(', '))]))}` : ''}`;
     },
 
-    async funds() {
-      const {body: f} = await api('/funds');
+    async funds(params) {
+      const {body: f} = await api('/funds' + (params.region ? `?region=${encodeURIComponent(params.region)}` : ''));
       if (!document.getElementById('funds-series')) {
-        page.innerHTML = `<h2>${t('nav.funds')}</h2><h3>${t('funds.series')}</h3><div class="chart"><canvas id="funds-series"></canvas></div>
+        page.innerHTML = `<h2>${t('nav.funds')}</h2><h3>${t('funds.series')} · <span data-testid="funds-region">${f.region ? esc(f.region) : t('funds.all_regions')}</span>
+          ${f.region ? `<a href="#/funds">${t('funds.all_regions')}</a>` : ''}</h3><div class="chart"><canvas id="funds-series"></canvas></div>
           <div class="grid2"><div><h3>${t('funds.regions')}</h3><div id="funds-regions"></div></div><div><h3>${t('funds.ledger')}</h3><div id="funds-ledger"></div></div></div>`;
       }
       const names = ['hifp_pay', 'hifmi_pay', 'hifob_pay', 'maf_pay', 'acct_pay', 'acct_mulaid_pay'];
@@ -126,7 +130,8 @@
       chart('funds-series', 'line', f.series.map(p => new Date(p.at).toLocaleTimeString()), names.map((n, i) => ({
         label: n, borderColor: colours[i], backgroundColor: colours[i], data: f.series.map(p => Number(p[n]) / 100)})));
       document.getElementById('funds-regions').innerHTML = table(['col.region', '#col.count', '#hifp_pay', '#hifmi_pay', '#hifob_pay', '#maf_pay', '#acct_pay', '#acct_mulaid_pay'],
-        f.regions.map(r => [esc(r.region), esc(r.claims), ...names.map(n => yuan(r[n]))]), 'fund-regions');
+        f.regions.map(r => [`<a href="#/funds?region=${encodeURIComponent(r.region)}" data-testid="fund-region-link">${esc(r.region)}</a>`,
+          esc(r.claims), ...names.map(n => yuan(r[n]))]), 'fund-regions');
       document.getElementById('funds-ledger').innerHTML = f.ledger
         ? `<div class="card"><p data-testid="ledger-check" class="${f.ledger.balanced ? 'ok' : 'bad'}">${t(f.ledger.balanced ? 'funds.balanced' : 'funds.unbalanced')}</p>
            <p>debits ${yuan(f.ledger.debits)} · credits ${yuan(f.ledger.credits)}</p></div>` : absent(f.ledger_problem);
@@ -152,7 +157,11 @@
           · ${time(d.reconciliation.reconciled_at)} · clearing ${yuan(d.reconciliation.clearing_fund_pay_sumamt)} / settlement ${yuan(d.reconciliation.settlement_fund_pay_sumamt)}
           ${d.reconciliation.mismatches.length ? table(['kind', 'setl_id', 'fund_pay_type', '#clearing', '#settlement'], d.reconciliation.mismatches.map(m => [esc(m.kind), esc(m.setl_id), esc(m.fund_pay_type), yuan(m.clearing_amount), yuan(m.settlement_amount)])) : ''}</div>` : absent(d.reconciliation_problem)}
         <h3>${t('clr.unconfirmed')}</h3>${table(['col.institution', '#col.count', '#col.amount'], d.unconfirmed.map(u => [esc(u.fixmedins_code), esc(u.items), yuan(u.pending)]))}
-        <h3>${t('clr.prepay')}</h3>${d.prepayments ? table(['admdvs', '#col.amount'], d.prepayments.map(p => [esc(p.admdvs), yuan(p.balance)])) : '—'}
+        <h3>${t('clr.cover')}</h3><p class="source">${t(cy.status === 'open' ? 'clr.cover_open' : 'clr.cover_closed')}</p>
+        ${d.prepayment_cover ? table(['admdvs', '#clr.net_payable', '#clr.covered', '#clr.shortfall', 'col.state'], d.prepayment_cover.map(c =>
+          [esc(c.admdvs), yuan(c.net_payable), yuan(c.covered), yuan(c.shortfall),
+           `<span class="${c.status === 'short' ? 'bad' : 'ok'}" data-testid="cover-${esc(c.admdvs)}">${esc(t('clr.cover_' + c.status))}</span>`]), 'prepayment-cover') : '—'}
+        <h3>${t('clr.prepay')}</h3>${d.prepayments ? table(['admdvs', '#col.amount'], d.prepayments.map(p => [esc(p.admdvs), yuan(p.balance)]), 'prepayments') : '—'}
         </div><div><h3>${t('clr.cycles')}</h3>${table(['col.period', 'col.status'], c.cycles.map(x =>
           [`<a href="#/clearing?cycle=${encodeURIComponent(x.cycle_id)}">${esc(x.cycle_id)}</a>`, esc(x.status)]), 'cycles')}</div></div>`;
       if (d.net_positions) chart('clr-net', 'bar', d.net_positions.positions.map(p => p.admdvs),
@@ -169,18 +178,27 @@
 
     async pipeline() {
       const {body: p} = await api('/pipeline');
+      const live = p.source === 'prometheus';
+      const subject = labels => esc(Object.values(labels).join(' · ') || '—');
       const series = (name, label) => {
-        const rows = p.source === 'prometheus' ? (p.figures[name] || []).map(s => [esc(JSON.stringify(s.labels)), esc(s.value)])
-          : Object.entries(p.figures).flatMap(([svc, f]) => f ? (f[name] || []).map(s => [esc(svc + ' ' + JSON.stringify(s.labels)), esc(s.value)]) : []);
-        return `<h3>${esc(label)}</h3>${rows.length ? table(['col.subject', '#col.count'], rows) : `<div class="absent">${t('common.absent')}</div>`}`;
+        const rows = live ? (p.figures[name] || []).map(s => [subject(s.labels), esc(s.value)])
+          : Object.entries(p.figures).flatMap(([svc, f]) => f ? (f[name] || []).map(s => [subject({svc, ...s.labels}), esc(s.value)]) : []);
+        return `<h3>${t(label)}</h3>${rows.length ? table(['col.subject', '#col.value'], rows, 'pipe-' + name) : `<div class="absent">${t('common.absent')}</div>`}`;
       };
-      const none = p.source === 'services' && Object.values(p.figures).every(f => f === null);
+      const figure = v => v == null ? '—' : esc(Number.isInteger(v) ? v : Number(v).toFixed(2));
+      const relay = table(['col.service', 'col.state', live ? '#pipe.published_rate' : '#pipe.published_total', '#pipe.outbox_age',
+                           live ? '#pipe.failures_10m' : '#pipe.failures_total', live ? '#pipe.parked_1h' : '#pipe.parked_total'],
+        Object.entries(p.relay || {}).map(([svc, r]) => [esc(svc),
+          `<span class="${r.state === 'publishing' ? 'ok' : r.state === 'unknown' ? '' : r.state === 'retrying' ? 'warn' : 'bad'}" data-testid="relay-${esc(svc)}">${esc(t('relay.' + r.state))}</span>`,
+          figure(r.published), figure(r.oldest_age_s), figure(r.failures), figure(r.parked)]), 'relay');
+      const none = !live && Object.values(p.figures).every(f => f === null);
       page.innerHTML = `<h2>${t('nav.pipeline')}</h2><p>${t('pipe.source')}: <strong data-testid="pipeline-source">${esc(p.source)}</strong>
-        ${p.source === 'prometheus' ? esc(p.prometheus_url) : ''}</p>
+        ${live ? esc(p.prometheus_url) + ' · ' + t('pipe.from_rules') : t('pipe.from_services')}</p>
         ${none ? `<div class="absent" data-testid="pipeline-absent">${t('pipe.absent')}</div>` : ''}
         <h3>${t('nav.dead_letters')}</h3>${table(['col.service', '#dl.open', '#dl.replayed', '#dl.discarded'], Object.entries(p.dead_letters).map(([s, d]) =>
           [esc(s), ...(d ? [d.open, d.replayed, d.discarded].map(esc) : ['—', '—', '—'])]), 'pipeline-dead-letters')}
-        ${none ? '' : series('consumer_lag', 'consumer lag') + series('outbox_oldest_age_seconds', 'outbox oldest age (s)') + series('outbox_depth', 'outbox depth') + series('dead_lettered_total', 'dead-lettered')}`;
+        ${none ? '' : `<h3>${t('pipe.relay')}</h3>${relay}` + series('consumer_lag', 'pipe.lag') + series('outbox_oldest_age_seconds', 'pipe.outbox_age')
+          + series('outbox_depth', 'pipe.outbox_depth') + series('dead_lettered', live ? 'pipe.dead_lettered_10m' : 'pipe.dead_lettered_total')}`;
     },
 
     async 'dead-letters'(params, service, id) {
@@ -198,7 +216,7 @@
 
     async supervision() {
       const {body: s} = await api('/supervision');
-      page.innerHTML = `<h2>${t('nav.supervision')}</h2>${s.alerts.length ? table(['col.rule', 'col.subject', 'col.facts', '#col.at_stake', '#col.fine', 'col.claim'],
+      page.innerHTML = `<h2>${t('nav.supervision')}</h2><p class="muted" data-testid="sup-at">${t('sup.at')} ${time(s.at)}</p>${s.alerts.length ? table(['col.rule', 'col.subject', 'col.facts', '#col.at_stake', '#col.fine', 'col.claim'],
         s.alerts.map(a => [esc(t('rule.' + a.rule)), esc(a.subject), `<code>${esc(JSON.stringify(a.facts))}</code>`, yuan(a.fund_at_stake),
           a.fund_at_stake ? `${yuan(a.possible_fine[0])} – ${yuan(a.possible_fine[1])}` : '—',
           a.claim_ids.map(c => `<a href="#/claims/${encodeURIComponent(c)}">${esc(c)}</a>`).join(' ')]), 'alerts')

@@ -136,3 +136,34 @@ class _Same:
 
     async def __aexit__(self, *exc) -> None:
         return None
+
+
+async def test_the_funds_series_of_one_insured_region_leaves_the_others_out_and_each_region_keeps_its_totals(conn) -> None:
+    other = settled("F2", "P8", "H2", fund=40_00).model_copy(
+        update={"payload": settled("F2", "P8", "H2", fund=40_00).payload.model_copy(update={"insuplc_admdvs": "430100"})})
+    await flow(conn, (submitted("F1", "P7", "H1", BOX), settled("F1", "P7", "H1", fund=60_00)),
+               (submitted("F2", "P8", "H2", BOX), other))
+    every = await store.funds(conn, NOW - timedelta(hours=1), 3600)
+    one = await store.funds(conn, NOW - timedelta(hours=1), 3600, "430100")
+    assert sum(b["hifp_pay"] for b in every["series"]) == 100_00
+    assert (one["region"], sum(b["hifp_pay"] for b in one["series"])) == ("430100", 40_00)
+    assert {r["region"]: r["hifp_pay"] for r in one["regions"]} == {"371300": 60_00, "430100": 40_00}
+
+
+def cancelled(claim_id: str, psn: str, hospital: str):
+    done = settled(claim_id, psn, hospital).payload
+    payload = c.ClaimCancelled(claim_id=claim_id, fixmedins_code=hospital, psn_no=psn, cancel_id=f"X{claim_id}",
+                               setl_id=done.setl_id, insuplc_admdvs="371300", mdtrtarea_admvs="371300", cancel_time=NOW,
+                               amounts=done.amounts, setldetail=[], acct_pay=0, acct_mulaid_pay=0, psn_cash_pay=40_00)
+    return new_envelope(payload, producer="settlement", correlation_id=claim_id, occurred_at=NOW + timedelta(seconds=1))
+
+
+async def test_refund_lines_and_cancellations_together_are_a_spike_of_an_institution_that_usually_has_none(conn) -> None:
+    refunded = [*BOX, ("XA10BAD010A001010100593", Decimal("12.50"), Decimal("-1"))]  # 退费: a box handed back
+    await flow(conn, *[(submitted(f"G{n}", f"P{n}", "H5", refunded), settled(f"G{n}", f"P{n}", "H5")) for n in range(3)],
+               *[(submitted(f"K{n}", f"Q{n}", "H5", BOX), settled(f"K{n}", f"Q{n}", "H5")) for n in range(4)])
+    await projection.outcomes(Tx(conn), [cancelled("K0", "Q0", "H5"), cancelled("K1", "Q1", "H5"), cancelled("G0", "P0", "H5")])
+    alerts = [a for a in await supervision.alerts(conn, NOW + timedelta(seconds=2), frozenset({CT}))
+              if a.rule == "CANCELLATION_SPIKE"]
+    assert [(a.subject, a.claim_ids, a.facts["cancellations"]) for a in alerts] == [
+        ("H5", ("G0", "G1", "G2", "K0", "K1"), 5)]
