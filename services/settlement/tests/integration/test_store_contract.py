@@ -31,6 +31,8 @@ async def conn(namespace) -> AsyncIterator[asyncpg.Connection]:
 
 
 class TestPerMessageStore(StoreContract):
+    duplicate_key_error = asyncpg.UniqueViolationError
+
     @pytest.fixture
     def open_store(self, conn):
         async def open_store(claims):
@@ -39,6 +41,8 @@ class TestPerMessageStore(StoreContract):
 
 
 class TestSetBasedStore(StoreContract):
+    duplicate_key_error = asyncpg.UniqueViolationError
+
     @pytest.fixture
     def open_store(self, conn):
         async def open_store(claims):

@@ -13,8 +13,6 @@ from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
-import asyncpg
-
 from libs.contracts import claims as c
 from libs.messaging.fakes import FakeDatabase, FakeTransaction
 from libs.messaging.ports import Transaction
@@ -28,6 +26,10 @@ STANDING = (Status.ADJUDICATED, Status.SETTLED, Status.CANCELLING)  # the funds 
 def _day(moment: datetime) -> date:
     """The visit's day as the Postgres stores compare it (a naive time taken as UTC)."""
     return (moment if moment.tzinfo is None else moment.astimezone(UTC)).date()
+
+
+class DuplicateKey(Exception):
+    """A key stored twice (the database raises its unique violation)."""
 
 
 class InMemorySettlementStore:
@@ -70,7 +72,7 @@ class InMemorySettlementStore:
 
     async def insert_claim(self, row: dict[str, Any]) -> None:
         if row["claim_id"] in self._table("claims"):
-            raise asyncpg.UniqueViolationError(f"claim {row['claim_id']} is stored already")
+            raise DuplicateKey(f"claim {row['claim_id']} is stored already")
         self._table("claims")[row["claim_id"]] = {
             **row, "status": Status.ADJUDICATED.value, "cancel_id": None, "wallet": None, "refund": None,
             "void_reason": None, "payout": None, "settled_at": None, "cancelled_at": None, "paid_out_at": None}
@@ -129,7 +131,7 @@ class InMemorySettlementStore:
     async def record_sold(self, setl_id: str, codes: tuple[str, ...]) -> None:
         for code in codes:
             if code in self._table("sold"):
-                raise asyncpg.UniqueViolationError(f"traceability code {code} sold twice")
+                raise DuplicateKey(f"traceability code {code} sold twice")
             self._table("sold")[code] = setl_id
 
     async def release_sold(self, setl_id: str) -> None:
@@ -157,7 +159,7 @@ class InMemorySettlementStore:
     async def record_receipts(self, claim_id: str, receipt_nos: Iterable[str]) -> None:
         for receipt_no in receipt_nos:
             if receipt_no in self._table("receipts"):
-                raise asyncpg.UniqueViolationError(f"receipt {receipt_no} reimbursed twice")
+                raise DuplicateKey(f"receipt {receipt_no} reimbursed twice")
             self._table("receipts")[receipt_no] = claim_id
 
     async def release_receipts(self, claim_id: str) -> None:

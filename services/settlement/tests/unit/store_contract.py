@@ -1,7 +1,8 @@
 """What every settlement store must do, through the port only; subclassed for each implementation.
 
-Subclasses provide `open_store`: an async factory `open_store(claims)` giving a fresh store inside a
-transaction that is thrown away, loaded for the submitted claims it will serve (the per-message store
+Subclasses name the error their store raises for a key stored twice (`duplicate_key_error`: the
+database's unique violation, or the fake's own) and provide `open_store`: an async factory
+`open_store(claims)` giving a fresh store inside a transaction that is thrown away, loaded for the submitted claims it will serve (the per-message store
 ignores them), and `written(store)`: make what the store holds back be written (the set-based store
 writes at `flush`). Every test reads back through a second store, so it sees what was written.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-import asyncpg
 import pytest
 
 from libs.contracts.claims import ClaimSubmitted
@@ -45,6 +45,8 @@ def claim_row(claim: ClaimSubmitted, setl_id: str, *, kind: str = "direct") -> d
 
 
 class StoreContract:
+    duplicate_key_error: type[Exception]
+
     @pytest.fixture
     def written(self):
         """Most stores write as they go; the set-based one overrides this with its flush."""
@@ -76,7 +78,7 @@ class StoreContract:
         claim = submitted(someone())
         store = await open_store([claim])
         await store.insert_claim(claim_row(claim, "S1-" + claim.claim_id))
-        with pytest.raises(asyncpg.UniqueViolationError):
+        with pytest.raises(self.duplicate_key_error):
             await store.insert_claim(claim_row(claim, "S2-" + claim.claim_id))
             await written(store)
 

@@ -6,11 +6,13 @@ from typing import Any
 
 import pytest
 
-from services.settlement.tests.unit.fakes import InMemorySettlementStore
+from services.settlement.tests.unit.fakes import DuplicateKey, InMemorySettlementStore
 from services.settlement.tests.unit.store_contract import StoreContract
 
 
 class TestInMemoryStore(StoreContract):
+    duplicate_key_error = DuplicateKey
+
     @pytest.fixture
     def open_store(self):
         state: dict[str, Any] = {}
