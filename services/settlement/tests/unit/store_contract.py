@@ -2,9 +2,10 @@
 
 Subclasses name the error their store raises for a key stored twice (`duplicate_key_error`: the
 database's unique violation, or the fake's own) and provide `open_store`: an async factory
-`open_store(claims)` giving a fresh store inside a transaction that is thrown away, loaded for the submitted claims it will serve (the per-message store
-ignores them), and `written(store)`: make what the store holds back be written (the set-based store
-writes at `flush`). Every test reads back through a second store, so it sees what was written.
+`open_store(claims)` giving a fresh store inside a transaction that is thrown away, loaded for the
+submitted claims it will serve (the per-message store ignores them), and `written(store)`: make what the
+store holds back be written (the set-based store writes at `flush`). Every test reads back through a
+second store, so it sees what was written.
 """
 
 from __future__ import annotations
