@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 import orjson
 
+from libs.china_time import CHINA_TIME
 from services.console.domain.supervision import Item, SettledClaim
 
 REUSED = "TRACEABILITY_CODE_REUSED"  # settlement's reason code for a box already sold
@@ -64,8 +65,8 @@ async def with_exams(conn: asyncpg.Connection, since: datetime, exam_codes: froz
 async def people_at_many_places(conn: asyncpg.Connection, since: datetime, threshold: int) -> list[SettledClaim]:
     rows = await conn.fetch(
         f"WITH settled AS ({_SETTLED}) SELECT * FROM settled WHERE psn_no IN ("
-        " SELECT psn_no FROM settled GROUP BY psn_no, (occurred_at AT TIME ZONE 'Asia/Shanghai')::date"
-        " HAVING count(DISTINCT fixmedins_code) >= $2)", since, threshold)
+        " SELECT psn_no FROM settled GROUP BY psn_no, (occurred_at AT TIME ZONE $3::interval)::date"
+        " HAVING count(DISTINCT fixmedins_code) >= $2)", since, threshold, CHINA_TIME.utcoffset(None))
     return _claims(rows)
 
 

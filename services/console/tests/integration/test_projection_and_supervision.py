@@ -167,3 +167,14 @@ async def test_refund_lines_and_cancellations_together_are_a_spike_of_an_institu
               if a.rule == "CANCELLATION_SPIKE"]
     assert [(a.subject, a.claim_ids, a.facts["cancellations"]) for a in alerts] == [
         ("H5", ("G0", "G1", "G2", "K0", "K1"), 5)]
+
+
+async def test_settling_at_four_places_is_counted_by_china_s_day_not_utc_s(conn) -> None:
+    from services.console.adapters import supervision_facts
+
+    day = datetime(2026, 6, 1, 16, 0, tzinfo=UTC)  # 2 June 00:00 in China
+    spread = [day + timedelta(minutes=30), day + timedelta(hours=4), day + timedelta(hours=10), day + timedelta(hours=23)]
+    await flow(conn, *[(submitted(f"M{n}", "P9", f"H{n}", BOX, when=at), settled(f"M{n}", "P9", f"H{n}", when=at))
+                       for n, at in enumerate(spread)])
+    found = await supervision_facts.people_at_many_places(conn, day - timedelta(days=1), 4)
+    assert sorted(c.claim_id for c in found) == ["M0", "M1", "M2", "M3"]  # by UTC's day: two and two, no alert
