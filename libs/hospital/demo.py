@@ -18,7 +18,6 @@ Copy `visit_claim` and `main` into a HIS: that is the whole integration.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import uuid
 from datetime import date, datetime, timedelta
@@ -38,7 +37,7 @@ from libs.hospital.reference import catalogue, schemes
 from libs.messaging.connection import ActingProducer
 from libs.money import fen_to_yuan, format_yuan
 from libs.resident_id import with_check_character
-from libs.settings import StackSettings
+from libs.settings import StackSettings, service_url
 
 
 def demo_scheme() -> tuple[str, str]:
@@ -47,8 +46,8 @@ def demo_scheme() -> tuple[str, str]:
     return next((s for s in found if s[1] == "310"), found[0])
 
 
-def api(service: str, default_port: int) -> str:
-    return f"http://127.0.0.1:{os.environ.get(f'{service.upper()}_HTTP_PORT', default_port)}"
+def api(service: str) -> str:
+    return service_url(service)  # <SERVICE>_URL, else 127.0.0.1:<SERVICE>_HTTP_PORT (libs/settings.py)
 
 
 def bearer(principal: Principal) -> dict[str, str]:
@@ -64,7 +63,7 @@ async def enroll(bootstrap: str, prefix: str, psn_no: str, region: str, insutype
         insutype=insutype, insuplc_admdvs=region, emp_status="employed" if insutype == "310" else "none",
         begndate=date(2020, 1, 1))
     office = bearer(Principal("demo-office", Role.office, region=region))
-    async with httpx.AsyncClient(base_url=api("enrollment", 8101), headers=office, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=api("enrollment"), headers=office, timeout=30) as http:
         answer = await http.post("/v1/persons", content=registration.model_dump_json(),
                                  headers={"content-type": "application/json"})
     if answer.status_code != 200:
@@ -83,7 +82,7 @@ async def enroll(bootstrap: str, prefix: str, psn_no: str, region: str, insutype
 
 async def read_back(hospital: str, claim_id: str) -> None:
     """What the hospital reads of its own claim over HTTP, with its own token (another's is refused)."""
-    async with httpx.AsyncClient(base_url=api("settlement", 8102), timeout=30,
+    async with httpx.AsyncClient(base_url=api("settlement"), timeout=30,
                                  headers=bearer(Principal(hospital, Role.hospital, institution=hospital))) as http:
         answer = await http.get(f"/v1/claims/{claim_id}")
     found = answer.json()

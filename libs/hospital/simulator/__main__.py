@@ -8,7 +8,7 @@ re-uses the same people), waits until the settlement engine knows them, then pla
 Kafka and the namespace come from the usual settings (KAFKA_BOOTSTRAP, TOPIC_PREFIX).
 
 `--mode national` (the default) is the hospitals' real path: whole outpatient visits in the national
-interface over HTTP to the gateway (GATEWAY_URL, default http://127.0.0.1:8105), which registers the
+interface over HTTP to the gateway (GATEWAY_URL, else 127.0.0.1:GATEWAY_HTTP_PORT, default 8105), which registers the
 simulated hospitals first (libs/hospital/simulator/national_mode.py). `--mode kafka` publishes the
 platform's own claims straight to Kafka, with the scenario mix of libs/hospital/simulator/stream.py.
 """
@@ -29,7 +29,7 @@ from libs.hospital.simulator.driver import Driver, RawSender
 from libs.hospital.simulator.enroll import enroll, wait_until_insured
 from libs.hospital.simulator.population import Population, build_population
 from libs.hospital.simulator.stream import TrafficStream
-from libs.settings import StackSettings
+from libs.settings import StackSettings, service_url
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -76,7 +76,7 @@ async def main(args: argparse.Namespace) -> None:
 async def national(args: argparse.Namespace, population: Population, stop: asyncio.Event) -> None:
     from libs.hospital.simulator.national_mode import VisitPlayer, connect
 
-    url = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8105")
+    url = service_url("gateway")
     for attempt in range(120):  # the gateway may still be starting
         try:
             clients = await connect(url, population)
