@@ -1,0 +1,112 @@
+"""A newcomer's first `make run` (issue #18): what is missing is named with the command that installs it,
+and the long steps say what they do as they go. The scripts run in a stand-in clone (deploy/ copied), as a
+user who is not root and has no password-less sudo (`id` and `sudo` stand-ins first on PATH), so nothing
+is installed and no running stack is touched."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def executable(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(0o755)
+    return path
+
+
+@pytest.fixture
+def clone(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "deploy", tmp_path / "deploy", ignore=shutil.ignore_patterns("lib", "__pycache__"))
+    shutil.copy(ROOT / "constraints.txt", tmp_path)
+    return tmp_path
+
+
+def unprivileged_path(tmp_path: Path, without: frozenset[str] = frozenset()) -> str:
+    """A PATH on which the user is uid 1000 with no sudo, and the commands of `without` do not exist."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for folder in ("/usr/local/bin", "/usr/bin", "/bin"):
+        for tool in Path(folder).iterdir():
+            if tool.name not in without and not (bin_dir / tool.name).exists():
+                (bin_dir / tool.name).symlink_to(tool)
+    for name in ("id", "sudo"):
+        (bin_dir / name).unlink(missing_ok=True)
+    executable(bin_dir / "id", '#!/bin/bash\ncase "$1" in -u) echo 1000 ;; -un) echo newbie ;; *) echo "uid=1000(newbie)" ;; esac\n')
+    executable(bin_dir / "sudo", "#!/bin/bash\necho 'sudo: a password is required' >&2\nexit 1\n")
+    return str(bin_dir)
+
+
+def run(clone: Path, script: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(clone / "deploy" / script), *args], cwd=clone, capture_output=True, text=True,
+                          timeout=120, env={**env, "STACK_DIR": str(clone / ".stack")})
+
+
+def test_a_python_without_its_venv_module_is_named_with_the_command_that_installs_it(clone: Path) -> None:
+    no_venv = executable(clone / "python-without-venv", "#!/bin/bash\n"
+                         'if [[ "$*" == *ensurepip* ]]; then echo "No module named ensurepip" >&2; exit 1; fi\n'
+                         'exec python3 "$@"\n')
+    done = run(clone, "venv.sh", {"PATH": unprivileged_path(clone), "HOME": str(clone), "PYTHON": str(no_venv)})
+    assert done.returncode == 1
+    assert "python3-venv" in done.stderr and "sudo apt-get install -y python3-venv" in done.stderr
+    assert not (clone / ".venv").exists()
+
+
+def test_a_missing_java_is_named_with_the_command_that_installs_a_jdk(clone: Path) -> None:
+    env = {"PATH": unprivileged_path(clone, without=frozenset({"java"})), "HOME": str(clone),
+           "KAFKA_BOOTSTRAP": "127.0.0.1:9", "KAFKA_CONTROLLER_PORT": "10"}  # nothing listens at port 9 (discard)
+    done = run(clone, "kafka.sh", env, "start")
+    assert done.returncode == 1
+    assert "sudo apt-get install -y openjdk-17-jre-headless" in done.stderr, done.stderr
+    assert "ready on" not in done.stdout
+
+
+def test_a_missing_postgres_is_named_with_the_command_that_installs_it(clone: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if any(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
+        # the script looks for Debian's server binaries where the package puts them: a stand-in says none
+        script = (clone / "deploy" / "postgres.sh").read_text()
+        (clone / "deploy" / "postgres.sh").write_text(script.replace("/usr/lib/postgresql/", f"{clone}/no-postgresql/"))
+    env = {"PATH": unprivileged_path(clone), "HOME": str(clone), "PGPORT": "9"}
+    done = run(clone, "postgres.sh", env, "start")
+    assert done.returncode == 1
+    assert "sudo apt-get install -y postgresql" in done.stderr, done.stderr
+
+
+def test_installing_the_packages_prints_each_as_pip_reaches_it_not_all_at_the_end(clone: Path) -> None:
+    """pip stands in: three packages a second apart. Each line is shown while pip is still at work
+    (Debian's awk, mawk, held them until pip ended)."""
+    executable(clone / ".venv" / "bin" / "python", "#!/bin/bash\n"
+               "for p in aiokafka==0.14.0 asyncpg==0.32.0 fastapi==0.163.2; do echo \"Collecting $p\"; sleep 1; done\n"
+               "echo 'Installing collected packages: aiokafka, asyncpg, fastapi'\n"
+               "echo 'Successfully installed aiokafka-0.14.0 asyncpg-0.32.0 fastapi-0.163.2'\n")
+    proc = subprocess.Popen([str(clone / "deploy" / "venv.sh")], cwd=clone, stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "STACK_DIR": str(clone / ".stack")})
+    assert proc.stdout is not None
+    started = time.monotonic()
+    seen: list[tuple[float, str]] = [(time.monotonic() - started, line.rstrip()) for line in proc.stdout]
+    assert proc.wait(timeout=30) == 0
+    total = sum(1 for line in (clone / "constraints.txt").read_text().splitlines() if line[:1].isalpha())
+    assert [line for _, line in seen][1:] == [
+        f"[venv] 1/{total} aiokafka==0.14.0", f"[venv] 2/{total} asyncpg==0.32.0", f"[venv] 3/{total} fastapi==0.163.2",
+        "[venv] installing ...", "[venv] done"]
+    first_package = next(t for t, line in seen if "aiokafka" in line)
+    assert first_package < 1.5, seen  # shown at once, not when pip ended (3 s)
+
+
+def test_a_venv_linked_to_another_checkouts_environment_is_left_as_it_is(clone: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    other = tmp_path_factory.mktemp("other-checkout") / ".venv"
+    executable(other / "bin" / "python", "#!/bin/bash\necho 'installed into the other checkout' >> \"$(dirname \"$0\")/../touched\"\n")
+    (clone / ".venv").symlink_to(other)
+    done = subprocess.run([str(clone / "deploy" / "venv.sh")], cwd=clone, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "STACK_DIR": str(clone / ".stack")})
+    assert done.returncode == 0, done.stderr
+    assert "nothing installed into it" in done.stdout
+    assert not (other / "touched").exists()
