@@ -110,3 +110,15 @@ def test_a_venv_linked_to_another_checkouts_environment_is_left_as_it_is(clone: 
     assert done.returncode == 0, done.stderr
     assert "nothing installed into it" in done.stdout
     assert not (other / "touched").exists()
+
+
+def test_the_banner_names_the_secrets_file_of_the_stack_in_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    from deploy import run_services
+    from libs.settings import secrets_file
+
+    monkeypatch.delenv("SECRETS_FILE", raising=False)
+    monkeypatch.setenv("STACK_DIR", "/srv/medins-stack")
+    assert run_services.shown(secrets_file()) == Path("/srv/medins-stack/secrets.env")
+    monkeypatch.setenv("STACK_DIR", str(ROOT / ".stack"))
+    assert run_services.shown(secrets_file()) == Path(".stack/secrets.env")
+    assert "{secrets}" in run_services.CONSOLE and ".stack/secrets.env" not in run_services.CONSOLE
