@@ -37,6 +37,7 @@ from libs.hospital.reference import catalogue, schemes
 from libs.messaging.connection import ActingProducer
 from libs.money import fen_to_yuan, format_yuan
 from libs.resident_id import with_check_character
+from libs.retry import RetryPolicy, retry_transient
 from libs.settings import StackSettings, service_url
 
 
@@ -44,6 +45,14 @@ def demo_scheme() -> tuple[str, str]:
     """An (insured region, insutype) the settlement engine has a policy pack for, employees preferred."""
     found = [(s.region, s.insutype) for s in schemes()]
     return next((s for s in found if s[1] == "310"), found[0])
+
+
+class NotInsuredYet(Exception):
+    """Settlement has not yet heard of the person enrolled a moment ago."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.reason_code)
+        self.outcome = outcome
 
 
 def api(service: str) -> str:
@@ -132,11 +141,17 @@ async def main() -> None:
           + (" and credited 500.00 yuan to their personal account" if insutype == "310" else ""))
     claim = visit_claim(hospital, psn_no, region, insutype)
     async with HospitalClient(settings.kafka_bootstrap, hospital, settings.topic_prefix) as his:
-        for _ in range(15):  # the enrollment reaches the settlement engine within moments
+        async def presettle() -> Outcome:
             preview = await his.presettle(claim, timeout=30)
-            if preview.reason_code != "NOT_INSURED":
-                break
-            await asyncio.sleep(1.0)
+            if preview.reason_code == "NOT_INSURED":
+                raise NotInsuredYet(preview)
+            return preview
+
+        try:  # the enrollment reaches the settlement engine within moments
+            preview = await retry_transient(presettle, RetryPolicy(attempts=15, first_delay=0.2, max_delay=1.0),
+                                            (NotInsuredYet,))
+        except NotInsuredYet as still:
+            preview = still.outcome
         show(f"pre-settled claim {claim.claim_id} at {hospital}", preview)
         settled = await his.settle(claim, timeout=30)
         show("settled", settled)

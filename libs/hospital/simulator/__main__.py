@@ -29,6 +29,7 @@ from libs.hospital.simulator.driver import Driver, RawSender
 from libs.hospital.simulator.enroll import enroll, wait_until_insured
 from libs.hospital.simulator.population import Population, build_population
 from libs.hospital.simulator.stream import TrafficStream
+from libs.retry import RetryPolicy, retry_transient
 from libs.settings import StackSettings, service_url
 
 
@@ -73,19 +74,19 @@ async def main(args: argparse.Namespace) -> None:
         say(driver.stats.summary_line())
 
 
+GATEWAY_START = RetryPolicy(attempts=120, first_delay=0.2, max_delay=2.0)
+
+
 async def national(args: argparse.Namespace, population: Population, stop: asyncio.Event) -> None:
     from libs.hospital.simulator.national_mode import VisitPlayer, connect
 
     url = service_url("gateway")
-    for attempt in range(120):  # the gateway may still be starting
-        try:
-            clients = await connect(url, population)
-            break
-        except Exception as exc:  # the gateway may not answer yet
-            if attempt == 119:
-                raise
-            say(f"waiting for the gateway at {url} ({type(exc).__name__})") if attempt % 10 == 0 else None
-            await asyncio.sleep(1.0)
+    def waiting(attempt: int, exc: BaseException, _: float) -> None:
+        if attempt % 10 == 1:
+            say(f"waiting for the gateway at {url} ({type(exc).__name__})")
+
+    # The gateway may still be starting (`make run` starts the simulator with the services): about two minutes.
+    clients = await retry_transient(lambda: connect(url, population), GATEWAY_START, (Exception,), on_retry=waiting)
     player = VisitPlayer(clients, population, args.seed)
     visits_per_s = max(args.rate / 7, 0.1)  # a visit is 7 messages
     say(f"national interface over HTTP at {url}: {visits_per_s:.2g} outpatient visits a second; Ctrl-C stops")
