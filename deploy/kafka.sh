@@ -79,15 +79,15 @@ running() {
 }
 
 # Right after the fork the pid is still this script's subshell (then setsid, then java): wait until it
-# is the JVM, so that the readiness loop below never mistakes "not Java yet" for "exited".
+# is the JVM, so that the readiness loop below never mistakes "not Java yet" for "exited". For as long
+# as the process lives (a loaded machine may be slow to exec), within the start's time limit.
 wait_for_java() {
-  local pid="$1" i
-  for ((i = 0; i < 100; i++)); do
-    grep -qa 'kafka\.Kafka' "/proc/$pid/cmdline" 2>/dev/null && return 0
+  local pid="$1" deadline=$((SECONDS + START_TIMEOUT))
+  until grep -qa 'kafka\.Kafka' "/proc/$pid/cmdline" 2>/dev/null; do
     kill -0 "$pid" 2>/dev/null || return 1
+    ((SECONDS < deadline)) || return 1
     sleep 0.1
   done
-  return 1
 }
 
 # The port opens before the broker has registered with the controller; ask for API versions,
