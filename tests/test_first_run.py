@@ -6,6 +6,7 @@ is installed and no running stack is touched."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -122,3 +123,29 @@ def test_the_banner_names_the_secrets_file_of_the_stack_in_use(monkeypatch: pyte
     monkeypatch.setenv("STACK_DIR", str(ROOT / ".stack"))
     assert run_services.shown(secrets_file()) == Path(".stack/secrets.env")
     assert "{secrets}" in run_services.CONSOLE and ".stack/secrets.env" not in run_services.CONSOLE
+
+
+def what_you_need() -> str:
+    readme = (ROOT / "README.md").read_text()
+    return readme[readme.index("### What you need"):readme.index("### What you will see")]
+
+
+def test_the_readme_names_every_package_the_first_run_would_install() -> None:
+    scripts = "\n".join(path.read_text() for path in (ROOT / "deploy").glob("*.sh"))
+    packages = set(re.findall(r"need_cmd \S+ ([a-z0-9.+-]+)", scripts))
+    packages |= set(re.findall(r'apt_install "?([a-z0-9.+-]+)"?', scripts)) - {"install"}
+    ui = re.search(r"apt-get install -y -qq ([a-z0-9 .+-]+?) >", (ROOT / "Makefile").read_text())
+    assert ui, "the Makefile's ui-deps"
+    packages |= set(ui.group(1).split())
+    assert {"python3-venv", "openjdk-17-jre-headless", "maven", "postgresql", "prometheus", "chromium"} <= packages
+    table = what_you_need()
+    assert not {p for p in packages if f" {p}" not in table}, table
+
+
+def test_the_readme_shows_the_banner_make_run_prints() -> None:
+    from deploy import run_services
+
+    readme = (ROOT / "README.md").read_text()
+    shown = readme[readme.index("### What you will see"):readme.index("### Credentials")]
+    for label in re.findall(r"^  (\w[\w ]*):", run_services.BANNER, re.M):
+        assert f"  {label}:" in shown, label
