@@ -24,6 +24,7 @@ import time
 import uuid
 from datetime import datetime
 
+from libs.console_scripts import command_name
 from libs.hospital.client import HospitalClient
 from libs.hospital.simulator.driver import Driver, RawSender
 from libs.hospital.simulator.enroll import enroll, wait_until_insured
@@ -34,7 +35,7 @@ from libs.settings import StackSettings, service_url
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m libs.hospital.simulator", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog=command_name("python -m libs.hospital.simulator"), description=__doc__.split("\n")[0])
     p.add_argument("--rate", type=float, default=5.0, help="messages a second offered (default 5)")
     p.add_argument("--duration", type=float, default=None, help="seconds to run (default: until Ctrl-C)")
     p.add_argument("--people", type=int, default=2000, help="insured people in the population (default 2000)")
