@@ -94,9 +94,9 @@ wait_for_java() {
 # which only succeeds once the broker really serves requests.
 answering() {
   port_open "$HOST" "$PORT" || return 1
-  timeout 30 java -cp "$LIB/*" -Dlog4j.configuration="file:$CONF_DIR/tools-log4j.properties" \
-    kafka.admin.BrokerApiVersionsCommand --bootstrap-server "$KAFKA_BOOTSTRAP" --command-config "$ADMIN_PROPS" \
-    2>/dev/null | grep -q '(id: 1 '
+  # The tool's whole answer, then grep (a pipe into grep -q under pipefail could fail on the tool's SIGPIPE).
+  grep -q '(id: 1 ' <<<"$(timeout 30 java -cp "$LIB/*" -Dlog4j.configuration="file:$CONF_DIR/tools-log4j.properties" \
+    kafka.admin.BrokerApiVersionsCommand --bootstrap-server "$KAFKA_BOOTSTRAP" --command-config "$ADMIN_PROPS" 2>/dev/null)"
 }
 
 fail_start() {
