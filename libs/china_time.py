@@ -10,3 +10,13 @@ CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 def china_date(moment: datetime) -> date:
     """The calendar day in China of an aware moment."""
     return moment.astimezone(CHINA_TIME).date()
+
+
+def china_now() -> datetime:
+    """Now, as an aware moment in China Standard Time."""
+    return datetime.now(CHINA_TIME)
+
+
+def his_now() -> datetime:
+    """Now as a hospital's system stamps it: China's wall clock, naive, to the second (`begntime`)."""
+    return china_now().replace(tzinfo=None, microsecond=0)

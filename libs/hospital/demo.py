@@ -20,11 +20,12 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import httpx
 
 from libs.auth import Principal, Role, issue_token
+from libs.china_time import his_now
 from libs.contracts.claims import ClaimSubmitted
 from libs.contracts.enrollment import RegisterPerson
 from libs.contracts.envelope import new_envelope
@@ -80,7 +81,7 @@ async def enroll(bootstrap: str, prefix: str, psn_no: str, region: str, insutype
     if insutype != "310":
         return
     credit = CreditPersonalAccount(credit_id=f"demo-{psn_no}", psn_no=psn_no, amount=500_00, kind="contribution",
-                                   year=datetime.now().year)
+                                   year=his_now().year)
     producer = ActingProducer(bootstrap, acks="all")  # the credit as the admin tooling (the ACL table's actor)
     try:
         env = new_envelope(credit, producer="demo-office", correlation_id=f"demo-{psn_no}")
@@ -112,7 +113,7 @@ def visit_claim(hospital: str, psn_no: str, region: str, insutype: str) -> Claim
         {"feedetl_sn": "1", "med_list_codg": "002501000010000", "cnt": "1", "pric": "10.00"}]
     visit = Visit(fixmedins_code=hospital, hosp_lv="3", mdtrt_id=f"MDT{uuid.uuid4().hex[:10]}", psn_no=psn_no,
                   insutype=insutype, med_type="11", insuplc_admdvs=region, mdtrtarea_admvs=region,
-                  begntime=datetime.now().replace(microsecond=0))
+                  begntime=his_now())
     return build_claim(f"demo-{uuid.uuid4().hex[:12]}", visit, fee_lines)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -12,13 +11,14 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from libs.auth import Principal, Role, issue_token
+from libs.china_time import china_now
 from libs.logging import configure
 from libs.messaging.dead_letter_api import mount_dead_letters
 from libs.messaging.runtime import ServiceRuntime
 from libs.settings import ServiceSettings, service_url
 from services.clearing.adapters.repository import PostgresClearingRepository
 from services.clearing.adapters.settlement_client import HttpSettlementRecords
-from services.clearing.domain import CHINA_TIME, CycleCalendar
+from services.clearing.domain import CycleCalendar
 from services.clearing.entrypoints import consumers
 from services.clearing.entrypoints.http import create_app
 from services.clearing.entrypoints.schedule import ClosingSchedule
@@ -48,10 +48,6 @@ class ClearingSettings(ServiceSettings):
     @property
     def calendar(self) -> CycleCalendar:
         return CycleCalendar(self.cycle_unit, self.cycle_length)
-
-
-def china_now() -> datetime:
-    return datetime.now(CHINA_TIME)
 
 
 def service_token(settings: ClearingSettings) -> Callable[[], str]:

@@ -12,7 +12,7 @@ from faststream import FastStream
 from pydantic import Field
 
 from libs.auth import Principal, Role, issue_token
-from libs.china_time import CHINA_TIME
+from libs.china_time import china_now
 from libs.hospital.outcomes import OutcomeRouter
 from libs.logging import configure
 from libs.messaging.connection import client_options
@@ -66,10 +66,6 @@ class GatewaySettings(ServiceSettings):
 
     def sealer(self) -> Sealer:
         return secret_sealer(self.secret_key or secret("GATEWAY_SECRET_KEY"))
-
-
-def china_now() -> datetime:
-    return datetime.now(CHINA_TIME)
 
 
 def service_token(settings: GatewaySettings) -> Callable[[], str]:

@@ -19,12 +19,12 @@ import re
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from libs.china_time import his_now
 from libs.contracts.envelope import new_envelope
 from libs.contracts.registry import encode
 from libs.contracts.topics import CLAIMS_ADJUDICATED, CLAIMS_SUBMITTED
@@ -51,9 +51,9 @@ async def one_run(stack: StackSettings, messages: int, rate: float | None) -> di
                  "KAFKA_USERNAME": ADMIN,  # a bench service of no principal: admin
                  "PGUSER": BORROWED})  # and of no database role: the owner of the database it borrows
     try:
-        population = build_population(1, 500, tag="H", year=datetime.now().year)
+        population = build_population(1, 500, tag="H", year=his_now().year)
         quiet = Rates(0, 0, 0, 0, 0, 0, 0, 0)
-        stream = TrafficStream(population, 1, run_tag="H", clock=datetime.now(), mix={"outpatient": 1}, rates=quiet)
+        stream = TrafficStream(population, 1, run_tag="H", clock=his_now(), mix={"outpatient": 1}, rates=quiet)
         requests = [s.steps[0].request for s in stream.take(messages)]
         values = [(r.claim_id.encode(), r.psn_no.encode(),
                    encode(new_envelope(r, producer=r.fixmedins_code, correlation_id=r.claim_id))) for r in requests]

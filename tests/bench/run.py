@@ -25,6 +25,7 @@ from typing import Any
 
 import uvloop
 
+from libs.china_time import his_now
 from libs.hospital.client import HospitalClient
 from libs.hospital.simulator.driver import Driver, RawSender
 from libs.hospital.simulator.enroll import enroll, wait_until_insured
@@ -78,7 +79,7 @@ async def run(profile: Profile, stack: StackSettings, out_dir: Path, env: dict[s
         sampler = Sampler({n: p.proc.pid for n, p in services.all.items() if p.proc}, ns.prefix,
                           kafka_port=int(stack.kafka_bootstrap.rsplit(":", 1)[1]), pg_port=stack.pgport)
         sampler.start()
-        clock = datetime.now()
+        clock = his_now()
         population = build_population(seed, profile.people, tag="B", year=clock.year)
         step(began, f"enrolling {len(population.people)} people")
         await enroll_and_wait(ns, population, clock.year)
@@ -170,7 +171,7 @@ async def enroll_and_wait(ns: Namespace, population: Population, year: int, time
     deadline = time.monotonic() + timeout
     await wait_until_caught_up(ns.stack.kafka_bootstrap, ns.topic_prefix, timeout,
                                need=("enrollment-enrollment.commands", "settlement-enrollment"))
-    stream = TrafficStream(population, 0, run_tag="W", clock=datetime.now())
+    stream = TrafficStream(population, 0, run_tag="W", clock=his_now())
     probes = [stream.probe(p) for p in population.people[-3:]]
     async with HospitalClient(ns.stack.kafka_bootstrap, {p.fixmedins_code for p in probes}, ns.topic_prefix) as client:
         if not await wait_until_insured(client, probes, timeout=max(5.0, deadline - time.monotonic())):

@@ -362,6 +362,8 @@ async def test_the_detail_file_reconciles_row_by_row_and_its_result_is_downloade
         assert balanced["stmtinfo"]["stmt_rslt"] == "0", balanced["stmtinfo"]["stmt_rslt_dscr"]
         got = await download(his, balanced["fileinfo"]["file_qury_no"], balanced["fileinfo"]["filename"])
         assert got.headers["content-type"] == "application/octet-stream"
+        misnamed = json.loads((await download(his, balanced["fileinfo"]["file_qury_no"], "other.txt")).content)
+        assert misnamed["infcode"] == -1 and balanced["fileinfo"]["filename"] in misnamed["err_msg"]
         rows = result_rows(got.content)
         assert [(r["setl_id"], r["refd_setl_flag"], r["stmt_rslt"]) for r in rows] == [
             (first["setl_id"], "0", "0"), (second["setl_id"], "0", "0"), (third["setl_id"], "0", "0"),

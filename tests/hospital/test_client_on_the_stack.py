@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from libs.china_time import his_now
 from libs.contracts.registry import decode
 from libs.contracts.topics import CLAIMS_OUTCOMES, WALLET_PAYMENTS
 from libs.hospital.bill import Visit, build_claim, cancel_request
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def population() -> Population:
-    return build_population(5, 60, tag="HC", year=datetime.now().year)
+    return build_population(5, 60, tag="HC", year=his_now().year)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ async def system(own_namespace, population, tmp_path_factory) -> AsyncIterator[S
     services = Services(own_namespace.process_env, Path(tmp_path_factory.mktemp("logs")))
     await asyncio.to_thread(services.start)
     try:
-        await enroll_and_wait(own_namespace, population, datetime.now().year, timeout=90)
+        await enroll_and_wait(own_namespace, population, his_now().year, timeout=90)
         yield services
     finally:
         await asyncio.to_thread(services.stop)
@@ -50,7 +51,7 @@ def outpatient_visit(population: Population, insutype: str) -> tuple[str, Visit,
              for n, i in enumerate(items, 1)]
     visit = Visit(fixmedins_code=hospital.fixmedins_code, hosp_lv="3", mdtrt_id=f"MDT{time.time_ns()}",
                   psn_no=person.psn_no, insutype=insutype, med_type="11", insuplc_admdvs=person.insured_region,
-                  mdtrtarea_admvs=person.home_region, begntime=datetime.now().replace(microsecond=0))
+                  mdtrtarea_admvs=person.home_region, begntime=his_now())
     return hospital.fixmedins_code, visit, lines
 
 
@@ -105,7 +106,7 @@ async def test_a_restarted_his_finds_the_reply_it_missed(system, own_namespace, 
 
 async def test_simulated_hospitals_get_every_kind_of_reply(system, own_namespace, population) -> None:
     prefix, bootstrap = own_namespace.topic_prefix, own_namespace.stack.kafka_bootstrap
-    stream = TrafficStream(population, 9, run_tag=f"SIM{time.time_ns() % 10**6}-", clock=datetime.now(),
+    stream = TrafficStream(population, 9, run_tag=f"SIM{time.time_ns() % 10**6}-", clock=his_now(),
                            rates=Rates(cancel=0.15, unknown_person=0.05, malformed=0.03, presettle_inpatient=1.0))
     codes = [i.fixmedins_code for i in population.all_institutions]
     async with HospitalClient(bootstrap, codes, prefix) as client, RawSender(bootstrap, prefix) as raw, \

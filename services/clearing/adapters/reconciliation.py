@@ -33,11 +33,12 @@ _MISMATCH_ORDER = 'setl_id COLLATE "C", fact_kind, fund_pay_type COLLATE "C"'
 class PostgresReconciliations:
     conn: asyncpg.Connection
 
-    async def stage_settlement_rows(self, batch: str, rows: Sequence[SettlementRow]) -> None:
+    async def stage_settlement_rows(self, batch: str, page: int, rows: Sequence[SettlementRow]) -> None:
+        await self.conn.execute("DELETE FROM settlement_records WHERE batch = $1 AND page = $2", batch, page)
         if rows:
             await self.conn.copy_records_to_table(
-                "settlement_records", columns=("batch", "setl_id", "kind", "fund_pay_type", "amount"),
-                records=[(batch, *r) for r in rows],
+                "settlement_records", columns=("batch", "page", "setl_id", "kind", "fund_pay_type", "amount"),
+                records=[(batch, page, *r) for r in rows],
             )
 
     async def compared(self, cycle_id: str, batch: str, chunk: int) -> AsyncIterator[list[Compared]]:

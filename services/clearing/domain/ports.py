@@ -27,7 +27,7 @@ Every `add_*` inserts and never overwrites; `save_cycle` updates only status, cl
 Lists that grow with the data are read a page at a time, at the store (keyset: the rows after the
 cursor `after`, in key order, at most `limit`); a report's totals are summed by the store too.
 Reconciliation never holds a cycle: the engine's records are staged a page at a time
-(`stage_settlement_rows`), `compared` answers the two sides joined in chunks, and each chunk's
+(`stage_settlement_rows`, a page again replaces it), `compared` answers the two sides joined in chunks, and each chunk's
 mismatches are written before the next is read.
 
 The methods are coroutines because the platform's store is asyncpg; each call runs inside the
@@ -134,8 +134,9 @@ class ClearingRepository(Protocol):
         ...
 
     # reconciliation reports (3201 / 3202): every run is kept, the last one is the cycle's answer
-    async def stage_settlement_rows(self, batch: str, rows: Sequence[SettlementRow]) -> None:
-        """A page of the engine's records, kept under `batch` until `drop_staged`."""
+    async def stage_settlement_rows(self, batch: str, page: int, rows: Sequence[SettlementRow]) -> None:
+        """Page `page` of the engine's records, kept under `batch` until `drop_staged`; staging a page
+        again replaces it (a retry after a commit whose acknowledgement was lost counts it once)."""
         ...
     def compared(self, cycle_id: str, batch: str, chunk: int) -> AsyncIterator[list[Compared]]:
         """The cycle's settled and cancelled rows and the batch's, summed per (setl_id, kind, fund) and

@@ -85,8 +85,10 @@ class ClearingService:
         cycle = await self.read(queries.closed_cycle, command.cycle_id)
         batch = uuid4().hex
         try:
+            number = 0
             async for page in self.settlement.pages(*period_window(cycle)):
-                await self._with_retries(partial(self._stage, batch, settlement_rows(cycle, page)))
+                await self._with_retries(partial(self._stage, batch, number, settlement_rows(cycle, page)))
+                number += 1
             return await self._with_retries(lambda tx: handlers.reconcile(self._uow(tx), command, batch))
         except BaseException:
             await self._forget(batch)
@@ -116,8 +118,8 @@ class ClearingService:
         async with self.database.transaction() as tx:
             return await query(self._repo(tx, locks=False), *args)
 
-    async def _stage(self, batch: str, rows: list[SettlementRow], tx: Transaction) -> None:
-        await self._repo(tx).stage_settlement_rows(batch, rows)
+    async def _stage(self, batch: str, page: int, rows: list[SettlementRow], tx: Transaction) -> None:
+        await self._repo(tx).stage_settlement_rows(batch, page, rows)
 
     def _repo(self, tx: Transaction, *, locks: bool = True) -> ClearingRepository:
         return self.repository(_connection(tx), locks=locks)

@@ -63,13 +63,18 @@ async def upload(deps: Deps, call: Call) -> dict[str, Any]:
 
 
 async def download(deps: Deps, call: Call) -> Download:
-    """9102: the institution's own file, by query number, until its deadline."""
+    """9102: the institution's own file, by query number, until its deadline; a `filename` sent must be
+    the file's own (its base name: HISs send it with or without a path), an empty one is not checked."""
     node = call.node("fsDownloadIn")
     _own_code(call, node, "fsDownloadIn")
     query_no = text(node, "file_qury_no", max_length=30)
+    asked = _filename(node, "fsDownloadIn") if text(node, "filename", required=False, max_length=200) else None
     async with deps.database.transaction() as tx:
         found = await deps.store_for(tx).file(call.code, query_no, deps.clock())
     if found is None:
         raise InvalidInput(f"文件查询号 file_qury_no {query_no} 不存在或已过期 (no file of {call.code} has this number, "
                            "or its download deadline has passed)")
+    if asked is not None and asked != found.filename:
+        raise InvalidInput(f"文件名 filename {asked[:50]!r} 与文件查询号不符 (file_qury_no {query_no} is the file "
+                           f"{found.filename!r}: send that name, or leave filename empty)")
     return Download(found.filename, found.content)

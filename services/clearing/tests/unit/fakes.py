@@ -58,7 +58,7 @@ class InMemoryClearingRepository:
         self._prepayments: dict[str, PrepaymentEntry] = {}
         self._reconciliations: list[StoredReconciliation] = []
         self._mismatches: dict[int, list[Mismatch]] = {}
-        self._staged: dict[str, list[SettlementRow]] = {}
+        self._staged: dict[str, dict[int, list[SettlementRow]]] = {}
 
     # cycles
     async def add_cycle(self, cycle: ClearingCycle) -> None:
@@ -168,20 +168,20 @@ class InMemoryClearingRepository:
         return _page(list(prepayment_balances(await self.prepayments(scope_key)).items()), lambda b: b[0], after, limit)
 
     # reconciliation reports
-    async def stage_settlement_rows(self, batch: str, rows: Sequence[SettlementRow]) -> None:
-        self._staged.setdefault(batch, []).extend(rows)
+    async def stage_settlement_rows(self, batch: str, page: int, rows: Sequence[SettlementRow]) -> None:
+        self._staged.setdefault(batch, {})[page] = list(rows)
 
     async def compared(self, cycle_id: str, batch: str, chunk: int) -> AsyncIterator[list[Compared]]:
         cycle = await self.get_cycle(cycle_id)
         rows = joined(clearing_sums(cycle, await self.obligations_of_cycle(cycle_id)),
-                      settlement_sums(self._staged.get(batch, [])))
+                      settlement_sums([r for page in self._staged.get(batch, {}).values() for r in page]))
         for start in range(0, len(rows), chunk):
             yield rows[start:start + chunk]
 
     async def drop_staged(self, batch: str) -> None:
         self._staged.pop(batch, None)
 
-    def staged(self) -> dict[str, list[SettlementRow]]:
+    def staged(self) -> dict[str, dict[int, list[SettlementRow]]]:
         return dict(self._staged)
 
     async def start_reconciliation(self, cycle_id: str, reconciled_at: datetime) -> int:

@@ -162,10 +162,11 @@ class ClearingRepositoryContract:
             row("S2/cancelled/hifp", kind="cancelled", setl_id="S2", amount=-50),
             row("S9/returned/hifp/x", kind="returned", setl_id="S9", amount=1_000),
         ])
-        await store.stage_settlement_rows("b1", [SettlementRow("S1", "settled", "hifp", 90),
-                                                 SettlementRow("S3", "settled", "hifp", 7)])
-        await store.stage_settlement_rows("b1", [SettlementRow("S2", "settled", "hifp", 50)])
-        await store.stage_settlement_rows("b2", [SettlementRow("S4", "settled", "hifp", 1)])
+        await store.stage_settlement_rows("b1", 0, [SettlementRow("S1", "settled", "hifp", 90),
+                                                    SettlementRow("S3", "settled", "hifp", 7)])
+        await store.stage_settlement_rows("b1", 1, [SettlementRow("S2", "settled", "hifp", 50)])
+        await store.stage_settlement_rows("b1", 1, [SettlementRow("S2", "settled", "hifp", 50)])  # a retried page
+        await store.stage_settlement_rows("b2", 0, [SettlementRow("S4", "settled", "hifp", 1)])
         chunks = [chunk async for chunk in store.compared(JANUARY, "b1", 2)]
         assert [len(chunk) for chunk in chunks] == [2, 2]
         assert [tuple(c) for chunk in chunks for c in chunk] == [

@@ -158,6 +158,28 @@ async def test_a_mismatch_is_counted_in_the_event_and_listed_in_the_stored_repor
     assert repo.staged() == {}  # the engine's records were staged page by page, then dropped
 
 
+async def test_a_page_staged_again_after_its_commit_was_lost_is_counted_once(
+    service: ClearingService, database: FakeDatabase, settlement: FakeSettlementRecords,
+    repo: InMemoryClearingRepository, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settlement.facts = [settled("S1", funds={"hifp": 600})]
+    await deliver(service, database, settled("S1", funds={"hifp": 600}))
+    await service.execute(CloseCycle(JANUARY))
+    stage, lost = repo.stage_settlement_rows, []
+
+    async def committed_then_acknowledgement_lost(batch: str, page: int, rows: Any) -> None:
+        await stage(batch, page, rows)  # the in-memory store keeps it: the commit went through
+        if not lost:
+            lost.append(page)
+            raise ConnectionError("the connection dropped before the commit was acknowledged")
+
+    monkeypatch.setattr(repo, "stage_settlement_rows", committed_then_acknowledgement_lost)
+    await service.reconcile(Reconcile(JANUARY))
+    stored = await repo.last_reconciliation(JANUARY)
+    assert lost == [0] and stored is not None
+    assert (stored.report.balanced, stored.report.settlement_fund_pay_sumamt) == (True, 600)
+
+
 async def test_an_open_cycle_is_not_reconciled_and_the_engine_is_not_asked(
     service: ClearingService, database: FakeDatabase, settlement: FakeSettlementRecords,
 ) -> None:
