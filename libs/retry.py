@@ -83,4 +83,7 @@ async def retry_transient(
         reraise=True,
         sleep=sleep or asyncio.sleep,
     )
-    return await retrying(work)
+    async def attempt() -> T:  # tenacity awaits only what a coroutine function returns: a lambda's too, here
+        return await work()
+
+    return await retrying(attempt)

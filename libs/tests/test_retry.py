@@ -131,3 +131,9 @@ async def test_the_gateways_outcome_reader_waits_jittered_and_growing_while_the_
     assert consumer.calls == 13 and len(waits) == 12
     assert all(0 <= wait <= 2.0 for wait in waits) and len(set(waits)) == 12  # jittered, capped at 2 s
     assert sum(waits) > 1.0  # growing: a dozen waits are not a spin
+
+
+async def test_work_given_as_a_lambda_that_returns_a_coroutine_is_awaited_and_retried() -> None:
+    work, clock = Flaky(2, ConnectionError("gateway starting")), Clock()
+    assert await retry_transient(lambda: work(), RetryPolicy(attempts=5), (ConnectionError,), sleep=clock.sleep) == "done"
+    assert work.calls == 3 and len(clock.waits) == 2

@@ -82,6 +82,7 @@ async def national(args: argparse.Namespace, population: Population, stop: async
     from libs.hospital.simulator.national_mode import VisitPlayer, connect
 
     url = service_url("gateway")
+
     def waiting(attempt: int, exc: BaseException, _: float) -> None:
         if attempt % 10 == 1:
             say(f"waiting for the gateway at {url} ({type(exc).__name__})")
