@@ -87,8 +87,16 @@ async def national(args: argparse.Namespace, population: Population, stop: async
         if attempt % 10 == 1:
             say(f"waiting for the gateway at {url} ({type(exc).__name__})")
 
-    # The gateway may still be starting (`make run` starts the simulator with the services): about two minutes.
-    clients = await retry_transient(lambda: connect(url, population), GATEWAY_START, (Exception,), on_retry=waiting)
+    # The gateway may still be starting (`make run` starts the simulator with the services): about two minutes,
+    # or until Ctrl-C.
+    try:
+        clients = await retry_transient(lambda: connect(url, population), GATEWAY_START, (Exception,),
+                                        on_retry=waiting, give_up=stop.is_set)
+    except Exception as exc:
+        if not stop.is_set():
+            raise
+        say(f"stopped while waiting for the gateway at {url} ({type(exc).__name__})")
+        return
     player = VisitPlayer(clients, population, args.seed)
     visits_per_s = max(args.rate / 7, 0.1)  # a visit is 7 messages
     say(f"national interface over HTTP at {url}: {visits_per_s:.2g} outpatient visits a second; Ctrl-C stops")
