@@ -95,16 +95,10 @@ lock:
 	  .lock-venv/bin/pip freeze --disable-pip-version-check; } > constraints.txt
 	rm -rf .lock-venv
 
-# The console's browser tests drive Debian's Chromium with Playwright (never a downloaded browser);
-# a CJK font so Chinese pages render in screenshots. Installed as root when missing.
-CHROMIUM ?= /usr/bin/chromium
+# The console's browser tests drive Debian's Chromium with Playwright (never a downloaded browser), with a
+# CJK font; installed when missing as root or with sudo (deploy/ui-deps.sh says what it does, or what to run).
 ui-deps:
-	@if [ ! -x $(CHROMIUM) ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk"; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null 2>&1 || \
-	     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null)); \
-	  else echo "ui-deps: as root, run apt-get install chromium fonts-wqy-microhei (the console's browser tests skip without it)"; fi; \
-	fi
+	@deploy/ui-deps.sh
 
 test-ui: venv ui-deps
 	deploy/stack.sh up

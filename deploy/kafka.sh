@@ -79,24 +79,24 @@ running() {
 }
 
 # Right after the fork the pid is still this script's subshell (then setsid, then java): wait until it
-# is the JVM, so that the readiness loop below never mistakes "not Java yet" for "exited".
+# is the JVM, so that the readiness loop below never mistakes "not Java yet" for "exited". For as long
+# as the process lives (a loaded machine may be slow to exec), within the start's time limit.
 wait_for_java() {
-  local pid="$1" i
-  for ((i = 0; i < 100; i++)); do
-    grep -qa 'kafka\.Kafka' "/proc/$pid/cmdline" 2>/dev/null && return 0
+  local pid="$1" deadline=$((SECONDS + START_TIMEOUT))
+  until grep -qa 'kafka\.Kafka' "/proc/$pid/cmdline" 2>/dev/null; do
     kill -0 "$pid" 2>/dev/null || return 1
+    ((SECONDS < deadline)) || return 1
     sleep 0.1
   done
-  return 1
 }
 
 # The port opens before the broker has registered with the controller; ask for API versions,
 # which only succeeds once the broker really serves requests.
 answering() {
   port_open "$HOST" "$PORT" || return 1
-  timeout 30 java -cp "$LIB/*" -Dlog4j.configuration="file:$CONF_DIR/tools-log4j.properties" \
-    kafka.admin.BrokerApiVersionsCommand --bootstrap-server "$KAFKA_BOOTSTRAP" --command-config "$ADMIN_PROPS" \
-    2>/dev/null | grep -q '(id: 1 '
+  # The tool's whole answer, then grep (a pipe into grep -q under pipefail could fail on the tool's SIGPIPE).
+  grep -q '(id: 1 ' <<<"$(timeout 30 java -cp "$LIB/*" -Dlog4j.configuration="file:$CONF_DIR/tools-log4j.properties" \
+    kafka.admin.BrokerApiVersionsCommand --bootstrap-server "$KAFKA_BOOTSTRAP" --command-config "$ADMIN_PROPS" 2>/dev/null)"
 }
 
 fail_start() {

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from deploy.launch import command, processes
 from libs.observability.probe import wait_ready
+from libs.settings import secrets_file
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = Path(os.environ.get("STACK_DIR") or ROOT / ".stack") / "prometheus" / "targets"  # as deploy/prometheus.sh
@@ -42,7 +43,7 @@ BANNER = """
 SIMULATOR_ON = ("simulated hospitals send {rate:g} messages a second (a summary every 15 s);\n"
                 "                    SIMULATOR=off make run to leave it out, SIMULATOR_RATE=20 make run to change it")
 CONSOLE = ("http://127.0.0.1:{port}/  (users operator, auditor, clearing; their passwords are\n"
-           "                    CONSOLE_OPERATOR_PASSWORD… in .stack/secrets.env; docs/operations.md)")
+           "                    CONSOLE_OPERATOR_PASSWORD… in {secrets}; docs/operations.md)")
 SIMULATOR_OFF = "off (SIMULATOR=off or --no-simulator); without it, only `make demo` sends claims"
 
 
@@ -77,10 +78,10 @@ def main() -> None:
         stop_all(procs)
         sys.exit(1)
     simulator = start_simulator(args.simulator_rate) if args.simulator else None
-    print(BANNER.format(names=", ".join(procs), logs=logs.relative_to(ROOT) if logs.is_relative_to(ROOT) else logs,
+    print(BANNER.format(names=", ".join(procs), logs=shown(logs),
                         metrics="  ".join(f"http://{addr}/metrics" for addr in ready.values()),
                         prometheus=prometheus_address(),
-                        console=CONSOLE.format(port=os.environ.get("CONSOLE_HTTP_PORT", "8100")),
+                        console=CONSOLE.format(port=os.environ.get("CONSOLE_HTTP_PORT", "8100"), secrets=shown(secrets_file())),
                         simulator=SIMULATOR_ON.format(rate=args.simulator_rate) if simulator else SIMULATOR_OFF),
           flush=True)
     stopping = False
@@ -107,6 +108,11 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             simulator.kill()
     stop_all(procs)
+
+
+def shown(path: Path) -> Path:
+    """A path as the banner shows it: relative to the clone when it is inside it (.stack/…)."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
 def exited(procs: dict[str, subprocess.Popen[bytes]], logs: Path) -> str | None:

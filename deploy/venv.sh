@@ -18,6 +18,13 @@ if ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
     die "Python's venv module is missing. Install it with:  sudo apt-get install -y python3-venv"
 fi
 
+# A .venv linked to another checkout's environment (a worktree borrowing the main one) is used as it is:
+# installing this clone into it in editable mode would point the other checkout's project here.
+if [[ -L .venv ]]; then
+  log ".venv links to $(readlink -f .venv): using it as it is, nothing installed into it (remove the link for an environment of this clone's own)"
+  exit 0
+fi
+
 if [[ ! -x .venv/bin/python ]]; then
   log "creating .venv with $("$PYTHON" --version)"
   rm -rf .venv
@@ -26,11 +33,19 @@ fi
 
 total="$(grep -c '^[A-Za-z]' constraints.txt)"
 log "installing $total pinned packages and the project into .venv (the first time takes a minute or two; log: .venv/pip.log)"
+# A line per package as pip reaches it. Read line by line in bash: Debian's awk (mawk) reads a pipe in
+# large blocks, and its lines came in two bursts minutes apart.
+progress() {
+  local line n=0
+  while IFS= read -r line; do
+    case $line in
+      "Collecting "*) n=$((n + 1)); read -r _ line <<<"$line"; log "$n/$total ${line%% *}" ;;
+      "Installing collected packages"*) log "installing ..." ;;
+      "Successfully installed"*) log "done" ;;
+      ERROR*) printf '%s\n' "$line" ;;
+    esac
+  done
+}
 .venv/bin/python -m pip install --disable-pip-version-check --progress-bar off \
-    -c constraints.txt -r requirements.txt -r requirements-dev.txt -e . 2>&1 | tee .venv/pip.log |
-  awk -v total="$total" -v tag="[venv]" '
-    /^Collecting / { n++; printf "%s %d/%d %s\n", tag, n, total, $2; fflush() }
-    /^Installing collected packages/ { print tag " installing ..."; fflush() }
-    /^Successfully installed/ { print tag " done"; fflush() }
-    /^ERROR/ { print; fflush() }' ||
+    -c constraints.txt -r requirements.txt -r requirements-dev.txt -e . 2>&1 | tee .venv/pip.log | progress ||
   { tail -n 20 .venv/pip.log >&2; die "pip install failed (see .venv/pip.log)"; }

@@ -18,6 +18,7 @@ import inspect
 import runpy
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 SETTINGS_HELP = """\
 settings (environment variables; defaults fit the native stack of `make up`):
@@ -27,8 +28,15 @@ settings (environment variables; defaults fit the native stack of `make up`):
   TOPIC_PREFIX DB_PREFIX  a namespace on shared servers (empty)
   LOG_LEVEL             INFO; logs are JSON lines on stdout
   <SERVICE>_HTTP_PORT   the service's HTTP API port; HTTP_HOST the address it binds (127.0.0.1)
+  <SERVICE>_URL         another service's API (else 127.0.0.1:<SERVICE>_HTTP_PORT); PROMETHEUS_PORT (9090)
   EVENT_LOOP=asyncio    the standard event loop instead of uvloop
 See README.md and libs/settings.py for the rest."""
+
+
+def command_name(module_form: str) -> str:
+    """How a tool's usage line names it: its installed command (medins-auditor), else `python -m ...`."""
+    invoked = Path(sys.argv[0]).name
+    return invoked if invoked.startswith("medins-") else module_form
 
 
 def _service(name: str, summary: str) -> Callable[[Sequence[str] | None], None]:

@@ -12,6 +12,7 @@ that deploy/secrets.py writes: `load_secrets()`).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -20,6 +21,32 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+# Each service's HTTP port on one machine (`make run`); `<SERVICE>_HTTP_PORT` moves one, `<SERVICE>_URL` names
+# another machine's. Every caller of a service's API reads its address here (service_url), so a stack moved to
+# other ports (a second clone, a second user) calls its own services, never those of the stack on the defaults.
+HTTP_PORTS = {"console": 8100, "enrollment": 8101, "settlement": 8102, "wallet": 8103, "clearing": 8104, "gateway": 8105}
+PROMETHEUS_DEFAULT_PORT = 9090
+
+
+def service_url(name: str, environ: Mapping[str, str] | None = None) -> str:
+    """The base URL of service `name`'s API: `<NAME>_URL`, else `http://127.0.0.1:<NAME>_HTTP_PORT` (else its
+    default port)."""
+    env = os.environ if environ is None else environ
+    key = name.upper().replace("-", "_")
+    if env.get(f"{key}_URL"):
+        return env[f"{key}_URL"]
+    port = env.get(f"{key}_HTTP_PORT") or HTTP_PORTS.get(name)
+    if port is None:
+        raise KeyError(f"no address for the service {name!r}: set {key}_URL or {key}_HTTP_PORT")
+    return f"http://127.0.0.1:{port}"
+
+
+def prometheus_url(environ: Mapping[str, str] | None = None) -> str:
+    """`PROMETHEUS_URL`, else the native stack's Prometheus at `PROMETHEUS_PORT` (deploy/prometheus.sh)."""
+    env = os.environ if environ is None else environ
+    return env.get("PROMETHEUS_URL") or f"http://127.0.0.1:{env.get('PROMETHEUS_PORT') or PROMETHEUS_DEFAULT_PORT}"
 
 
 class MissingSecret(LookupError):

@@ -307,3 +307,30 @@ def test_compose_runs_the_processes_the_native_launcher_runs() -> None:
         for key, value in extra.items():
             if not key.endswith("_HTTP_PORT"):  # containers each have their own ports
                 assert services()[label]["environment"][key] == value, (label, key)
+
+
+def test_every_address_a_service_reads_is_set_to_a_compose_service_at_the_port_it_listens_on() -> None:
+    """In a container 127.0.0.1 is the container itself: each `*_URL` a service reads (the services it calls,
+    the console's Prometheus) names another container, at the port that container listens on."""
+    listening = {name: settings_class(name).model_fields["http_port"].default for name in SERVICES}
+    listening["prometheus"] = 9090  # the image's own port (prometheus.compose.yml scrapes it there too)
+    for name in SERVICES:
+        urls = {f.alias for f in settings_class(name).model_fields.values() if f.alias and f.alias.endswith("_URL")}
+        environment = services()[name]["environment"]
+        assert urls <= set(environment), (name, urls - set(environment))
+        for key in urls:
+            match = re.fullmatch(r"http://([a-z-]+):(\d+)", environment[key])
+            assert match and match.group(1) in services(), (name, key, environment[key])
+            assert int(match.group(2)) == listening[match.group(1)], (name, key, environment[key])
+
+
+def test_compose_runs_the_prometheus_release_the_native_stack_runs() -> None:
+    """Debian's package (deploy/prometheus.sh) where it is installed: the image is the same release."""
+    image = services()["prometheus"]["image"]
+    assert re.fullmatch(r"prom/prometheus:v\d+\.\d+\.\d+", image), image
+    try:
+        banner = subprocess.run(["prometheus", "--version"], capture_output=True, text=True, check=True).stdout
+    except FileNotFoundError:
+        return
+    native = re.search(r"version (\d+\.\d+\.\d+)", banner)
+    assert native and image == f"prom/prometheus:v{native.group(1)}", (image, banner.splitlines()[0])

@@ -36,6 +36,7 @@ from libs.contracts.registry import encode
 from libs.contracts.topics import CLAIMS_OUTCOMES, CLAIMS_SUBMITTED
 from libs.hospital.outcomes import FINAL, Outcome, OutcomeRouter, OutcomeTimeout, Pending, SendFailed, parse_outcome
 from libs.messaging.connection import client_options, default_credentials
+from libs.retry import READER, retry_transient
 from libs.settings import KafkaCredentials
 
 log = structlog.get_logger("hospital")
@@ -122,14 +123,14 @@ class HospitalClient:
         return {DefaultPartitioner()(code.encode(), every, every) for code in codes}
 
     async def _read(self) -> None:
+        # The broker went away: read again after jittered, growing waits (the outcome waits time out meanwhile).
+        await retry_transient(self._read_batches, READER, (KafkaError,), on_retry=lambda attempt, exc, wait: log.warning(
+            "hospital_client_read_failed", error=repr(exc), attempt=attempt, wait_s=round(wait, 2)))
+
+    async def _read_batches(self) -> None:
         assert self._consumer is not None
         while True:
-            try:
-                batches = await self._consumer.getmany(timeout_ms=500, max_records=2000)
-            except KafkaError as exc:  # the broker went away: keep trying, the waits time out meanwhile
-                log.warning("hospital_client_read_failed", error=repr(exc))
-                await asyncio.sleep(1.0)
-                continue
+            batches = await self._consumer.getmany(timeout_ms=500, max_records=2000)
             now = time.perf_counter()
             for records in batches.values():
                 for record in records:

@@ -18,7 +18,6 @@ Copy `visit_claim` and `main` into a HIS: that is the whole integration.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import uuid
 from datetime import date, timedelta
@@ -39,7 +38,8 @@ from libs.hospital.reference import catalogue, schemes
 from libs.messaging.connection import ActingProducer
 from libs.money import fen_to_yuan, format_yuan
 from libs.resident_id import with_check_character
-from libs.settings import StackSettings
+from libs.retry import RetryPolicy, retry_transient
+from libs.settings import StackSettings, service_url
 
 
 def demo_scheme() -> tuple[str, str]:
@@ -48,8 +48,16 @@ def demo_scheme() -> tuple[str, str]:
     return next((s for s in found if s[1] == "310"), found[0])
 
 
-def api(service: str, default_port: int) -> str:
-    return f"http://127.0.0.1:{os.environ.get(f'{service.upper()}_HTTP_PORT', default_port)}"
+class NotInsuredYet(Exception):
+    """Settlement has not yet heard of the person enrolled a moment ago."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.reason_code)
+        self.outcome = outcome
+
+
+def api(service: str) -> str:
+    return service_url(service)  # <SERVICE>_URL, else 127.0.0.1:<SERVICE>_HTTP_PORT (libs/settings.py)
 
 
 def bearer(principal: Principal) -> dict[str, str]:
@@ -65,7 +73,7 @@ async def enroll(bootstrap: str, prefix: str, psn_no: str, region: str, insutype
         insutype=insutype, insuplc_admdvs=region, emp_status="employed" if insutype == "310" else "none",
         begndate=date(2020, 1, 1))
     office = bearer(Principal("demo-office", Role.office, region=region))
-    async with httpx.AsyncClient(base_url=api("enrollment", 8101), headers=office, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=api("enrollment"), headers=office, timeout=30) as http:
         answer = await http.post("/v1/persons", content=registration.model_dump_json(),
                                  headers={"content-type": "application/json"})
     if answer.status_code != 200:
@@ -84,7 +92,7 @@ async def enroll(bootstrap: str, prefix: str, psn_no: str, region: str, insutype
 
 async def read_back(hospital: str, claim_id: str) -> None:
     """What the hospital reads of its own claim over HTTP, with its own token (another's is refused)."""
-    async with httpx.AsyncClient(base_url=api("settlement", 8102), timeout=30,
+    async with httpx.AsyncClient(base_url=api("settlement"), timeout=30,
                                  headers=bearer(Principal(hospital, Role.hospital, institution=hospital))) as http:
         answer = await http.get(f"/v1/claims/{claim_id}")
     found = answer.json()
@@ -134,11 +142,17 @@ async def main() -> None:
           + (" and credited 500.00 yuan to their personal account" if insutype == "310" else ""))
     claim = visit_claim(hospital, psn_no, region, insutype)
     async with HospitalClient(settings.kafka_bootstrap, hospital, settings.topic_prefix) as his:
-        for _ in range(15):  # the enrollment reaches the settlement engine within moments
+        async def presettle() -> Outcome:
             preview = await his.presettle(claim, timeout=30)
-            if preview.reason_code != "NOT_INSURED":
-                break
-            await asyncio.sleep(1.0)
+            if preview.reason_code == "NOT_INSURED":
+                raise NotInsuredYet(preview)
+            return preview
+
+        try:  # the enrollment reaches the settlement engine within moments
+            preview = await retry_transient(presettle, RetryPolicy(attempts=15, first_delay=0.2, max_delay=1.0),
+                                            (NotInsuredYet,))
+        except NotInsuredYet as still:
+            preview = still.outcome
         show(f"pre-settled claim {claim.claim_id} at {hospital}", preview)
         settled = await his.settle(claim, timeout=30)
         show("settled", settled)

@@ -38,10 +38,13 @@ from aiokafka.errors import CorruptRecordException, InvalidTopicError, MessageSi
 from libs.messaging.consumer import TRANSIENT_ERRORS
 from libs.messaging.records import OutgoingMessage, safe_text
 from libs.observability import hooks
+from libs.retry import RetryPolicy, retry_transient
 
 log = structlog.get_logger("relay")
 
 _RELAY_LOCK = 7_305_2207
+RETRY = RetryPolicy(attempts=None, first_delay=0.1, max_delay=2.0)
+"""After a failure: a jittered wait up to 0.1 s, doubling to 2 s while the failure lasts (was a fixed 1 s)."""
 
 MAX_RECORD_BYTES = 1_000_000
 """Key, value and headers together: the producer refuses a request above 1 MiB (its default
@@ -90,28 +93,35 @@ class OutboxRelay:
             await self._task
 
     async def _run(self) -> None:
-        while True:
-            try:
-                async with self._pool.acquire() as conn:
-                    try:
-                        # asyncpg types a pool's connection as a proxy; it forwards every Connection method to one
-                        await self._drain_forever(cast(asyncpg.Connection, conn))
-                        return
-                    finally:
-                        if self._holding:
-                            self._holding = False
-                            await conn.execute("SELECT pg_advisory_unlock($1)", _RELAY_LOCK)
-            except Exception as exc:  # the relay must outlive any failure: Postgres, Kafka or other
-                # what was handed over and not published stays in the table, for the sweep
-                self._handed.clear()
-                hooks.relay_failed()
-                if isinstance(exc, TRANSIENT_ERRORS):
-                    log.warning("relay_retry", error=repr(exc))
-                else:
-                    log.error("relay_failed_retrying", error=repr(exc), exc_info=True)
-                if self._stopping:
-                    return
-                await asyncio.sleep(1.0)
+        # The relay must outlive any failure (Postgres, Kafka or other) until it is stopped: the one retry
+        # helper, without a limit, its jittered waits growing to RETRY.max_delay while the failure lasts.
+        try:
+            await retry_transient(self._hold_and_drain, RETRY, (Exception,), on_retry=self._retrying,
+                                  give_up=lambda: self._stopping)
+        except Exception as exc:  # failed while stopping: what is left stays in the table, for the next start
+            log.warning("relay_stopped_after_failure", error=repr(exc))
+
+    async def _hold_and_drain(self) -> None:
+        try:
+            async with self._pool.acquire() as conn:
+                try:
+                    # asyncpg types a pool's connection as a proxy; it forwards every Connection method to one
+                    await self._drain_forever(cast(asyncpg.Connection, conn))
+                finally:
+                    if self._holding:
+                        self._holding = False
+                        await conn.execute("SELECT pg_advisory_unlock($1)", _RELAY_LOCK)
+        except Exception:
+            self._handed.clear()  # what was handed over and not published stays in the table, for the sweep
+            hooks.relay_failed()
+            raise
+
+    @staticmethod
+    def _retrying(attempt: int, exc: BaseException, wait: float) -> None:
+        if isinstance(exc, TRANSIENT_ERRORS):
+            log.warning("relay_retry", error=repr(exc), attempt=attempt, wait_s=round(wait, 2))
+        else:
+            log.error("relay_failed_retrying", error=repr(exc), attempt=attempt, wait_s=round(wait, 2), exc_info=exc)
 
     async def _drain_forever(self, conn: asyncpg.Connection) -> None:
         loop = asyncio.get_running_loop()

@@ -15,7 +15,7 @@ from libs.china_time import china_now
 from libs.logging import configure
 from libs.messaging.dead_letter_api import mount_dead_letters
 from libs.messaging.runtime import ServiceRuntime
-from libs.settings import ServiceSettings
+from libs.settings import ServiceSettings, service_url
 from services.clearing.adapters.repository import PostgresClearingRepository
 from services.clearing.adapters.settlement_client import HttpSettlementRecords
 from services.clearing.domain import CycleCalendar
@@ -33,7 +33,8 @@ class ClearingSettings(ServiceSettings):
 
     service_name: str = "clearing"
     http_port: int | None = Field(default=8104, alias="CLEARING_HTTP_PORT")
-    settlement_url: str = Field(default="http://127.0.0.1:8102", alias="SETTLEMENT_URL")
+    # SETTLEMENT_URL, else 127.0.0.1:SETTLEMENT_HTTP_PORT (libs/settings.py: service_url).
+    settlement_url: str = Field(default_factory=lambda: service_url("settlement"), alias="SETTLEMENT_URL")
     settlement_timeout_seconds: float = Field(default=30.0, gt=0, alias="SETTLEMENT_TIMEOUT_SECONDS")
     # A service token for settlement's API, if one was issued for this process; otherwise clearing mints a
     # short-lived one itself with AUTH_SIGNING_KEY for each reading (docs/security.md, Who issues tokens).

@@ -16,7 +16,7 @@ from pydantic_settings import SettingsConfigDict
 from libs.logging import configure
 from libs.messaging.dead_letter_api import mount_dead_letters
 from libs.messaging.runtime import ServiceRuntime
-from libs.settings import ServiceSettings
+from libs.settings import ServiceSettings, prometheus_url, service_url
 from services.console.adapters.auth import CANNOT_SIGN, Principal, Role, issue_token
 from services.console.adapters.login_attempts import PgLoginAttempts
 from services.console.adapters.reference import large_equipment_codes
@@ -31,7 +31,6 @@ from services.console.service_layer.pages import Pages
 from services.console.service_layer.sign_in import SignIn
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
-DEFAULT_PORTS = {"enrollment": 8101, "settlement": 8102, "wallet": 8103, "clearing": 8104, "gateway": 8105}
 
 
 class ConsoleSettings(ServiceSettings):
@@ -39,14 +38,15 @@ class ConsoleSettings(ServiceSettings):
 
     service_name: str = "console"
     http_port: int | None = Field(default=8100, alias="CONSOLE_HTTP_PORT")
-    # The services the console watches; each at <NAME>_URL, else 127.0.0.1:<NAME>_HTTP_PORT.
+    # The services the console watches; each at <NAME>_URL, else 127.0.0.1:<NAME>_HTTP_PORT (service_url).
     watched: str = Field(default="enrollment,settlement,wallet,clearing,gateway", alias="CONSOLE_SERVICES")
     enrollment_url: str | None = Field(default=None, alias="ENROLLMENT_URL")
     settlement_url: str | None = Field(default=None, alias="SETTLEMENT_URL")
     wallet_url: str | None = Field(default=None, alias="WALLET_URL")
     clearing_url: str | None = Field(default=None, alias="CLEARING_URL")
     gateway_url: str | None = Field(default=None, alias="GATEWAY_URL")
-    prometheus_url: str = Field(default="http://127.0.0.1:9090", alias="PROMETHEUS_URL")
+    # PROMETHEUS_URL, else the native stack's Prometheus at PROMETHEUS_PORT (libs/settings.py: prometheus_url).
+    prometheus_url: str = Field(default_factory=prometheus_url, alias="PROMETHEUS_URL")
     session_ttl_s: int = Field(default=8 * 3600, ge=60, alias="CONSOLE_SESSION_TTL_S")
     refresh_ms: int = Field(default=3000, ge=500, alias="CONSOLE_REFRESH_MS")
     supervision_refresh_s: int = Field(default=30, ge=0, alias="CONSOLE_SUPERVISION_REFRESH_S")
@@ -61,12 +61,8 @@ class ConsoleSettings(ServiceSettings):
 
 
 def service_urls(settings: ConsoleSettings, environ: Mapping[str, str]) -> dict[str, str]:
-    urls = {}
-    for name in filter(None, (n.strip() for n in settings.watched.split(","))):
-        key = name.upper().replace("-", "_")
-        port = environ.get(f"{key}_HTTP_PORT") or DEFAULT_PORTS.get(name)
-        urls[name] = getattr(settings, f"{name}_url", None) or environ.get(f"{key}_URL") or f"http://127.0.0.1:{port}"
-    return urls
+    return {name: getattr(settings, f"{name}_url", None) or service_url(name, environ)
+            for name in filter(None, (n.strip() for n in settings.watched.split(",")))}
 
 
 class ServiceToken:

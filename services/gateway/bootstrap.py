@@ -18,7 +18,7 @@ from libs.logging import configure
 from libs.messaging.connection import client_options
 from libs.messaging.runtime import Hook, ServiceRuntime
 from libs.pii import Sealer
-from libs.settings import ServiceSettings, secret
+from libs.settings import ServiceSettings, secret, service_url
 from services.gateway.adapters.catalogue import FileCatalogues
 from services.gateway.adapters.credentials import PgCredentials, secret_sealer
 from services.gateway.adapters.outcomes import OutcomeListener
@@ -45,9 +45,10 @@ class GatewaySettings(ServiceSettings):
     rate_burst: float = Field(default=400.0, ge=1, alias="GATEWAY_RATE_BURST")
     sign_in_valid_s: float = Field(default=86_400.0, gt=0, alias="GATEWAY_SIGN_IN_VALID_S")
     path_aliases: str = Field(default="", alias="GATEWAY_PATH_ALIASES")
-    enrollment_url: str = Field(default="http://127.0.0.1:8101", alias="ENROLLMENT_URL")
-    wallet_url: str = Field(default="http://127.0.0.1:8103", alias="WALLET_URL")
-    settlement_url: str = Field(default="http://127.0.0.1:8102", alias="SETTLEMENT_URL")
+    # Each at <NAME>_URL, else 127.0.0.1:<NAME>_HTTP_PORT (libs/settings.py: service_url).
+    enrollment_url: str = Field(default_factory=lambda: service_url("enrollment"), alias="ENROLLMENT_URL")
+    wallet_url: str = Field(default_factory=lambda: service_url("wallet"), alias="WALLET_URL")
+    settlement_url: str = Field(default_factory=lambda: service_url("settlement"), alias="SETTLEMENT_URL")
     platform_token: str = Field(default="", alias="GATEWAY_PLATFORM_TOKEN")
     file_max_bytes: int = Field(default=4 << 20, ge=1024, alias="GATEWAY_FILE_MAX_BYTES")
     file_max_rows: int = Field(default=200_000, ge=1, alias="GATEWAY_FILE_MAX_ROWS")

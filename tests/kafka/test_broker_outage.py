@@ -41,7 +41,8 @@ KAFKA_SH = ROOT / "deploy" / "kafka.sh"
 
 def our_broker(bootstrap: str) -> bool:
     """Whether this checkout's deploy/kafka.sh runs the broker at `bootstrap` (and so may stop it)."""
-    pid_file = ROOT / ".stack" / "kafka" / "kafka.pid"
+    state = Path(os.environ.get("STACK_DIR") or ROOT / ".stack") / "kafka"  # as deploy/kafka.sh
+    pid_file = state / "kafka.pid"
     if not pid_file.exists() or os.environ.get("KAFKA_BOOTSTRAP", bootstrap) != bootstrap:
         return False
     try:
@@ -49,7 +50,7 @@ def our_broker(bootstrap: str) -> bool:
     except OSError:
         return False
     port = bootstrap.rsplit(":", 1)[1]
-    rendered = ROOT / ".stack" / "kafka" / "server.properties"
+    rendered = state / "server.properties"
     return b"kafka.Kafka" in cmdline and rendered.exists() and f":{port}," in rendered.read_text()
 
 

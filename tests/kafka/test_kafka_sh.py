@@ -44,3 +44,22 @@ def test_a_broker_that_cannot_start_is_reported_with_its_reason_even_without_an_
     assert "--- errors in" in done.stderr and "--- end of" in done.stderr  # the report ran to its end
     assert "[kafka] ERROR: Kafka" in done.stderr  # and said what happened
     assert "ready on" not in done.stdout
+
+
+def test_a_broker_that_starts_is_reported_ready_once_it_answers_and_stopped_when_stopped(checkout: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "KAFKA_BOOTSTRAP": f"127.0.0.1:{port}", "KAFKA_CONTROLLER_PORT": str(free_port())}
+    env.pop("STACK_DIR", None)
+    env.pop("SECRETS_FILE", None)
+    kafka_sh = str(checkout / "deploy" / "kafka.sh")
+    try:
+        started = subprocess.run([kafka_sh, "start"], env=env, capture_output=True, text=True, timeout=180)
+        assert started.returncode == 0, started.stderr
+        assert f"ready on 127.0.0.1:{port}" in started.stdout and "ERROR" not in started.stderr
+        assert subprocess.run([kafka_sh, "status"], env=env, capture_output=True, timeout=30).returncode == 0
+        again = subprocess.run([kafka_sh, "start"], env=env, capture_output=True, text=True, timeout=120)
+        assert again.returncode == 0 and "already running" in again.stdout  # and it answered (wait_ready)
+    finally:
+        stopped = subprocess.run([kafka_sh, "stop"], env=env, capture_output=True, text=True, timeout=120)
+    assert stopped.returncode == 0 and "stopped" in stopped.stdout
+    assert subprocess.run([kafka_sh, "status"], env=env, capture_output=True, timeout=30).returncode == 1

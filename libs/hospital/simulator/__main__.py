@@ -8,7 +8,7 @@ re-uses the same people), waits until the settlement engine knows them, then pla
 Kafka and the namespace come from the usual settings (KAFKA_BOOTSTRAP, TOPIC_PREFIX).
 
 `--mode national` (the default) is the hospitals' real path: whole outpatient visits in the national
-interface over HTTP to the gateway (GATEWAY_URL, default http://127.0.0.1:8105), which registers the
+interface over HTTP to the gateway (GATEWAY_URL, else 127.0.0.1:GATEWAY_HTTP_PORT, default 8105), which registers the
 simulated hospitals first (libs/hospital/simulator/national_mode.py). `--mode kafka` publishes the
 platform's own claims straight to Kafka, with the scenario mix of libs/hospital/simulator/stream.py.
 """
@@ -24,16 +24,18 @@ import time
 import uuid
 from datetime import datetime
 
+from libs.console_scripts import command_name
 from libs.hospital.client import HospitalClient
 from libs.hospital.simulator.driver import Driver, RawSender
 from libs.hospital.simulator.enroll import enroll, wait_until_insured
 from libs.hospital.simulator.population import Population, build_population
 from libs.hospital.simulator.stream import TrafficStream
-from libs.settings import StackSettings
+from libs.retry import RetryPolicy, retry_transient
+from libs.settings import StackSettings, service_url
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m libs.hospital.simulator", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog=command_name("python -m libs.hospital.simulator"), description=__doc__.split("\n")[0])
     p.add_argument("--rate", type=float, default=5.0, help="messages a second offered (default 5)")
     p.add_argument("--duration", type=float, default=None, help="seconds to run (default: until Ctrl-C)")
     p.add_argument("--people", type=int, default=2000, help="insured people in the population (default 2000)")
@@ -73,19 +75,28 @@ async def main(args: argparse.Namespace) -> None:
         say(driver.stats.summary_line())
 
 
+GATEWAY_START = RetryPolicy(attempts=120, first_delay=0.2, max_delay=2.0)
+
+
 async def national(args: argparse.Namespace, population: Population, stop: asyncio.Event) -> None:
     from libs.hospital.simulator.national_mode import VisitPlayer, connect
 
-    url = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8105")
-    for attempt in range(120):  # the gateway may still be starting
-        try:
-            clients = await connect(url, population)
-            break
-        except Exception as exc:  # the gateway may not answer yet
-            if attempt == 119:
-                raise
-            say(f"waiting for the gateway at {url} ({type(exc).__name__})") if attempt % 10 == 0 else None
-            await asyncio.sleep(1.0)
+    url = service_url("gateway")
+
+    def waiting(attempt: int, exc: BaseException, _: float) -> None:
+        if attempt % 10 == 1:
+            say(f"waiting for the gateway at {url} ({type(exc).__name__})")
+
+    # The gateway may still be starting (`make run` starts the simulator with the services): about two minutes,
+    # or until Ctrl-C.
+    try:
+        clients = await retry_transient(lambda: connect(url, population), GATEWAY_START, (Exception,),
+                                        on_retry=waiting, give_up=stop.is_set)
+    except Exception as exc:
+        if not stop.is_set():
+            raise
+        say(f"stopped while waiting for the gateway at {url} ({type(exc).__name__})")
+        return
     player = VisitPlayer(clients, population, args.seed)
     visits_per_s = max(args.rate / 7, 0.1)  # a visit is 7 messages
     say(f"national interface over HTTP at {url}: {visits_per_s:.2g} outpatient visits a second; Ctrl-C stops")

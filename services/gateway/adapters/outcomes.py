@@ -19,6 +19,7 @@ from aiokafka.errors import KafkaError
 
 from libs.contracts.topics import CLAIMS_OUTCOMES
 from libs.hospital.outcomes import OutcomeRouter
+from libs.retry import READER, retry_transient
 
 log = structlog.get_logger("gateway.outcomes")
 
@@ -51,14 +52,14 @@ class OutcomeListener:
         self._task = asyncio.create_task(self._read(), name="gateway-outcomes")
 
     async def _read(self) -> None:
+        # The broker went away: read again after jittered, growing waits (the HIS's waits time out meanwhile).
+        await retry_transient(self._read_batches, READER, (KafkaError,), on_retry=lambda attempt, exc, wait: log.warning(
+            "outcomes_read_failed", error=repr(exc), attempt=attempt, wait_s=round(wait, 2)))
+
+    async def _read_batches(self) -> None:
         assert self._consumer is not None
         while True:
-            try:
-                batches = await self._consumer.getmany(timeout_ms=200, max_records=5000)
-            except KafkaError as exc:  # the broker went away: the waits time out meanwhile, then we go on
-                log.warning("outcomes_read_failed", error=repr(exc))
-                await asyncio.sleep(1.0)
-                continue
+            batches = await self._consumer.getmany(timeout_ms=200, max_records=5000)
             now = time.perf_counter()
             for records in batches.values():
                 for record in records:

@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from libs.console_scripts import command_name
 from libs.contracts.claims import ClaimSubmitted
 from libs.money import format_yuan
 from services.settlement.domain import (
@@ -272,7 +273,7 @@ def _print_whatif(report: dict[str, Any]) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m services.settlement.entrypoints.cli", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog=command_name("python -m services.settlement.entrypoints.cli"), description=__doc__.split("\n")[0])
     parser.add_argument("--packs-dir", default=str(SETTLEMENT_DIR / "policy_packs"))
     parser.add_argument("--catalogues-dir", default=str(SETTLEMENT_DIR / "catalogue"))
     commands = parser.add_subparsers(dest="command", required=True)
