@@ -129,15 +129,23 @@ class InMemorySettlementStore:
         return frozenset(code for code in codes if code in self._table("sold"))
 
     async def record_sold(self, setl_id: str, codes: tuple[str, ...]) -> None:
-        for code in codes:
-            if code in self._table("sold"):
-                raise DuplicateKey(f"traceability code {code} sold twice")
-            self._table("sold")[code] = setl_id
+        self._hold("sold", codes, setl_id, "traceability code {} sold twice")
 
     async def release_sold(self, setl_id: str) -> None:
-        sold = self._table("sold")
-        for code in [code for code, s in sold.items() if s == setl_id]:
-            del sold[code]
+        self._release("sold", setl_id)
+
+    def _hold(self, table: str, keys: Iterable[str], holder: str, twice: str) -> None:
+        """Each key held by `holder`, unique as the database's index keeps it."""
+        held = self._table(table)
+        for key in keys:
+            if key in held:
+                raise DuplicateKey(twice.format(key))
+            held[key] = holder
+
+    def _release(self, table: str, holder: str) -> None:
+        held = self._table(table)
+        for key in [key for key, by in held.items() if by == holder]:
+            del held[key]
 
     # -- manual reimbursement ----------------------------------------------------------------------------------
     def _visit(self, psn_no: str, fixmedins_code: str, begntime: datetime, kind: Kind) -> Mapping[str, Any] | None:
@@ -157,15 +165,10 @@ class InMemorySettlementStore:
         return frozenset(r for r in receipt_nos if r in self._table("receipts"))
 
     async def record_receipts(self, claim_id: str, receipt_nos: Iterable[str]) -> None:
-        for receipt_no in receipt_nos:
-            if receipt_no in self._table("receipts"):
-                raise DuplicateKey(f"receipt {receipt_no} reimbursed twice")
-            self._table("receipts")[receipt_no] = claim_id
+        self._hold("receipts", receipt_nos, claim_id, "receipt {} reimbursed twice")
 
     async def release_receipts(self, claim_id: str) -> None:
-        receipts = self._table("receipts")
-        for receipt_no in [r for r, held in receipts.items() if held == claim_id]:
-            del receipts[receipt_no]
+        self._release("receipts", claim_id)
 
     async def flush(self) -> None:
         """A run writes as it goes here: nothing is held back."""
