@@ -44,7 +44,8 @@ log = structlog.get_logger("relay")
 
 _RELAY_LOCK = 7_305_2207
 RETRY = RetryPolicy(attempts=None, first_delay=0.1, max_delay=2.0)
-"""After a failure: a jittered wait up to 0.1 s, doubling to 2 s while the failure lasts (was a fixed 1 s)."""
+"""After a failure: a jittered wait up to 0.1 s, doubling to 2 s (was a fixed 1 s). The failures are counted
+over the relay's life, so after a first outage a later failure waits anything up to 2 s."""
 
 MAX_RECORD_BYTES = 1_000_000
 """Key, value and headers together: the producer refuses a request above 1 MiB (its default
