@@ -29,6 +29,8 @@ running() {
   grep -qa 'prometheus' "/proc/$pid/cmdline" 2>/dev/null
 }
 
+alive() { kill -0 "$1" 2>/dev/null && [[ "$(ps -o stat= -p "$1" 2>/dev/null)" != Z* ]]; }
+
 answering() { timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT && printf 'GET /-/ready HTTP/1.0\r\n\r\n' >&3 && grep -q ' 200 ' <&3" 2>/dev/null; }
 
 # The repository's file with its two relative paths (targets, rules) made absolute, and its own port.
@@ -60,10 +62,19 @@ start() {
     --web.enable-lifecycle --web.console.templates=/etc/prometheus/consoles \
     --web.console.libraries=/etc/prometheus/console_libraries \
     >"$STATE/prometheus.log" 2>&1 </dev/null 9>&- &
-  echo $! >"$PIDFILE"
-  local deadline=$((SECONDS + START_TIMEOUT))
+  local pid=$! deadline=$((SECONDS + START_TIMEOUT))
+  echo "$pid" >"$PIDFILE"
   until answering; do
-    running || { tail -n 20 "$STATE/prometheus.log" >&2; die "prometheus exited during startup (see $STATE/prometheus.log)"; }
+    # Alive is what the kernel says, not the command line: right after the fork the pid is this script's
+    # subshell, then setsid, then prometheus, and while a slow exec (a machine whose page cache was just
+    # dropped) replaces the image /proc/<pid>/cmdline can read empty. A process that really ended is
+    # reaped here, so its exit status can be told.
+    if ! alive "$pid"; then
+      local rc=0
+      wait "$pid" 2>/dev/null || rc=$?
+      tail -n 20 "$STATE/prometheus.log" >&2
+      die "prometheus exited during startup with status $rc (see $STATE/prometheus.log)"
+    fi
     ((SECONDS < deadline)) || die "prometheus did not answer on :$PORT within ${START_TIMEOUT}s"
     sleep 0.5
   done

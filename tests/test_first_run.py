@@ -155,3 +155,12 @@ def test_the_browser_tests_dependencies_are_named_not_failed_for_a_user_who_cann
     done = run(clone, "ui-deps.sh", env)
     assert done.returncode == 0, done.stderr  # `make test` goes on; the browser tests skip
     assert "sudo apt-get install -y chromium" in done.stdout
+
+
+def test_a_prometheus_that_ends_while_starting_is_reported_with_its_status_and_its_last_words(clone: Path) -> None:
+    bin_dir = clone / "fake-bin"
+    executable(bin_dir / "prometheus", "#!/bin/bash\nsleep 1\necho 'level=error msg=\"opening storage failed\"' >&2\nexit 3\n")
+    (bin_dir / "promtool").symlink_to(shutil.which("promtool") or "/usr/bin/promtool")
+    done = run(clone, "prometheus.sh", {"PATH": f"{bin_dir}:{os.environ['PATH']}", "PROMETHEUS_PORT": "9"}, "start")
+    assert done.returncode == 1
+    assert "exited during startup with status 3" in done.stderr and "opening storage failed" in done.stderr
