@@ -69,6 +69,12 @@ async def count(namespace, service: str, sql: str, *args) -> int:
         await conn.close()
 
 
+
+def gateway_settings(ns) -> GatewaySettings:
+    """The gateway's settings for the test namespace's databases (as the institutions' tool reads them)."""
+    return GatewaySettings(PGHOST=ns.stack.pghost, PGPORT=ns.stack.pgport, PGUSER=ns.stack.pguser,
+                           PGPASSWORD=ns.stack.pgpassword, DB_PREFIX=ns.prefix)
+
 @pytest.fixture(scope="module")
 async def platform(own_namespace, tmp_path_factory) -> AsyncIterator[dict]:
     ns = own_namespace
@@ -80,8 +86,7 @@ async def platform(own_namespace, tmp_path_factory) -> AsyncIterator[dict]:
     try:
         second.start()
         await asyncio.to_thread(second.wait_started)
-        settings = GatewaySettings(PGHOST=ns.stack.pghost, PGPORT=ns.stack.pgport, PGUSER=ns.stack.pguser,
-                                   PGPASSWORD=ns.stack.pgpassword, DB_PREFIX=ns.prefix)
+        settings = gateway_settings(ns)
         inst = await register_institution(settings, HOSPITAL, "测试医院", "3", REGION)
         other = await register_institution(settings, "H37130000002", "另一医院", "2", REGION)
         async with Publisher(ns.stack.kafka_bootstrap, ns.topic_prefix) as office:
@@ -304,8 +309,7 @@ async def test_deleted_lines_and_a_cancelled_registration_cannot_be_settled(his)
 
 async def test_totals_reconcile_with_what_was_settled_for_the_period(platform) -> None:
     ns = platform["ns"]
-    settings = GatewaySettings(PGHOST=ns.stack.pghost, PGPORT=ns.stack.pgport, PGUSER=ns.stack.pguser,
-                               PGPASSWORD=ns.stack.pgpassword, DB_PREFIX=ns.prefix)
+    settings = gateway_settings(ns)
     inst = await register_institution(settings, "H37130000055", "对账医院", "3", REGION)
     async with NationalClient(platform["urls"][0], inst.fixmedins_code, inst.app_id, inst.app_secret,
                               region=REGION) as his:
@@ -333,8 +337,7 @@ async def download(his: NationalClient, query_no: str, filename: str = "") -> ht
 async def test_the_detail_file_reconciles_row_by_row_and_its_result_is_downloaded_by_its_institution_only(
         platform) -> None:
     ns = platform["ns"]
-    settings = GatewaySettings(PGHOST=ns.stack.pghost, PGPORT=ns.stack.pgport, PGUSER=ns.stack.pguser,
-                               PGPASSWORD=ns.stack.pgpassword, DB_PREFIX=ns.prefix)
+    settings = gateway_settings(ns)
     inst = await register_institution(settings, "H37130000066", "明细对账医院", "3", REGION)
     async with NationalClient(platform["urls"][0], inst.fixmedins_code, inst.app_id, inst.app_secret,
                               region=REGION) as his:
@@ -484,8 +487,7 @@ async def test_a_whole_inpatient_stay_settles_and_cancels(his, platform) -> None
     # a resident insured in 430100 is treated at home: a hospital registered in 430100
     from services.gateway.entrypoints.cli import register as reg
     ns = platform["ns"]
-    settings = GatewaySettings(PGHOST=ns.stack.pghost, PGPORT=ns.stack.pgport, PGUSER=ns.stack.pguser,
-                               PGPASSWORD=ns.stack.pgpassword, DB_PREFIX=ns.prefix)
+    settings = gateway_settings(ns)
     home = await reg(settings, "H43010000009", "长沙医院", "2", insured)
     async with NationalClient(platform["urls"][0], home.fixmedins_code, home.app_id, home.app_secret,
                               region=insured) as h:
@@ -538,8 +540,7 @@ async def test_the_simulated_hospitals_settle_whole_visits_over_the_national_int
     ns = platform["ns"]
     population = build_population(3, 30, tag="NS-", year=datetime.now(CHINA_TIME).date().year)
     await enroll(ns.stack.kafka_bootstrap, ns.topic_prefix, population, datetime.now(CHINA_TIME).date().year)
-    settings = GatewaySettings(PGHOST=ns.stack.pghost, PGPORT=ns.stack.pgport, PGUSER=ns.stack.pguser,
-                               PGPASSWORD=ns.stack.pgpassword, DB_PREFIX=ns.prefix)
+    settings = gateway_settings(ns)
     clients = await connect(platform["urls"][1], population, settings)
     try:
         for _ in range(100):  # until the settlement engine knows the population
@@ -559,8 +560,7 @@ async def test_the_curl_example_settles_a_whole_outpatient_visit(platform) -> No
     import subprocess
 
     ns = platform["ns"]
-    settings = GatewaySettings(PGHOST=ns.stack.pghost, PGPORT=ns.stack.pgport, PGUSER=ns.stack.pguser,
-                               PGPASSWORD=ns.stack.pgpassword, DB_PREFIX=ns.prefix)
+    settings = gateway_settings(ns)
     inst = await register_institution(settings, "H37130000077", "示例医院", "3", REGION)  # as `make institution`
     env = {**os.environ, "GATEWAY": platform["urls"][0], "CODE": inst.fixmedins_code, "REGION": REGION,
            "APP_ID": inst.app_id, "APP_SECRET": inst.app_secret, "CERTNO": certno(EMPLOYEES[6])}
@@ -571,16 +571,10 @@ async def test_the_curl_example_settles_a_whole_outpatient_visit(platform) -> No
     assert "3202 stmt_rslt 0" in done.stdout and "\t0\t0\t\t14.52\t" in done.stdout  # one balanced row, no memo
 
 
-def settings_of(platform) -> GatewaySettings:
-    ns = platform["ns"]
-    return GatewaySettings(PGHOST=ns.stack.pghost, PGPORT=ns.stack.pgport, PGUSER=ns.stack.pguser,
-                           PGPASSWORD=ns.stack.pgpassword, DB_PREFIX=ns.prefix)
-
-
 @pytest.fixture
 async def counter(platform) -> AsyncIterator[NationalClient]:
     """A HIS of an institution of its own (the simulated hospitals re-register the shared one)."""
-    inst = await register_institution(settings_of(platform), "H37130000088", "凭证医院", "3", REGION)
+    inst = await register_institution(gateway_settings(platform["ns"]), "H37130000088", "凭证医院", "3", REGION)
     async with NationalClient(platform["urls"][0], inst.fixmedins_code, inst.app_id, inst.app_secret,
                               region=REGION) as client:
         await client.sign_in()
@@ -623,7 +617,7 @@ async def test_a_patient_s_e_voucher_finds_them_opens_the_visit_and_settles_it_a
     posted = ok(await counter.call("2207", body, insuplc_admdvs=insured))["setlinfo"]
     check_settlement_identities(posted)
     assert posted["setl_id"] and d(posted["acct_pay"]) == d(pre["acct_pay"]) and posted["mdtrt_cert_type"] == "01"
-    other = await register_institution(settings_of(platform), "H37130000089", "另一凭证医院", "3", REGION)
+    other = await register_institution(gateway_settings(platform["ns"]), "H37130000089", "另一凭证医院", "3", REGION)
     async with NationalClient(platform["urls"][0], other.fixmedins_code, other.app_id, other.app_secret,
                               region=REGION) as elsewhere:
         await elsewhere.sign_in()
@@ -673,7 +667,7 @@ async def test_a_pre_settlement_shows_the_family_mutual_aid_the_settlement_then_
     else:
         pytest.fail("the wallet did not record the binding")
     person_region = "430100"  # a resident is treated at home, by a hospital of their own region
-    home = await register_institution(settings_of(platform), "H43010000011", "长沙家庭医院", "2", person_region)
+    home = await register_institution(gateway_settings(platform["ns"]), "H43010000011", "长沙家庭医院", "2", person_region)
     async with NationalClient(platform["urls"][0], home.fixmedins_code, home.app_id, home.app_secret,
                               region=person_region) as h:
         await h.sign_in()
