@@ -7,10 +7,12 @@ without the service runtime. `ActingProducer` is for tools that play the platfor
 from __future__ import annotations
 
 import asyncio
+import inspect
 import ssl
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.client import AIOKafkaClient
 from aiokafka.helpers import create_ssl_context
 
 from libs.contracts.topics import Topic
@@ -26,6 +28,37 @@ BACKOFF: dict[str, int] = {
     "request_timeout_ms": 30_000,
     "metadata_max_age_ms": 60_000,
 }
+
+
+def pace_metadata_rounds(client_class: Any = AIOKafkaClient) -> None:
+    """A client's metadata rounds start at least `retry_backoff_ms` apart, as the Java client's do.
+
+    aiokafka refreshes metadata as often as it is asked, and its fetcher asks again as soon as a round
+    ends while a partition of its assignment has no leader. Metadata read during the broker's controlled
+    shutdown names none (the only replica is leaving), so once the broker has gone a consumer failed a
+    round on the refused connection and started the next at once: a full core until the broker came back
+    (CI, settlement's process; aio-libs/aiokafka#1155 is the same spin on the fetch path). Paced, such a
+    loop waits; the first round and any round after a quiet `retry_backoff_ms` are not delayed.
+    """
+    update = client_class._metadata_update
+    if getattr(update, "paced", False):
+        return
+    if list(inspect.signature(update).parameters) != ["self", "cluster_metadata", "topics"]:
+        raise RuntimeError("aiokafka's AIOKafkaClient._metadata_update changed: check pace_metadata_rounds")
+
+    async def paced(self: Any, cluster_metadata: Any, topics: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        last: float | None = getattr(self, "_last_metadata_round", None)
+        if last is not None and (wait := last + self._retry_backoff - loop.time()) > 0:
+            await asyncio.sleep(wait)
+        self._last_metadata_round = loop.time()
+        return await update(self, cluster_metadata, topics)
+
+    paced.paced = True  # type: ignore[attr-defined]
+    client_class._metadata_update = paced
+
+
+pace_metadata_rounds()
 
 
 def client_options(credentials: KafkaCredentials) -> dict[str, Any]:
