@@ -52,9 +52,11 @@ class ConsoleSettings(ServiceSettings):
     supervision_refresh_s: int = Field(default=30, ge=0, alias="CONSOLE_SUPERVISION_REFRESH_S")
     # > the supervision rules' longest look back (90 days of traceability codes)
     retention_days: int = Field(default=95, ge=31, alias="CONSOLE_RETENTION_DAYS")
-    # Sign-in lockout (docs/security.md): failures per user name and per client address in the window.
-    login_max_failures_per_user: int = Field(default=5, ge=1, alias="CONSOLE_LOGIN_MAX_FAILURES_PER_USER")
+    # Sign-in lockout (docs/security.md): failures in the window of one user name from one client address,
+    # of one address (any names), and of one name from every address (a guess spread over addresses).
+    login_max_failures_per_user_address: int = Field(default=5, ge=1, alias="CONSOLE_LOGIN_MAX_FAILURES_PER_USER_ADDRESS")
     login_max_failures_per_address: int = Field(default=20, ge=1, alias="CONSOLE_LOGIN_MAX_FAILURES_PER_ADDRESS")
+    login_max_failures_per_user: int = Field(default=50, ge=1, alias="CONSOLE_LOGIN_MAX_FAILURES_PER_USER")
     login_window_s: int = Field(default=900, ge=10, alias="CONSOLE_LOGIN_WINDOW_S")
     # The session cookie's Secure flag: auto (on, but for plain HTTP at a loopback address), on, off.
     cookie_secure: Literal["auto", "on", "off"] = Field(default="auto", alias="CONSOLE_COOKIE_SECURE")
@@ -98,8 +100,10 @@ def bootstrap(settings: ConsoleSettings | None = None) -> tuple[ServiceRuntime, 
 
     pages = Pages(pool, services, settings.prometheus_url, large_equipment_codes(),
                   supervision_every=timedelta(seconds=settings.supervision_refresh_s))
-    throttle = ThrottlePolicy(settings.login_max_failures_per_user, settings.login_max_failures_per_address,
-                              timedelta(seconds=settings.login_window_s))
+    throttle = ThrottlePolicy(per_username_address=settings.login_max_failures_per_user_address,
+                              per_address=settings.login_max_failures_per_address,
+                              per_username=settings.login_max_failures_per_user,
+                              window=timedelta(seconds=settings.login_window_s))
     app = create_app(pages, Actions(pool, services), SignIn(PgLoginAttempts(pool), console_users, throttle),
                      session_ttl_s=settings.session_ttl_s, refresh_ms=settings.refresh_ms,
                      cookie_secure=settings.cookie_secure)

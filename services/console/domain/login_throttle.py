@@ -1,10 +1,14 @@
 """How many failed sign-ins the console takes before it stops looking at passwords for a while.
 
-Counted per user name (guessing one operator's password) and per client address (trying many names
-from one place), over a sliding window. While either count is at its limit the sign-in is refused
+Counted over a sliding window three ways: one user name from one client address (someone guessing an
+operator's password), many names from one address (someone trying names), and one name from every
+address (a guess spread over many addresses). While any count is at its limit the sign-in is refused
 before the password is compared, so a locked name cannot be guessed further; the answer says when to
-try again. A successful sign-in forgets the name's failures (other names' failures from its address
-still count).
+try again.
+
+A name is locked from everywhere only at the third, higher limit: a few wrong tries from an attacker's
+address lock that address's attempts, not the operator at their desk. A successful sign-in forgets the
+name's failures from its own address (the operator's typos), not those from elsewhere.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from datetime import datetime, timedelta
 
 @dataclass(frozen=True)
 class ThrottlePolicy:
-    per_username: int = 5
+    per_username_address: int = 5
     per_address: int = 20
+    per_username: int = 50
     window: timedelta = timedelta(minutes=15)
 
 
@@ -29,6 +34,15 @@ class Failures:
     oldest: datetime | None = None
 
 
+@dataclass(frozen=True)
+class FailureCounts:
+    """The failures that bear on one attempt: its name from its address, its address, its name."""
+
+    name_at_address: Failures = Failures()
+    address: Failures = Failures()
+    name: Failures = Failures()
+
+
 class LoginLocked(Exception):
     def __init__(self, retry_after_s: int) -> None:
         minutes = max(1, math.ceil(retry_after_s / 60))
@@ -37,10 +51,11 @@ class LoginLocked(Exception):
         self.retry_after_s = retry_after_s
 
 
-def check_not_locked(policy: ThrottlePolicy, by_username: Failures, by_address: Failures, now: datetime) -> None:
-    """Refuse while either count has reached its limit, until its oldest failure leaves the window."""
+def check_not_locked(policy: ThrottlePolicy, counts: FailureCounts, now: datetime) -> None:
+    """Refuse while any count has reached its limit, until its oldest failure leaves the window."""
+    limits = ((counts.name_at_address, policy.per_username_address), (counts.address, policy.per_address),
+              (counts.name, policy.per_username))
     waits = [(f.oldest + policy.window - now).total_seconds()
-             for f, limit in ((by_username, policy.per_username), (by_address, policy.per_address))
-             if f.count >= limit and f.oldest is not None]
+             for f, limit in limits if f.count >= limit and f.oldest is not None]
     if waits:
         raise LoginLocked(max(1, math.ceil(max(waits))))

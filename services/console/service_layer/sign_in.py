@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from services.console.domain.login_throttle import Failures, ThrottlePolicy, check_not_locked
+from services.console.domain.login_throttle import FailureCounts, ThrottlePolicy, check_not_locked
 from services.console.domain.operators import ConsoleUser, LoginRefused, check_login
 
 
 class LoginAttempts(Protocol):
-    async def failures(self, username: str, address: str, since: datetime) -> tuple[Failures, Failures]: ...
+    async def failures(self, username: str, address: str, since: datetime) -> FailureCounts: ...
     async def failed(self, username: str, address: str, at: datetime, forget_before: datetime) -> None: ...
-    async def succeeded(self, username: str) -> None: ...
+    async def succeeded(self, username: str, address: str) -> None: ...
 
 
 @dataclass
@@ -27,11 +27,11 @@ class SignIn:
         """The user, or LoginLocked / LoginRefused."""
         name = username.strip().lower()  # one count for "Operator" and "operator"
         since = now - self.policy.window
-        check_not_locked(self.policy, *await self.attempts.failures(name, address, since), now)
+        check_not_locked(self.policy, await self.attempts.failures(name, address, since), now)
         try:
             user = check_login(self.users(), username, password)
         except LoginRefused:
             await self.attempts.failed(name, address, now, since)
             raise
-        await self.attempts.succeeded(name)
+        await self.attempts.succeeded(name, address)
         return user

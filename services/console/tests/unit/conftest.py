@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from services.console.domain.login_throttle import Failures, ThrottlePolicy
+from services.console.domain.login_throttle import FailureCounts, Failures, ThrottlePolicy
 from services.console.domain.operators import ConsoleRole, ConsoleUser
 from services.console.entrypoints.http import create_app
 from tests.support.tokens import ephemeral_env
@@ -53,17 +53,19 @@ class MemoryLoginAttempts:
     def __init__(self) -> None:
         self.rows: list[tuple[str, str, Any]] = []
 
-    async def failures(self, username: str, address: str, since: Any) -> tuple[Failures, Failures]:
+    async def failures(self, username: str, address: str, since: Any) -> FailureCounts:
         def of(rows: list[Any]) -> Failures:
             return Failures(len(rows), min((r[2] for r in rows), default=None))
         recent = [r for r in self.rows if r[2] > since]
-        return of([r for r in recent if r[0] == username]), of([r for r in recent if r[1] == address])
+        return FailureCounts(name_at_address=of([r for r in recent if r[:2] == (username, address)]),
+                             address=of([r for r in recent if r[1] == address]),
+                             name=of([r for r in recent if r[0] == username]))
 
     async def failed(self, username: str, address: str, at: Any, forget_before: Any) -> None:
         self.rows = [r for r in self.rows if r[2] >= forget_before] + [(username, address, at)]
 
-    async def succeeded(self, username: str) -> None:
-        self.rows = [r for r in self.rows if r[0] != username]
+    async def succeeded(self, username: str, address: str) -> None:
+        self.rows = [r for r in self.rows if r[:2] != (username, address)]
 
 
 @pytest.fixture
@@ -84,5 +86,5 @@ def console_app(console_parts: tuple[FakeServices, FakePool]) -> Any:
 
     services, pool = console_parts
     return create_app(FakePages(), Actions(lambda: pool, services),  # type: ignore[arg-type]
-                      SignIn(MemoryLoginAttempts(), lambda: USERS, ThrottlePolicy(per_username=3, per_address=5)),
+                      SignIn(MemoryLoginAttempts(), lambda: USERS, ThrottlePolicy(per_username_address=3, per_address=5, per_username=6)),
                       session_ttl_s=600, refresh_ms=1000)
