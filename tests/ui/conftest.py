@@ -14,6 +14,7 @@ import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncpg
 import pytest
@@ -24,6 +25,9 @@ from tests.support.people import credit, register
 from tests.support.processes import Services
 from tests.support.stack import ROOT, Namespace
 from tests.support.tokens import ephemeral_env
+
+if TYPE_CHECKING:  # Playwright is imported when a browser is there to drive (see _browser_or_skip)
+    from playwright.async_api import Browser, Page
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -104,7 +108,7 @@ async def _enroll(platform: Platform) -> None:
 
 
 @pytest.fixture(scope="module")
-async def browser(platform: Platform) -> AsyncIterator[object]:
+async def browser(platform: Platform) -> AsyncIterator[Browser]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
@@ -115,7 +119,7 @@ async def browser(platform: Platform) -> AsyncIterator[object]:
             await chromium.close()
 
 
-async def signed_in(browser: object, platform: Platform, user: str, lang: str = "en") -> object:
+async def signed_in(browser: Browser, platform: Platform, user: str, lang: str = "en") -> Page:
     """A new page in a fresh context, signed in as `user` through the login form."""
     context = await browser.new_context(viewport={"width": 1360, "height": 900}, locale="en-GB" if lang == "en" else "zh-CN")
     await context.add_init_script(f"localStorage.setItem('console.lang', '{lang}')")
@@ -130,7 +134,7 @@ async def signed_in(browser: object, platform: Platform, user: str, lang: str = 
     return page
 
 
-async def snap(page: object, name: str, docs: bool = False) -> None:
+async def snap(page: Page, name: str, docs: bool = False) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     if docs and os.environ.get("UPDATE_DOCS_IMG"):
