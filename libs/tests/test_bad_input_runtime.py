@@ -15,9 +15,10 @@ from libs.contracts.registry import CARRIES, encode
 from libs.contracts.topics import CLAIMS_SUBMITTED, WALLET_COMMANDS
 from libs.contracts.wallet import AccountCredited, CreditPersonalAccount
 from libs.messaging.answers import claim_refusal
-from libs.messaging.consumer import BatchProcessor, RetryPolicy
+from libs.messaging.consumer import BatchProcessor
 from libs.messaging.fakes import FakeDatabase
 from libs.messaging.records import DLQ_VALUE_LIMIT, Record, safe_text
+from libs.retry import RetryPolicy
 
 CARRIED = frozenset(m.event_type for m in CARRIES[WALLET_COMMANDS.name])
 

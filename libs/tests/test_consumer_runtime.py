@@ -8,11 +8,12 @@ from libs.contracts.envelope import new_envelope
 from libs.contracts.registry import encode
 from libs.contracts.topics import WALLET_COMMANDS
 from libs.contracts.wallet import AccountCredited, CreditPersonalAccount
-from libs.messaging.consumer import BatchProcessor, RetryPolicy
+from libs.messaging.consumer import BatchProcessor
 from libs.messaging.dispatch import batch_dispatcher
 from libs.messaging.emit import emit
 from libs.messaging.fakes import FakeDatabase
 from libs.messaging.records import DLQ_HEADERS, Record
+from libs.retry import RetryPolicy
 
 
 def credit(credit_id: str, amount: int = 100) -> bytes:

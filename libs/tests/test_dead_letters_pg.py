@@ -13,10 +13,11 @@ from prometheus_client import REGISTRY
 from libs.contracts.envelope import new_envelope
 from libs.contracts.registry import encode
 from libs.contracts.wallet import CreditPersonalAccount
-from libs.messaging.consumer import BatchProcessor, RetryPolicy
+from libs.messaging.consumer import BatchProcessor
 from libs.messaging.postgres import PgDatabase
 from libs.messaging.records import DLQ_VALUE_LIMIT, OutgoingMessage, Record
 from libs.messaging.relay import OutboxRelay
+from libs.retry import RetryPolicy
 
 pytestmark = pytest.mark.integration
 

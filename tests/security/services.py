@@ -26,14 +26,14 @@ TABLES: dict[str, RouteTable] = {"enrollment": ENROLLMENT, "settlement": SETTLEM
 @contextlib.asynccontextmanager
 async def http_services(ns: Namespace) -> AsyncIterator[dict[str, str]]:
     """The base URL of each service's API."""
-    ports, env = ns.http_ports, ns.env
+    ports = ns.http_ports
     runtimes = [
-        enrollment.bootstrap(enrollment.EnrollmentSettings(**env, ENROLLMENT_HTTP_PORT=ports["enrollment"]))[0],
-        settlement.bootstrap(settlement.SettlementSettings(**env, SETTLEMENT_HTTP_PORT=ports["settlement"]))[0],
-        wallet.bootstrap(wallet.WalletSettings(**env, WALLET_HTTP_PORT=ports["wallet"]))[0],
-        clearing.bootstrap(clearing.ClearingSettings(
-            **env, CLEARING_HTTP_PORT=ports["clearing"], SETTLEMENT_URL=f"http://127.0.0.1:{ports['settlement']}"))[0],
-        gateway.bootstrap(gateway.GatewaySettings(**env, GATEWAY_HTTP_PORT=ports["gateway"]))[0],  # its platform-token API
+        enrollment.bootstrap(ns.settings(enrollment.EnrollmentSettings, ENROLLMENT_HTTP_PORT=ports["enrollment"]))[0],
+        settlement.bootstrap(ns.settings(settlement.SettlementSettings, SETTLEMENT_HTTP_PORT=ports["settlement"]))[0],
+        wallet.bootstrap(ns.settings(wallet.WalletSettings, WALLET_HTTP_PORT=ports["wallet"]))[0],
+        clearing.bootstrap(ns.settings(
+            clearing.ClearingSettings, CLEARING_HTTP_PORT=ports["clearing"], SETTLEMENT_URL=f"http://127.0.0.1:{ports['settlement']}"))[0],
+        gateway.bootstrap(ns.settings(gateway.GatewaySettings, GATEWAY_HTTP_PORT=ports["gateway"]))[0],  # its platform-token API
     ]
     started = []
     try:

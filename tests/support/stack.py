@@ -26,6 +26,9 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic_settings import BaseSettings
 
 from deploy.launch import SERVICES  # re-exported: listed once, where the launchers read it
 from libs.db.provision import create_service_database, drop_service_database
@@ -33,6 +36,7 @@ from libs.messaging.admin import delete_topics, ensure_security, ensure_topics
 from libs.settings import StackSettings
 
 ROOT = Path(__file__).resolve().parents[2]
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
 
 def _docker_answers() -> bool:
@@ -107,6 +111,12 @@ class Namespace:
             "ENROLLMENT_URL": f"http://127.0.0.1:{self.http_ports['enrollment']}",
             "WALLET_URL": f"http://127.0.0.1:{self.http_ports['wallet']}",
         }
+
+    def settings(self, kind: type[SettingsT], **more: object) -> SettingsT:
+        """A service's settings in this namespace: `env` and `more` (by the variables' names) over the
+        process's environment, as the service reads them at start-up."""
+        values: dict[str, Any] = {**self.env, **more}  # pydantic validates each; mypy sees no field by alias
+        return kind(**values)
 
     @property
     def topic_prefix(self) -> str:

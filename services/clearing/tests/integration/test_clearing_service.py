@@ -101,8 +101,8 @@ async def until(check: Callable[[], Awaitable[Any]], timeout: float = 30.0) -> N
 async def clearing(own_namespace) -> AsyncIterator[Clearing]:
     namespace = own_namespace
     stub, clock, port = StubSettlement(), ShiftedClock(), free_port()
-    settings = ClearingSettings(**namespace.env, CLEARING_HTTP_PORT=port, SETTLEMENT_URL=stub.url,
-                                CLEARING_SCHEDULE_INTERVAL_SECONDS=0.2)
+    settings = namespace.settings(ClearingSettings, CLEARING_HTTP_PORT=port, SETTLEMENT_URL=stub.url,
+                                  CLEARING_SCHEDULE_INTERVAL_SECONDS=0.2)
     runtime, _ = bootstrap(settings, clock=clock)
     await stub.start()
     await runtime.start()

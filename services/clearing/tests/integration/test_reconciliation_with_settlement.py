@@ -92,9 +92,9 @@ async def until(check: Any, timeout: float = 60.0) -> None:
 async def system(own_namespace) -> AsyncIterator[System]:
     env, prefix = own_namespace.env, own_namespace.topic_prefix
     settlement_port, clearing_port = free_port(), free_port()
-    settlement, _ = settlement_bootstrap(SettlementSettings(**env, SETTLEMENT_HTTP_PORT=settlement_port))
-    clearing, _ = clearing_bootstrap(ClearingSettings(
-        **env, CLEARING_HTTP_PORT=clearing_port, SETTLEMENT_URL=f"http://127.0.0.1:{settlement_port}"))
+    settlement, _ = settlement_bootstrap(own_namespace.settings(SettlementSettings, SETTLEMENT_HTTP_PORT=settlement_port))
+    clearing, _ = clearing_bootstrap(own_namespace.settings(
+        ClearingSettings, CLEARING_HTTP_PORT=clearing_port, SETTLEMENT_URL=f"http://127.0.0.1:{settlement_port}"))
     for runtime in (settlement, clearing):
         await runtime.start()
         await runtime.broker.start()

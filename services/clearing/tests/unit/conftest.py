@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from libs.messaging.consumer import RetryPolicy
 from libs.messaging.fakes import FakeDatabase
+from libs.retry import RetryPolicy
 from services.clearing.domain import MONTHLY
 from services.clearing.service_layer.service import ClearingService
 from services.clearing.tests.unit.builders import at

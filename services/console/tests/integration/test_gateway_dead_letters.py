@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 async def test_a_gateway_dead_letter_is_listed_and_opened_by_the_console(own_namespace) -> None:
     port = free_port()
-    runtime, _ = bootstrap(GatewaySettings(**own_namespace.env, GATEWAY_HTTP_PORT=port))
+    runtime, _ = bootstrap(own_namespace.settings(GatewaySettings, GATEWAY_HTTP_PORT=port))
     await runtime.start()
     token = bearer("operator")["Authorization"].removeprefix("Bearer ")
     services = ServicesClient(service_urls(ConsoleSettings(), {"GATEWAY_HTTP_PORT": str(port)}), lambda: None)

@@ -111,9 +111,9 @@ async def office(enrollment_namespace: Namespace) -> AsyncIterator[Office]:
     namespace = enrollment_namespace
     env = namespace.env
     port = free_port()
-    enrollment, _ = enrollment_bootstrap(EnrollmentSettings(
-        **env, ENROLLMENT_HTTP_PORT=port, ENROLLMENT_SNAPSHOT_REFRESH_SECONDS=0))
-    settlement, _ = settlement_bootstrap(SettlementSettings(**env, SETTLEMENT_HTTP_PORT=free_port()))
+    enrollment, _ = enrollment_bootstrap(namespace.settings(
+        EnrollmentSettings, ENROLLMENT_HTTP_PORT=port, ENROLLMENT_SNAPSHOT_REFRESH_SECONDS=0))
+    settlement, _ = settlement_bootstrap(namespace.settings(SettlementSettings, SETTLEMENT_HTTP_PORT=free_port()))
     started = []
     try:
         for runtime in (enrollment, settlement):

@@ -60,7 +60,7 @@ class Settlement:
 async def settlement(namespace) -> AsyncIterator[Settlement]:
     env = namespace.env
     port = namespace.http_ports["settlement"]
-    settings = SettlementSettings(**env, SETTLEMENT_HTTP_PORT=port)
+    settings = namespace.settings(SettlementSettings, SETTLEMENT_HTTP_PORT=port)
     runtime, _ = bootstrap(settings)  # the offices' calls carry real tokens (tests/support/auth.py)
     await runtime.start()
     await runtime.broker.start()

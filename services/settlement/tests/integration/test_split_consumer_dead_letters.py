@@ -25,8 +25,8 @@ CONSUMER = "settlement-wallet.payments"
 async def main_process(own_namespace) -> AsyncIterator[tuple[str, str]]:
     """Settlement's process that consumes everything but wallet.payments, with its API; and its database."""
     port = free_port()
-    runtime, _ = bootstrap(SettlementSettings(**own_namespace.env, CONSUME_EXCEPT="wallet.payments",
-                                              SETTLEMENT_HTTP_PORT=port))
+    runtime, _ = bootstrap(own_namespace.settings(SettlementSettings, CONSUME_EXCEPT="wallet.payments",
+                                                  SETTLEMENT_HTTP_PORT=port))
     assert CONSUMER in runtime.processors and not runtime.consumes(WALLET_PAYMENTS)
     await runtime.start()
     try:

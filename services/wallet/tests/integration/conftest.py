@@ -24,7 +24,7 @@ async def wallet(own_namespace: Namespace) -> AsyncIterator[Wallet]:
     ns = own_namespace
     port = free_port()
     clock = Clock(DAYTIME)
-    runtime, _ = bootstrap(WalletSettings(**ns.env, WALLET_HTTP_PORT=port), clock=clock)
+    runtime, _ = bootstrap(ns.settings(WalletSettings, WALLET_HTTP_PORT=port), clock=clock)
     await runtime.start()
     try:
         await runtime.broker.start()

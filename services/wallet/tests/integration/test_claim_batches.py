@@ -28,9 +28,10 @@ from libs.contracts.registry import decode, encode
 from libs.contracts.topics import CLAIMS_ADJUDICATED
 from libs.db.migrations import migrate
 from libs.messaging import postgres
-from libs.messaging.consumer import BatchProcessor, RetryPolicy
+from libs.messaging.consumer import BatchProcessor
 from libs.messaging.dispatch import batch_dispatcher, dispatcher
 from libs.messaging.records import Record
+from libs.retry import RetryPolicy
 from services.wallet.adapters.book import PostgresWalletBook
 from services.wallet.adapters.claims_run import PostgresClaimRun
 from services.wallet.adapters.persons import PostgresPersons
@@ -39,6 +40,7 @@ from services.wallet.domain import balances_of
 from services.wallet.service_layer.handlers import WalletHandlers
 from services.wallet.tests.integration.harness import DAYTIME, REGION, Clock
 from tests.support.clients import new_id
+from tests.support.pg import connection, connection_of
 
 pytestmark = pytest.mark.integration
 
@@ -57,8 +59,9 @@ class Wallet:
 
     def __post_init__(self) -> None:
         self.database = postgres.PgDatabase(self.pool)
-        self.handlers = WalletHandlers(lambda tx: PostgresWalletBook(tx.conn), lambda tx: PostgresPersons(tx.conn),
-                                       clock=self.clock, claim_run_for=lambda tx: PostgresClaimRun(tx.conn))
+        self.handlers = WalletHandlers(lambda tx: PostgresWalletBook(connection_of(tx)),
+                                       lambda tx: PostgresPersons(connection_of(tx)), clock=self.clock,
+                                       claim_run_for=lambda tx: PostgresClaimRun(connection_of(tx)))
 
     async def run(self, verb: str, message: Any) -> Any:
         async with self.database.transaction() as tx:
@@ -104,8 +107,9 @@ class Families:
 
     def __init__(self) -> None:
         self.tag = tag = new_id("F")
-        for name in ("e1", "e2", "h1", "m1", "m2", "h2", "h3", "m3", "h4", "m4", "new1", "new2", "new3"):
-            setattr(self, name, f"{tag}-{name.upper()}")
+        (self.e1, self.e2, self.h1, self.m1, self.m2, self.h2, self.h3, self.m3, self.h4, self.m4,
+         self.new1, self.new2, self.new3) = (f"{tag}-{name}" for name in (
+            "E1", "E2", "H1", "M1", "M2", "H2", "H3", "M3", "H4", "M4", "NEW1", "NEW2", "NEW3"))
         self.old = claim(self.e1, 10_00)  # paid before the run
 
     async def set_up(self, wallet: Wallet) -> None:
@@ -179,7 +183,7 @@ async def the_ledger_balances(wallet: Wallet, people: Sequence[str]) -> None:
     assert await db.fetchval("SELECT coalesce(sum(amount), 0) FROM posting_lines") == 0
     assert await db.fetch("SELECT posting_seq FROM posting_lines GROUP BY 1 HAVING sum(amount) <> 0") == []
     async with db.acquire() as conn:
-        book = PostgresWalletBook(conn)
+        book = PostgresWalletBook(connection(conn))
         for psn_no in people:
             row = await book.account(psn_no)
             if row is not None:

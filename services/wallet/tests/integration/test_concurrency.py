@@ -13,6 +13,7 @@ import random
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import asyncpg
@@ -32,6 +33,7 @@ from services.wallet.domain import balances_of
 from services.wallet.service_layer.handlers import Refused, WalletHandlers
 from services.wallet.tests.integration.harness import DAYTIME, REGION, Clock
 from tests.support.clients import new_id
+from tests.support.pg import connection, connection_of
 
 pytestmark = pytest.mark.integration
 
@@ -73,7 +75,7 @@ class Family:
         for psn_no, insutype in ((self.h, "310"), (self.h2, "310"), (self.s, "310"), (self.k, "390"), (self.p, "390")):
             coverage = CoverageChanged(psn_no=psn_no, version=1, insutype=insutype, insuplc_admdvs=REGION, gend="1",
                                        age=40, active=True, coverage_begin=date(2020, 1, 1))
-            await self.run(lambda tx, m=coverage: self.handlers.project_person(tx, m))
+            await self.run(partial(self.handlers.project_person, m=coverage))
         await self.credit(self.h, 3_000_00)
         await self.credit(self.h2, 500_00)
         await self.credit(self.s, 100_00)
@@ -115,7 +117,7 @@ async def family(own_namespace) -> AsyncIterator[tuple[Family, Clock]]:
         async with pool.acquire() as conn:
             await migrate(conn, {"messaging": postgres.MIGRATIONS, "wallet": MIGRATIONS})
         clock = Clock(DAYTIME.replace(month=9, day=1))
-        handlers = WalletHandlers(lambda tx: PostgresWalletBook(tx.conn), lambda tx: PostgresPersons(tx.conn),
+        handlers = WalletHandlers(lambda tx: PostgresWalletBook(connection_of(tx)), lambda tx: PostgresPersons(connection_of(tx)),
                                   clock=clock)
         f = Family(handlers, postgres.PgDatabase(pool))
         await f.enroll()
@@ -131,7 +133,7 @@ async def test_a_familys_claims_and_transfers_at_once_never_overdraw_and_never_l
     for n in range(ROUNDS):
         clock.now = DAYTIME.replace(month=9, day=1) + timedelta(days=n)  # a new China day: 3 transfers again
         claims = [claim(p, rng.randrange(50_00, 250_00)) for p in (f.s, f.k, f.p, f.h)]
-        work = [("pay_personal_part", m) for m in claims]
+        work: list[tuple[str, Any]] = [("pay_personal_part", m) for m in claims]
         work += [("transfer_to_relative", transfer(f, to, rng.randrange(100_00, 800_00))) for to in (f.k, f.p)]
         work += [binding_toggle(f, n)]
         work += [("refund_personal_part", refund_of(m)) for m in paid_before[-2:]]
@@ -157,11 +159,12 @@ async def the_books_hold(f: Family) -> None:
     assert any(p.psn_cash_pay for p in paid) and any(p.acct_mulaid_pay for p in paid)
 
     conn = f.database.pool
+    assert conn is not None
     assert await conn.fetchval("SELECT coalesce(sum(amount), 0) FROM posting_lines") == 0
     assert await conn.fetch("SELECT posting_seq FROM posting_lines GROUP BY 1 HAVING sum(amount) <> 0") == []
 
-    async with conn.acquire() as connection:
-        book = PostgresWalletBook(connection)
+    async with conn.acquire() as pooled:
+        book = PostgresWalletBook(connection(pooled))
         keys = set()
         for psn_no in f.people:
             postings = await book.postings_of(psn_no)
