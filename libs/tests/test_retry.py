@@ -124,7 +124,7 @@ async def test_the_gateways_outcome_reader_waits_jittered_and_growing_while_the_
 
     listener = OutcomeListener("127.0.0.1:9", "", OutcomeRouter())
     consumer = AwayThenBack()
-    listener._consumer = consumer  # type: ignore[assignment]
+    listener._consumer = consumer
     monkeypatch.setattr("asyncio.sleep", sleep)
     with pytest.raises(asyncio.CancelledError):
         await listener._read()

@@ -31,8 +31,8 @@ def outpatient_claim(claim_id: str, psn_no: str, *, insutype: str = "310", insur
     if treated != insured and med_type == "11":
         med_type = "13"  # treated away from home without a filing: an emergency, which every pack settles
     return ClaimSubmitted(
-        claim_id=claim_id, action=action, fixmedins_code=hospital, hosp_lv=hosp_lv,  # type: ignore[arg-type]
-        mdtrt_id=f"V{claim_id}", psn_no=psn_no, insutype=insutype, med_type=med_type,  # type: ignore[arg-type]
+        claim_id=claim_id, action=action, fixmedins_code=hospital, hosp_lv=hosp_lv,
+        mdtrt_id=f"V{claim_id}", psn_no=psn_no, insutype=insutype, med_type=med_type,
         insuplc_admdvs=insured, mdtrtarea_admvs=treated, begntime=when,
         fee_details=[fee_line(str(i + 1), code, pric, cnt) for i, (code, pric, cnt) in enumerate(lines)],
     )

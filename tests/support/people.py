@@ -21,7 +21,7 @@ def register(psn_no: str, seq: int, *, insutype: str = "310", region: str | None
     birth = date(1960 if retired else 1985, 3, 1 + seq % 28)
     return RegisterPerson(
         command_id=f"reg-{psn_no}", psn_no=psn_no, certno=resident_id(region, birth, seq, male),
-        psn_name="测试人员", gend="1" if male else "2", brdy=birth, insutype=insutype,  # type: ignore[arg-type]
+        psn_name="测试人员", gend="1" if male else "2", brdy=birth, insutype=insutype,
         insuplc_admdvs=region, emp_status="retired" if retired else ("employed" if insutype == "310" else "none"),
         begndate=date(2020, 1, 1),
     )

@@ -77,7 +77,7 @@ class Clearing:
             "SELECT cycle_id, kind, fund_pay_type, amount, origin_cycle_id FROM obligations WHERE setl_id = $1"
             " ORDER BY obligation_id", setl_id,
         )
-        return [tuple(r) for r in found]  # type: ignore[misc]
+        return [tuple(r) for r in found]
 
     async def open_cycle(self, scope_key: str) -> str:
         cycles = (await self.api.get("/v1/cycles", params={"scope_key": scope_key})).json()["cycles"]

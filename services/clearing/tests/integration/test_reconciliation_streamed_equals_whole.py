@@ -119,7 +119,7 @@ async def test_forty_small_cycles_reconcile_exactly_as_the_whole_cycle_compariso
             repo = PostgresClearingRepository(conn, locks=False)
             stored = await repo.last_reconciliation(JANUARY)
             detail: list[Mismatch] = []
-            while page := await repo.mismatches(run.run, detail[-1].key if detail else None, 3):  # type: ignore[arg-type]
+            while page := await repo.mismatches(run.run, detail[-1].key if detail else None, 3):
                 detail += page
             assert await conn.fetchval("SELECT count(*) FROM settlement_records") == 0
         assert stored is not None and stored.report == run.report

@@ -149,7 +149,7 @@ class ClearingRepositoryContract:
                 ("S1", "settled", "hifmi"), ("s0", "settled", "hifp"), ("S2", "settled", "hifp")]
         await store.add_mismatches(run, [Mismatch("missing_in_clearing", *k, 0, 1) for k in keys])
         first = await store.mismatches(run, None, 3)
-        rest = await store.mismatches(run, first[-1].key, 10)  # type: ignore[arg-type]
+        rest = await store.mismatches(run, first[-1].key, 10)
         assert [m.key for m in first + rest] == sorted(keys)
 
     async def test_staged_records_are_compared_with_the_cycle_fund_by_fund_in_key_order(

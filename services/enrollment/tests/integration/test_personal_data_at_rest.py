@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 PG_DUMP = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"))
 
 
-def dump(namespace) -> str:  # type: ignore[no-untyped-def]
+def dump(namespace) -> str:
     """The database as `pg_dump` writes it: what a stolen backup would show."""
     s = namespace.stack
     env = {**os.environ, "PGPASSWORD": s.pgpassword}

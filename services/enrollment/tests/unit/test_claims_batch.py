@@ -66,7 +66,7 @@ async def test_each_person_of_a_run_is_replayed_once(monkeypatch) -> None:
     replayed: list[str] = []
     replay = InsuredPerson.replay.__func__  # type: ignore[attr-defined]
 
-    def counting(cls, history):  # type: ignore[no-untyped-def]
+    def counting(cls, history):
         person = replay(cls, history)
         replayed.append(person.state.psn_no)
         return person

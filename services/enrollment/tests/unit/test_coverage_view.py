@@ -81,7 +81,7 @@ def test_the_view_lists_hardship_relatives_approvals_and_filings():
 def test_the_view_is_frozen_and_turns_into_plain_json():
     view = resident_enrolled([2025]).view(date(2025, 8, 1))
     with pytest.raises(dataclasses.FrozenInstanceError):
-        view.active = False  # type: ignore[misc]
+        view.active = False
     assert isinstance(view, CoverageView)
     assert json.loads(json.dumps(dataclasses.asdict(view), default=str))["scheme"] == "390"
 

@@ -37,7 +37,7 @@ async def conn(own_namespace) -> AsyncIterator[asyncpg.Connection]:
         await conn.close()
 
 
-def dump(namespace) -> str:  # type: ignore[no-untyped-def]
+def dump(namespace) -> str:
     """The gateway's database as `pg_dump` writes it: what a stolen backup would show."""
     s = namespace.stack
     done = subprocess.run([str(PG_DUMP[-1]), "-h", s.pghost, "-p", str(s.pgport), "-U", s.pguser, "--data-only",

@@ -194,7 +194,7 @@ async def test_accumulators_another_transaction_creates_while_a_run_reads_are_lo
     """The run's one read cannot see a row committed after it started; it must lock and read it, not start at zero."""
     claim = outpatient_claim("RACE1", "QQA4", insutype="390", when=datetime(2026, 9, 1, 9))
     pool = database.pool
-    async with pool.acquire() as other, pool.acquire() as conn:  # type: ignore[union-attr]
+    async with pool.acquire() as other, pool.acquire() as conn:
         await other.execute("DELETE FROM accumulators WHERE psn_no = 'QQA4' AND year = 2026")
         writer = other.transaction()
         await writer.start()
@@ -218,7 +218,7 @@ async def test_a_person_another_transaction_changes_while_a_run_waits_for_the_lo
     write back a total that loses the other's payment."""
     claim = outpatient_claim("RACE2", "QQA3", insutype="390", when=datetime(2026, 9, 2, 9))
     pool = database.pool
-    async with pool.acquire() as other, pool.acquire() as conn:  # type: ignore[union-attr]
+    async with pool.acquire() as other, pool.acquire() as conn:
         await other.execute("INSERT INTO accumulators (psn_no, year) VALUES ('QQA3', 2026) ON CONFLICT DO NOTHING")
         await other.execute("DELETE FROM accumulators_daily WHERE psn_no = 'QQA3' AND service_date = '2026-09-02'")
         writer = other.transaction()
@@ -256,7 +256,7 @@ async def test_an_answer_for_a_claim_already_settled_changes_nothing_and_sends_n
     assert first._outbox[0].headers == {"event_type": "ClaimSettled", "insuplc_admdvs": settled.insuplc_admdvs,
                                         "mdtrtarea_admvs": settled.mdtrtarea_admvs}
     assert again._outbox == []
-    async with database.pool.acquire() as conn:  # type: ignore[union-attr]
+    async with database.pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM fund_entries e JOIN claims c USING (setl_id)"
                                    " WHERE c.claim_id = 'ANS1'") == len(
             orjson.loads(await conn.fetchval("SELECT postings FROM claims WHERE claim_id = 'ANS1'")))
@@ -269,20 +269,20 @@ async def test_an_answer_settlement_does_not_hold_is_refused_with_nothing_writte
         with pytest.raises(LookupError):
             async with database.transaction() as tx:
                 await handlers.complete_settlements(tx, envelopes([paid, wrong]))
-    async with database.pool.acquire() as conn:  # type: ignore[union-attr]
+    async with database.pool.acquire() as conn:
         assert await conn.fetchval("SELECT status FROM claims WHERE claim_id = 'ANS2'") == "adjudicated"
 
 
 async def test_stored_postings_that_do_not_balance_are_refused_with_nothing_written(database) -> None:
     handlers = settlement_handlers()
     paid = await adjudicated_claim(database, handlers, "ANS3")
-    async with database.pool.acquire() as conn:  # type: ignore[union-attr]
+    async with database.pool.acquire() as conn:
         await conn.execute("UPDATE claims SET postings = '[[\"fund:hifp\", 100, 0], [\"payable:H\", 0, 99]]'"
                            " WHERE claim_id = 'ANS3'")
     with pytest.raises(ValueError, match="unbalanced"):
         async with database.transaction() as tx:
             await handlers.complete_settlements(tx, envelopes([paid]))
-    async with database.pool.acquire() as conn:  # type: ignore[union-attr]
+    async with database.pool.acquire() as conn:
         assert await conn.fetchval("SELECT status FROM claims WHERE claim_id = 'ANS3'") == "adjudicated"
         assert await conn.fetchval("SELECT count(*) FROM fund_entries e JOIN claims c USING (setl_id)"
                                    " WHERE c.claim_id = 'ANS3'") == 0

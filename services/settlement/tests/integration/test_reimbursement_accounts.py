@@ -48,7 +48,7 @@ async def handle(database: PgDatabase, handler, payload) -> list:
 
 async def test_an_employees_account_part_is_paid_to_them_with_the_funds_part_and_taken_back_on_withdrawal(database):
     psn, ref = f"E{uuid.uuid4().hex[:10]}", f"REF{uuid.uuid4().hex[:8]}"
-    async with database.pool.acquire() as conn:  # type: ignore[union-attr]
+    async with database.pool.acquire() as conn:
         employee = CoverageChanged(psn_no=psn, version=1, insutype="310", insuplc_admdvs="371300", gend="1", age=45,
                                    active=True, coverage_begin=date(2020, 1, 1))
         await PgSettlementStore(conn).upsert_coverage(psn, 1, employee.model_dump(mode="json"))
@@ -70,7 +70,7 @@ async def test_an_employees_account_part_is_paid_to_them_with_the_funds_part_and
     (settled,) = await handle(database, settlement.complete_settlement, paid)
     assert settled.event_type == "ReimbursementSettled" and settled.acct_pay == 10000
     assert settled.payable_amt == settled.amounts.fund_pay_sumamt + 10000
-    async with database.pool.acquire() as conn:  # type: ignore[union-attr]
+    async with database.pool.acquire() as conn:
         owed = await conn.fetchval("SELECT sum(credit - debit) FROM fund_entries WHERE account = $1",
                                    f"payable:371300:person:{psn}")
         assert owed == settled.payable_amt
@@ -81,7 +81,7 @@ async def test_an_employees_account_part_is_paid_to_them_with_the_funds_part_and
                                       psn_no=psn, acct_pay=10000, acct_mulaid_pay=0, psn_cash_pay=0, balc=10000)
     (cancelled,) = await handle(database, settlement.cancellation.complete, refunded)
     assert cancelled.event_type == "ReimbursementCancelled"
-    async with database.pool.acquire() as conn:  # type: ignore[union-attr]
+    async with database.pool.acquire() as conn:
         left = await conn.fetch("SELECT account, sum(debit) - sum(credit) AS net FROM fund_entries WHERE setl_id = $1"
                                 " GROUP BY account", adjudicated.setl_id)
         assert left and all(row["net"] == 0 for row in left)
