@@ -27,7 +27,7 @@ class InMemoryStore:
         self._state = state
 
     @property
-    def _tables(self) -> dict[str, dict[str, Any]]:
+    def _tables(self) -> dict[str, dict[Any, Any]]:  # "years" is keyed by (psn_no, year)
         return self._state.setdefault("enrollment", {"persons": {}, "events": {}, "commands": {}, "claims": {}, "years": {}})
 
     async def lock_command(self, command_id: str) -> None:

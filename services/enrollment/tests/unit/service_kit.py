@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from libs.contracts import claims as c
 from libs.contracts import enrollment as w
 from libs.contracts import reimbursement as r
 from libs.contracts.envelope import Envelope, Payload, new_envelope
 from libs.contracts.registry import decode
-from libs.messaging.fakes import FakeDatabase
+from libs.messaging.fakes import FakeDatabase, FakeTransaction
 from services.enrollment.adapters.policy_file import load_policy
 from services.enrollment.bootstrap import POLICY_FILE
 from services.enrollment.service_layer.handlers import EnrollmentService
@@ -23,7 +23,7 @@ JUNE_2026 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 in China
 
 
 def enrollment_service() -> EnrollmentService:
-    return EnrollmentService(POLICY, lambda tx: InMemoryStore(tx.conn))
+    return EnrollmentService(POLICY, lambda tx: InMemoryStore(cast(FakeTransaction, tx).conn))
 
 
 class Office:
@@ -33,8 +33,18 @@ class Office:
         self.db = FakeDatabase()
         self.service = enrollment_service()
 
-    async def send(self, payload: Payload, at: datetime = JUNE_2026) -> w.CommandOutcome | None:
-        """A command's outcome; a settled or cancelled claim (from settlement) has none: it goes to the register."""
+    async def send(self, command: Payload, at: datetime = JUNE_2026) -> w.CommandOutcome:
+        """An office's command, and the outcome the office gets back."""
+        outcome = await self._handle(command, at)
+        assert outcome is not None, f"{type(command).__name__} has no outcome: deliver() it"
+        return outcome
+
+    async def deliver(self, message: Payload, at: datetime = JUNE_2026) -> None:
+        """A message whose outcome the test does not read: a settled or cancelled claim or reimbursement from
+        settlement (it has none: it goes to the register), or a command of a history."""
+        await self._handle(message, at)
+
+    async def _handle(self, payload: Payload, at: datetime) -> w.CommandOutcome | None:
         env = new_envelope(payload, producer="test-office", correlation_id="c", occurred_at=at)
         async with self.db.transaction() as tx:
             if isinstance(payload, c.ClaimSettled | c.ClaimCancelled):
@@ -54,7 +64,7 @@ class Office:
         return [e.payload for e in self.published("CoverageChanged") if e.payload.psn_no == psn_no][-1]
 
     @property
-    def tables(self) -> dict[str, dict[str, Any]]:
+    def tables(self) -> dict[str, dict[Any, Any]]:  # "years" is keyed by (psn_no, year)
         return self.db.state.get("enrollment", {"persons": {}, "events": {}, "commands": {}, "claims": {}, "years": {}})
 
 

@@ -19,7 +19,7 @@ from services.enrollment.tests.unit.service_kit import Office
 async def office_with_history() -> Office:
     office = Office()
     for payload in history():
-        await office.send(payload)
+        await office.deliver(payload)
     office.db.state["outbox"] = []  # what follows is the run's
     return office
 

@@ -2,6 +2,7 @@
 a shortfall may be paid up in one sum by employer and employee."""
 
 from datetime import date
+from functools import partial
 
 import pytest
 
@@ -148,9 +149,10 @@ def test_an_employee_enrollment_needs_an_employed_or_flexible_status():
 
 def test_flexible_workers_join_maternity_insurance_only_where_the_region_offers_it():
     someone = person()
-    enroll = dict(psn_no=someone.state.psn_no, starts_on=date(2025, 1, 1), employment_status=EmploymentStatus.FLEXIBLE, with_maternity=True)
+    enroll = partial(EnrollEmployee, psn_no=someone.state.psn_no, starts_on=date(2025, 1, 1),
+                     employment_status=EmploymentStatus.FLEXIBLE, with_maternity=True)
     with pytest.raises(MaternityNotOffered):
-        someone.handle(EnrollEmployee(command_id=next_id(), **enroll), policy())
+        someone.handle(enroll(command_id=next_id()), policy())
     offering = PolicyBook(flexible_worker_maternity_regions=frozenset({HOME[:4] + "00"}))
-    someone.handle(EnrollEmployee(command_id=next_id(), **enroll), offering)
+    someone.handle(enroll(command_id=next_id()), offering)
     assert someone.view(date(2025, 2, 1)).maternity

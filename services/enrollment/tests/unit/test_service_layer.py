@@ -144,9 +144,9 @@ async def test_settled_claims_count_against_no_claim_years_and_republish_only_a_
     office = Office()
     await office.send(resident("P1", 1))
     assert office.coverage("P1").no_claim_years == 6  # 2020 to 2025, before the view's year
-    await office.send(settled_claim("C1", "P1", datetime(2026, 5, 1, 9), 5_000))
+    await office.deliver(settled_claim("C1", "P1", datetime(2026, 5, 1, 9), 5_000))
     assert len(office.published("CoverageChanged")) == 1  # this year's payment changes no count today
-    await office.send(settled_claim("C0", "P1", datetime(2025, 5, 1, 9), 5_000))
+    await office.deliver(settled_claim("C0", "P1", datetime(2025, 5, 1, 9), 5_000))
     assert office.coverage("P1").version == 2 and office.coverage("P1").no_claim_years == 5
 
 

@@ -87,6 +87,7 @@ def test_an_impossible_study_period_is_refused(years, starts_on):
 def test_a_newborn_is_enrolled_in_the_birth_year_without_payment_and_covered_from_birth():
     baby = person(born=date(2025, 4, 9), registered_on=date(2025, 5, 6))
     (started,) = baby.handle(EnrollNewborn(command_id=next_id(), psn_no=baby.state.psn_no, enrolled_on=date(2025, 5, 6)), policy())
+    assert isinstance(started, CoverageStarted)
     assert (started.period.starts_on, started.period.ends_on) == (date(2025, 4, 9), date(2025, 12, 31))
     assert started.period.kind is EnrollmentKind.NEWBORN
     assert baby.state.contributions == ()

@@ -13,6 +13,7 @@ from services.enrollment.domain import (
     EnrollResident,
     WaitingPeriodRules,
 )
+from services.enrollment.domain.events import CoverageStarted
 from services.enrollment.tests.unit.builders import PREMIUM, next_id, person, policy
 
 
@@ -93,4 +94,5 @@ def test_a_region_may_cap_the_waiting_period():
 def test_a_newborn_is_covered_from_birth_without_waiting_even_late_in_the_year():
     baby = person(born=date(2025, 11, 3), registered_on=date(2025, 11, 20))
     (started,) = baby.handle(EnrollNewborn(command_id=next_id(), psn_no=baby.state.psn_no, enrolled_on=date(2025, 11, 20)), policy())
+    assert isinstance(started, CoverageStarted)
     assert started.period.starts_on == date(2025, 11, 3) and started.period.waiting_until is None
