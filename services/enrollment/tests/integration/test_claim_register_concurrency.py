@@ -10,19 +10,17 @@ import pytest
 
 from libs.contracts.claims import ClaimSettled
 from services.enrollment.adapters.person_cache import PersonCache
-from services.enrollment.adapters.repository import PgEnrollmentStore
 from services.enrollment.service_layer.handlers import EnrollmentService
 from services.enrollment.tests.integration.conftest import registered
-from services.enrollment.tests.integration.test_claims_batch_pg import RecordingTransaction
-from services.enrollment.tests.unit.builders import VAULT
+from services.enrollment.tests.integration.test_claims_batch_pg import RecordingTransaction, pg_service
 from services.enrollment.tests.unit.claim_runs import envelopes
-from services.enrollment.tests.unit.service_kit import POLICY, settled_claim
+from services.enrollment.tests.unit.service_kit import settled_claim
 
 pytestmark = pytest.mark.integration
 
 
 def service() -> EnrollmentService:
-    return EnrollmentService(POLICY, lambda tx: PgEnrollmentStore(tx.conn, VAULT, PersonCache(100)))
+    return pg_service(PersonCache(100))
 
 
 async def test_a_run_waiting_on_the_person_reads_the_year_total_the_first_run_committed(connect) -> None:

@@ -21,10 +21,9 @@ from libs.contracts import claims as c
 from libs.contracts.envelope import Envelope
 from libs.db.migrations import migrate
 from libs.messaging import postgres
-from libs.messaging.records import OutgoingMessage, Record
+from libs.messaging.records import DeadLetter, OutgoingMessage
 from services.enrollment.adapters.person_cache import PersonCache
-from services.enrollment.adapters.repository import PgEnrollmentStore
-from services.enrollment.bootstrap import MIGRATIONS
+from services.enrollment.bootstrap import MIGRATIONS, pg_stores
 from services.enrollment.service_layer.handlers import EnrollmentService
 from services.enrollment.tests.unit.builders import VAULT
 from services.enrollment.tests.unit.claim_runs import envelopes, history, outgoing, run
@@ -68,11 +67,14 @@ class RecordingTransaction:
     async def claim_new(self, consumer: str, message_ids: list[str], digests: list[bytes] | None = None) -> set[str]:
         return set(message_ids)
 
+    async def digests(self, consumer: str, message_ids: list[str]) -> dict[str, bytes | None]:
+        return {}  # no inbox: nothing was seen before
+
     def publish(self, message: OutgoingMessage) -> None:
         self.outbox.append(message)
 
-    def record_dead_letter(self, consumer: str, record: Record, reason: str) -> None:
-        raise AssertionError(f"nothing here is dead-lettered: {reason}")
+    def park(self, dead: DeadLetter) -> None:
+        raise AssertionError(f"nothing here is parked: {dead.reason}")
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
@@ -86,7 +88,7 @@ class RecordingTransaction:
 
 
 def pg_service(cache: PersonCache) -> EnrollmentService:
-    return EnrollmentService(POLICY, lambda tx: PgEnrollmentStore(tx.conn, VAULT, cache))
+    return EnrollmentService(POLICY, pg_stores(VAULT, cache))  # reads `conn`, which RecordingTransaction has
 
 
 @pytest.fixture

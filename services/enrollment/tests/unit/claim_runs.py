@@ -6,6 +6,7 @@ snapshot it touches also moves on a day.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,7 +50,7 @@ EXPECTED_REFUSALS = ["UNKNOWN_PERSON", "REIMBURSEMENT_NOT_FOUND", "UNKNOWN_PERSO
                      "COMMAND_ID_REUSED", "INVALID_AMOUNT"]
 
 
-def envelopes(payloads: list[Payload], at: datetime = RUN_DAY) -> list[Envelope[Any]]:
+def envelopes(payloads: Sequence[Payload], at: datetime = RUN_DAY) -> list[Envelope[Any]]:
     return [new_envelope(p, producer="test", correlation_id=getattr(p, "claim_id", None) or p.command_id,  # type: ignore[attr-defined]
                          occurred_at=at) for p in payloads]
 
