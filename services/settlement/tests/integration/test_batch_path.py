@@ -29,6 +29,7 @@ from services.settlement.bootstrap import MIGRATIONS
 from services.settlement.bootstrap import handlers as settlement_handlers
 from services.settlement.service_layer.handlers import SettlementHandlers
 from tests.support.claims import outpatient_claim
+from tests.support.pg import connection
 
 pytestmark = pytest.mark.integration
 
@@ -89,7 +90,7 @@ async def database(namespace):
             for n in (1, 2, 3, 4):
                 snapshot = CoverageChanged(psn_no=f"{p}{n}", version=1, insutype="390", insuplc_admdvs="430100",
                                            gend="1", age=40, active=True, coverage_begin=date(2020, 1, 1))
-                await PgSettlementStore(conn).upsert_coverage(snapshot.psn_no, 1, snapshot.model_dump(mode="json"))
+                await PgSettlementStore(connection(conn)).upsert_coverage(snapshot.psn_no, 1, snapshot.model_dump(mode="json"))
     yield PgDatabase(pool)
     await pool.close()
 

@@ -33,7 +33,9 @@ async def copies(settlement, template: str, *times: tuple[int, bool]) -> list[st
     """Copies of the claim `template`, settled `minutes` after T0 (and cancelled an hour later if asked)."""
     conn = await asyncpg.connect(settlement.namespace.dsn("settlement"))
     try:
-        row = dict(await conn.fetchrow("SELECT * FROM claims WHERE claim_id = $1", template))
+        found = await conn.fetchrow("SELECT * FROM claims WHERE claim_id = $1", template)
+        assert found is not None, template
+        row = dict(found)
         made = []
         for minutes, cancelled in times:
             claim_id = new_id("PG")

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from libs.money import line_amount
 from services.settlement.domain import (
@@ -80,7 +81,7 @@ def catalogue_for(region: str) -> Catalogue:
     return catalogues().catalogue_for(region)
 
 
-def line(sn: str, code: str, cnt: str | int, pric: str | int, **extra) -> FeeLine:
+def line(sn: str, code: str, cnt: str | int, pric: str | int | Decimal, **extra) -> FeeLine:
     cnt_, pric_ = Decimal(str(cnt)), Decimal(str(pric))
     return FeeLine(sn, code, cnt_, pric_, line_amount(cnt_, pric_), **extra)
 
@@ -91,7 +92,7 @@ def refund(sn: str, of: FeeLine, cnt: str | int, **extra) -> FeeLine:
 
 
 def claim(*lines: FeeLine, **fields) -> Claim:
-    defaults = dict(
+    defaults: dict[str, Any] = dict(  # any field overridden by name; Claim checks them
         claim_id="CLM-1", fixmedins_code="H43010200001", hosp_lv="3", psn_no=PATIENT, insutype="390",
         med_type="21", insuplc_admdvs="430100", mdtrtarea_admvs="430100", begntime=datetime(2026, 3, 2, 9, 30),
         fee_details=lines or (line("1", APPENDECTOMY, 1, 1200),),

@@ -93,7 +93,7 @@ class InMemorySettlementStore:
     async def save_settled(self, settled: Sequence[tuple[SettlementClaim, Settled]]) -> dict[str, Mapping[str, Any]]:
         for claim, event in settled:
             check_balanced(claim.setl_id, event.postings)
-        rows = {}
+        rows: dict[str, Mapping[str, Any]] = {}
         for claim, event in settled:
             row = self._table("claims")[claim.claim_id]
             row.update(status=claim.status.value, wallet=dict(event.wallet), settled_at=datetime.now(UTC),

@@ -28,13 +28,13 @@ def test_a_region_without_a_catalogue_is_refused():
 
 def test_items_carry_their_class_ratio_cap_and_flags():
     hunan = catalogue_for("430100")
-    item = hunan.get(CEFTRIAXONE)
+    item = hunan.items[CEFTRIAXONE]
     assert (item.chrgitm_lv, item.selfpay_prop, item.pric_uplmt_amt) == ("2", Decimal("0.10"), 1200)
-    assert hunan.get(CT_HEAD).large_equipment and hunan.get(DOUBLE_EYELID).cosmetic and hunan.get(OSIMERTINIB).special_drug
+    assert hunan.items[CT_HEAD].large_equipment and hunan.items[DOUBLE_EYELID].cosmetic and hunan.items[OSIMERTINIB].special_drug
 
 
 def test_provinces_set_their_own_self_pay_ratios():
-    assert catalogue_for("371300").get(CEFTRIAXONE).selfpay_prop == Decimal("0.05")
+    assert catalogue_for("371300").items[CEFTRIAXONE].selfpay_prop == Decimal("0.05")
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from services.settlement.domain import (
     FeeLine,
     NoPolicyPack,
     ReasonCode,
+    Rejection,
     adjudicate,
 )
 
@@ -35,7 +36,7 @@ from .builders import (
 def test_a_person_without_coverage_is_not_insured():
     c = claim()
     outcome = adjudicate(c, coverage=None, accumulators=Accumulators(2026), pack=pack(), catalogue=catalogue_for("430100"))
-    assert outcome.reason_code == ReasonCode.NOT_INSURED
+    assert isinstance(outcome, Rejection) and outcome.reason_code == ReasonCode.NOT_INSURED
 
 
 @pytest.mark.parametrize("change", [dict(active=False), dict(insutype="310"), dict(insured_region="430200")])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from services.settlement.domain import ReasonCode, Settlement, balances, fund_postings
 from services.settlement.domain.errors import ClaimRefused
@@ -14,7 +15,7 @@ ADMISSION = claim(line("1", APPENDECTOMY, 4, 1200), mdtrtarea_admvs="371300", be
 
 
 def refusal(**facts) -> ClaimRefused:
-    given = dict(received_on=date(2026, 4, 1), care_ended=date(2026, 3, 7), receipts=[Receipt("R1", 480000)],
+    given: dict[str, Any] = dict(received_on=date(2026, 4, 1), care_ended=date(2026, 3, 7), receipts=[Receipt("R1", 480000)],
                  settled_directly=None, reimbursed_receipts=frozenset()) | facts
     try:
         check_reimbursable(ADMISSION, pack(), **given)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -31,9 +32,9 @@ TO_PERSON = (Posting("fund:430100:pooling:expense", debit=300000), Posting("paya
 
 def a_claim(status: Status = Status.SETTLED, kind: Kind = Kind.DIRECT, **fields) -> SettlementClaim:
     postings = TO_PERSON if kind is Kind.REIMBURSEMENT else LOCAL
-    defaults = dict(claim_id="C1", setl_id="S1", kind=kind, status=status, psn_no="P1", fixmedins_code="H1",
-                    insuplc_admdvs="430100", delta=DELTA, postings=postings,
-                    office_ref="R1" if kind is Kind.REIMBURSEMENT else None)
+    defaults: dict[str, Any] = dict(claim_id="C1", setl_id="S1", kind=kind, status=status, psn_no="P1",
+                                    fixmedins_code="H1", insuplc_admdvs="430100", delta=DELTA, postings=postings,
+                                    office_ref="R1" if kind is Kind.REIMBURSEMENT else None)
     return SettlementClaim(**(defaults | fields))
 
 
