@@ -14,7 +14,9 @@ VENDOR = STATIC / "vendor"
 
 def test_the_vendored_chart_library_is_the_pinned_release_with_its_licence() -> None:
     readme = (VENDOR / "README.md").read_text()
-    version, checksum = re.search(r"\| chart\.js \(npm\) \| ([\d.]+) \| MIT .*?\| ([0-9a-f]{64}) \|", readme).groups()
+    pinned = re.search(r"\| chart\.js \(npm\) \| ([\d.]+) \| MIT .*?\| ([0-9a-f]{64}) \|", readme)
+    assert pinned is not None, "the vendor README lists chart.js with its version, licence and checksum"
+    version, checksum = pinned.groups()
     library = (VENDOR / "chart.umd.min.js").read_bytes()
     assert hashlib.sha256(library).hexdigest() == checksum
     assert f"Chart.js v{version}".encode() in library[:200]

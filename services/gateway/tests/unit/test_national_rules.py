@@ -63,7 +63,9 @@ def test_amounts_with_more_than_two_decimals_or_as_floats_are_refused() -> None:
 
 def test_every_fen_amount_is_written_as_its_exact_two_decimal_number() -> None:
     for fen in (1, 10, 452, 2510, 99, 1_000_000_01, 12_345_678_901_23):
-        assert repr(float(amounts.yuan(fen))) == str(Decimal(fen) / 100).rstrip("0").rstrip(".") or "0"
+        written = amounts.yuan(fen)
+        assert written is not None
+        assert repr(float(written)) == (str(Decimal(fen) / 100).rstrip("0").rstrip(".") or "0")
 
 
 def test_class_b_line_pays_its_ratio_first_rounded_half_up_as_the_hebei_reply() -> None:
@@ -160,9 +162,9 @@ def test_a_refund_line_must_name_an_uploaded_charge() -> None:
 
 
 def test_the_reply_identities_hold_for_a_split_and_its_cancellation() -> None:
-    amounts_ = {"medfee_sumamt": 10000, "fulamt_ownpay_amt": 1000, "overlmt_selfpay": 0, "preselfpay_amt": 500,
+    amounts_: dict[str, int | Decimal] = {"medfee_sumamt": 10000, "fulamt_ownpay_amt": 1000, "overlmt_selfpay": 0, "preselfpay_amt": 500,
                 "inscp_scp_amt": 8500, "act_pay_dedc": 1000, "hifp_pay": 6000, "hifmi_pay": 0, "hifob_pay": 0,
-                "maf_pay": 0, "oth_pay": 0, "fund_pay_sumamt": 6000, "psn_part_amt": 4000, "pool_prop_selfpay": "0.8"}
+                "maf_pay": 0, "oth_pay": 0, "fund_pay_sumamt": 6000, "psn_part_amt": 4000, "pool_prop_selfpay": Decimal("0.8")}
     split = replies.Split(amounts_, [("310100", 6000)], 3000, 0, 1000, 5000, "S1", datetime(2026, 12, 5, 10))
     for sign in (1, -1):
         info = replies.setlinfo(_visit(), split, national_med_type="11", medins_setl_id="M1", posted=True, sign=sign)

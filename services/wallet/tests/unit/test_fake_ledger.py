@@ -25,4 +25,5 @@ async def test_a_refused_duplicate_posting_leaves_the_fake_unchanged():
     rows = await book.lock_accounts(["P1"])
     with pytest.raises(DuplicatePosting):
         await book.record(decide_credit(a_credit("CR1", "P1", 500), rows["P1"], None))
-    assert (await book.account("P1")).total == 500 and len(book.postings) == 1
+    account = await book.account("P1")
+    assert account is not None and account.total == 500 and len(book.postings) == 1

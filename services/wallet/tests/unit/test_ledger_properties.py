@@ -177,7 +177,7 @@ class WalletMachine(RuleBasedStateMachine):
         if already is not None:
             assert refund == already and after == before and len(self.book.postings) == postings
             return
-        given_back = Counter()
+        given_back: Counter[str] = Counter()
         for d in payment.draws:
             given_back[d.psn_no] += d.amount
         assert {p: after[p] - before[p] for p in PEOPLE if after[p] != before[p]} == +given_back
@@ -255,7 +255,7 @@ class WalletMachine(RuleBasedStateMachine):
 
     @invariant()
     def hospitals_are_owed_exactly_the_account_money_of_unrefunded_claims(self):
-        owed = Counter()
+        owed: Counter[str] = Counter()
         for setl_id, p in self.book.claim_payments.items():
             if setl_id not in self.book.claim_refunds:
                 owed[f"claims-payable:{p.fixmedins_code}"] += p.acct_pay + p.acct_mulaid_pay

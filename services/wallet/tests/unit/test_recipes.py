@@ -75,4 +75,6 @@ async def test_a_transfer_locks_holder_and_recipient_and_a_premium_only_the_hold
     await recipes.transfer(book, TransferToRelative("T1", "H1", "M5", 1_000, cst(2025, 3, 1, 9)), POLICY)
     await recipes.pay_premium(book, PayResidentPremium("PP1", "H1", "M5", 4_000, 2026, "430100", cst()), POLICY)
     assert book.lock_calls == [("H1", "M5"), ("H1",)]
-    assert (await book.account("M5")).wallet == 1_000 and (await book.account("H1")).total == 5_000
+    member, holder = await book.account("M5"), await book.account("H1")
+    assert member is not None and holder is not None
+    assert member.wallet == 1_000 and holder.total == 5_000
