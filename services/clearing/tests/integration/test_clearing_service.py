@@ -135,7 +135,7 @@ async def test_the_documented_example_closes_nets_to_zero_and_reconciles(clearin
               for s, i, t, y in flows]
     local = settled("N-local", insured=CHANGSHA, treated=CHANGSHA, hospital=hospital[CHANGSHA], funds={"hifp": 700})
     undone = settled("N6", insured=CHANGSHA, treated=TAIYUAN, hospital=hospital[TAIYUAN], funds={"hifp": 900 * YUAN})
-    outcomes = [*claims, local, undone, cancelled(undone)]
+    outcomes: list[ClaimSettled | ClaimCancelled] = [*claims, local, undone, cancelled(undone)]
     await clearing.deliver(*outcomes)
     await clearing.ok("POST", "/v1/prepayments", json={"entry_id": "advance-430100-1", "scope_key": "national",
                                                        "admdvs": CHANGSHA, "kind": "advance", "amount": 1_500 * YUAN})

@@ -34,6 +34,7 @@ from services.clearing.tests.integration.databases import clearing_database
 from services.clearing.tests.unit.builders import at
 from services.clearing.tests.unit.fakes import FakeSettlementRecords
 from tests.support.auth import bearer
+from tests.support.pg import connection
 
 pytestmark = pytest.mark.integration
 
@@ -56,7 +57,7 @@ def obligations() -> list[Obligation]:
 async def pool(namespace) -> AsyncIterator[asyncpg.Pool]:
     async with clearing_database(namespace, "clearing_pages", max_size=3) as created:
         async with created.acquire() as conn:
-            repo = PostgresClearingRepository(conn)
+            repo = PostgresClearingRepository(connection(conn))
             january = ClearingCycle.first(NATIONAL, at(1, 1))
             await repo.add_cycle(replace(january, status="closed", closed_at=at(2, 1), close_reason="command"))
             for month in range(2, 8):
@@ -139,7 +140,7 @@ async def test_rows_inserted_between_pages_never_repeat_or_hide_a_row_that_was_t
         if n is None:
             return
         async with pool.acquire() as conn:
-            repo = PostgresClearingRepository(conn)
+            repo = PostgresClearingRepository(connection(conn))
             for scope in (f"provincial-{10 + n}", f"provincial-{50 + n}"):
                 await repo.add_cycle(ClearingCycle.first(ClearingScope.from_key(scope), at(1, 1)))
             await repo.add_prepayments([PrepaymentEntry(f"N{n}{r}", "national", r, "advanced", 1, at(1, 2))

@@ -86,6 +86,7 @@ async def test_a_cycle_of_fifty_thousand_items_is_reconciled_within_a_bounded_me
         tracemalloc.stop()
 
     run = await pool.fetchrow("SELECT * FROM reconciliations WHERE cycle_id = $1", CYCLE)
+    assert run is not None, CYCLE
     assert (run["clearing_setl_cnt"], run["settlement_setl_cnt"]) == (ITEMS, ITEMS)
     assert run["settlement_fund_pay_sumamt"] - run["clearing_fund_pay_sumamt"] == ITEMS // EVERY
     differs = await pool.fetch("SELECT setl_id FROM reconciliation_mismatches WHERE kind = 'amount_differs' ORDER BY setl_id")

@@ -27,12 +27,14 @@ from services.clearing.domain import (
     Obligation,
     ReconciliationReport,
 )
-from services.clearing.domain.facts import SIGN
+from services.clearing.domain.facts import SIGN, FactKind
+from services.clearing.domain.reconciliation import MismatchKind
 from services.clearing.service_layer.commands import Reconcile
 from services.clearing.service_layer.service import ClearingService
 from services.clearing.tests.integration.databases import clearing_database
 from services.clearing.tests.unit.builders import CHANGSHA, LOUDI, TAIYUAN, TAIYUAN_HOSPITAL, at, cancelled, settled
 from services.clearing.tests.unit.fakes import FakeSettlementRecords
+from tests.support.pg import connection
 
 pytestmark = pytest.mark.integration
 
@@ -44,12 +46,12 @@ FUNDS = ["310100", "330100", "hifp", "HIFP"]
 def whole_cycle(cycle: ClearingCycle, obligations: Iterable[Obligation], records: Iterable[ClaimFact],
                 ) -> tuple[ReconciliationReport, list[Mismatch]]:
     """The comparison before it streamed (commit 73aeba7), word for word but for the report's shape."""
-    clearing: dict[tuple[str, str, str], int] = {}
+    clearing: dict[tuple[str, FactKind, str], int] = {}
     for o in obligations:
         if o.cycle_id == cycle.cycle_id and o.kind != "returned":
             key = (o.setl_id, o.kind, o.fund_pay_type)
             clearing[key] = clearing.get(key, 0) + o.amount
-    settlement: dict[tuple[str, str, str], int] = {}
+    settlement: dict[tuple[str, FactKind, str], int] = {}
     for r in records:
         if r.scope is None or r.scope.key != cycle.scope_key:
             continue
@@ -60,8 +62,8 @@ def whole_cycle(cycle: ClearingCycle, obligations: Iterable[Obligation], records
     for key in sorted(set(clearing) | set(settlement)):
         ours, theirs = clearing.get(key), settlement.get(key)
         if ours != theirs:
-            kind = "missing_in_clearing" if ours is None else "missing_in_settlement" if theirs is None else "amount_differs"
-            mismatches.append(Mismatch(kind, *key, ours or 0, theirs or 0))  # type: ignore[arg-type]
+            kind: MismatchKind = "missing_in_clearing" if ours is None else "missing_in_settlement" if theirs is None else "amount_differs"
+            mismatches.append(Mismatch(kind, *key, ours or 0, theirs or 0))
     kinds = [m.kind for m in mismatches]
     return ReconciliationReport(
         cycle.cycle_id, sum(clearing.values()), sum(settlement.values()), len({k[:2] for k in clearing}),
@@ -109,14 +111,14 @@ async def test_forty_small_cycles_reconcile_exactly_as_the_whole_cycle_compariso
         obligations, records = a_cycle(seed)
         async with pool.acquire() as conn:
             await conn.execute("TRUNCATE cycles, obligations, reconciliations, reconciliation_mismatches, settlement_records")
-            repo = PostgresClearingRepository(conn)
+            repo = PostgresClearingRepository(connection(conn))
             await repo.add_cycle(cycle)
             await repo.add_obligations(obligations)
         service = ClearingService(PgDatabase(pool), PostgresClearingRepository, FakeSettlementRecords(*records),
                                   clock=lambda: at(2, 2), calendar=CycleCalendar("month", 1))
         run = await service.reconcile(Reconcile(JANUARY))
         async with pool.acquire() as conn:
-            repo = PostgresClearingRepository(conn, locks=False)
+            repo = PostgresClearingRepository(connection(conn), locks=False)
             stored = await repo.last_reconciliation(JANUARY)
             detail: list[Mismatch] = []
             while page := await repo.mismatches(run.run, detail[-1].key if detail else None, 3):

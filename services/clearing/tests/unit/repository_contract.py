@@ -25,6 +25,7 @@ from services.clearing.domain import (
     ReconciliationReport,
     SettlementRow,
 )
+from services.clearing.domain.facts import FactKind
 from services.clearing.domain.ports import StoredReconciliation
 from services.clearing.tests.unit.builders import CHANGSHA, GUIYANG, TAIYUAN, at
 
@@ -145,7 +146,7 @@ class ClearingRepositoryContract:
 
     async def test_a_runs_mismatches_are_read_a_page_at_a_time_in_codepoint_order(self, store: ClearingRepository) -> None:
         run = await store.start_reconciliation(JANUARY, at(2, 2))
-        keys = [("S10", "settled", "hifp"), ("S1", "settled", "hifp"), ("S1", "cancelled", "hifp"),
+        keys: list[tuple[str, FactKind, str]] = [("S10", "settled", "hifp"), ("S1", "settled", "hifp"), ("S1", "cancelled", "hifp"),
                 ("S1", "settled", "hifmi"), ("s0", "settled", "hifp"), ("S2", "settled", "hifp")]
         await store.add_mismatches(run, [Mismatch("missing_in_clearing", *k, 0, 1) for k in keys])
         first = await store.mismatches(run, None, 3)

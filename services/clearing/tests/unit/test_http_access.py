@@ -149,10 +149,9 @@ async def test_a_body_above_the_limit_is_refused_before_it_is_read(api: httpx.As
 
 async def test_a_list_is_read_a_page_at_a_time(api: httpx.AsyncClient) -> None:
     await api.post(JANUARY + "/close", headers=DESK)
-    desk = {"headers": DESK}
-    cycles = (await api.get("/v1/cycles", params={"limit": 1}, **desk)).json()
+    cycles = (await api.get("/v1/cycles", params={"limit": 1}, headers=DESK)).json()
     assert [c["cycle_id"] for c in cycles["cycles"]] == ["national/2025-01-01"]
-    more = (await api.get("/v1/cycles", params={"limit": 1, "after": cycles["next_after"]}, **desk)).json()
+    more = (await api.get("/v1/cycles", params={"limit": 1, "after": cycles["next_after"]}, headers=DESK)).json()
     assert [c["cycle_id"] for c in more["cycles"]] == ["national/2025-02-01"] and more["next_after"] is None
 
 

@@ -82,7 +82,9 @@ async def play(facts: list[ClaimFact], steps: Steps, redeliver_after: frozenset[
 async def roll_back_if_an_item(run: Run, fact: ClaimFact, now: datetime) -> list[Obligation]:
     """Roll the claim back out of its scope's last closed cycle; returns returned rows that missed the open cycle."""
     scope = fact.scope
-    closed = [c.closed.cycle_id for c in run.closings if scope and c.closed.scope_key == scope.key]
+    if scope is None:
+        return []
+    closed = [c.closed.cycle_id for c in run.closings if c.closed.scope_key == scope.key]
     if not closed or fact.setl_id not in {line.setl_id for line in await flows.detail(run.repo, closed[-1], fact.fixmedins_code)}:
         return []
     open_cycle = await run.repo.open_cycle(scope.key)
@@ -186,10 +188,12 @@ def test_a_claim_settled_and_cancelled_in_the_same_cycle_nets_to_nothing(facts: 
 
 @histories_settings
 @given(histories(), st.sets(st.integers(0, 19)))
-def test_redelivered_facts_change_nothing(history, redeliver_after: set) -> None:
+def test_redelivered_facts_change_nothing(history: tuple[list[ClaimFact], Steps], redeliver_after: set[int]) -> None:
+    facts, steps = history
+
     async def scenario() -> None:
-        once = await play(*history)
-        again = await play(*history, frozenset(redeliver_after))
+        once = await play(facts, steps)
+        again = await play(facts, steps, frozenset(redeliver_after))
         assert again.repo.snapshot() == once.repo.snapshot()
 
     asyncio.run(scenario())

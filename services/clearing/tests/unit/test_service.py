@@ -165,7 +165,8 @@ async def test_a_page_staged_again_after_its_commit_was_lost_is_counted_once(
     settlement.facts = [settled("S1", funds={"hifp": 600})]
     await deliver(service, database, settled("S1", funds={"hifp": 600}))
     await service.execute(CloseCycle(JANUARY))
-    stage, lost = repo.stage_settlement_rows, []
+    stage = repo.stage_settlement_rows
+    lost: list[int] = []  # the pages whose acknowledgement was lost
 
     async def committed_then_acknowledgement_lost(batch: str, page: int, rows: Any) -> None:
         await stage(batch, page, rows)  # the in-memory store keeps it: the commit went through
