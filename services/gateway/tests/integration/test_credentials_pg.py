@@ -71,7 +71,8 @@ async def test_secrets_an_older_version_stored_in_clear_are_sealed_at_start_and_
     assert await PgCredentials(conn, SEALER).seal_clear_rows() >= 1
     stored = await conn.fetchval("SELECT app_secret FROM institutions WHERE app_id = $1", issued.app_id)
     assert stored.startswith("gwsecret:1:k1:") and issued.app_secret not in stored
-    assert (await PgCredentials(conn, SEALER).institution_by_app_id(issued.app_id)).app_secret == issued.app_secret
+    found = await PgCredentials(conn, SEALER).institution_by_app_id(issued.app_id)
+    assert found is not None and found.app_secret == issued.app_secret
     assert await PgCredentials(conn, SEALER).seal_clear_rows() == 0
 
 
@@ -81,7 +82,8 @@ async def test_after_a_key_rotation_the_start_reseals_under_the_new_key(conn) ->
     assert await PgCredentials(conn, rotated).seal_clear_rows() >= 1
     stored = await conn.fetchval("SELECT app_secret FROM institutions WHERE app_id = $1", issued.app_id)
     assert stored.startswith("gwsecret:1:k2:")
-    assert (await PgCredentials(conn, rotated).institution_by_app_id(issued.app_id)).app_secret == issued.app_secret
+    found = await PgCredentials(conn, rotated).institution_by_app_id(issued.app_id)
+    assert found is not None and found.app_secret == issued.app_secret
 
 
 async def test_an_e_voucher_is_kept_as_its_hash_held_by_the_first_counter_and_purged_after_it_expires(conn) -> None:
