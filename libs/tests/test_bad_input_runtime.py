@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 import pytest
@@ -23,7 +24,7 @@ from libs.retry import RetryPolicy
 CARRIED = frozenset(m.event_type for m in CARRIES[WALLET_COMMANDS.name])
 
 
-def credit(credit_id: str, amount: int = 100, **envelope: object) -> bytes:
+def credit(credit_id: str, amount: int = 100, **envelope: Any) -> bytes:
     payload = CreditPersonalAccount(credit_id=credit_id, psn_no="P1", amount=amount, kind="contribution", year=2026)
     return encode(new_envelope(payload, producer="test", correlation_id=credit_id, **envelope))
 

@@ -72,7 +72,7 @@ async def test_a_service_role_runs_its_own_migrations_in_the_database_it_owns(st
     finally:
         await conn.close()
     assert applied and owners == {name}
-    assert tuple(rights) == (False, False, False)
+    assert rights is not None and tuple(rights) == (False, False, False)
 
 
 async def test_a_database_refuses_any_role_but_its_owner(stack, scratch) -> None:
@@ -100,7 +100,7 @@ async def test_creating_a_service_database_twice_changes_nothing(stack, scratch)
                                   " WHERE datname = $1", name)
     finally:
         await conn.close()
-    assert row["owner"] == name
+    assert row is not None and row["owner"] == name
     assert not any(entry.startswith("=") for entry in row["acl"])  # nothing granted to PUBLIC
 
 

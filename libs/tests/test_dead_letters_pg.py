@@ -70,8 +70,10 @@ async def test_poison_of_every_kind_is_dead_lettered_whole_and_the_good_message_
         rows = await conn.fetch('SELECT * FROM dead_letters ORDER BY "offset"')
         assert [(r["offset"], r["key"], r["value"]) for r in rows] == [(p.offset, p.key, p.value) for p in POISON]
         assert orjson.loads(rows[0]["headers"]) == {"h\\x00": "\\xff\\x00"}
-        assert rows[3]["value_size"] == len(POISON[3].value)
-        assert rows[3]["value_sha256"] == hashlib.sha256(POISON[3].value).hexdigest()
+        oversized = POISON[3].value
+        assert oversized is not None
+        assert rows[3]["value_size"] == len(oversized)
+        assert rows[3]["value_sha256"] == hashlib.sha256(oversized).hexdigest()
         copies = await conn.fetch("SELECT value, headers FROM outbox WHERE topic = 'dead-letter' ORDER BY id")
         assert len(copies) == len(POISON)
         assert len(copies[3]["value"]) == DLQ_VALUE_LIMIT

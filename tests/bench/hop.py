@@ -25,11 +25,12 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from libs.china_time import his_now
+from libs.contracts.claims import ClaimSubmitted
 from libs.contracts.envelope import new_envelope
 from libs.contracts.registry import encode
 from libs.contracts.topics import CLAIMS_ADJUDICATED, CLAIMS_SUBMITTED
 from libs.hospital.simulator.population import build_population
-from libs.hospital.simulator.stream import Rates, TrafficStream
+from libs.hospital.simulator.stream import Rates, Scenario, TrafficStream
 from libs.messaging.acl import ADMIN
 from libs.messaging.connection import client_options, credentials_of
 from libs.settings import StackSettings
@@ -38,6 +39,18 @@ from tests.bench.resources import Sampler
 from tests.support.stack import ROOT, Namespace, servers
 
 _CORRELATION = re.compile(rb'"correlation_id":"([^"]+)"')
+
+
+def claim_of(visit: Scenario) -> ClaimSubmitted:
+    request = visit.steps[0].request
+    assert isinstance(request, ClaimSubmitted), request  # an outpatient visit opens with its claim
+    return request
+
+
+def correlation_of(value: bytes) -> bytes:
+    found = _CORRELATION.search(value)
+    assert found is not None, value[:200]
+    return found.group(1)
 
 
 async def one_run(stack: StackSettings, messages: int, rate: float | None) -> dict[str, float]:
@@ -54,7 +67,7 @@ async def one_run(stack: StackSettings, messages: int, rate: float | None) -> di
         population = build_population(1, 500, tag="H", year=his_now().year)
         quiet = Rates(0, 0, 0, 0, 0, 0, 0, 0)
         stream = TrafficStream(population, 1, run_tag="H", clock=his_now(), mix={"outpatient": 1}, rates=quiet)
-        requests = [s.steps[0].request for s in stream.take(messages)]
+        requests = [claim_of(s) for s in stream.take(messages)]
         values = [(r.claim_id.encode(), r.psn_no.encode(),
                    encode(new_envelope(r, producer=r.fixmedins_code, correlation_id=r.claim_id))) for r in requests]
         deadline = time.monotonic() + 60
@@ -89,7 +102,7 @@ async def _measure(ns: Namespace, stack: StackSettings, pid: int, values: list[t
         while len(latencies) < len(values):
             for records in (await out.getmany(timeout_ms=200)).values():
                 for r in records:
-                    latencies.append(r.timestamp - sent_ms[_CORRELATION.search(r.value).group(1)])
+                    latencies.append(r.timestamp - sent_ms[correlation_of(r.value)])
 
     try:
         commits_before, mark, started = await db.fetchval(commits), sampler.mark(), time.perf_counter()

@@ -46,9 +46,9 @@ def outpatient_visit(population: Population, insutype: str) -> tuple[str, Visit,
     """A visit of someone insured and treated at home, with two lines from the local catalogue."""
     person = next(p for p in population.people if p.insutype == insutype and not p.cross_region)
     hospital = population.hospitals(person.home_region, ("3",))[0]
-    items = [i for i in catalogue(person.home_region) if i.chrgitm_lv == "1" and i.cap_fen][:2]
-    lines = [{"feedetl_sn": str(n), "med_list_codg": i.med_list_codg, "cnt": "2", "pric": f"{i.cap_fen / 100:.2f}"}
-             for n, i in enumerate(items, 1)]
+    capped = [(i.med_list_codg, i.cap_fen) for i in catalogue(person.home_region) if i.chrgitm_lv == "1" and i.cap_fen][:2]
+    lines = [{"feedetl_sn": str(n), "med_list_codg": code, "cnt": "2", "pric": f"{cap_fen / 100:.2f}"}
+             for n, (code, cap_fen) in enumerate(capped, 1)]
     visit = Visit(fixmedins_code=hospital.fixmedins_code, hosp_lv="3", mdtrt_id=f"MDT{time.time_ns()}",
                   psn_no=person.psn_no, insutype=insutype, med_type="11", insuplc_admdvs=person.insured_region,
                   mdtrtarea_admvs=person.home_region, begntime=his_now())

@@ -14,7 +14,7 @@ import pytest
 
 from libs.auth import Principal, Role, current_keys, issue_token
 from tests.security.services import TABLES, http_services
-from tests.support.auth import bearer
+from tests.support.auth import Scope, bearer
 
 pytestmark = pytest.mark.integration
 
@@ -23,10 +23,11 @@ REGION, INSTITUTION, PERSON = "430100", "H43010000001", "P-MATRIX-1"
 PATH_VALUES = {"scope_key": "national", "period_start": "2026-01-01", "admdvs": REGION,
                "fixmedins_code": INSTITUTION, "psn_no": PERSON, "claim_id": "C-MATRIX-1", "setl_id": "S-MATRIX-1",
                "office_ref": "REF-MATRIX-1", "dead_letter_id": "1"}
-QUERIES = {"GET /v1/settlements": {"from": "2026-01-01T00:00:00+08:00", "to": "2026-01-02T00:00:00+08:00"},
-           "GET /v1/persons/{psn_no}/resident-premium": {"coverage_year": 2027}}
-PRINCIPALS = {Role.office: {"region": REGION}, Role.hospital: {"institution": INSTITUTION},
-              Role.holder: {"psn_no": PERSON}}
+QUERIES: dict[str, dict[str, str | int]] = {
+    "GET /v1/settlements": {"from": "2026-01-01T00:00:00+08:00", "to": "2026-01-02T00:00:00+08:00"},
+    "GET /v1/persons/{psn_no}/resident-premium": {"coverage_year": 2027}}
+PRINCIPALS: dict[Role, Scope] = {Role.office: {"region": REGION}, Role.hospital: {"institution": INSTITUTION},
+                                 Role.holder: {"psn_no": PERSON}}
 CASES = [(service, route, role) for service, table in TABLES.items() for route in table.rules for role in Role]
 
 
@@ -66,6 +67,7 @@ def forged() -> dict[str, str]:
 
 def expired() -> dict[str, str]:
     keys = current_keys()
+    assert keys.signing is not None, "the tests' environment holds a signing key (tests/support/auth.py)"
     claims = {"iss": "medins-platform", "aud": "medins-api", "sub": "late", "role": "operator",
               "iat": int(time.time()) - 7200, "exp": int(time.time()) - 3600}
     kid = next(iter(keys.verifying))

@@ -6,10 +6,20 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+from typing import TypedDict
 
 from libs.auth import Principal, Role, ephemeral_env, issue_token
 
 HASH_KEY = "PII_HASH_KEY"
+
+
+class Scope(TypedDict, total=False):
+    """What a scoped principal owns, as `bearer`'s keywords: an office its region, a hospital itself,
+    a holder their own record."""
+
+    region: str
+    institution: str
+    psn_no: str
 
 
 def ensure_test_keys() -> None:

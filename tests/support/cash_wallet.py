@@ -27,6 +27,7 @@ async def cash_wallet(bootstrap_servers: str, prefix: str, publisher: Publisher)
     try:
         async for record in consumer:
             p = decode(record.value).payload
+            answer: PersonalPartRefused | c.PersonalPartPaid | c.PersonalPartRefunded
             if p.psn_no.startswith(REFUSING):
                 answer = PersonalPartRefused(claim_id=p.claim_id, setl_id=p.setl_id, psn_no=p.psn_no,
                                              cancel_id=getattr(p, "cancel_id", None), reason_code="CLAIM_MISMATCH",
