@@ -118,7 +118,7 @@ async def test_when_parking_itself_fails_the_record_is_quarantined_and_the_rest_
 
     async def bad_then_unparkable(tx, env) -> None:
         if env.payload.credit_id == "poison":
-            tx.park = None  # dead-lettering this one will raise too  # type: ignore[assignment]
+            tx.park = None  # dead-lettering this one will raise too
             raise ValueError("cannot handle")
         await count_credits(tx, env)
 

@@ -26,7 +26,7 @@ def test_yuan_are_parsed_exactly_and_floats_are_refused() -> None:
     with pytest.raises(MoneyError):
         yuan_to_fen("1.005")
     with pytest.raises(MoneyError):
-        yuan_to_fen(1.5)  # type: ignore[arg-type]
+        yuan_to_fen(1.5)  # type: ignore[arg-type]  # a float: refused, never rounded
     with pytest.raises(MoneyError):
         ratio("1.2")
 

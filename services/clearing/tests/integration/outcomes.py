@@ -40,11 +40,12 @@ def cancelled(original: ClaimSettled) -> ClaimCancelled:
 def settlement_record(outcome: ClaimSettled | ClaimCancelled) -> dict[str, Any]:
     """The item `GET /v1/settlements` lists for this outcome."""
     is_settled = isinstance(outcome, ClaimSettled)
+    occurred_at = outcome.setl_time if isinstance(outcome, ClaimSettled) else outcome.cancel_time
     return {
         "setl_id": outcome.setl_id, "claim_id": outcome.claim_id, "kind": "settled" if is_settled else "cancelled",
         "fixmedins_code": outcome.fixmedins_code, "insuplc_admdvs": outcome.insuplc_admdvs,
         "mdtrtarea_admvs": outcome.mdtrtarea_admvs,
-        "occurred_at": (outcome.setl_time if is_settled else outcome.cancel_time).isoformat(),  # type: ignore[union-attr]
+        "occurred_at": occurred_at.isoformat(),
         "funds": {d.fund_pay_type: d.fund_payamt for d in outcome.setldetail},
         "fund_pay_sumamt": outcome.amounts.fund_pay_sumamt,
     }

@@ -26,15 +26,16 @@ from services.clearing.domain import (
     SettlementRow,
 )
 from services.clearing.domain.facts import FactKind
+from services.clearing.domain.obligations import ObligationKind
 from services.clearing.domain.ports import StoredReconciliation
 from services.clearing.tests.unit.builders import CHANGSHA, GUIYANG, TAIYUAN, at
 
 JANUARY = "national/2025-01-01"
 
 
-def row(obligation_id: str, *, kind: str = "settled", setl_id: str = "S1", cycle_id: str = JANUARY,
+def row(obligation_id: str, *, kind: ObligationKind = "settled", setl_id: str = "S1", cycle_id: str = JANUARY,
         institution: str = "H1", insured: str = CHANGSHA, treatment: str = TAIYUAN, amount: int = 100) -> Obligation:
-    return Obligation(obligation_id, cycle_id, kind, setl_id, f"C-{setl_id}", institution, insured, treatment,  # type: ignore[arg-type]
+    return Obligation(obligation_id, cycle_id, kind, setl_id, f"C-{setl_id}", institution, insured, treatment,
                       "hifp", amount, at(1, 9), at(1, 10), None)
 
 

@@ -51,4 +51,4 @@ def test_a_changed_calendar_never_makes_periods_overlap() -> None:
 @pytest.mark.parametrize("unit, length", [("month", 0), ("day", -1), ("week", 1)])
 def test_a_calendar_without_a_positive_length_in_months_or_days_is_refused(unit: str, length: int) -> None:
     with pytest.raises(InvalidCalendar):
-        CycleCalendar(unit, length)  # type: ignore[arg-type]
+        CycleCalendar(unit, length)  # type: ignore[arg-type]  # units and lengths it must refuse

@@ -61,7 +61,7 @@ def test_fund_rows_that_do_not_add_up_to_the_fund_total_are_refused() -> None:
 def test_a_negative_or_non_integer_fund_amount_is_refused(amount: object) -> None:
     with pytest.raises(InvalidFundAmount):
         claim_fact("settled", setl_id="S1", claim_id="C1", fixmedins_code="H", insuplc_admdvs=CHANGSHA,
-                   mdtrtarea_admvs=TAIYUAN, occurred_at=at(1, 1), fund_rows=[("hifp", amount)])  # type: ignore[list-item]
+                   mdtrtarea_admvs=TAIYUAN, occurred_at=at(1, 1), fund_rows=[("hifp", amount)])  # type: ignore[list-item]  # not whole fen, on purpose
 
 
 def test_zero_fund_rows_are_left_out_and_a_fund_named_twice_is_summed() -> None:

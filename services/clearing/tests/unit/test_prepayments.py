@@ -96,7 +96,7 @@ async def test_an_advance_id_reused_with_another_amount_is_refused(repo: InMemor
 @pytest.mark.parametrize("amount", [0, -5, 10.0])
 async def test_a_prepayment_is_a_positive_amount_of_whole_fen(amount: object) -> None:
     with pytest.raises(InvalidAmount):
-        advance_prepayment([], entry_id="A1", scope_key="national", admdvs=CHANGSHA, amount=amount, at=at(1, 1))  # type: ignore[arg-type]
+        advance_prepayment([], entry_id="A1", scope_key="national", admdvs=CHANGSHA, amount=amount, at=at(1, 1))  # type: ignore[arg-type]  # bad on purpose
 
 
 def test_a_provincial_platform_takes_prepayments_only_from_regions_of_its_province() -> None:

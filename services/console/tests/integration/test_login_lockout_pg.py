@@ -23,6 +23,11 @@ USERS = {"operator": ConsoleUser("operator", ConsoleRole.operator, "op-secret")}
 POLICY = ThrottlePolicy(per_username_address=3, per_address=10, per_username=5, window=timedelta(minutes=15))
 
 
+def signing_in(pool: asyncpg.Pool) -> SignIn:
+    """One console process's sign-in, on its own pool."""
+    return SignIn(PgLoginAttempts(lambda: pool), lambda: USERS, POLICY)
+
+
 @pytest.fixture
 async def two_processes(namespace) -> AsyncIterator[tuple[SignIn, SignIn]]:
     admin = await asyncpg.connect(namespace.stack.dsn("postgres"))
@@ -33,7 +38,7 @@ async def two_processes(namespace) -> AsyncIterator[tuple[SignIn, SignIn]]:
     async with pools[0].acquire() as conn:
         await migrate(conn, {"messaging": postgres.MIGRATIONS, "console": MIGRATIONS})
     try:
-        yield tuple(SignIn(PgLoginAttempts(lambda p=p: p), lambda: USERS, POLICY) for p in pools)  # type: ignore[misc]
+        yield signing_in(pools[0]), signing_in(pools[1])
     finally:
         for pool in pools:
             await pool.close()

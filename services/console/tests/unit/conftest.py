@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -81,10 +81,13 @@ def console_parts(signing_key: None) -> tuple[FakeServices, FakePool]:
 
 @pytest.fixture
 def console_app(console_parts: tuple[FakeServices, FakePool]) -> Any:
+    from services.console.adapters.services import ServicesClient
     from services.console.service_layer.actions import Actions
+    from services.console.service_layer.pages import Pages
     from services.console.service_layer.sign_in import SignIn
 
     services, pool = console_parts
-    return create_app(FakePages(), Actions(lambda: pool, services),  # type: ignore[arg-type]
+    # the fakes have the one page and the one call these tests reach
+    return create_app(cast(Pages, FakePages()), Actions(lambda: pool, cast(ServicesClient, services)),
                       SignIn(MemoryLoginAttempts(), lambda: USERS, ThrottlePolicy(per_username_address=3, per_address=5, per_username=6)),
                       session_ttl_s=600, refresh_ms=1000)

@@ -12,7 +12,7 @@ NOON = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
 
 
 def counting_pages(every: timedelta) -> tuple[Pages, list[datetime]]:
-    pages = Pages(lambda: None, None, "", frozenset(), supervision_every=every)  # type: ignore[arg-type]
+    pages = Pages(lambda: None, None, "", frozenset(), supervision_every=every)  # type: ignore[arg-type]  # no service asked
     computed: list[datetime] = []
 
     async def read(query: Any, now: datetime, *args: Any) -> list[Any]:

@@ -51,10 +51,10 @@ class Office:
 
     async def send(self, payload: Payload, at: datetime | None = None, *, raw: bytes | None = None) -> bytes:
         """Publish a command (its day is `at`, default now) and return the bytes sent."""
-        env = new_envelope(payload, producer="test-office", correlation_id=payload.command_id,  # type: ignore[attr-defined]
+        env = new_envelope(payload, producer="test-office", correlation_id=payload.command_id,  # type: ignore[attr-defined]  # every command has it; Payload does not say
                            occurred_at=at or datetime.now(UTC))
         value = raw or encode(env)
-        await self.publisher.send_raw(ENROLLMENT_COMMANDS, payload.psn_no, value)  # type: ignore[attr-defined]
+        await self.publisher.send_raw(ENROLLMENT_COMMANDS, payload.psn_no, value)  # type: ignore[attr-defined]  # every command has it; Payload does not say
         await self.publisher.flush()
         return value
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -26,8 +27,8 @@ def resident(seq: int, *, begndate: date | None = date(2020, 1, 1)) -> w.Registe
     return register(new_id("P"), seq, insutype="390").model_copy(update={"begndate": begndate})
 
 
-async def registered(office: Office, seq: int, **kwargs: object) -> w.RegisterPerson:
-    command = resident(seq, **kwargs)  # type: ignore[arg-type]
+async def registered(office: Office, seq: int, **kwargs: Any) -> w.RegisterPerson:
+    command = resident(seq, **kwargs)
     since = time.monotonic()
     await office.send(command, JUNE)
     await office.projected(command.psn_no, lambda s: s["version"] >= 1, since=since)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from datetime import date
+from typing import Any
 
 from libs.pii import PiiVault
 from libs.resident_id import with_check_character
@@ -37,17 +38,17 @@ def id_number(born: date = date(1990, 5, 17), sex: Sex = Sex.MALE, region: str =
     return with_check_character(f"{region}{born:%Y%m%d}{sequence}{sex_digit}")
 
 
-def resident_year(year: int, region: str = "140100", premium: int = PREMIUM, **overrides: object) -> ResidentYear:
-    fields: dict[str, object] = dict(
+def resident_year(year: int, region: str = "140100", premium: int = PREMIUM, **overrides: Any) -> ResidentYear:
+    fields: dict[str, Any] = dict(
         region=region, coverage_year=year, payment_opens_on=date(year - 1, 9, 1),
         payment_closes_on=date(year - 1, 12, 31), personal_premium=premium, subsidies=SHANXI_SUBSIDIES_2022_2025,
     )
-    return ResidentYear(**{**fields, **overrides})  # type: ignore[arg-type]
+    return ResidentYear(**{**fields, **overrides})
 
 
-def policy(*extra: ResidentYear, **book: object) -> PolicyBook:
+def policy(*extra: ResidentYear, **book: Any) -> PolicyBook:
     years = {(y.region, y.coverage_year): y for y in (*(resident_year(y) for y in range(2018, 2032)), *extra)}
-    return PolicyBook(resident_years=tuple(years.values()), **book)  # type: ignore[arg-type]
+    return PolicyBook(resident_years=tuple(years.values()), **book)
 
 
 def register(
@@ -68,5 +69,5 @@ def register(
     )
 
 
-def person(**kwargs: object) -> InsuredPerson:
-    return InsuredPerson.register(register(**kwargs))  # type: ignore[arg-type]
+def person(**kwargs: Any) -> InsuredPerson:
+    return InsuredPerson.register(register(**kwargs))

@@ -51,7 +51,7 @@ EXPECTED_REFUSALS = ["UNKNOWN_PERSON", "REIMBURSEMENT_NOT_FOUND", "UNKNOWN_PERSO
 
 
 def envelopes(payloads: Sequence[Payload], at: datetime = RUN_DAY) -> list[Envelope[Any]]:
-    return [new_envelope(p, producer="test", correlation_id=getattr(p, "claim_id", None) or p.command_id,  # type: ignore[attr-defined]
+    return [new_envelope(p, producer="test", correlation_id=getattr(p, "claim_id", None) or p.command_id,  # type: ignore[attr-defined]  # every command has it; Payload does not say
                          occurred_at=at) for p in payloads]
 
 

@@ -64,7 +64,7 @@ async def test_the_shared_run_takes_every_branch_it_claims_to() -> None:
 async def test_each_person_of_a_run_is_replayed_once(monkeypatch) -> None:
     office = await office_with_history()
     replayed: list[str] = []
-    replay = InsuredPerson.replay.__func__  # type: ignore[attr-defined]
+    replay = InsuredPerson.replay.__func__  # type: ignore[attr-defined]  # typeshed: a bound classmethod has no __func__
 
     def counting(cls, history):
         person = replay(cls, history)

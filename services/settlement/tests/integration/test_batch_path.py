@@ -105,7 +105,8 @@ def sent(tx: Any) -> list[tuple[str, dict[str, Any]]]:
 
 
 async def written(database: PgDatabase, p: str) -> dict[str, Any]:
-    async with database.pool.acquire() as conn:  # type: ignore[union-attr]
+    assert database.pool is not None
+    async with database.pool.acquire() as conn:
         people = [f"{p}{n}" for n in range(1, 10)]
         accumulators = await conn.fetch(
             "SELECT * FROM accumulators WHERE psn_no = ANY($1) ORDER BY psn_no, year", people)

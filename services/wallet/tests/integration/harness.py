@@ -66,7 +66,7 @@ class Wallet:
 
     async def command(self, payload: Payload) -> Any:
         """Send a command on wallet.commands and return the wallet's answer on wallet.events."""
-        key = payload.psn_no  # type: ignore[attr-defined]
+        key = payload.psn_no  # type: ignore[attr-defined]  # every command has it; Payload does not say
         return await self._ask(WALLET_COMMANDS, key, payload, _id_of(payload), self.events)
 
     async def settle(self, payload: c.ClaimAdjudicated | c.ClaimCancellationAdjudicated) -> Any:
