@@ -23,10 +23,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
+import httpx
 import psutil
 import pytest
 
 from libs.contracts.topics import CLAIMS_OUTCOMES, CLAIMS_SUBMITTED, ENROLLMENT_COMMANDS, WALLET_COMMANDS
+from tests.security.services import TABLES
+from tests.security.test_route_matrix import PRINCIPALS, call
+from tests.support.auth import bearer
 from tests.support.claims import outpatient_claim
 from tests.support.clients import Publisher, TopicReader, new_id
 from tests.support.people import credit, register
@@ -65,6 +69,23 @@ def lines(path: Path) -> int:
 def cpu_seconds(pid: int) -> float:
     t = psutil.Process(pid).cpu_times()
     return t.user + t.system
+
+
+async def answers_while_away(namespace) -> dict[str, tuple[int, str]]:
+    """Every route of every service's API, called by a role its table admits: route -> (status, code)."""
+    found: dict[str, tuple[int, str]] = {}
+    for service, table in TABLES.items():
+        url = f"http://127.0.0.1:{namespace.http_ports[service]}"
+        for route, roles in table.rules.items():
+            role = sorted(roles)[0]
+            try:
+                answer = await call(url, route, bearer(role, **PRINCIPALS.get(role, {})))
+                body = answer.json() if answer.headers.get("content-type", "").endswith("json") else {}
+                code = body.get("reason_code", "") if isinstance(body, dict) else ""
+                found[f"{service} {route}"] = (answer.status_code, code)
+            except httpx.HTTPError as exc:
+                found[f"{service} {route}"] = (-1, repr(exc))
+    return found
 
 
 async def fetchval(namespace, service: str, sql: str) -> int:
@@ -155,6 +176,7 @@ async def test_postgres_restarting_under_a_stream_of_claims_loses_nothing_and_do
     balance_before = await fetchval(own_namespace, "wallet", "SELECT sum(prior_years + current_year + wallet) FROM accounts")
 
     away: dict[str, tuple[float, float]] = {}
+    http: dict[str, tuple[int, str]] = {}
 
     async def restart_postgres() -> None:
         await asyncio.to_thread(postgres_sh, "stop")
@@ -164,6 +186,7 @@ async def test_postgres_restarting_under_a_stream_of_claims_loses_nothing_and_do
         await asyncio.sleep(POSTGRES_DOWN_S)
         away.update({label: ((lines(p.log_path) - before[label][0]) / POSTGRES_DOWN_S,
                              (cpu_seconds(p.proc.pid) - before[label][1]) / POSTGRES_DOWN_S) for label, p in procs.items()})
+        http.update(await answers_while_away(own_namespace))
         await asyncio.to_thread(postgres_sh, "start")
 
     await stream(pub, claims, {80: restart_postgres})
@@ -174,6 +197,9 @@ async def test_postgres_restarting_under_a_stream_of_claims_loses_nothing_and_do
     assert not died, f"processes that did not survive Postgres's restart: {died}"
     assert not {label: round(n, 1) for label, (n, _) in away.items() if n > MAX_LINES_PER_S}, "log lines a second"
     assert not {label: round(c, 3) for label, (_, c) in away.items() if c > MAX_CPU_SHARE}, "CPU share of a core"
+    # Every API answered while Postgres was away: a 503 to send again, never a 500 or a dropped connection.
+    assert len(http) == sum(len(t.rules) for t in TABLES.values())
+    assert not {route: answer for route, answer in http.items() if answer[0] >= 500 and answer != (503, "TRY_AGAIN")}
 
 
 async def test_kill_9_of_each_service_process_under_a_stream_of_claims_loses_nothing_and_doubles_nothing(
