@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import secrets
 import signal
 import subprocess
 from collections.abc import AsyncIterator
@@ -44,6 +45,11 @@ POSTGRES_DOWN_S = 10.0
 MAX_LINES_PER_S = 10.0     # per process, while Postgres is away (as while the broker is: test_broker_outage.py)
 MAX_CPU_SHARE = 0.15       # of one core, per process
 PEOPLE = [f"R{n:05d}" for n in range(20)]  # employees, each with a personal account
+OPERATOR_PASSWORD = secrets.token_urlsafe(12)
+# The console's pages (services/console/entrypoints/http.py), as its single-page app reads them.
+CONSOLE_PAGES = ["/api/me", "/api/overview", "/api/refusals", "/api/claims/C-RESTART-1", "/api/funds", "/api/clearing",
+                 "/api/clearing/cycles/national/2026-01-01", "/api/pipeline", "/api/dead-letters",
+                 "/api/dead-letters/settlement/1", "/api/supervision", "/api/audit"]
 
 
 def our_postgres(port: int) -> bool:
@@ -88,6 +94,19 @@ async def answers_while_away(namespace) -> dict[str, tuple[int, str]]:
     return found
 
 
+async def console_while_away(console: httpx.AsyncClient) -> dict[str, tuple[int, str]]:
+    """Every page of the console, read by a signed-in operator: path -> (status, code)."""
+    found: dict[str, tuple[int, str]] = {}
+    for path in CONSOLE_PAGES:
+        try:
+            answer = await console.get(path)
+            body = answer.json() if answer.headers.get("content-type", "").endswith("json") else {}
+            found[path] = (answer.status_code, body.get("code", "") if isinstance(body, dict) else "")
+        except httpx.HTTPError as exc:
+            found[path] = (-1, repr(exc))
+    return found
+
+
 async def fetchval(namespace, service: str, sql: str) -> int:
     conn = await asyncpg.connect(namespace.dsn(service))
     try:
@@ -103,7 +122,8 @@ async def system(own_namespace, tmp_path_factory) -> AsyncIterator[Services]:
     if not (os.environ.get("CI") or os.environ.get("POSTGRES_RESTART_TEST")):
         pytest.skip("stops Postgres for ~15 s, which other users of this stack would notice: "
                     "runs in CI, or with POSTGRES_RESTART_TEST=1")
-    services = Services(own_namespace.process_env, Path(tmp_path_factory.mktemp("restart-logs")))
+    services = Services({**own_namespace.process_env, "CONSOLE_OPERATOR_PASSWORD": OPERATOR_PASSWORD},
+                        Path(tmp_path_factory.mktemp("restart-logs")))
     await asyncio.to_thread(services.start)
     try:
         async with Publisher(own_namespace.stack.kafka_bootstrap, own_namespace.topic_prefix) as office:
@@ -177,6 +197,10 @@ async def test_postgres_restarting_under_a_stream_of_claims_loses_nothing_and_do
 
     away: dict[str, tuple[float, float]] = {}
     http: dict[str, tuple[int, str]] = {}
+    pages: dict[str, tuple[int, str]] = {}
+    console = httpx.AsyncClient(base_url=f"http://127.0.0.1:{own_namespace.http_ports['console']}", timeout=30)
+    signed_in = await console.post("/api/login", json={"username": "operator", "password": OPERATOR_PASSWORD})
+    assert signed_in.status_code == 200, signed_in.text
 
     async def restart_postgres() -> None:
         await asyncio.to_thread(postgres_sh, "stop")
@@ -187,6 +211,7 @@ async def test_postgres_restarting_under_a_stream_of_claims_loses_nothing_and_do
         away.update({label: ((lines(p.log_path) - before[label][0]) / POSTGRES_DOWN_S,
                              (cpu_seconds(p.proc.pid) - before[label][1]) / POSTGRES_DOWN_S) for label, p in procs.items()})
         http.update(await answers_while_away(own_namespace))
+        pages.update(await console_while_away(console))
         await asyncio.to_thread(postgres_sh, "start")
 
     await stream(pub, claims, {80: restart_postgres})
@@ -200,6 +225,12 @@ async def test_postgres_restarting_under_a_stream_of_claims_loses_nothing_and_do
     # Every API answered while Postgres was away: a 503 to send again, never a 500 or a dropped connection.
     assert len(http) == sum(len(t.rules) for t in TABLES.values())
     assert not {route: answer for route, answer in http.items() if answer[0] >= 500 and answer != (503, "TRY_AGAIN")}
+    # and so did the console's pages (a service's 503 passed on as it came, or the console's own)
+    print("\nthe console's pages while Postgres was away:", pages)
+    assert len(pages) == len(CONSOLE_PAGES)
+    assert not {path: answer for path, answer in pages.items() if answer[0] >= 500 and answer[0] not in (502, 503)}
+    assert (await console.get("/api/overview")).status_code == 200  # and it reads again once Postgres is back
+    await console.aclose()
 
 
 async def test_kill_9_of_each_service_process_under_a_stream_of_claims_loses_nothing_and_doubles_nothing(
