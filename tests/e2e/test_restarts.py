@@ -22,7 +22,7 @@ import random
 import secrets
 import signal
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
@@ -181,12 +181,12 @@ async def hospital(own_namespace) -> AsyncIterator[tuple[Publisher, TopicReader]
         yield pub, outcomes
 
 
-async def stream(pub: Publisher, claims: list, at: dict[int, object]) -> None:
+async def stream(pub: Publisher, claims: list, at: dict[int, Callable[[], Awaitable[object]]]) -> None:
     """Send `claims` a few at a time; before claim n, run `at[n]` (a coroutine function) if there is one."""
     for n, claim in enumerate(claims):
         if n in at:
             await pub.flush()
-            await at[n]()  # type: ignore[operator]
+            await at[n]()
         await pub.send(CLAIMS_SUBMITTED, claim.psn_no, claim, claim.claim_id)
         if n % 10 == 9:
             await pub.flush()

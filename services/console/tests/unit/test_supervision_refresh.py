@@ -20,7 +20,7 @@ def counting_pages(every: timedelta) -> tuple[Pages, list[datetime]]:
         await asyncio.sleep(0.01)  # the rules' scan takes a while: others asking meanwhile wait for it
         return []
 
-    pages._read = read  # type: ignore[method-assign]
+    pages._read = read  # type: ignore[method-assign]  # the rules' scan, counted
     return pages, computed
 
 
