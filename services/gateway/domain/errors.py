@@ -60,14 +60,16 @@ class MsgidReused(Refusal):
 
 
 class AccessRefused(Exception):
-    """A gateway-level refusal: answered before the request is read as a transaction."""
+    """A gateway-level refusal: answered before the request is read as a transaction. `retry_after_s`:
+    when the same request may be sent again (signed again), as HTTP's Retry-After."""
 
     status = 401
     code = "ACCESS_REFUSED"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, retry_after_s: int | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.retry_after_s = retry_after_s
 
 
 class BadSignature(AccessRefused):
@@ -91,3 +93,10 @@ class BodyTooLarge(AccessRefused):
 class RateLimited(AccessRefused):
     status = 429
     code = "RATE_LIMITED"
+
+
+class Unavailable(AccessRefused):
+    """The gateway's database cannot be reached: nothing of the request was recorded, send it again later."""
+
+    status = 503
+    code = "UNAVAILABLE"

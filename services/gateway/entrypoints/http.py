@@ -3,8 +3,10 @@
 Paths: the common endpoint routed by `infno` (`/fsi/api/rsfComIfsService/callService`, and Hebei's
 `/ebus/rio_fsi`), plus per-transaction paths (`/fsi/api/<service>/<method>`) from a configurable
 table, which refuse an `infno` that is not theirs. Order of checks: signature and freshness, nonce,
-rate, envelope, institution; then the session and the transaction. Access refusals are answered in the
-short shape with an HTTP status; business answers are HTTP 200 with the reply envelope.
+envelope, institution, the session and the msgid, then the rate (last in the access transaction: the
+bucket's row stays locked only until that transaction commits); then the transaction. Access refusals
+are answered in the short shape with an HTTP status (429 and 503 with a Retry-After); business answers are
+HTTP 200 with the reply envelope.
 """
 
 from __future__ import annotations
@@ -14,21 +16,25 @@ import itertools
 import json
 import os
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
+import asyncpg
 import orjson
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from libs.china_time import CHINA_TIME
-from libs.messaging.postgres import PgDatabase
+from libs.messaging.consumer import TRANSIENT_ERRORS
+from libs.messaging.postgres import PgDatabase, PgTransaction
 from libs.observability.metrics import observe_his_call
 from libs.pii import Sealer
 from services.gateway.adapters.credentials import Institution, PgCredentials
+from services.gateway.adapters.rate_buckets import PgRateBuckets
 from services.gateway.adapters.repository import PgGatewayStore
 from services.gateway.domain.errors import (
     AccessRefused,
@@ -37,13 +43,15 @@ from services.gateway.domain.errors import (
     NoReplyInTime,
     Refusal,
     Replayed,
+    Unavailable,
     WrongInstitution,
 )
-from services.gateway.domain.rate_limit import RateLimiter
+from services.gateway.domain.rate_limit import RatePolicy
 from services.gateway.domain.signing import SignedRequest
 from services.gateway.entrypoints import e_vouchers
 from services.gateway.service_layer.call import Call
 from services.gateway.service_layer.files import Download
+from services.gateway.service_layer.ports import RateBuckets
 from services.gateway.service_layer.service import GatewayService, base_infno
 
 log = structlog.get_logger("gateway.http")
@@ -62,6 +70,9 @@ DEFAULT_ALIASES = {
     "/fsi/api/fileupload/download": "9102",
 }
 _SEQ = itertools.count(1)
+# The access transaction could not reach the database (down, restarting, out of connections): 503.
+UNREACHABLE: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, asyncpg.AdminShutdownError)
+UNAVAILABLE_RETRY_S = 5
 
 
 def _number(value: Any) -> Any:
@@ -72,8 +83,9 @@ def _number(value: Any) -> Any:
     raise TypeError(type(value))
 
 
-def _json(body: dict[str, Any], status: int = 200) -> Response:
-    return Response(orjson.dumps(body, default=_number), status_code=status, media_type="application/json; charset=UTF-8")
+def _json(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body, default=_number), status_code=status, headers=headers,
+                    media_type="application/json; charset=UTF-8")
 
 
 def _file(download: Download) -> Response:
@@ -110,10 +122,12 @@ def reply(region: str, received: datetime, *, output: Any = None, err_msg: str |
 
 
 class Gateway:
-    def __init__(self, service: GatewayService, database: PgDatabase, *, window_s: float, limiter: RateLimiter,
+    def __init__(self, service: GatewayService, database: PgDatabase, *, window_s: float, rate: RatePolicy,
                  sealer: Sealer, aliases: dict[str, str] | None = None, credentials_ttl_s: float = 10.0,
-                 max_body: int = 24 << 20) -> None:
-        self.service, self.database, self.window_s, self.limiter = service, database, window_s, limiter
+                 max_body: int = 24 << 20, buckets_for: Callable[[PgTransaction], RateBuckets] | None = None) -> None:
+        self.service, self.database, self.window_s, self.rate = service, database, window_s, rate
+        # The buckets every gateway process shares, on the access transaction's connection (a test's fake otherwise).
+        self.buckets_for = buckets_for or (lambda tx: PgRateBuckets(tx.conn))
         self.max_body = max_body
         self.sealer = sealer  # opens the institutions' app secrets, sealed at rest (adapters/credentials.py)
         self.aliases = {**DEFAULT_ALIASES, **(aliases or {})}
@@ -144,33 +158,43 @@ class Gateway:
                 envelope = json.loads(body, parse_float=Decimal)
             except ValueError:
                 envelope = None
-            # One transaction for everything before the transaction proper: credentials, nonce, session, msgid.
-            async with self.database.transaction() as tx:
-                store = PgGatewayStore(tx.conn)
-                institution = await self._institution(PgCredentials(tx.conn, self.sealer), signed.app_id)
-                if institution is None:
-                    raise BadSignature(f"x-ca-key {signed.app_id!r} is not a registered app id")
-                signed.check_signature(institution.app_secret, body)
-                if not await store.remember_nonce(signed.app_id, signed.nonce, timedelta(seconds=self.window_s)):
-                    raise Replayed("x-ca-nonce was already used: every request needs a new nonce "
-                                   "(a resent request is signed again)")
-                if not isinstance(envelope, dict):
-                    return _json({"type": "error", "infcode": -1, "err_msg": "the body must be a JSON object (the envelope), UTF-8"}, 400)
-                if str(envelope.get("fixmedins_code") or "") != institution.fixmedins_code:
-                    raise WrongInstitution(f"fixmedins_code {envelope.get('fixmedins_code')!r} is not the institution "
-                                           f"of these credentials ({institution.fixmedins_code})")
-                self.limiter.take(institution.fixmedins_code, time.monotonic())
-                try:
-                    call = self._call(envelope, institution, path_infno, request.url.path)
-                    seen = await self.service.admit(store, call)
-                except Refusal as refused:  # the nonce stays used: commit, then answer the refusal
-                    call, seen, early = None, None, refused
-                else:
-                    early = None
+            # One transaction for everything before the transaction proper: credentials, nonce, session, msgid,
+            # rate. A refusal raised in it rolls it back (a rate-limited request's nonce is not kept).
+            try:
+                async with self.database.transaction() as tx:
+                    store = PgGatewayStore(tx.conn)
+                    institution = await self._institution(PgCredentials(tx.conn, self.sealer), signed.app_id)
+                    if institution is None:
+                        raise BadSignature(f"x-ca-key {signed.app_id!r} is not a registered app id")
+                    signed.check_signature(institution.app_secret, body)
+                    if not await store.remember_nonce(signed.app_id, signed.nonce, timedelta(seconds=self.window_s)):
+                        raise Replayed("x-ca-nonce was already used: every request needs a new nonce "
+                                       "(a resent request is signed again)")
+                    if not isinstance(envelope, dict):
+                        return _json({"type": "error", "infcode": -1,
+                                      "err_msg": "the body must be a JSON object (the envelope), UTF-8"}, 400)
+                    if str(envelope.get("fixmedins_code") or "") != institution.fixmedins_code:
+                        raise WrongInstitution(f"fixmedins_code {envelope.get('fixmedins_code')!r} is not the institution "
+                                               f"of these credentials ({institution.fixmedins_code})")
+                    try:
+                        call = self._call(envelope, institution, path_infno, request.url.path)
+                        seen = await self.service.admit(store, call)
+                    except Refusal as refused:  # the nonce stays used: commit, then answer the refusal
+                        call, seen, early = None, None, refused
+                    else:
+                        early = None
+                    code = institution.fixmedins_code
+                    self.rate.check(code, await self.buckets_for(tx).take(code, self.rate))
+            except UNREACHABLE as exc:
+                log.warning("database_unreachable", error=type(exc).__name__, path=request.url.path)
+                raise Unavailable("the gateway cannot reach its database just now: this request was not handled; "
+                                  f"send it again (signed again) in {UNAVAILABLE_RETRY_S} s",
+                                  retry_after_s=UNAVAILABLE_RETRY_S) from None
         except AccessRefused as refused:
             log.info("access_refused", code=refused.code, reason=refused.message, path=request.url.path)
             observe_his_call(infno_label(path_infno), -1, refused.code)
-            return _json({"type": "error", "infcode": -1, "err_msg": refused.message}, refused.status)
+            retry = {"Retry-After": str(refused.retry_after_s)} if refused.retry_after_s is not None else None
+            return _json({"type": "error", "infcode": -1, "err_msg": refused.message}, refused.status, retry)
         try:
             if early is not None:
                 raise early

@@ -1,0 +1,60 @@
+"""The institutions' token buckets: in the gateway's database, shared by every gateway process (one row
+per institution, `rate_buckets`), and in memory for one process (the fake the unit tests use).
+
+The database bucket is refilled and taken in one statement, under the row's lock, with the time measured
+by the database's clock from the row's own `updated_at`: two processes cannot both take the last token,
+and their clocks never enter the sum. A request that gets no token writes nothing (the bucket refills
+from the same `updated_at` either way), so a flood of refused requests costs no row versions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from services.gateway.domain.rate_limit import RatePolicy, Take
+
+# RatePolicy.refilled, in SQL: $2 the rate a second, $3 the burst; time is the database's, never negative.
+_LEVEL = ("least($3::float8, b.tokens + greatest(0, extract(epoch FROM clock_timestamp() - b.updated_at))::float8"
+          " * $2::float8)")
+_TAKE = (
+    "WITH taken AS ("
+    " INSERT INTO rate_buckets AS b (fixmedins_code, tokens, updated_at) VALUES ($1, $3::float8 - 1, clock_timestamp())"
+    f" ON CONFLICT (fixmedins_code) DO UPDATE SET tokens = {_LEVEL} - 1, updated_at = clock_timestamp()"
+    f" WHERE {_LEVEL} >= 1"
+    " RETURNING b.tokens)"
+    " SELECT true AS taken, tokens FROM taken"
+    # Refused: what the bucket holds, for the Retry-After (read from the statement's snapshot: advice only).
+    f" UNION ALL SELECT false, {_LEVEL} FROM rate_buckets AS b"
+    " WHERE b.fixmedins_code = $1 AND NOT EXISTS (SELECT FROM taken)"
+)
+
+
+class PgRateBuckets:
+    """The buckets on the connection of the request's access transaction (one statement, no second
+    round trip to commit: the transaction commits the nonce anyway)."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    async def take(self, institution: str, policy: RatePolicy) -> Take:
+        row = await self.conn.fetchrow(_TAKE, institution, float(policy.rate_per_s), float(policy.burst))
+        return Take(row["taken"], row["tokens"])
+
+
+class MemoryRateBuckets:
+    """One process's buckets (the unit tests' fake): a gateway running several processes must not use it,
+    each would allow the whole rate."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}  # institution -> (tokens, at)
+
+    async def take(self, institution: str, policy: RatePolicy) -> Take:
+        now = self.clock()
+        tokens, at = self._buckets.get(institution, (None, now))
+        take = policy.take(tokens, now - at)
+        if take.taken:
+            self._buckets[institution] = (take.tokens, now)
+        return take
