@@ -4,7 +4,7 @@ per institution, `rate_buckets`), and in memory for one process (the fake the un
 The database bucket is refilled and taken in one statement, under the row's lock, with the time measured
 by the database's clock from the row's own `updated_at`: two processes cannot both take the last token,
 and their clocks never enter the sum. A request that gets no token writes nothing (the bucket refills
-from the same `updated_at` either way), so a flood of refused requests costs no row versions.
+from the same `updated_at` either way), so a flood of refused requests makes no row versions.
 """
 
 from __future__ import annotations
@@ -19,28 +19,28 @@ from services.gateway.domain.rate_limit import RatePolicy, Take
 _LEVEL = ("least($3::float8, b.tokens + greatest(0, extract(epoch FROM clock_timestamp() - b.updated_at))::float8"
           " * $2::float8)")
 _TAKE = (
-    "WITH taken AS ("
-    " INSERT INTO rate_buckets AS b (fixmedins_code, tokens, updated_at) VALUES ($1, $3::float8 - 1, clock_timestamp())"
+    "INSERT INTO rate_buckets AS b (fixmedins_code, tokens, updated_at) VALUES ($1, $3::float8 - 1, clock_timestamp())"
     f" ON CONFLICT (fixmedins_code) DO UPDATE SET tokens = {_LEVEL} - 1, updated_at = clock_timestamp()"
     f" WHERE {_LEVEL} >= 1"
-    " RETURNING b.tokens)"
-    " SELECT true AS taken, tokens FROM taken"
-    # Refused: what the bucket holds, for the Retry-After (read from the statement's snapshot: advice only).
-    f" UNION ALL SELECT false, {_LEVEL} FROM rate_buckets AS b"
-    " WHERE b.fixmedins_code = $1 AND NOT EXISTS (SELECT FROM taken)"
+    " RETURNING b.tokens"
 )
+# After a refusal: what the bucket holds, for the Retry-After. The refused statement locked the row (as an
+# ON CONFLICT DO UPDATE does, updated or not), so this reads the version the refusal was decided on.
+_LEFT = f"SELECT {_LEVEL} FROM rate_buckets AS b WHERE b.fixmedins_code = $1"
 
 
 class PgRateBuckets:
-    """The buckets on the connection of the request's access transaction (one statement, no second
-    round trip to commit: the transaction commits the nonce anyway)."""
+    """The buckets on the connection of the request's access transaction: one statement for a request
+    that gets its token (and no commit of its own: the transaction commits the nonce anyway), a second,
+    a read, for one refused."""
 
     def __init__(self, conn: Any) -> None:
         self.conn = conn
 
     async def take(self, institution: str, policy: RatePolicy) -> Take:
-        row = await self.conn.fetchrow(_TAKE, institution, float(policy.rate_per_s), float(policy.burst))
-        return Take(row["taken"], row["tokens"])
+        args = (institution, float(policy.rate_per_s), float(policy.burst))
+        tokens = await self.conn.fetchval(_TAKE, *args)
+        return Take(True, tokens) if tokens is not None else Take(False, await self.conn.fetchval(_LEFT, *args))
 
 
 class MemoryRateBuckets:

@@ -9,13 +9,7 @@ from decimal import Decimal
 import pytest
 
 from services.gateway.domain import amounts, codes, replies
-from services.gateway.domain.errors import (
-    BadSignature,
-    InvalidInput,
-    Replayed,
-    UnknownCode,
-    VisitStateConflict,
-)
+from services.gateway.domain.errors import BadSignature, InvalidInput, Replayed, UnknownCode, VisitStateConflict
 from services.gateway.domain.line_split import CatalogueEntry, split_line
 from services.gateway.domain.signing import SM3, SignedRequest, signature
 from services.gateway.domain.visit import OUTPATIENT, FeeLine, Person, Visit
