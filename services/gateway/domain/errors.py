@@ -2,7 +2,7 @@
 
 Two kinds: a business refusal (`Refusal`) is answered as the national interface answers one, the reply
 envelope with `infcode -1`; a gateway-level refusal (`AccessRefused`: signature, replay, wrong
-institution, rate) is answered before any business handling, in the short shape
+institution, rate, an unreachable database) is answered before any business handling, in the short shape
 `{"type": "error", "infcode": -1, "err_msg": ...}` with an HTTP status that says which.
 """
 
