@@ -163,3 +163,29 @@ async def test_a_gateway_that_cannot_reach_its_database_answers_503_with_when_to
         await pool.close()
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
     assert answer.json()["infcode"] == -1 and "cannot reach its database" in answer.json()["err_msg"]
+
+
+class LosesItsDatabase(GatewayService):
+    async def handle(self, call: Any) -> Any:
+        raise asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation")
+
+
+async def test_a_database_lost_during_the_transaction_is_answered_503_with_the_same_msgid_to_send(
+        namespace, institution) -> None:
+    pool = await create_pool(namespace.dsn("gateway"), max_size=2)
+    database = PgDatabase(pool)
+    deps = Deps(database=database, store_for=lambda tx: PgGatewayStore(tx.conn), router=OutcomeRouter(),
+                queries=cast(Any, None), catalogues=FileCatalogues(), reply_timeout_s=1, sign_in_valid_s=3600,
+                clock=china_now)
+    app = create_app(Gateway(LosesItsDatabase(deps), database, window_s=300, rate=SLOW, sealer=SEALER))
+    his = NationalClient("http://unused", institution.fixmedins_code, institution.app_id, institution.app_secret,
+                         region="371300")
+    body = json.dumps(his.envelope("9001", {"signIn": {"opter_no": "0007"}})).encode()
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as http:
+            answer = await http.post(PATH, content=body, headers=his.headers(body))
+    finally:
+        await pool.close()
+        await his.__aexit__()
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
+    assert "the same msgid" in answer.json()["err_msg"]
