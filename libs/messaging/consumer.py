@@ -54,6 +54,13 @@ TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     asyncpg.TooManyConnectionsError, asyncpg.CannotConnectNowError,
 )
 
+BATCH_RETRY = RetryPolicy(attempts=12, first_delay=0.1, max_delay=5.0)
+"""A batch's transient failures: a serialization conflict is tried again within tenths of a second; the
+waits then double to 5 s, so a database restart (seconds to a minute: ~18 s of waiting on average, 36 s
+at most, before the batch is given up and delivered again) is waited out at a line every few seconds a
+consumer, rather than given up after a second and started over, 5–10 lines a second a process
+(measured by tests/e2e/test_restarts.py). Well inside the broker's max.poll.interval (300 s)."""
+
 
 @dataclass
 class BatchStats:
@@ -102,7 +109,7 @@ class BatchProcessor:
     handler: Handler
     accepted: frozenset[str]
     batch_handlers: dict[str, BatchHandler] = field(default_factory=dict)
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry: RetryPolicy = BATCH_RETRY
     select: Select | None = None
     carried: frozenset[str] | None = None  # the types the topic carries; others are dead-lettered
     answer: Answer | None = None

@@ -19,11 +19,12 @@ from services.settlement.adapters.rows import claim_from_row, delta_to_json, pos
 from services.settlement.adapters.sql import named
 from services.settlement.domain import YEARLY, AccumulatorDelta, Accumulators, LargeExam, Posting, exam_window
 from services.settlement.domain.ledger import check_balanced
-from services.settlement.domain.settlement_claim import Settled, SettlementClaim
+from services.settlement.domain.settlement_claim import Settled, SettlementClaim, Status
 
 CLAIM_TEXT = ("claim_id", "body_hash", "setl_id", "psn_no", "fixmedins_code", "insutype", "med_type",
               "insuplc_admdvs", "mdtrtarea_admvs", "kind", "office_ref")
-STANDING = "('adjudicated', 'settled', 'cancelling')"  # a claim the funds pay, or are paying, for
+# a claim the funds pay, or are paying, for
+STANDING = f"('{Status.ADJUDICATED}', '{Status.SETTLED}', '{Status.CANCELLING}')"
 CLAIM_JSON = ("amounts", "setldetail", "explanation", "accumulator_delta", "postings")
 
 INSERT_CLAIMS = (
@@ -31,7 +32,7 @@ INSERT_CLAIMS = (
     " mdtrtarea_admvs, kind, office_ref, setl_year, begntime, status, amounts, setldetail, explanation,"
     " accumulator_delta, postings)"
     " SELECT claim_id, body_hash, setl_id, psn_no, fixmedins_code, insutype, med_type, insuplc_admdvs,"
-    " mdtrtarea_admvs, kind, office_ref, setl_year, begntime, 'adjudicated', amounts::jsonb, setldetail::jsonb,"
+    f" mdtrtarea_admvs, kind, office_ref, setl_year, begntime, '{Status.ADJUDICATED}', amounts::jsonb, setldetail::jsonb,"
     " explanation::jsonb, accumulator_delta::jsonb, postings::jsonb"
     f" FROM unnest({', '.join(f':c_{k}::text[]' for k in CLAIM_TEXT)}, :c_setl_year::int[],"
     f" :c_begntime::timestamptz[], {', '.join(f':c_{k}::text[]' for k in CLAIM_JSON)})"

@@ -1,0 +1,194 @@
+"""Nothing is lost and nothing is doubled while Postgres restarts under a stream of claims, or while any
+service process is killed with `kill -9` and started again.
+
+The services run as processes on the real Kafka and Postgres. Postgres is stopped (`deploy/postgres.sh
+stop`, a fast shutdown: every connection is cut) while claims are arriving and started again
+POSTGRES_DOWN_S later; no service is restarted by the test: each must find its database again by itself.
+Then every claim has exactly one outcome, each is stored and paid once, the wallet's balances moved by
+exactly what was paid, and the funds' ledger balances.
+
+Postgres is stopped with this checkout's `deploy/postgres.sh`, so the test runs only where that script
+runs the server at PGPORT (its postmaster.pid), and only in CI or with POSTGRES_RESTART_TEST=1 (a
+developer's own stack may have other users: `make run`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import psutil
+import pytest
+
+from libs.contracts.topics import CLAIMS_OUTCOMES, CLAIMS_SUBMITTED, ENROLLMENT_COMMANDS, WALLET_COMMANDS
+from tests.support.claims import outpatient_claim
+from tests.support.clients import Publisher, TopicReader, new_id
+from tests.support.people import credit, register
+from tests.support.processes import Services
+from tests.support.stack import ROOT
+
+pytestmark = pytest.mark.e2e
+
+POSTGRES_SH = ROOT / "deploy" / "postgres.sh"
+POSTGRES_DOWN_S = 10.0
+MAX_LINES_PER_S = 10.0     # per process, while Postgres is away (as while the broker is: test_broker_outage.py)
+MAX_CPU_SHARE = 0.15       # of one core, per process
+PEOPLE = [f"R{n:05d}" for n in range(20)]  # employees, each with a personal account
+
+
+def our_postgres(port: int) -> bool:
+    """Whether this checkout's deploy/postgres.sh runs the server at `port` (and so may stop it)."""
+    if str(port) != os.environ.get("PGPORT", str(port)):
+        return False
+    state = Path(os.environ.get("PG_STATE_DIR") or Path(os.environ.get("STACK_DIR") or ROOT / ".stack") / "postgres")
+    try:
+        lines = (state / "data" / "postmaster.pid").read_text().splitlines()
+    except OSError:
+        return False
+    return len(lines) > 3 and lines[3].strip() == str(port)
+
+
+def postgres_sh(*args: str) -> None:
+    subprocess.run([str(POSTGRES_SH), *args], check=True, stdout=subprocess.DEVNULL)
+
+
+def lines(path: Path) -> int:
+    return path.read_bytes().count(b"\n")
+
+
+def cpu_seconds(pid: int) -> float:
+    t = psutil.Process(pid).cpu_times()
+    return t.user + t.system
+
+
+async def fetchval(namespace, service: str, sql: str) -> int:
+    conn = await asyncpg.connect(namespace.dsn(service))
+    try:
+        return await conn.fetchval(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="module")
+async def system(own_namespace, tmp_path_factory) -> AsyncIterator[Services]:
+    if not our_postgres(own_namespace.stack.pgport):
+        pytest.skip("the Postgres at PGPORT is not this checkout's deploy/postgres.sh's to stop")
+    if not (os.environ.get("CI") or os.environ.get("POSTGRES_RESTART_TEST")):
+        pytest.skip("stops Postgres for ~15 s, which other users of this stack would notice: "
+                    "runs in CI, or with POSTGRES_RESTART_TEST=1")
+    services = Services(own_namespace.process_env, Path(tmp_path_factory.mktemp("restart-logs")))
+    await asyncio.to_thread(services.start)
+    try:
+        async with Publisher(own_namespace.stack.kafka_bootstrap, own_namespace.topic_prefix) as office:
+            for seq, psn in enumerate(PEOPLE):
+                await office.send(ENROLLMENT_COMMANDS, psn, register(psn, seq, insutype="310"), f"reg-{psn}")
+                await office.send(WALLET_COMMANDS, psn, credit(psn, 3_000_00), f"credit-{psn}")
+        for _ in range(600):
+            if (await fetchval(own_namespace, "settlement", "SELECT count(*) FROM coverage") == len(PEOPLE)
+                    and await fetchval(own_namespace, "wallet", "SELECT count(*) FROM accounts"
+                                       " WHERE prior_years + current_year + wallet > 0") == len(PEOPLE)):
+                break
+            await asyncio.sleep(0.1)
+        else:
+            pytest.fail("enrollment did not reach settlement and wallet")
+        yield services
+    finally:
+        await asyncio.to_thread(services.stop)
+        await asyncio.to_thread(postgres_sh, "start")  # whatever happened, leave Postgres running
+
+
+@pytest.fixture
+async def hospital(own_namespace) -> AsyncIterator[tuple[Publisher, TopicReader]]:
+    async with Publisher(own_namespace.stack.kafka_bootstrap, own_namespace.topic_prefix) as pub, \
+            TopicReader(own_namespace.stack.kafka_bootstrap, own_namespace.topic_prefix, CLAIMS_OUTCOMES) as outcomes:
+        yield pub, outcomes
+
+
+async def stream(pub: Publisher, claims: list, at: dict[int, object]) -> None:
+    """Send `claims` a few at a time; before claim n, run `at[n]` (a coroutine function) if there is one."""
+    for n, claim in enumerate(claims):
+        if n in at:
+            await pub.flush()
+            await at[n]()  # type: ignore[operator]
+        await pub.send(CLAIMS_SUBMITTED, claim.psn_no, claim, claim.claim_id)
+        if n % 10 == 9:
+            await pub.flush()
+            await asyncio.sleep(0.05)  # a stream, not one burst: claims arrive across the disturbance
+    await pub.flush()
+
+
+async def each_claim_once(namespace, outcomes: TopicReader, claims: list, balance_before: int) -> None:
+    ids = [c.claim_id for c in claims]
+    await outcomes.wait_for(lambda: all(outcomes.by_correlation.get(i) for i in ids), timeout=240)
+    await asyncio.sleep(2.0)  # anything doubled would arrive now
+    doubled = [i for i in ids if len({str(e.event_id) for e in outcomes.by_correlation[i]}) != 1]
+    assert not doubled, f"claims answered more than once: {doubled[:5]}"
+    assert {outcomes.by_correlation[i][0].payload.event_type for i in ids} == {"ClaimSettled"}
+    in_list = "(" + ",".join(f"'{i}'" for i in ids) + ")"
+    assert await fetchval(namespace, "settlement",
+                          f"SELECT count(*) FROM claims WHERE claim_id IN {in_list} AND status = 'settled'") == len(ids)
+    assert await fetchval(namespace, "wallet", f"SELECT count(*) FROM claim_payments WHERE claim_id IN {in_list}") == len(ids)
+    paid = await fetchval(namespace, "wallet",
+                          f"SELECT coalesce(sum(acct_pay + acct_mulaid_pay), 0) FROM claim_payments WHERE claim_id IN {in_list}")
+    assert await fetchval(namespace, "wallet", "SELECT sum(prior_years + current_year + wallet) FROM accounts") == balance_before - paid
+    told = sum(outcomes.by_correlation[i][0].payload.acct_pay + outcomes.by_correlation[i][0].payload.acct_mulaid_pay
+               for i in ids)
+    assert paid == told
+    entries = f"FROM fund_entries e JOIN claims c USING (setl_id) WHERE c.claim_id IN {in_list}"
+    assert await fetchval(namespace, "settlement", f"SELECT coalesce(sum(debit) - sum(credit), 0) {entries}") == 0
+    fund_paid = sum(outcomes.by_correlation[i][0].payload.amounts.fund_pay_sumamt for i in ids)
+    assert await fetchval(namespace, "settlement",
+                          f"SELECT coalesce(sum(debit), 0) {entries} AND account LIKE 'fund:%'") == fund_paid
+
+
+async def test_postgres_restarting_under_a_stream_of_claims_loses_nothing_and_doubles_nothing(
+        system, own_namespace, hospital) -> None:
+    pub, outcomes = hospital
+    rng = random.Random(23)
+    claims = [outpatient_claim(new_id("PG"), rng.choice(PEOPLE), insutype="310") for _ in range(200)]
+    balance_before = await fetchval(own_namespace, "wallet", "SELECT sum(prior_years + current_year + wallet) FROM accounts")
+
+    away: dict[str, tuple[float, float]] = {}
+
+    async def restart_postgres() -> None:
+        await asyncio.to_thread(postgres_sh, "stop")
+        await asyncio.sleep(2.0)  # the first reactions to the cut connections are not the steady state
+        procs = dict(system.all)
+        before = {label: (lines(p.log_path), cpu_seconds(p.proc.pid)) for label, p in procs.items()}
+        await asyncio.sleep(POSTGRES_DOWN_S)
+        away.update({label: ((lines(p.log_path) - before[label][0]) / POSTGRES_DOWN_S,
+                             (cpu_seconds(p.proc.pid) - before[label][1]) / POSTGRES_DOWN_S) for label, p in procs.items()})
+        await asyncio.to_thread(postgres_sh, "start")
+
+    await stream(pub, claims, {80: restart_postgres})
+    print("\nper process while Postgres was away (lines/s, CPU share of a core):",
+          {label: (round(n, 2), round(c, 3)) for label, (n, c) in away.items()})
+    await each_claim_once(own_namespace, outcomes, claims, balance_before)
+    died = [label for label, p in system.all.items() if p.proc.poll() is not None]
+    assert not died, f"processes that did not survive Postgres's restart: {died}"
+    assert not {label: round(n, 1) for label, (n, _) in away.items() if n > MAX_LINES_PER_S}, "log lines a second"
+    assert not {label: round(c, 3) for label, (_, c) in away.items() if c > MAX_CPU_SHARE}, "CPU share of a core"
+
+
+async def test_kill_9_of_each_service_process_under_a_stream_of_claims_loses_nothing_and_doubles_nothing(
+        system, own_namespace, hospital) -> None:
+    pub, outcomes = hospital
+    rng = random.Random(29)
+    labels = [label for label in system.all if label not in {"console"}]  # the console settles nothing
+    claims = [outpatient_claim(new_id("K9"), rng.choice(PEOPLE), insutype="310") for _ in range(60 * len(labels))]
+    balance_before = await fetchval(own_namespace, "wallet", "SELECT sum(prior_years + current_year + wallet) FROM accounts")
+
+    def kill_and_start(label: str):
+        async def act() -> None:
+            await asyncio.to_thread(system[label].stop, signal.SIGKILL)
+            await asyncio.to_thread(system[label].start)
+        return act
+
+    await stream(pub, claims, {30 + 60 * n: kill_and_start(label) for n, label in enumerate(labels)})
+    await each_claim_once(own_namespace, outcomes, claims, balance_before)
