@@ -24,23 +24,23 @@ _TAKE = (
     f" WHERE {_LEVEL} >= 1"
     " RETURNING b.tokens"
 )
-# After a refusal: what the bucket holds, for the Retry-After. The refused statement locked the row (as an
-# ON CONFLICT DO UPDATE does, updated or not), so this reads the version the refusal was decided on.
+# After a refusal: what the bucket holds now, for the Retry-After (advice: another take may come between).
 _LEFT = f"SELECT {_LEVEL} FROM rate_buckets AS b WHERE b.fixmedins_code = $1"
 
 
 class PgRateBuckets:
-    """The buckets on the connection of the request's access transaction: one statement for a request
-    that gets its token (and no commit of its own: the transaction commits the nonce anyway), a second,
-    a read, for one refused."""
+    """The buckets in the gateway's database, each take a statement of its own (its own transaction) on a
+    connection from the pool: the row's lock lasts that statement, and its commit waits for no WAL flush
+    (the table is unlogged). A refused take reads the level it was refused at in a second statement."""
 
-    def __init__(self, conn: Any) -> None:
-        self.conn = conn
+    def __init__(self, pool: Callable[[], Any]) -> None:
+        self._pool = pool  # the service's pool, set at start-up
 
     async def take(self, institution: str, policy: RatePolicy) -> Take:
         args = (institution, float(policy.rate_per_s), float(policy.burst))
-        tokens = await self.conn.fetchval(_TAKE, *args)
-        return Take(True, tokens) if tokens is not None else Take(False, await self.conn.fetchval(_LEFT, *args))
+        async with self._pool().acquire() as conn:
+            tokens = await conn.fetchval(_TAKE, *args)
+            return Take(True, tokens) if tokens is not None else Take(False, await conn.fetchval(_LEFT, *args))
 
 
 class MemoryRateBuckets:

@@ -3,10 +3,10 @@
 Paths: the common endpoint routed by `infno` (`/fsi/api/rsfComIfsService/callService`, and Hebei's
 `/ebus/rio_fsi`), plus per-transaction paths (`/fsi/api/<service>/<method>`) from a configurable
 table, which refuse an `infno` that is not theirs. Order of checks: signature and freshness, nonce,
-envelope, institution, the session and the msgid, then the rate (last in the access transaction: the
-bucket's row stays locked only until that transaction commits); then the transaction. Access refusals
-are answered in the short shape with an HTTP status (429 and 503 with a Retry-After); business answers are
-HTTP 200 with the reply envelope.
+envelope, institution, the session and the msgid (one access transaction), then the rate (a statement of
+its own, on the bucket every gateway process shares); then the transaction. Access refusals are answered
+in the short shape with an HTTP status (429 and 503 with a Retry-After); business answers are HTTP 200
+with the reply envelope.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import itertools
 import json
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -31,7 +30,7 @@ from fastapi.responses import Response
 
 from libs.china_time import CHINA_TIME
 from libs.messaging.consumer import TRANSIENT_ERRORS
-from libs.messaging.postgres import PgDatabase, PgTransaction
+from libs.messaging.postgres import PgDatabase
 from libs.observability.metrics import observe_his_call
 from libs.pii import Sealer
 from services.gateway.adapters.credentials import Institution, PgCredentials
@@ -141,10 +140,10 @@ class Admitted:
 class Gateway:
     def __init__(self, service: GatewayService, database: PgDatabase, *, window_s: float, rate: RatePolicy,
                  sealer: Sealer, aliases: dict[str, str] | None = None, credentials_ttl_s: float = 10.0,
-                 max_body: int = 24 << 20, buckets_for: Callable[[PgTransaction], RateBuckets] | None = None) -> None:
+                 max_body: int = 24 << 20, buckets: RateBuckets | None = None) -> None:
         self.service, self.database, self.window_s, self.rate = service, database, window_s, rate
-        # The buckets every gateway process shares, on the access transaction's connection (a test's fake otherwise).
-        self.buckets_for = buckets_for or (lambda tx: PgRateBuckets(tx.conn))
+        # The buckets every gateway process shares, in its database (a test's fake otherwise).
+        self.buckets = buckets or PgRateBuckets(lambda: database.pool)
         self.max_body = max_body
         self.sealer = sealer  # opens the institutions' app secrets, sealed at rest (adapters/credentials.py)
         self.aliases = {**DEFAULT_ALIASES, **(aliases or {})}
@@ -173,6 +172,9 @@ class Gateway:
                 envelope = None
             try:
                 admitted = await self._admit(signed, body, envelope, path_infno, request.url.path)
+                if isinstance(admitted, Admitted):  # after the access transaction: a signed, fresh request
+                    code = admitted.institution.fixmedins_code
+                    self.rate.check(code, await self.buckets.take(code, self.rate))
             except UNREACHABLE as exc:
                 log.warning("database_unreachable", error=type(exc).__name__, path=request.url.path, step="access")
                 raise Unavailable("the gateway cannot reach its database just now: this request was not handled; "
@@ -213,9 +215,9 @@ class Gateway:
 
     async def _admit(self, signed: SignedRequest, body: bytes, envelope: Any, path_infno: str | None,
                      path: str) -> Admitted | Response:
-        """One transaction for everything before the transaction proper: credentials, nonce, session, msgid,
-        and last the rate. An access refusal raised in it rolls it back (a rate-limited request's nonce is not
-        kept); a business refusal commits it (the nonce stays used) and is answered after."""
+        """One transaction for everything before the transaction proper: credentials, nonce, session, msgid.
+        An access refusal raised in it rolls it back; a business refusal commits it (the nonce stays used) and
+        is answered after."""
         async with self.database.transaction() as tx:
             store = PgGatewayStore(tx.conn)
             institution = await self._institution(PgCredentials(tx.conn, self.sealer), signed.app_id)
@@ -236,8 +238,6 @@ class Gateway:
                 admitted = Admitted(institution, call, await self.service.admit(store, call))
             except Refusal as refused:
                 admitted = Admitted(institution, None, None, refused)
-            code = institution.fixmedins_code
-            self.rate.check(code, await self.buckets_for(tx).take(code, self.rate))
         return admitted
 
     @staticmethod
