@@ -31,7 +31,8 @@ _LEFT = f"SELECT {_LEVEL} FROM rate_buckets AS b WHERE b.fixmedins_code = $1"
 class PgRateBuckets:
     """The buckets in the gateway's database, each take a statement of its own (its own transaction) on a
     connection from the pool: the row's lock lasts that statement, and its commit waits for no WAL flush
-    (the table is unlogged). A refused take reads the level it was refused at in a second statement."""
+    (the table is unlogged). A refused take reads the bucket's level in a second statement, for the
+    Retry-After."""
 
     def __init__(self, pool: Callable[[], Any]) -> None:
         self._pool = pool  # the service's pool, set at start-up
