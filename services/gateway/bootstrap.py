@@ -23,6 +23,7 @@ from services.gateway.adapters.catalogue import FileCatalogues
 from services.gateway.adapters.credentials import PgCredentials, secret_sealer
 from services.gateway.adapters.outcomes import OutcomeListener
 from services.gateway.adapters.platform_http import PlatformQueries
+from services.gateway.adapters.rate_buckets import PgRateBuckets
 from services.gateway.adapters.repository import PgGatewayStore
 from services.gateway.domain.detail_file import Limits
 from services.gateway.domain.rate_limit import RatePolicy
@@ -105,7 +106,8 @@ def bootstrap(settings: GatewaySettings | None = None, *, queries: Queries | Non
     sealer = settings.sealer()
     runtime.on_started.insert(0, seal_at_start(sealer))
     gateway = http.Gateway(GatewayService(deps), runtime.database, window_s=settings.signature_window_s,
-                           rate=RatePolicy(settings.rate_per_s, settings.rate_burst), max_body=settings.max_body,
+                           rate=RatePolicy(settings.rate_per_s, settings.rate_burst),
+                           buckets=PgRateBuckets(lambda: runtime.database.pool), max_body=settings.max_body,
                            sealer=sealer, aliases=json.loads(settings.path_aliases) if settings.path_aliases else None)
     purger = NoncePurger(runtime.database, settings.signature_window_s)
 

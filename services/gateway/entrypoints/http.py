@@ -34,7 +34,6 @@ from libs.messaging.postgres import PgDatabase
 from libs.observability.metrics import observe_his_call
 from libs.pii import Sealer
 from services.gateway.adapters.credentials import Institution, PgCredentials
-from services.gateway.adapters.rate_buckets import PgRateBuckets
 from services.gateway.adapters.repository import PgGatewayStore
 from services.gateway.domain.errors import (
     AccessRefused,
@@ -139,11 +138,10 @@ class Admitted:
 
 class Gateway:
     def __init__(self, service: GatewayService, database: PgDatabase, *, window_s: float, rate: RatePolicy,
-                 sealer: Sealer, aliases: dict[str, str] | None = None, credentials_ttl_s: float = 10.0,
-                 max_body: int = 24 << 20, buckets: RateBuckets | None = None) -> None:
-        self.service, self.database, self.window_s, self.rate = service, database, window_s, rate
-        # The buckets every gateway process shares, in its database (a test's fake otherwise).
-        self.buckets = buckets or PgRateBuckets(lambda: database.pool)
+                 buckets: RateBuckets, sealer: Sealer, aliases: dict[str, str] | None = None,
+                 credentials_ttl_s: float = 10.0, max_body: int = 24 << 20) -> None:
+        self.service, self.database, self.window_s = service, database, window_s
+        self.rate, self.buckets = rate, buckets  # the buckets every gateway process shares (a test's fake otherwise)
         self.max_body = max_body
         self.sealer = sealer  # opens the institutions' app secrets, sealed at rest (adapters/credentials.py)
         self.aliases = {**DEFAULT_ALIASES, **(aliases or {})}

@@ -76,15 +76,20 @@ async def institution(conn) -> Institution:
     return await PgCredentials(conn, SEALER).register_institution(code, "限流医院", "3", "371300")
 
 
-async def gateway_app(dsn: str, buckets: RateBuckets | None = None) -> tuple[FastAPI, asyncpg.Pool]:
-    """One gateway process's HTTP app: its own pool on the shared database."""
-    pool = await create_pool(dsn, max_size=4)
+def app_on(pool: asyncpg.Pool, buckets: RateBuckets | None = None, service: type[GatewayService] = GatewayService) -> FastAPI:
+    """A gateway process's HTTP app on `pool`, with the shared buckets unless told otherwise."""
     database = PgDatabase(pool)
     deps = Deps(database=database, store_for=lambda tx: PgGatewayStore(tx.conn), router=OutcomeRouter(),
                 queries=cast(Any, None), catalogues=FileCatalogues(), reply_timeout_s=1, sign_in_valid_s=3600,
                 clock=china_now)
-    gateway = Gateway(GatewayService(deps), database, window_s=300, rate=SLOW, sealer=SEALER, buckets=buckets)
-    return create_app(gateway), pool
+    return create_app(Gateway(service(deps), database, window_s=300, rate=SLOW, sealer=SEALER,
+                              buckets=buckets or PgRateBuckets(lambda: pool)))
+
+
+async def gateway_app(dsn: str, buckets: RateBuckets | None = None) -> tuple[FastAPI, asyncpg.Pool]:
+    """One gateway process's HTTP app: its own pool on the shared database."""
+    pool = await create_pool(dsn, max_size=4)
+    return app_on(pool, buckets), pool
 
 
 async def statuses(apps: list[FastAPI], inst: Institution, per_app: int) -> list[httpx.Response]:
@@ -149,11 +154,7 @@ async def test_a_rate_limited_request_writes_nothing_to_its_bucket(namespace, co
 async def test_a_gateway_that_cannot_reach_its_database_answers_503_with_when_to_send_again(institution) -> None:
     nobody = "postgresql://gateway:x@127.0.0.1:9/gateway"  # the discard port: nothing listens
     pool = await asyncpg.create_pool(nobody, min_size=0, max_size=1)
-    database = PgDatabase(pool)
-    deps = Deps(database=database, store_for=lambda tx: PgGatewayStore(tx.conn), router=OutcomeRouter(),
-                queries=cast(Any, None), catalogues=FileCatalogues(), reply_timeout_s=1, sign_in_valid_s=3600,
-                clock=china_now)
-    app = create_app(Gateway(GatewayService(deps), database, window_s=300, rate=SLOW, sealer=SEALER))
+    app = app_on(pool)
     try:
         [answer] = await statuses([app], institution, per_app=1)
     finally:
@@ -170,11 +171,7 @@ class LosesItsDatabase(GatewayService):
 async def test_a_database_lost_during_the_transaction_is_answered_503_with_the_same_msgid_to_send(
         namespace, institution) -> None:
     pool = await create_pool(namespace.dsn("gateway"), max_size=2)
-    database = PgDatabase(pool)
-    deps = Deps(database=database, store_for=lambda tx: PgGatewayStore(tx.conn), router=OutcomeRouter(),
-                queries=cast(Any, None), catalogues=FileCatalogues(), reply_timeout_s=1, sign_in_valid_s=3600,
-                clock=china_now)
-    app = create_app(Gateway(LosesItsDatabase(deps), database, window_s=300, rate=SLOW, sealer=SEALER))
+    app = app_on(pool, service=LosesItsDatabase)
     his = NationalClient("http://unused", institution.fixmedins_code, institution.app_id, institution.app_secret,
                          region="371300")
     body = json.dumps(his.envelope("9001", {"signIn": {"opter_no": "0007"}})).encode()
