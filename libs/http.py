@@ -35,6 +35,7 @@ from libs.audit.middleware import AuditMiddleware
 from libs.audit.store import AccessStore
 from libs.auth import AccessRefused, Principal, Role, RouteTable, current_keys, roles_of
 from libs.auth.http import refusal_response
+from libs.messaging.consumer import TRANSIENT_ERRORS
 
 log = structlog.get_logger("http")
 T = TypeVar("T")
@@ -129,11 +130,13 @@ def harden(app: FastAPI, table: RouteTable, store: AccessStore, *, max_body: int
 
 
 def answer_refusals(app: FastAPI) -> FastAPI:
-    """Refusals as a 4xx with a code and a sentence, never a 500 for a bad request (a service's own
-    handler wins); part of `harden`, and alone for an app that is not (the gateway's operators' routes)."""
+    """Refusals as a 4xx with a code and a sentence, never a 500 for a bad request, and a 503 to send again
+    while the database is away (a service's own handler wins); part of `harden`, and alone for an app
+    that is not (the gateway's operators' routes)."""
     handlers = {AccessRefused: _access_refused, RequestValidationError: _invalid_request,
                 HTTPException: _http_error, ValidationError: _invalid_value, asyncpg.DataError: _invalid_value,
-                UnicodeError: _invalid_value, ValueError: _invalid_value, OverflowError: _invalid_value}
+                UnicodeError: _invalid_value, ValueError: _invalid_value, OverflowError: _invalid_value,
+                **dict.fromkeys(TRANSIENT_ERRORS, _unavailable)}
     for error, handler in handlers.items():
         if app.exception_handlers.get(error) in (None, *FASTAPI_DEFAULTS):
             app.exception_handlers[error] = handler
@@ -208,6 +211,15 @@ async def _invalid_value(request: Request, exc: Exception) -> JSONResponse:
     log.warning("invalid_value_refused", path=request.url.path[:200], error=type(exc).__name__)
     return refusal_response(400, "INVALID_VALUE", "A value in the request cannot be used (a control character, "
                             "text that is not valid Unicode, or a number out of range); correct it and send again.")
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The database went away (restarting, failing over) or a conflict outlasted its retries; the same
+    request sent again is safe: reads are, and every state-changing route is idempotent by its key
+    (tests/e2e/test_restarts.py)."""
+    log.warning("unavailable_answered", path=request.url.path[:200], error=type(exc).__name__)
+    return refusal_response(503, "TRY_AGAIN", "The service cannot reach its database just now; "
+                            "send the same request again in a few seconds.", {"Retry-After": "5"})
 
 
 async def claim_idempotency_key(request: Request, principal: Principal, kind: str, key: str) -> None:

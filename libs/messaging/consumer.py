@@ -52,6 +52,10 @@ TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
     asyncpg.SerializationError, asyncpg.DeadlockDetectedError,
     asyncpg.TooManyConnectionsError, asyncpg.CannotConnectNowError,
+    # the server ending the session: a restart's fast shutdown ("terminating connection due to administrator
+    # command", what a transaction in flight gets), a crash of another backend, an idle session's timeout
+    asyncpg.exceptions.AdminShutdownError, asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.IdleSessionTimeoutError,
 )
 
 BATCH_RETRY = RetryPolicy(attempts=12, first_delay=0.1, max_delay=5.0)

@@ -17,16 +17,21 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import secrets
 import signal
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
+import httpx
 import psutil
 import pytest
 
 from libs.contracts.topics import CLAIMS_OUTCOMES, CLAIMS_SUBMITTED, ENROLLMENT_COMMANDS, WALLET_COMMANDS
+from tests.security.services import TABLES
+from tests.security.test_route_matrix import PRINCIPALS, call
+from tests.support.auth import bearer
 from tests.support.claims import outpatient_claim
 from tests.support.clients import Publisher, TopicReader, new_id
 from tests.support.people import credit, register
@@ -40,6 +45,11 @@ POSTGRES_DOWN_S = 10.0
 MAX_LINES_PER_S = 10.0     # per process, while Postgres is away (as while the broker is: test_broker_outage.py)
 MAX_CPU_SHARE = 0.15       # of one core, per process
 PEOPLE = [f"R{n:05d}" for n in range(20)]  # employees, each with a personal account
+OPERATOR_PASSWORD = secrets.token_urlsafe(12)
+# The console's pages (services/console/entrypoints/http.py), as its single-page app reads them.
+CONSOLE_PAGES = ["/api/me", "/api/overview", "/api/refusals", "/api/claims/C-RESTART-1", "/api/funds", "/api/clearing",
+                 "/api/clearing/cycles/national/2026-01-01", "/api/pipeline", "/api/dead-letters",
+                 "/api/dead-letters/settlement/1", "/api/supervision", "/api/audit"]
 
 
 def our_postgres(port: int) -> bool:
@@ -67,6 +77,36 @@ def cpu_seconds(pid: int) -> float:
     return t.user + t.system
 
 
+async def answers_while_away(namespace) -> dict[str, tuple[int, str]]:
+    """Every route of every service's API, called by a role its table admits: route -> (status, code)."""
+    found: dict[str, tuple[int, str]] = {}
+    for service, table in TABLES.items():
+        url = f"http://127.0.0.1:{namespace.http_ports[service]}"
+        for route, roles in table.rules.items():
+            role = sorted(roles)[0]
+            try:
+                answer = await call(url, route, bearer(role, **PRINCIPALS.get(role, {})))
+                body = answer.json() if answer.headers.get("content-type", "").endswith("json") else {}
+                code = body.get("reason_code", "") if isinstance(body, dict) else ""
+                found[f"{service} {route}"] = (answer.status_code, code)
+            except httpx.HTTPError as exc:
+                found[f"{service} {route}"] = (-1, repr(exc))
+    return found
+
+
+async def console_while_away(console: httpx.AsyncClient) -> dict[str, tuple[int, str]]:
+    """Every page of the console, read by a signed-in operator: path -> (status, code)."""
+    found: dict[str, tuple[int, str]] = {}
+    for path in CONSOLE_PAGES:
+        try:
+            answer = await console.get(path)
+            body = answer.json() if answer.headers.get("content-type", "").endswith("json") else {}
+            found[path] = (answer.status_code, body.get("code", "") if isinstance(body, dict) else "")
+        except httpx.HTTPError as exc:
+            found[path] = (-1, repr(exc))
+    return found
+
+
 async def fetchval(namespace, service: str, sql: str) -> int:
     conn = await asyncpg.connect(namespace.dsn(service))
     try:
@@ -82,7 +122,8 @@ async def system(own_namespace, tmp_path_factory) -> AsyncIterator[Services]:
     if not (os.environ.get("CI") or os.environ.get("POSTGRES_RESTART_TEST")):
         pytest.skip("stops Postgres for ~15 s, which other users of this stack would notice: "
                     "runs in CI, or with POSTGRES_RESTART_TEST=1")
-    services = Services(own_namespace.process_env, Path(tmp_path_factory.mktemp("restart-logs")))
+    services = Services({**own_namespace.process_env, "CONSOLE_OPERATOR_PASSWORD": OPERATOR_PASSWORD},
+                        Path(tmp_path_factory.mktemp("restart-logs")))
     await asyncio.to_thread(services.start)
     try:
         async with Publisher(own_namespace.stack.kafka_bootstrap, own_namespace.topic_prefix) as office:
@@ -155,6 +196,11 @@ async def test_postgres_restarting_under_a_stream_of_claims_loses_nothing_and_do
     balance_before = await fetchval(own_namespace, "wallet", "SELECT sum(prior_years + current_year + wallet) FROM accounts")
 
     away: dict[str, tuple[float, float]] = {}
+    http: dict[str, tuple[int, str]] = {}
+    pages: dict[str, tuple[int, str]] = {}
+    console = httpx.AsyncClient(base_url=f"http://127.0.0.1:{own_namespace.http_ports['console']}", timeout=30)
+    signed_in = await console.post("/api/login", json={"username": "operator", "password": OPERATOR_PASSWORD})
+    assert signed_in.status_code == 200, signed_in.text
 
     async def restart_postgres() -> None:
         await asyncio.to_thread(postgres_sh, "stop")
@@ -164,6 +210,8 @@ async def test_postgres_restarting_under_a_stream_of_claims_loses_nothing_and_do
         await asyncio.sleep(POSTGRES_DOWN_S)
         away.update({label: ((lines(p.log_path) - before[label][0]) / POSTGRES_DOWN_S,
                              (cpu_seconds(p.proc.pid) - before[label][1]) / POSTGRES_DOWN_S) for label, p in procs.items()})
+        http.update(await answers_while_away(own_namespace))
+        pages.update(await console_while_away(console))
         await asyncio.to_thread(postgres_sh, "start")
 
     await stream(pub, claims, {80: restart_postgres})
@@ -174,6 +222,15 @@ async def test_postgres_restarting_under_a_stream_of_claims_loses_nothing_and_do
     assert not died, f"processes that did not survive Postgres's restart: {died}"
     assert not {label: round(n, 1) for label, (n, _) in away.items() if n > MAX_LINES_PER_S}, "log lines a second"
     assert not {label: round(c, 3) for label, (_, c) in away.items() if c > MAX_CPU_SHARE}, "CPU share of a core"
+    # Every API answered while Postgres was away: a 503 to send again, never a 500 or a dropped connection.
+    assert len(http) == sum(len(t.rules) for t in TABLES.values())
+    assert not {route: answer for route, answer in http.items() if answer[0] >= 500 and answer != (503, "TRY_AGAIN")}
+    # and so did the console's pages (a service's 503 passed on as it came, or the console's own)
+    print("\nthe console's pages while Postgres was away:", pages)
+    assert len(pages) == len(CONSOLE_PAGES)
+    assert not {path: answer for path, answer in pages.items() if answer[0] >= 500 and answer[0] not in (502, 503)}
+    assert (await console.get("/api/overview")).status_code == 200  # and it reads again once Postgres is back
+    await console.aclose()
 
 
 async def test_kill_9_of_each_service_process_under_a_stream_of_claims_loses_nothing_and_doubles_nothing(

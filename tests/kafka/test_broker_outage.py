@@ -8,7 +8,8 @@ process, docs/security.md). One state the services reach only by chance is playe
 consumer whose metadata, read during the broker's controlled shutdown, names no leader (CI's
 settlement process met it and spun a full core until the broker came back). Then the broker comes
 back, and from its restart until a claim sent after it is settled, the same bounds hold (a client
-spinning on "no leader yet" would show in the CPU).
+spinning on "no leader yet" would show in the CPU). A second restart stops the broker while 100 claims
+are on their way through the services: afterwards each is answered, stored and balanced exactly once.
 
 The broker is stopped with `deploy/kafka.sh stop`, so the test runs only where this checkout's script
 runs the broker at KAFKA_BOOTSTRAP (its pid file): never against a shared broker someone else started;
@@ -24,6 +25,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import psutil
 import pytest
 from aiokafka import AIOKafkaConsumer
@@ -198,3 +200,35 @@ async def test_while_the_broker_is_away_every_process_backs_off_and_afterwards_c
           {label: (round(n, 2), round(c, 3)) for label, (n, c) in recovery.items()})
     assert not {label: n for label, (n, _) in recovery.items() if n > MAX_LINES_PER_S}
     assert not {label: c for label, (_, c) in recovery.items() if c > MAX_CPU_SHARE}  # a spin shows here
+
+
+async def test_claims_in_flight_when_the_broker_stops_are_each_answered_once_after_it_is_back(
+        running, own_namespace) -> None:
+    """Nothing lost, nothing doubled across a broker restart: claims still on their way through the
+    services (consumed, being settled, their outcomes in the outboxes) when the broker stops."""
+    psn = "P-OUTAGE-1"  # registered by the test above
+    claims = [outpatient_claim(new_id("KF"), psn, insutype="390") for _ in range(100)]
+    async with Publisher(own_namespace.stack.kafka_bootstrap, own_namespace.topic_prefix) as pub:
+        for claim in claims:
+            await pub.send(CLAIMS_SUBMITTED, psn, claim, claim.claim_id)
+        await pub.flush()
+    await asyncio.sleep(0.3)  # some consumed, some settled, some answered: the broker stops mid-stream
+    await asyncio.to_thread(kafka_sh, "stop")
+    await asyncio.sleep(5.0)
+    await asyncio.to_thread(kafka_sh, "start")
+    ids = [c.claim_id for c in claims]
+    async with TopicReader(own_namespace.stack.kafka_bootstrap, own_namespace.topic_prefix, CLAIMS_OUTCOMES) as outcomes:
+        await outcomes.wait_for(lambda: all(outcomes.by_correlation.get(i) for i in ids), timeout=180)
+        await asyncio.sleep(2.0)  # anything doubled would arrive now
+        doubled = [i for i in ids if len({str(e.event_id) for e in outcomes.by_correlation[i]}) != 1]
+        assert not doubled, f"claims answered more than once: {doubled[:5]}"
+        assert {outcomes.by_correlation[i][0].payload.event_type for i in ids} == {"ClaimSettled"}
+    conn = await asyncpg.connect(own_namespace.dsn("settlement"))
+    try:
+        stored = await conn.fetchval("SELECT count(*) FROM claims WHERE claim_id = ANY($1::text[]) AND status = 'settled'", ids)
+        unbalanced = await conn.fetchval("SELECT coalesce(sum(debit) - sum(credit), 0) FROM fund_entries e"
+                                         " JOIN claims c USING (setl_id) WHERE c.claim_id = ANY($1::text[])", ids)
+    finally:
+        await conn.close()
+    assert (stored, unbalanced) == (len(ids), 0)
+    assert all(p.proc.poll() is None for p in running[0].all.values()), "a service died across the restart"

@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
+from libs.messaging.consumer import TRANSIENT_ERRORS
 from services.console.adapters.auth import CANNOT_SIGN, Principal, Role, issue_token, verify_token
 from services.console.domain.login_throttle import LoginLocked
 from services.console.domain.operators import ActionForbidden, LoginRefused, may
@@ -66,6 +67,14 @@ def create_app(pages: Pages, actions: Actions, sign_in: SignIn, *, session_ttl_s
     @app.exception_handler(ActionForbidden)
     async def forbidden(_: Request, exc: ActionForbidden) -> JSONResponse:
         return JSONResponse({"code": "FORBIDDEN", "message": str(exc)}, status_code=403)
+
+    async def unavailable(_: Request, exc: Exception) -> JSONResponse:
+        # its own database away (restarting, failing over): the page says so and polls again
+        return JSONResponse({"code": "TRY_AGAIN", "message": "The console cannot reach its database just now; "
+                             "it will try again by itself."}, status_code=503, headers={"Retry-After": "5"})
+
+    for error in TRANSIENT_ERRORS:
+        app.add_exception_handler(error, unavailable)
 
     @app.exception_handler(HTTPException)
     async def refused(request: Request, exc: HTTPException) -> Any:
