@@ -99,4 +99,4 @@ class Unavailable(AccessRefused):
     """The gateway's database cannot be reached: nothing of the request was recorded, send it again later."""
 
     status = 503
-    code = "UNAVAILABLE"
+    code = "TRY_AGAIN"  # as every service's API names it (libs/http.py)

@@ -69,13 +69,14 @@ DEFAULT_ALIASES = {
     "/fsi/api/fileupload/download": "9102",
 }
 _SEQ = itertools.count(1)
-# The access transaction could not reach the database (down, restarting, out of connections): 503. It does
-# no other I/O, so any socket error or time-out there is the database's.
-UNREACHABLE: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, asyncpg.AdminShutdownError)
+# The access transaction or the bucket could not reach the database (down, restarting, out of connections):
+# 503. They do no other I/O, so any socket error or time-out there is the database's.
+UNREACHABLE = TRANSIENT_ERRORS
 # The transaction proper lost it: the database's own errors only (a time-out there may be an outcome's).
 DATABASE_LOST: tuple[type[Exception], ...] = (
     ConnectionError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError, asyncpg.AdminShutdownError)
+    asyncpg.TooManyConnectionsError, asyncpg.exceptions.AdminShutdownError, asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.IdleSessionTimeoutError)
 UNAVAILABLE_RETRY_S = 5
 
 
