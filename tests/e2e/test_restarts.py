@@ -27,6 +27,7 @@ import asyncpg
 import httpx
 import psutil
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from libs.contracts.topics import CLAIMS_OUTCOMES, CLAIMS_SUBMITTED, ENROLLMENT_COMMANDS, WALLET_COMMANDS
 from tests.security.services import TABLES
@@ -104,6 +105,17 @@ async def console_while_away(console: httpx.AsyncClient) -> dict[str, tuple[int,
             found[path] = (answer.status_code, body.get("code", "") if isinstance(body, dict) else "")
         except httpx.HTTPError as exc:
             found[path] = (-1, repr(exc))
+    return found
+
+
+async def database_ready(namespace) -> dict[str, float]:
+    """`medins_ready{check="database"}` on each service's /metrics."""
+    found = {}
+    async with httpx.AsyncClient(timeout=30) as client:
+        for service in TABLES:
+            text = (await client.get(f"http://127.0.0.1:{namespace.http_ports[service]}/metrics")).text
+            found[service] = next(s.value for f in text_string_to_metric_families(text) if f.name == "medins_ready"
+                                  for s in f.samples if s.labels["check"] == "database")
     return found
 
 
@@ -198,6 +210,7 @@ async def test_postgres_restarting_under_a_stream_of_claims_loses_nothing_and_do
     away: dict[str, tuple[float, float]] = {}
     http: dict[str, tuple[int, str]] = {}
     pages: dict[str, tuple[int, str]] = {}
+    ready: dict[str, dict[str, float]] = {}
     console = httpx.AsyncClient(base_url=f"http://127.0.0.1:{own_namespace.http_ports['console']}", timeout=30)
     signed_in = await console.post("/api/login", json={"username": "operator", "password": OPERATOR_PASSWORD})
     assert signed_in.status_code == 200, signed_in.text
@@ -212,6 +225,7 @@ async def test_postgres_restarting_under_a_stream_of_claims_loses_nothing_and_do
                              (cpu_seconds(p.proc.pid) - before[label][1]) / POSTGRES_DOWN_S) for label, p in procs.items()})
         http.update(await answers_while_away(own_namespace))
         pages.update(await console_while_away(console))
+        ready["away"] = await database_ready(own_namespace)
         await asyncio.to_thread(postgres_sh, "start")
 
     await stream(pub, claims, {80: restart_postgres})
@@ -230,6 +244,9 @@ async def test_postgres_restarting_under_a_stream_of_claims_loses_nothing_and_do
     assert len(pages) == len(CONSOLE_PAGES)
     assert not {path: answer for path, answer in pages.items() if answer[0] >= 500 and answer[0] not in (502, 503)}
     assert (await console.get("/api/overview")).status_code == 200  # and it reads again once Postgres is back
+    # what the DependencyUnreachable alert watches: 0 while Postgres was away, 1 once it is back
+    assert set(ready["away"].values()) == {0.0}, ready
+    assert set((await database_ready(own_namespace)).values()) == {1.0}
     await console.aclose()
 
 
