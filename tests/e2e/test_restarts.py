@@ -1,8 +1,9 @@
 """Nothing is lost and nothing is doubled while Postgres restarts under a stream of claims, or while any
 service process is killed with `kill -9` and started again.
 
-The services run as processes on the real Kafka and Postgres. Postgres is stopped (`deploy/postgres.sh
-stop`, a fast shutdown: every connection is cut) while claims are arriving and started again
+The services run as processes on the real Kafka and Postgres. Postgres goes away while claims are
+arriving, stopped (`deploy/postgres.sh stop`, a fast shutdown: every connection is cut) or killed (kill -9
+of every Postgres process: the next start recovers from the write-ahead log), and is started again
 POSTGRES_DOWN_S later; no service is restarted by the test: each must find its database again by itself.
 Then every claim has exactly one outcome, each is stored and paid once, the wallet's balances moved by
 exactly what was paid, and the funds' ledger balances.
@@ -15,6 +16,7 @@ developer's own stack may have other users: `make run`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import secrets
@@ -53,16 +55,32 @@ CONSOLE_PAGES = ["/api/me", "/api/overview", "/api/refusals", "/api/claims/C-RES
                  "/api/dead-letters/settlement/1", "/api/supervision", "/api/audit"]
 
 
+def postmaster_pid_file() -> Path:
+    """As deploy/postgres.sh finds its cluster (PG_STATE_DIR, else $STACK_DIR/postgres, maybe a link)."""
+    state = Path(os.environ.get("PG_STATE_DIR") or Path(os.environ.get("STACK_DIR") or ROOT / ".stack") / "postgres")
+    return state / "data" / "postmaster.pid"
+
+
 def our_postgres(port: int) -> bool:
     """Whether this checkout's deploy/postgres.sh runs the server at `port` (and so may stop it)."""
     if str(port) != os.environ.get("PGPORT", str(port)):
         return False
-    state = Path(os.environ.get("PG_STATE_DIR") or Path(os.environ.get("STACK_DIR") or ROOT / ".stack") / "postgres")
     try:
-        lines = (state / "data" / "postmaster.pid").read_text().splitlines()
+        lines = postmaster_pid_file().read_text().splitlines()
     except OSError:
         return False
     return len(lines) > 3 and lines[3].strip() == str(port)
+
+
+def kill_postgres() -> None:
+    """kill -9 of the postmaster and every backend at once, as a crash would: no shutdown checkpoint, the
+    next start recovers from the write-ahead log."""
+    postmaster = psutil.Process(int(postmaster_pid_file().read_text().splitlines()[0]))
+    everyone = [postmaster, *postmaster.children(recursive=True)]
+    for process in everyone:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.send_signal(signal.SIGKILL)
+    psutil.wait_procs(everyone, timeout=30)
 
 
 def postgres_sh(*args: str) -> None:
@@ -200,10 +218,12 @@ async def each_claim_once(namespace, outcomes: TopicReader, claims: list, balanc
                           f"SELECT coalesce(sum(debit), 0) {entries} AND account LIKE 'fund:%'") == fund_paid
 
 
-async def test_postgres_restarting_under_a_stream_of_claims_loses_nothing_and_doubles_nothing(
-        system, own_namespace, hospital) -> None:
+@pytest.mark.parametrize("going", ["stopped", "killed"])
+async def test_postgres_going_away_under_a_stream_of_claims_loses_nothing_and_doubles_nothing(
+        system, own_namespace, hospital, going: str) -> None:
+    """`stopped`: a fast shutdown (every connection cut). `killed`: kill -9 of every Postgres process."""
     pub, outcomes = hospital
-    rng = random.Random(23)
+    rng = random.Random(23 if going == "stopped" else 31)
     claims = [outpatient_claim(new_id("PG"), rng.choice(PEOPLE), insutype="310") for _ in range(200)]
     balance_before = await fetchval(own_namespace, "wallet", "SELECT sum(prior_years + current_year + wallet) FROM accounts")
 
@@ -216,7 +236,7 @@ async def test_postgres_restarting_under_a_stream_of_claims_loses_nothing_and_do
     assert signed_in.status_code == 200, signed_in.text
 
     async def restart_postgres() -> None:
-        await asyncio.to_thread(postgres_sh, "stop")
+        await asyncio.to_thread(postgres_sh, "stop") if going == "stopped" else await asyncio.to_thread(kill_postgres)
         await asyncio.sleep(2.0)  # the first reactions to the cut connections are not the steady state
         procs = dict(system.all)
         before = {label: (lines(p.log_path), cpu_seconds(p.proc.pid)) for label, p in procs.items()}
