@@ -23,9 +23,10 @@ from services.gateway.adapters.catalogue import FileCatalogues
 from services.gateway.adapters.credentials import PgCredentials, secret_sealer
 from services.gateway.adapters.outcomes import OutcomeListener
 from services.gateway.adapters.platform_http import PlatformQueries
+from services.gateway.adapters.rate_buckets import PgRateBuckets
 from services.gateway.adapters.repository import PgGatewayStore
 from services.gateway.domain.detail_file import Limits
-from services.gateway.domain.rate_limit import RateLimiter
+from services.gateway.domain.rate_limit import RatePolicy
 from services.gateway.entrypoints import http
 from services.gateway.entrypoints.housekeeping import NoncePurger
 from services.gateway.service_layer.deps import Deps
@@ -41,6 +42,7 @@ class GatewaySettings(ServiceSettings):
     http_port: int | None = Field(default=8105, alias="GATEWAY_HTTP_PORT")
     reply_timeout_s: float = Field(default=10.0, gt=0, alias="GATEWAY_REPLY_TIMEOUT_S")
     signature_window_s: float = Field(default=300.0, gt=0, alias="GATEWAY_SIGNATURE_WINDOW_S")
+    # Per institution over all gateway processes (the buckets are in the database): give every process the same.
     rate_per_s: float = Field(default=200.0, gt=0, alias="GATEWAY_RATE_PER_S")
     rate_burst: float = Field(default=400.0, ge=1, alias="GATEWAY_RATE_BURST")
     sign_in_valid_s: float = Field(default=86_400.0, gt=0, alias="GATEWAY_SIGN_IN_VALID_S")
@@ -104,7 +106,8 @@ def bootstrap(settings: GatewaySettings | None = None, *, queries: Queries | Non
     sealer = settings.sealer()
     runtime.on_started.insert(0, seal_at_start(sealer))
     gateway = http.Gateway(GatewayService(deps), runtime.database, window_s=settings.signature_window_s,
-                           limiter=RateLimiter(settings.rate_per_s, settings.rate_burst), max_body=settings.max_body,
+                           rate=RatePolicy(settings.rate_per_s, settings.rate_burst),
+                           buckets=PgRateBuckets(lambda: runtime.database.pool), max_body=settings.max_body,
                            sealer=sealer, aliases=json.loads(settings.path_aliases) if settings.path_aliases else None)
     purger = NoncePurger(runtime.database, settings.signature_window_s)
 

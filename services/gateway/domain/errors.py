@@ -2,7 +2,7 @@
 
 Two kinds: a business refusal (`Refusal`) is answered as the national interface answers one, the reply
 envelope with `infcode -1`; a gateway-level refusal (`AccessRefused`: signature, replay, wrong
-institution, rate) is answered before any business handling, in the short shape
+institution, rate, an unreachable database) is answered before any business handling, in the short shape
 `{"type": "error", "infcode": -1, "err_msg": ...}` with an HTTP status that says which.
 """
 
@@ -60,14 +60,16 @@ class MsgidReused(Refusal):
 
 
 class AccessRefused(Exception):
-    """A gateway-level refusal: answered before the request is read as a transaction."""
+    """A gateway-level refusal: answered before the request is read as a transaction. `retry_after_s`:
+    when the same request may be sent again (signed again), as HTTP's Retry-After."""
 
     status = 401
     code = "ACCESS_REFUSED"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, retry_after_s: int | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.retry_after_s = retry_after_s
 
 
 class BadSignature(AccessRefused):
@@ -91,3 +93,10 @@ class BodyTooLarge(AccessRefused):
 class RateLimited(AccessRefused):
     status = 429
     code = "RATE_LIMITED"
+
+
+class Unavailable(AccessRefused):
+    """The gateway's database cannot be reached: nothing of the request was recorded, send it again later."""
+
+    status = 503
+    code = "TRY_AGAIN"  # as every service's API names it (libs/http.py)

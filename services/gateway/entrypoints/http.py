@@ -3,8 +3,10 @@
 Paths: the common endpoint routed by `infno` (`/fsi/api/rsfComIfsService/callService`, and Hebei's
 `/ebus/rio_fsi`), plus per-transaction paths (`/fsi/api/<service>/<method>`) from a configurable
 table, which refuse an `infno` that is not theirs. Order of checks: signature and freshness, nonce,
-rate, envelope, institution; then the session and the transaction. Access refusals are answered in the
-short shape with an HTTP status; business answers are HTTP 200 with the reply envelope.
+envelope, institution, the session and the msgid (one access transaction), then the rate (a statement of
+its own, on the bucket every gateway process shares); then the transaction. Access refusals are answered
+in the short shape with an HTTP status (429 and 503 with a Retry-After); business answers are HTTP 200
+with the reply envelope.
 """
 
 from __future__ import annotations
@@ -14,17 +16,20 @@ import itertools
 import json
 import os
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
+import asyncpg
 import orjson
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from libs.china_time import CHINA_TIME
+from libs.messaging.consumer import TRANSIENT_ERRORS
 from libs.messaging.postgres import PgDatabase
 from libs.observability.metrics import observe_his_call
 from libs.pii import Sealer
@@ -37,14 +42,16 @@ from services.gateway.domain.errors import (
     NoReplyInTime,
     Refusal,
     Replayed,
+    Unavailable,
     WrongInstitution,
 )
-from services.gateway.domain.rate_limit import RateLimiter
+from services.gateway.domain.rate_limit import RatePolicy
 from services.gateway.domain.signing import SignedRequest
 from services.gateway.entrypoints import e_vouchers
 from services.gateway.service_layer.call import Call
 from services.gateway.service_layer.files import Download
-from services.gateway.service_layer.service import GatewayService, base_infno
+from services.gateway.service_layer.ports import RateBuckets
+from services.gateway.service_layer.service import Answered, GatewayService, base_infno
 
 log = structlog.get_logger("gateway.http")
 COMMON_PATHS = ("/fsi/api/rsfComIfsService/callService", "/ebus/rio_fsi")
@@ -62,6 +69,15 @@ DEFAULT_ALIASES = {
     "/fsi/api/fileupload/download": "9102",
 }
 _SEQ = itertools.count(1)
+# The access transaction or the bucket could not reach the database (down, restarting, out of connections):
+# 503. They do no other I/O, so any socket error or time-out there is the database's.
+UNREACHABLE = TRANSIENT_ERRORS
+# The transaction proper lost it: the database's own errors only (a time-out there may be an outcome's).
+DATABASE_LOST: tuple[type[Exception], ...] = (
+    ConnectionError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError, asyncpg.exceptions.AdminShutdownError, asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.IdleSessionTimeoutError)
+UNAVAILABLE_RETRY_S = 5
 
 
 def _number(value: Any) -> Any:
@@ -72,8 +88,9 @@ def _number(value: Any) -> Any:
     raise TypeError(type(value))
 
 
-def _json(body: dict[str, Any], status: int = 200) -> Response:
-    return Response(orjson.dumps(body, default=_number), status_code=status, media_type="application/json; charset=UTF-8")
+def _json(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body, default=_number), status_code=status, headers=headers,
+                    media_type="application/json; charset=UTF-8")
 
 
 def _file(download: Download) -> Response:
@@ -109,11 +126,23 @@ def reply(region: str, received: datetime, *, output: Any = None, err_msg: str |
             "enctype": None, "output": output if err_msg is None else None}
 
 
+@dataclass(frozen=True)
+class Admitted:
+    """What the access transaction let through: the institution, and the call to run, or its first answer
+    (`seen`, a msgid sent before), or the business refusal to answer (`early`)."""
+
+    institution: Institution
+    call: Call | None
+    seen: Answered | None = None
+    early: Refusal | None = None
+
+
 class Gateway:
-    def __init__(self, service: GatewayService, database: PgDatabase, *, window_s: float, limiter: RateLimiter,
-                 sealer: Sealer, aliases: dict[str, str] | None = None, credentials_ttl_s: float = 10.0,
-                 max_body: int = 24 << 20) -> None:
-        self.service, self.database, self.window_s, self.limiter = service, database, window_s, limiter
+    def __init__(self, service: GatewayService, database: PgDatabase, *, window_s: float, rate: RatePolicy,
+                 buckets: RateBuckets, sealer: Sealer, aliases: dict[str, str] | None = None,
+                 credentials_ttl_s: float = 10.0, max_body: int = 24 << 20) -> None:
+        self.service, self.database, self.window_s = service, database, window_s
+        self.rate, self.buckets = rate, buckets  # the buckets every gateway process shares (a test's fake otherwise)
         self.max_body = max_body
         self.sealer = sealer  # opens the institutions' app secrets, sealed at rest (adapters/credentials.py)
         self.aliases = {**DEFAULT_ALIASES, **(aliases or {})}
@@ -132,10 +161,6 @@ class Gateway:
 
     async def handle(self, request: Request, path_infno: str | None) -> Response:
         received = datetime.now(CHINA_TIME)
-        institution: Institution | None = None
-        early: Refusal | None = None
-        call: Call | None = None
-        seen = None
         try:
             body = await _body(request, self.max_body)
             signed = SignedRequest.from_headers(request.headers)
@@ -144,36 +169,24 @@ class Gateway:
                 envelope = json.loads(body, parse_float=Decimal)
             except ValueError:
                 envelope = None
-            # One transaction for everything before the transaction proper: credentials, nonce, session, msgid.
-            async with self.database.transaction() as tx:
-                store = PgGatewayStore(tx.conn)
-                institution = await self._institution(PgCredentials(tx.conn, self.sealer), signed.app_id)
-                if institution is None:
-                    raise BadSignature(f"x-ca-key {signed.app_id!r} is not a registered app id")
-                signed.check_signature(institution.app_secret, body)
-                if not await store.remember_nonce(signed.app_id, signed.nonce, timedelta(seconds=self.window_s)):
-                    raise Replayed("x-ca-nonce was already used: every request needs a new nonce "
-                                   "(a resent request is signed again)")
-                if not isinstance(envelope, dict):
-                    return _json({"type": "error", "infcode": -1, "err_msg": "the body must be a JSON object (the envelope), UTF-8"}, 400)
-                if str(envelope.get("fixmedins_code") or "") != institution.fixmedins_code:
-                    raise WrongInstitution(f"fixmedins_code {envelope.get('fixmedins_code')!r} is not the institution "
-                                           f"of these credentials ({institution.fixmedins_code})")
-                self.limiter.take(institution.fixmedins_code, time.monotonic())
-                try:
-                    call = self._call(envelope, institution, path_infno, request.url.path)
-                    seen = await self.service.admit(store, call)
-                except Refusal as refused:  # the nonce stays used: commit, then answer the refusal
-                    call, seen, early = None, None, refused
-                else:
-                    early = None
+            try:
+                admitted = await self._admit(signed, body, envelope, path_infno, request.url.path)
+                if isinstance(admitted, Admitted):  # after the access transaction: a signed, fresh request
+                    code = admitted.institution.fixmedins_code
+                    self.rate.check(code, await self.buckets.take(code, self.rate))
+            except UNREACHABLE as exc:
+                log.warning("database_unreachable", error=type(exc).__name__, path=request.url.path, step="access")
+                raise Unavailable("the gateway cannot reach its database just now: this request was not handled; "
+                                  f"send it again (signed again) in {UNAVAILABLE_RETRY_S} s",
+                                  retry_after_s=UNAVAILABLE_RETRY_S) from None
         except AccessRefused as refused:
-            log.info("access_refused", code=refused.code, reason=refused.message, path=request.url.path)
-            observe_his_call(infno_label(path_infno), -1, refused.code)
-            return _json({"type": "error", "infcode": -1, "err_msg": refused.message}, refused.status)
+            return self._refused(refused, path_infno, request.url.path)
+        if isinstance(admitted, Response):
+            return admitted
+        institution, call, seen = admitted.institution, admitted.call, admitted.seen
         try:
-            if early is not None:
-                raise early
+            if admitted.early is not None:
+                raise admitted.early
             assert call is not None
             output = seen.output if seen is not None else await self.service.handle(call)
             if isinstance(output, Download):
@@ -186,11 +199,52 @@ class Gateway:
             log.info("refused", infno=envelope.get("infno"), msgid=envelope.get("msgid"),
                      fixmedins_code=institution.fixmedins_code, code=refused.code, err_msg=refused.message)
             observe_his_call(infno_label(envelope.get("infno")), -1, refused.code, isinstance(refused, NoReplyInTime))
+        except DATABASE_LOST as exc:
+            log.warning("database_unreachable", error=type(exc).__name__, path=request.url.path, step="transaction",
+                        infno=envelope.get("infno"), msgid=envelope.get("msgid"))
+            return self._refused(Unavailable(
+                "the gateway lost its database while handling this request: send it again (signed again, the same "
+                f"msgid) in {UNAVAILABLE_RETRY_S} s; a repeat is answered once, never done twice",
+                retry_after_s=UNAVAILABLE_RETRY_S), path_infno, request.url.path)
         else:
             observe_his_call(call.infno, 0)
             log.info("answered", infno=call.infno, msgid=call.msgid, fixmedins_code=institution.fixmedins_code,
                      repeat=seen is not None, ms=round((datetime.now(CHINA_TIME) - received).total_seconds() * 1000, 1))
         return _json(answer)
+
+    async def _admit(self, signed: SignedRequest, body: bytes, envelope: Any, path_infno: str | None,
+                     path: str) -> Admitted | Response:
+        """One transaction for everything before the transaction proper: credentials, nonce, session, msgid.
+        An access refusal raised in it rolls it back; a business refusal commits it (the nonce stays used) and
+        is answered after."""
+        async with self.database.transaction() as tx:
+            store = PgGatewayStore(tx.conn)
+            institution = await self._institution(PgCredentials(tx.conn, self.sealer), signed.app_id)
+            if institution is None:
+                raise BadSignature(f"x-ca-key {signed.app_id!r} is not a registered app id")
+            signed.check_signature(institution.app_secret, body)
+            if not await store.remember_nonce(signed.app_id, signed.nonce, timedelta(seconds=self.window_s)):
+                raise Replayed("x-ca-nonce was already used: every request needs a new nonce "
+                               "(a resent request is signed again)")
+            if not isinstance(envelope, dict):
+                return _json({"type": "error", "infcode": -1,
+                              "err_msg": "the body must be a JSON object (the envelope), UTF-8"}, 400)
+            if str(envelope.get("fixmedins_code") or "") != institution.fixmedins_code:
+                raise WrongInstitution(f"fixmedins_code {envelope.get('fixmedins_code')!r} is not the institution "
+                                       f"of these credentials ({institution.fixmedins_code})")
+            try:
+                call = self._call(envelope, institution, path_infno, path)
+                admitted = Admitted(institution, call, await self.service.admit(store, call))
+            except Refusal as refused:
+                admitted = Admitted(institution, None, None, refused)
+        return admitted
+
+    @staticmethod
+    def _refused(refused: AccessRefused, path_infno: str | None, path: str) -> Response:
+        log.info("access_refused", code=refused.code, reason=refused.message, path=path)
+        observe_his_call(infno_label(path_infno), -1, refused.code)
+        retry = {"Retry-After": str(refused.retry_after_s)} if refused.retry_after_s is not None else None
+        return _json({"type": "error", "infcode": -1, "err_msg": refused.message}, refused.status, retry)
 
     def _call(self, envelope: dict[str, Any], institution: Institution, path_infno: str | None, path: str) -> Call:
         infno = base_infno(envelope.get("infno"))

@@ -8,7 +8,8 @@ from typing import Any, cast
 
 import httpx
 
-from services.gateway.domain.rate_limit import RateLimiter
+from services.gateway.adapters.rate_buckets import MemoryRateBuckets
+from services.gateway.domain.rate_limit import RatePolicy
 from services.gateway.entrypoints.http import Gateway, create_app
 
 PATH = "/fsi/api/rsfComIfsService/callService"
@@ -18,8 +19,8 @@ def client() -> httpx.AsyncClient:
     # Neither the service nor the database is reached: the size is checked first (the platform-token API's app
     # is built on the service's dependencies, never called here).
     service = SimpleNamespace(deps=SimpleNamespace(database=None, e_voucher_ttl_s=300.0))
-    gateway = Gateway(cast(Any, service), cast(Any, None), window_s=300, limiter=RateLimiter(10, 10), max_body=1000,
-                      sealer=cast(Any, None))
+    gateway = Gateway(cast(Any, service), cast(Any, None), window_s=300, rate=RatePolicy(10, 10),
+                      buckets=MemoryRateBuckets(), max_body=1000, sealer=cast(Any, None))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(gateway)), base_url="http://gateway")
 
 

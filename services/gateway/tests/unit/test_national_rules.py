@@ -1,4 +1,4 @@
-"""The gateway's domain rules: code variants, yuan and fen, the per-line split, signatures, rate, visits."""
+"""The gateway's domain rules: code variants, yuan and fen, the per-line split, signatures, visits (the rate: test_rate_policy.py)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,8 @@ from decimal import Decimal
 import pytest
 
 from services.gateway.domain import amounts, codes, replies
-from services.gateway.domain.errors import (
-    BadSignature,
-    InvalidInput,
-    RateLimited,
-    Replayed,
-    UnknownCode,
-    VisitStateConflict,
-)
+from services.gateway.domain.errors import BadSignature, InvalidInput, Replayed, UnknownCode, VisitStateConflict
 from services.gateway.domain.line_split import CatalogueEntry, split_line
-from services.gateway.domain.rate_limit import RateLimiter
 from services.gateway.domain.signing import SM3, SignedRequest, signature
 from services.gateway.domain.visit import OUTPATIENT, FeeLine, Person, Visit
 
@@ -107,16 +99,6 @@ def test_a_timestamp_outside_the_window_is_a_replay() -> None:
     signed.check_fresh(1200, 300)
     with pytest.raises(Replayed):
         signed.check_fresh(1400, 300)
-
-
-def test_an_institution_over_its_rate_is_refused_until_tokens_return() -> None:
-    limiter = RateLimiter(rate=2, burst=2)
-    limiter.take("H1", 0.0)
-    limiter.take("H1", 0.0)
-    with pytest.raises(RateLimited):
-        limiter.take("H1", 0.0)
-    limiter.take("H2", 0.0)  # another institution has its own bucket
-    limiter.take("H1", 0.5)
 
 
 def _visit() -> Visit:
