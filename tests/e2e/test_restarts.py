@@ -38,7 +38,7 @@ from tests.support.auth import bearer
 from tests.support.claims import outpatient_claim
 from tests.support.clients import Publisher, TopicReader, new_id
 from tests.support.people import credit, register
-from tests.support.processes import Services
+from tests.support.processes import Services, cpu_seconds, log_lines
 from tests.support.stack import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -85,15 +85,6 @@ def kill_postgres() -> None:
 
 def postgres_sh(*args: str) -> None:
     subprocess.run([str(POSTGRES_SH), *args], check=True, stdout=subprocess.DEVNULL)
-
-
-def lines(path: Path) -> int:
-    return path.read_bytes().count(b"\n")
-
-
-def cpu_seconds(pid: int) -> float:
-    t = psutil.Process(pid).cpu_times()
-    return t.user + t.system
 
 
 async def answers_while_away(namespace) -> dict[str, tuple[int, str]]:
@@ -246,9 +237,9 @@ async def test_postgres_going_away_under_a_stream_of_claims_loses_nothing_and_do
         await asyncio.to_thread(postgres_sh, "stop") if going == "stopped" else await asyncio.to_thread(kill_postgres)
         await asyncio.sleep(2.0)  # the first reactions to the cut connections are not the steady state
         procs = dict(system.all)
-        before = {label: (lines(p.log_path), cpu_seconds(p.proc.pid)) for label, p in procs.items()}
+        before = {label: (log_lines(p.log_path), cpu_seconds(p.proc.pid)) for label, p in procs.items()}
         await asyncio.sleep(POSTGRES_DOWN_S)
-        away.update({label: ((lines(p.log_path) - before[label][0]) / POSTGRES_DOWN_S,
+        away.update({label: ((log_lines(p.log_path) - before[label][0]) / POSTGRES_DOWN_S,
                              (cpu_seconds(p.proc.pid) - before[label][1]) / POSTGRES_DOWN_S) for label, p in procs.items()})
         http.update(await answers_while_away(own_namespace))
         pages.update(await console_while_away(console))

@@ -37,7 +37,7 @@ from libs.messaging.connection import client_options, credentials_of
 from tests.support.claims import outpatient_claim
 from tests.support.clients import Publisher, TopicReader, new_id
 from tests.support.people import register
-from tests.support.processes import Services
+from tests.support.processes import Services, cpu_seconds, log_lines
 from tests.support.stack import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -84,11 +84,6 @@ async def running(own_namespace, tmp_path_factory) -> AsyncIterator[tuple[Servic
         await asyncio.to_thread(kafka_sh, "start")  # whatever happened, leave the broker running
 
 
-def lines(path: Path) -> int:
-    with path.open("rb") as f:
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
-
-
 async def subscriptions_settled(logs: Path, quiet_s: float = 3.0, timeout: float = 60.0) -> None:
     """Until no process has been assigned partitions for `quiet_s`: every consumer has joined its group
     (a process whose consumers are still starting dies if the broker goes away: FastStream's start-up)."""
@@ -103,11 +98,6 @@ async def subscriptions_settled(logs: Path, quiet_s: float = 3.0, timeout: float
         if now != last:
             last, since = now, loop.time()
         await asyncio.sleep(0.2)
-
-
-def cpu_seconds(pid: int) -> float:
-    t = psutil.Process(pid).cpu_times()
-    return t.user + t.system
 
 
 class LeaderlessConsumer:
@@ -170,15 +160,15 @@ async def test_while_the_broker_is_away_every_process_backs_off_and_afterwards_c
         await asyncio.to_thread(kafka_sh, "stop")
         leaderless.lose_leaders()
         await asyncio.sleep(3.0)  # the first reactions to the closed connections are not the steady state
-        before = {label: (lines(p.log_path), cpu_seconds(p.proc.pid)) for label, p in procs.items()}
+        before = {label: (log_lines(p.log_path), cpu_seconds(p.proc.pid)) for label, p in procs.items()}
         own_before = cpu_seconds(os.getpid())  # this process only polls the leaderless consumer meanwhile
         started = time.monotonic()
         await asyncio.sleep(OUTAGE_S)
         elapsed = time.monotonic() - started
         own_share = (cpu_seconds(os.getpid()) - own_before) / elapsed
-        during = {label: ((lines(p.log_path) - before[label][0]) / elapsed,
+        during = {label: ((log_lines(p.log_path) - before[label][0]) / elapsed,
                           (cpu_seconds(p.proc.pid) - before[label][1]) / elapsed) for label, p in procs.items()}
-        restarting = {label: (lines(p.log_path), cpu_seconds(p.proc.pid)) for label, p in procs.items()}
+        restarting = {label: (log_lines(p.log_path), cpu_seconds(p.proc.pid)) for label, p in procs.items()}
         restarted = time.monotonic()
         await asyncio.to_thread(kafka_sh, "start")  # then the consumer leaves its group
 
@@ -195,7 +185,7 @@ async def test_while_the_broker_is_away_every_process_backs_off_and_afterwards_c
     assert await settle_one(own_namespace, psn, timeout=120) == "ClaimSettled"
     # and the broker's start (port open before it serves, leaders not yet elected) was no storm either
     took = time.monotonic() - restarted
-    recovery = {label: ((lines(p.log_path) - restarting[label][0]) / took,
+    recovery = {label: ((log_lines(p.log_path) - restarting[label][0]) / took,
                         (cpu_seconds(p.proc.pid) - restarting[label][1]) / took) for label, p in procs.items()}
     print(f"per process from the broker's restart to the claim settled ({took:.0f} s):",
           {label: (round(n, 2), round(c, 3)) for label, (n, c) in recovery.items()})

@@ -8,6 +8,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import psutil
+
 from deploy.launch import command, processes
 from tests.support.stack import ROOT
 
@@ -65,3 +67,15 @@ class Services:
     def stop(self) -> None:
         for p in self.all.values():
             p.stop()
+
+
+def log_lines(path: Path) -> int:
+    """Lines a process's log holds (read in chunks: a noisy process's log may be large)."""
+    with path.open("rb") as f:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far, user and system."""
+    t = psutil.Process(pid).cpu_times()
+    return t.user + t.system
