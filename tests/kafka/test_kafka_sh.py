@@ -6,20 +6,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.support.stack import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 LIB = ROOT / "deploy" / "kafka" / "lib"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

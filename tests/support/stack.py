@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -77,10 +78,36 @@ def servers() -> Iterator[StackSettings]:
         yield settings
 
 
+_GIVEN: set[int] = set()  # ports handed out by this test run: a namespace's port is never another's
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A port nothing listens on, for a server a test starts, chosen BELOW the kernel's ephemeral range.
+    A port from that range (what binding port 0 gives) may, before the server binds it, become the source
+    port of some process's outgoing connection (a Kafka or Postgres client), and the server's bind then
+    fails with "address already in use" (seen in CI: clearing's HTTP port). The kernel never gives a
+    source port below the range."""
+    low = _ephemeral_low()
+    rng = random.Random()
+    for _ in range(2000):
+        port = rng.randrange(20000, low)
+        if port in _GIVEN:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _GIVEN.add(port)
+        return port
+    raise RuntimeError(f"no free port between 20000 and {low}")
 
 
 class Namespace:

@@ -6,7 +6,6 @@ none of them; this stub lists exactly the records a test gives it, in the engine
 
 from __future__ import annotations
 
-import socket
 from datetime import datetime
 from typing import Any
 
@@ -14,12 +13,7 @@ from fastapi import Depends, FastAPI, Query
 
 from libs.auth import Principal, Role, require
 from libs.http import HttpServer
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.stack import free_port
 
 
 class StubSettlement:

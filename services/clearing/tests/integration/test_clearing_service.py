@@ -26,9 +26,10 @@ from libs.contracts.topics import CLAIMS_OUTCOMES, CLEARING_EVENTS
 from services.clearing.bootstrap import ClearingSettings, bootstrap
 from services.clearing.domain import CHINA_TIME
 from services.clearing.tests.integration.outcomes import cancelled, settled, settlement_record
-from services.clearing.tests.integration.stub_settlement import StubSettlement, free_port
+from services.clearing.tests.integration.stub_settlement import StubSettlement
 from tests.support.auth import bearer
 from tests.support.clients import Publisher, TopicReader
+from tests.support.stack import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -24,13 +24,13 @@ from libs.contracts.enrollment import CoverageChanged, CrossRegionFiling
 from libs.contracts.topics import CLAIMS_OUTCOMES, CLAIMS_SUBMITTED, ENROLLMENT_EVENTS
 from services.clearing.bootstrap import ClearingSettings
 from services.clearing.bootstrap import bootstrap as clearing_bootstrap
-from services.clearing.tests.integration.stub_settlement import free_port
 from services.settlement.bootstrap import SettlementSettings
 from services.settlement.bootstrap import bootstrap as settlement_bootstrap
 from tests.support.auth import bearer
 from tests.support.cash_wallet import cash_wallet
 from tests.support.claims import outpatient_claim
 from tests.support.clients import Publisher, TopicReader, new_id
+from tests.support.stack import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
@@ -34,13 +33,7 @@ from services.enrollment.tests.unit.builders import VAULT, person
 from services.settlement.bootstrap import SettlementSettings
 from services.settlement.bootstrap import bootstrap as settlement_bootstrap
 from tests.support.clients import Publisher, TopicReader
-from tests.support.stack import Namespace
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.support.stack import Namespace, free_port
 
 
 class Office:

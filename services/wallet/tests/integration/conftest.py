@@ -13,10 +13,10 @@ import pytest
 
 from libs.contracts.topics import WALLET_EVENTS, WALLET_PAYMENTS
 from services.wallet.bootstrap import WalletSettings, bootstrap
-from services.wallet.tests.integration.harness import DAYTIME, Clock, Wallet, free_port
+from services.wallet.tests.integration.harness import DAYTIME, Clock, Wallet
 from tests.support.auth import bearer
 from tests.support.clients import Publisher, TopicReader
-from tests.support.stack import Namespace
+from tests.support.stack import Namespace, free_port
 
 
 @pytest.fixture(scope="module")

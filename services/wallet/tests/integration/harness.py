@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
@@ -19,12 +18,6 @@ from libs.contracts.envelope import Payload
 from libs.contracts.topics import CLAIMS_ADJUDICATED, ENROLLMENT_EVENTS, WALLET_COMMANDS, Topic
 from tests.support.clients import Publisher, TopicReader, new_id
 from tests.support.stack import Namespace
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Clock:
