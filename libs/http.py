@@ -214,9 +214,9 @@ async def _invalid_value(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
-    """The database went away (restarting, failing over) or a conflict outlasted its retries; the same
-    request sent again is safe: reads are, and every state-changing route is idempotent by its key
-    (tests/e2e/test_restarts.py)."""
+    """The database went away (restarting, failing over) or a conflict outlasted its retries: the request's
+    transaction did not commit, or, cut during its commit, its outcome is unknown; a route that takes an
+    idempotency key answers the same request sent again with the first outcome (tests/e2e/test_restarts.py)."""
     log.warning("unavailable_answered", path=request.url.path[:200], error=type(exc).__name__)
     return refusal_response(503, "TRY_AGAIN", "The service cannot reach its database just now; "
                             "send the same request again in a few seconds.", {"Retry-After": "5"})

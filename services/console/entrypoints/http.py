@@ -69,7 +69,7 @@ def create_app(pages: Pages, actions: Actions, sign_in: SignIn, *, session_ttl_s
         return JSONResponse({"code": "FORBIDDEN", "message": str(exc)}, status_code=403)
 
     async def unavailable(_: Request, exc: Exception) -> JSONResponse:
-        # its own database away (restarting, failing over): the page says so and polls again
+        # its own database away (restarting, failing over): the page keeps what it showed and polls again
         return JSONResponse({"code": "TRY_AGAIN", "message": "The console cannot reach its database just now; "
                              "it will try again by itself."}, status_code=503, headers={"Retry-After": "5"})
 
