@@ -2,9 +2,7 @@
 
 - `GET /health`: 200 while the process runs its event loop (liveness).
 - `GET /ready`: 200 when every readiness check passes, 503 otherwise; the body names each check.
-- `GET /metrics`: the Prometheus text format of the process's registry, with the readiness checks as
-  `medins_ready{check}` measured then (an alert fires on a dependency unreachable for a minute while
-  the process itself still answers).
+- `GET /metrics`: the Prometheus text format of the process's registry.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-from libs.observability.metrics import HTTP_REQUESTS, HTTP_SECONDS, READY
+from libs.observability.metrics import HTTP_REQUESTS, HTTP_SECONDS
 
 ASGIApp = Callable[[dict[str, Any], Callable[..., Awaitable[Any]], Callable[..., Awaitable[Any]]], Awaitable[None]]
 UNMATCHED = "<unmatched>"
@@ -67,8 +65,6 @@ def install(app: FastAPI, alive: Callable[[], dict[str, Any]],
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics of this process")
     async def metrics() -> Response:
-        for check, ok in (await ready()).items():
-            READY.labels(check).set(1 if ok else 0)
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(HttpMetrics)

@@ -54,7 +54,7 @@ RELAY_PARKED = Counter("medins_relay_parked_messages", "Outbox rows Kafka will n
 
 # -- HTTP (libs/observability/http.py) -------------------------------------------------------------------
 READY = Gauge("medins_ready", "1 while the process's readiness check passes, 0 while it fails (database, migrations, "
-              "kafka, consumers: as /ready answers), measured at each scrape of /metrics.", ["check"])
+              "kafka, consumers: as /ready answers), measured every READY_POLL_S s.", ["check"])
 HTTP_REQUESTS = Counter("medins_http_requests", "HTTP requests answered, by route template and status.",
                         ["method", "route", "status"])
 HTTP_SECONDS = Histogram("medins_http_request_seconds", "Time to answer an HTTP request.",

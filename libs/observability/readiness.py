@@ -2,6 +2,9 @@
 subscription of the process has its partitions assigned (its consumer group finished joining).
 
 Each check is bounded by a timeout, so a hung server makes the answer "not ready", never a hung probe.
+The same checks also run in the background (`libs/observability/service.py`, every `READY_POLL_S` s) and
+are exported as `medins_ready{check}` (`record`): an alert fires on a dependency unreachable for a minute
+while the process itself still answers /metrics. Not at each scrape: a scrape stays a read of the registry.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 import asyncpg
 
 from libs.db.migrations import migration_files
+from libs.observability.metrics import READY
 
 CHECK_TIMEOUT = 2.0
 
@@ -70,3 +74,9 @@ class Readiness:
             return bool(await asyncio.wait_for(check(), CHECK_TIMEOUT))
         except Exception:
             return False
+
+
+def record(checks: Mapping[str, bool]) -> None:
+    """`medins_ready{check}`: 1 for a check that passed, 0 for one that failed."""
+    for check, ok in checks.items():
+        READY.labels(check).set(1 if ok else 0)

@@ -5,6 +5,7 @@ service process has it without a line in its bootstrap:
   per topic, processing time, exceptions), beside the runtime's own consumer metrics;
 - `/health`, `/ready`, `/metrics` and request metrics on the service's HTTP app (`install`);
 - the outbox's depth and oldest row, measured every `OUTBOX_POLL_S` seconds (default 5);
+- the readiness checks as `medins_ready{check}`, run every `READY_POLL_S` seconds (default 15);
 - the process's metrics address written for Prometheus's file discovery (`PROMETHEUS_TARGETS_DIR`);
 - the consumer-lag collector (`LAG_EXPORTER`: `on`, `off`, or `auto`, the default: the first process
   of the console and of enrollment, i.e. the one on the configured HTTP port);
@@ -51,6 +52,7 @@ class ObservabilitySettings(BaseSettings):
     lag_exporter: str = Field(default="auto", alias="LAG_EXPORTER")
     lag_every_s: float = Field(default=10.0, gt=0, alias="LAG_EVERY_S")
     outbox_every_s: float = Field(default=5.0, gt=0, alias="OUTBOX_POLL_S")
+    ready_every_s: float = Field(default=15.0, gt=0, alias="READY_POLL_S")
 
 
 @lru_cache(maxsize=1)
@@ -71,6 +73,7 @@ class Observability:
                                 self.settings.lag_every_s, self._kafka_options()) if self._measures_lag() else None
         self._target: Path | None = None
         self._outbox_task: asyncio.Task[None] | None = None
+        self._ready_task: asyncio.Task[None] | None = None
         self.started_at = time.time()
         runtime.on_started.append(self._start)
         runtime.on_stopping.append(self._stop)
@@ -114,6 +117,7 @@ class Observability:
     # -- background measurements ---------------------------------------------------------------------------
     async def _start(self, _: ServiceRuntime) -> None:
         self._outbox_task = asyncio.create_task(self._watch_outbox(), name="outbox-gauge")
+        self._ready_task = asyncio.create_task(self._watch_readiness(), name="ready-gauge")
         if self.lag is not None:
             with contextlib.suppress(ValueError):  # already registered by another runtime of this process
                 self.lag.register()
@@ -122,10 +126,11 @@ class Observability:
     async def _stop(self, _: ServiceRuntime) -> None:
         if self._target is not None:
             targets.withdraw(self._target)
-        if self._outbox_task is not None:
-            self._outbox_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._outbox_task
+        for task in (self._outbox_task, self._ready_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self.lag is not None:
             await self.lag.stop()
             with contextlib.suppress(KeyError):
@@ -138,6 +143,11 @@ class Observability:
             except Exception as exc:  # the database away: /ready says so; keep the last figures
                 log.warning("outbox_not_measured", error=repr(exc))
             await asyncio.sleep(self.settings.outbox_every_s)
+
+    async def _watch_readiness(self) -> None:
+        while True:
+            readiness.record(await self.ready())  # never raises: a failing check is False
+            await asyncio.sleep(self.settings.ready_every_s)
 
     async def measure_outbox(self) -> None:
         pool = self.runtime.pool

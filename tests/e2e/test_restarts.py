@@ -143,7 +143,8 @@ async def system(own_namespace, tmp_path_factory) -> AsyncIterator[Services]:
     if not (os.environ.get("CI") or os.environ.get("POSTGRES_RESTART_TEST")):
         pytest.skip("stops Postgres for ~15 s, which other users of this stack would notice: "
                     "runs in CI, or with POSTGRES_RESTART_TEST=1")
-    services = Services({**own_namespace.process_env, "CONSOLE_OPERATOR_PASSWORD": OPERATOR_PASSWORD},
+    services = Services({**own_namespace.process_env, "CONSOLE_OPERATOR_PASSWORD": OPERATOR_PASSWORD,
+                         "READY_POLL_S": "1"},  # medins_ready follows within a second (15 s by default)
                         Path(tmp_path_factory.mktemp("restart-logs")))
     await asyncio.to_thread(services.start)
     try:
