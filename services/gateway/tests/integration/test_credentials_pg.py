@@ -12,13 +12,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from libs.db.migrations import migrate
-from libs.messaging import postgres
 from libs.pii import new_key
 from services.gateway.adapters.credentials import PgCredentials, secret_sealer
 from services.gateway.adapters.repository import PgGatewayStore
-from services.gateway.bootstrap import MIGRATIONS
 from services.gateway.domain.e_voucher import token_hash
+from services.gateway.tests.integration.database import migrated_connection
 
 pytestmark = pytest.mark.integration
 
@@ -29,8 +27,7 @@ SEALER = secret_sealer(f"k1:{KEY}")
 
 @pytest.fixture
 async def conn(own_namespace) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(own_namespace.dsn("gateway"))
-    await migrate(conn, {"messaging": postgres.MIGRATIONS, "gateway": MIGRATIONS})
+    conn = await migrated_connection(own_namespace)
     try:
         yield conn
     finally:

@@ -15,23 +15,21 @@ import pytest
 from fastapi import FastAPI
 
 from libs.china_time import china_now
-from libs.db.migrations import migrate
 from libs.db.pool import create_pool
 from libs.hospital.outcomes import OutcomeRouter
 from libs.hospital.simulator.national import NationalClient
-from libs.messaging import postgres
 from libs.messaging.postgres import PgDatabase
 from libs.pii import new_key
 from services.gateway.adapters.catalogue import FileCatalogues
 from services.gateway.adapters.credentials import Institution, PgCredentials, secret_sealer
 from services.gateway.adapters.rate_buckets import MemoryRateBuckets, PgRateBuckets
 from services.gateway.adapters.repository import PgGatewayStore
-from services.gateway.bootstrap import MIGRATIONS
 from services.gateway.domain.rate_limit import RatePolicy
 from services.gateway.entrypoints.http import Gateway, create_app
 from services.gateway.service_layer.deps import Deps
 from services.gateway.service_layer.ports import RateBuckets
 from services.gateway.service_layer.service import GatewayService
+from services.gateway.tests.integration.database import migrated_connection
 from services.gateway.tests.unit.rate_buckets_contract import RateBucketsContract
 
 pytestmark = pytest.mark.integration
@@ -45,8 +43,7 @@ SLOW = RatePolicy(rate_per_s=0.01, burst=BURST)
 
 @pytest.fixture
 async def conn(namespace) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(namespace.dsn("gateway"))
-    await migrate(conn, {"messaging": postgres.MIGRATIONS, "gateway": MIGRATIONS})
+    conn = await migrated_connection(namespace)
     try:
         yield conn
     finally:

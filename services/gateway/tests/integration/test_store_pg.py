@@ -7,25 +7,21 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import asyncpg
 import pytest
 
-from libs.db.migrations import migrate
-from libs.messaging import postgres
 from libs.pii import new_key
 from services.gateway.adapters.credentials import PgCredentials, secret_sealer
 from services.gateway.adapters.repository import PgGatewayStore
-from services.gateway.bootstrap import MIGRATIONS
 from services.gateway.domain.line_split import CatalogueEntry, split_line
 from services.gateway.domain.visit import OUTPATIENT, FeeLine, Person, Visit
+from services.gateway.tests.integration.database import migrated_connection
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 async def store(namespace) -> AsyncIterator[PgGatewayStore]:
-    conn = await asyncpg.connect(namespace.dsn("gateway"))
-    await migrate(conn, {"messaging": postgres.MIGRATIONS, "gateway": MIGRATIONS})
+    conn = await migrated_connection(namespace)
     tx = conn.transaction()
     await tx.start()
     try:
